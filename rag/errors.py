@@ -1,0 +1,45 @@
+"""One error hierarchy. Library code raises these; only the CLI and the UI catch them.
+
+Every message should tell the user what to do next. Anything that is *not* a RagError is a
+bug and must keep its traceback.
+"""
+
+
+class RagError(Exception):
+    """Base class: a problem the user can act on."""
+
+
+class ConfigError(RagError):
+    """A setting is invalid or names something that does not exist."""
+
+
+class InputError(RagError):
+    """A question or document the user supplied cannot be used as given."""
+
+
+class IndexMissingError(RagError):
+    """There is no index yet."""
+
+
+class IndexMismatchError(RagError):
+    """The index was built with another embedder or other chunking parameters."""
+
+
+class IndexCorruptError(RagError):
+    """An index file is truncated, altered or unreadable."""
+
+
+class IndexLockedError(RagError):
+    """Another process is rebuilding the index right now."""
+
+
+class ModelError(RagError):
+    """A model directory or file is missing or broken."""
+
+
+class BackendUnavailableError(RagError):
+    """An LLM or embedding backend cannot be used here (unknown name, missing dependency, down)."""
+
+
+class BackendError(RagError):
+    """A backend failed while answering (timeout, connection refused, malformed reply)."""

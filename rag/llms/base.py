@@ -1,0 +1,50 @@
+"""What every answer backend receives and must provide."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterator, Protocol
+
+from rag.config import AnswerSettings, LLMSettings
+from rag.types import Hit
+
+
+@dataclass(frozen=True)
+class GenerationRequest:
+    """One question with its numbered passages ([1] is passages[0]) and the chat messages
+    built from them by `rag.prompting`. Extractive backends read `passages`; LLMs `messages`.
+    """
+
+    question: str  # standalone (already condensed) question
+    passages: tuple[Hit, ...]
+    messages: tuple[dict[str, str], ...]  # {"role": "system"|"user"|"assistant", "content": ...}
+    language: str = "de"  # language of the question: "de" or "en"
+
+
+@dataclass
+class BackendContext:
+    """The narrow slice of settings and shared parts a backend factory may use."""
+
+    llm: LLMSettings
+    answer: AnswerSettings
+    models_dir: Path
+    # Lazily supplies the embedder (the extractive backend scores sentences with it).
+    embedder: Callable[[], Any] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class LLMBackend(Protocol):
+    name: str
+
+    def generate(self, request: GenerationRequest) -> str:
+        """Return the whole answer text, with [n] markers referring to request.passages."""
+        ...
+
+    def stream(self, request: GenerationRequest) -> Iterator[str]:
+        """Yield the answer in pieces; concatenated they equal `generate`'s result."""
+        ...
+
+    def condense(self, question: str, history: list[tuple[str, str]]) -> str:
+        """Rewrite a follow-up into a standalone question using (user, assistant) turns."""
+        ...

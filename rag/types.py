@@ -1,0 +1,110 @@
+"""Plain, frozen data passed between the pipeline steps.
+
+Offsets (`start`, `end`) are always character offsets into the *cleaned* document text, so
+`document.text[chunk.start:chunk.end] == chunk.text` holds everywhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Document:
+    doc_id: str  # stable: derived from file name + content hash
+    source: str  # file name relative to the seeds directory
+    title: str
+    date: str | None  # "YYYY-MM" when the article carries a date marker
+    text: str  # cleaned text; all offsets point into this
+    content_hash: str  # sha256 of the raw file bytes
+
+
+@dataclass(frozen=True)
+class Chunk:
+    chunk_id: str  # f"{doc_id}:{ordinal}"
+    doc_id: str
+    source: str
+    title: str
+    date: str | None
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Hit:
+    chunk: Chunk
+    score: float  # fused score used for ranking
+    rank: int  # 1-based
+    dense_score: float | None = None
+    lexical_score: float | None = None
+
+
+@dataclass(frozen=True)
+class Citation:
+    n: int  # the marker number shown in the answer, [n]
+    chunk: Chunk
+    # The supporting span, as document offsets, and its text (a sentence of the chunk).
+    start: int
+    end: int
+    text: str
+    sentence: str = ""  # the answer sentence this citation supports
+    support: float = 0.0  # 0..1, how well the span supports the sentence
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    text: str
+    refused: bool
+    citations: tuple[Citation, ...]
+    hits: tuple[Hit, ...]
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    backend: str = "extractive"
+    standalone_question: str | None = None  # after follow-up condensing, when it differs
+    notices: tuple[str, ...] = ()  # user-facing warnings (truncation, backend fallback...)
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON contract shared by `rag ask --json`, the evals and the UI API."""
+        return {
+            "question": self.question,
+            "answer": self.text,
+            "refused": self.refused,
+            "citations": [
+                {
+                    "n": c.n,
+                    "source": c.chunk.source,
+                    "title": c.chunk.title,
+                    "date": c.chunk.date,
+                    "chunk_id": c.chunk.chunk_id,
+                    "start": c.start,
+                    "end": c.end,
+                    "text": c.text,
+                }
+                for c in self.citations
+            ],
+            "retrieved": [
+                {
+                    "chunk_id": h.chunk.chunk_id,
+                    "source": h.chunk.source,
+                    "start": h.chunk.start,
+                    "end": h.chunk.end,
+                    "score": round(float(h.score), 6),
+                    "text": h.chunk.text,
+                }
+                for h in self.hits
+            ],
+            "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
+            "backend": self.backend,
+            "standalone_question": self.standalone_question,
+            "notices": list(self.notices),
+        }
+
+
+def chunk_to_dict(chunk: Chunk) -> dict[str, Any]:
+    return asdict(chunk)
+
+
+def chunk_from_dict(data: dict[str, Any]) -> Chunk:
+    return Chunk(**data)
