@@ -1,0 +1,82 @@
+"""Sentence-aware chunks with exact offsets: `doc.text[chunk.start:chunk.end] == chunk.text`.
+
+Chunks are packed from whole sentences (see `rag.sentences`), so none starts or ends
+mid-sentence, and the overlap is whole trailing sentences of the previous chunk. A sentence
+longer than a chunk is cut at word boundaries by LangChain's RecursiveCharacterTextSplitter.
+"""
+
+from __future__ import annotations
+
+from rag.config import ChunkingSettings
+from rag.sentences import sentence_spans
+from rag.types import Chunk, Document
+
+
+def _split_long(text: str, start: int, end: int, size: int) -> list[tuple[int, int]]:
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+    splitter = RecursiveCharacterTextSplitter(
+        chunk_size=size, chunk_overlap=0, separators=[", ", " ", ""], keep_separator="end",
+        add_start_index=True, strip_whitespace=True,
+    )
+    pieces = []
+    for piece in splitter.create_documents([text[start:end]]):
+        s = start + piece.metadata["start_index"]
+        pieces.append((s, s + len(piece.page_content)))
+    return pieces
+
+
+def _units(text: str, size: int) -> list[tuple[int, int]]:
+    units: list[tuple[int, int]] = []
+    for s, e in sentence_spans(text):
+        units.extend(_split_long(text, s, e, size) if e - s > size else [(s, e)])
+    return units
+
+
+def chunk_document(doc: Document, settings: ChunkingSettings) -> list[Chunk]:
+    """Pack sentences into chunks of at most `chunk_size` characters (one over-long
+    sentence is cut), starting a new chunk at a paragraph break once half full."""
+    text, size, overlap = doc.text, settings.chunk_size, settings.chunk_overlap
+    units = _units(text, size)
+    groups: list[list[tuple[int, int]]] = []
+    current: list[tuple[int, int]] = []
+    for unit in units:
+        if current:
+            span = unit[1] - current[0][0]
+            paragraph_break = "\n\n" in text[current[-1][1]:unit[0]]
+            filled = current[-1][1] - current[0][0]
+            if span > size or (paragraph_break and filled >= size // 2):
+                groups.append(current)
+                carry: list[tuple[int, int]] = []
+                for prev in reversed(current):
+                    if unit[1] - prev[0] > size or (carry and carry[0][1] - prev[0] > overlap) \
+                            or prev[1] - prev[0] > overlap:
+                        break
+                    carry.insert(0, prev)
+                current = carry
+        current.append(unit)
+    if current:
+        groups.append(current)
+    chunks = []
+    for ordinal, group in enumerate(groups):
+        start, end = group[0][0], group[-1][1]
+        chunks.append(
+            Chunk(
+                chunk_id=f"{doc.doc_id}:{ordinal}",
+                doc_id=doc.doc_id,
+                source=doc.source,
+                title=doc.title,
+                date=doc.date,
+                text=text[start:end],
+                start=start,
+                end=end,
+            )
+        )
+    return chunks
+
+
+def embedding_text(chunk: Chunk) -> str:
+    """What the dense side embeds: the title gives context to chunks that lack it."""
+    if chunk.start == 0 or not chunk.title:
+        return chunk.text
+    return f"{chunk.title}\n{chunk.text}"

@@ -1,0 +1,172 @@
+"""Crash-safe, versioned storage for the index directory.
+
+Layout::
+
+    index/
+      CURRENT            name of the live version (replaced atomically)
+      .lock              held (flock) while a rebuild runs
+      versions/<name>/   manifest.json + data files, never modified after publishing
+
+A rebuild writes `versions/.tmp-<name>/`, fsyncs it, renames it into place, then swaps
+CURRENT with os.replace. A reader therefore always sees a complete old or complete new
+version; a kill -9 at any point leaves at worst an ignored `.tmp-*` directory.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import time
+import uuid
+from pathlib import Path
+from typing import Any, Iterator
+
+from rag.errors import IndexCorruptError, IndexLockedError, IndexMissingError
+
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+REBUILD_HINT = "Rebuild it with: rag index --rebuild"
+
+
+def _fsync_path(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write-new-then-rename, with fsync, so `path` is always old or new, never partial."""
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    _fsync_path(path.parent)
+
+
+class IndexStore:
+    """The index directory: which version is live, how to publish and lock."""
+
+    def __init__(self, root: Path, keep_versions: int = 2):
+        self.root = Path(root)
+        self.versions = self.root / "versions"
+        self.keep_versions = keep_versions
+
+    # -- reading ------------------------------------------------------------------------
+    def current_name(self) -> str | None:
+        try:
+            name = (self.root / "CURRENT").read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            return None
+        return name or None
+
+    def current_dir(self) -> Path:
+        name = self.current_name()
+        if name is None:
+            raise IndexMissingError(
+                f"No index found in {self.root}. Build it first with: rag index"
+            )
+        path = self.versions / name
+        if not path.is_dir():
+            raise IndexCorruptError(f"The index pointer names a missing version {name!r}. {REBUILD_HINT}")
+        return path
+
+    def read_manifest(self, version_dir: Path, verify: bool = True) -> dict[str, Any]:
+        """The version's manifest; with `verify`, every file's size and sha256 are checked."""
+        try:
+            manifest = json.loads((version_dir / MANIFEST).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise IndexCorruptError(f"{version_dir} has no manifest. {REBUILD_HINT}") from None
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise IndexCorruptError(f"The index manifest is unreadable ({exc}). {REBUILD_HINT}") from None
+        if manifest.get("format_version") != FORMAT_VERSION:
+            raise IndexCorruptError(
+                f"Index format {manifest.get('format_version')!r} is not supported "
+                f"(this version reads {FORMAT_VERSION}). {REBUILD_HINT}"
+            )
+        if verify:
+            for rel, meta in manifest.get("files", {}).items():
+                path = version_dir / rel
+                if not path.is_file() or path.stat().st_size != meta["size"]:
+                    raise IndexCorruptError(f"Index file {rel} is missing or truncated. {REBUILD_HINT}")
+                if sha256_file(path) != meta["sha256"]:
+                    raise IndexCorruptError(f"Index file {rel} is corrupt (checksum mismatch). {REBUILD_HINT}")
+        return manifest
+
+    # -- writing ------------------------------------------------------------------------
+    def new_version_dir(self) -> Path:
+        self.versions.mkdir(parents=True, exist_ok=True)
+        name = time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+        path = self.versions / f".tmp-{name}"
+        path.mkdir()
+        return path
+
+    def publish(self, tmp_dir: Path, manifest: dict[str, Any]) -> str:
+        """Checksum, fsync and atomically make `tmp_dir` the live version; returns its name."""
+        files = {}
+        for path in sorted(p for p in tmp_dir.rglob("*") if p.is_file()):
+            rel = path.relative_to(tmp_dir).as_posix()
+            if rel == MANIFEST:
+                continue
+            files[rel] = {"size": path.stat().st_size, "sha256": sha256_file(path)}
+            _fsync_path(path)
+        manifest = {**manifest, "format_version": FORMAT_VERSION, "files": files}
+        atomic_write_text(tmp_dir / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1))
+        for sub in {p.parent for p in tmp_dir.rglob("*")} | {tmp_dir}:
+            _fsync_path(sub)
+        name = tmp_dir.name.removeprefix(".tmp-")
+        os.rename(tmp_dir, self.versions / name)
+        _fsync_path(self.versions)
+        atomic_write_text(self.root / "CURRENT", name + "\n")
+        self._cleanup(keep=name)
+        return name
+
+    def _cleanup(self, keep: str) -> None:
+        # Keep the newest few versions: a reader that just read the old pointer may still be
+        # opening its files. Leftover .tmp dirs come from crashed rebuilds (we hold the lock).
+        for tmp in self.versions.glob(".tmp-*"):
+            shutil.rmtree(tmp, ignore_errors=True)
+        names = sorted(p.name for p in self.versions.iterdir() if p.is_dir())
+        old = [n for n in names if n != keep][: max(0, len(names) - self.keep_versions)]
+        for name in old:
+            shutil.rmtree(self.versions / name, ignore_errors=True)
+
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[None]:
+        """Exclusive rebuild lock; a second rebuild fails at once with IndexLockedError."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        fh = open(self.root / ".lock", "a+")
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.seek(0)
+            holder = fh.read().strip() or "unknown"
+            fh.close()
+            raise IndexLockedError(
+                f"Another index rebuild is running (pid {holder}). Wait for it to finish and retry."
+            ) from None
+        try:
+            fh.seek(0)
+            fh.truncate()
+            fh.write(str(os.getpid()))
+            fh.flush()
+            yield
+        finally:
+            fh.truncate(0)
+            fcntl.flock(fh, fcntl.LOCK_UN)
+            fh.close()
