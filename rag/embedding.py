@@ -64,7 +64,9 @@ class SentenceTransformerEmbedder:
     def __init__(self, model, model_id: str, batch_size: int):
         self._model = model
         self.model_id = model_id
-        self.dim = int(model.get_sentence_embedding_dimension())
+        # sentence-transformers 6 renamed the getter; keep working with 5.x too.
+        getter = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+        self.dim = int(getter())
         self.batch_size = batch_size
 
     def encode_documents(self, texts: Sequence[str], show_progress: bool = False) -> np.ndarray:
@@ -113,6 +115,9 @@ def _sentence_transformers(settings: EmbeddingSettings, models_dir: Path) -> Emb
         ) from None
     if settings.threads:
         torch.set_num_threads(settings.threads)
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # per-tensor "Loading weights" bars are noise for users
     try:
         model = SentenceTransformer(str(location), device="cpu")
     except Exception as exc:  # any load failure means the directory is unusable

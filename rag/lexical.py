@@ -7,6 +7,7 @@ loaded with allow_pickle=False.
 
 from __future__ import annotations
 
+import json
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -42,19 +43,32 @@ def tokenize(text: str) -> list[str]:
 class LexicalIndex:
     """BM25 over a fixed list of texts; row i scores texts[i]."""
 
-    def __init__(self, retriever, size: int):
+    def __init__(self, retriever, size: int, df: dict[str, int] | None = None):
         self._retriever = retriever
         self.size = size
+        self.df = df or {}  # document frequency per stemmed token, for idf weighting elsewhere
+
+    def idf(self, token: str) -> float:
+        df = self.df.get(token, 0)
+        return float(np.log(1.0 + (self.size - df + 0.5) / (df + 0.5)))
 
     @classmethod
     def build(cls, texts: Sequence[str]) -> "LexicalIndex":
+        import logging
+
         import bm25s
 
+        # bm25s sets its own logger to DEBUG, which prints through the CLI's root handler.
+        logging.getLogger("bm25s").setLevel(logging.WARNING)
         retriever = bm25s.BM25(k1=1.2, b=0.75)
         corpus = [tokenize(t) for t in texts]
         if corpus:
             retriever.index(corpus, show_progress=False)
-        return cls(retriever, len(corpus))
+        df: dict[str, int] = {}
+        for tokens in corpus:
+            for tok in set(tokens):
+                df[tok] = df.get(tok, 0) + 1
+        return cls(retriever, len(corpus), df)
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score for every indexed text (zeros when no query term is known)."""
@@ -71,13 +85,15 @@ class LexicalIndex:
         if self.size:
             self._retriever.save(str(directory), show_progress=False)
         (directory / "size.txt").write_text(str(self.size))
+        (directory / "df.json").write_text(json.dumps(self.df, ensure_ascii=False, sort_keys=True))
 
     @classmethod
     def load(cls, directory: Path) -> "LexicalIndex":
         import bm25s
 
         size = int((directory / "size.txt").read_text())
+        df = json.loads((directory / "df.json").read_text())
         if size == 0:
-            return cls(bm25s.BM25(), 0)
+            return cls(bm25s.BM25(), 0, df)
         retriever = bm25s.BM25.load(str(directory), mmap=False, allow_pickle=False, show_progress=False)
-        return cls(retriever, size)
+        return cls(retriever, size, df)

