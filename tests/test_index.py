@@ -1,0 +1,185 @@
+"""Index persistence, incremental updates, integrity and crash safety."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from rag.assistant import Assistant
+from rag.config import load_settings
+from rag.errors import IndexCorruptError, IndexLockedError, IndexMismatchError, IndexMissingError
+from rag.index import load_index
+from rag.store import IndexStore
+
+
+def _fresh(settings) -> Assistant:
+    # A new Assistant per step gives a new embedder, so its call counter starts at zero.
+    return Assistant.from_settings(settings)
+
+
+def test_round_trip_preserves_chunks_and_manifest(hashing_assistant, hashing_settings):
+    index = load_index(hashing_settings.paths.index_dir)
+    m = index.manifest
+    assert m["format_version"] == 1 and m["embedder"]["model_id"] == "hashing-256"
+    assert m["embedder"]["dim"] == 256 and m["chunking"]["chunk_size"] == 700
+    assert set(m["documents"]) == {p.name for p in hashing_settings.paths.seeds_dir.iterdir()}
+    assert all(len(meta["content_hash"]) == 64 for meta in m["documents"].values())
+    assert index.vectors.ntotal == len(index.chunks) == index.lexical.size > 0
+    version_dir = hashing_settings.paths.index_dir / "versions" / index.version
+    assert set(m["files"]) == {"vectors.faiss", "chunks.jsonl", "bm25/size.txt", "bm25/df.json"} | {
+        f"bm25/{p.name}" for p in (version_dir / "bm25").iterdir() if p.name not in ("size.txt", "df.json")}
+    # Nothing pickled: every file is JSON, numpy (no object arrays) or FAISS.
+    for rel in m["files"]:
+        assert not rel.endswith((".pkl", ".pickle"))
+
+
+def test_no_change_embeds_nothing(hashing_assistant, hashing_settings):
+    again = _fresh(hashing_settings)
+    report = again.rebuild()
+    assert report.unchanged and not (report.added or report.changed or report.removed)
+    assert again.embedder.documents_encoded == 0
+
+
+def test_add_change_remove_rename_duplicate(hashing_assistant, hashing_settings):
+    seeds = hashing_settings.paths.seeds_dir
+    before = load_index(hashing_settings.paths.index_dir)
+    per_doc = {src: len(meta["ids"]) for src, meta in before.manifest["documents"].items()}
+
+    (seeds / "new.md").write_text("Ein neues Dokument über Katzen und Hunde. Es hat zwei Sätze.")
+    step = _fresh(hashing_settings)
+    r = step.rebuild()
+    assert r.added == ["new.md"] and step.embedder.documents_encoded == 1
+
+    with open(seeds / "003_7f6e26588299af66.txt", "a", encoding="utf-8") as fh:
+        fh.write("\nEin weiterer Satz am Ende.")
+    step = _fresh(hashing_settings)
+    r = step.rebuild()
+    assert r.changed == ["003_7f6e26588299af66.txt"]
+    assert step.embedder.documents_encoded == len(load_index(hashing_settings.paths.index_dir)
+                                                  .manifest["documents"]["003_7f6e26588299af66.txt"]["ids"])
+
+    (seeds / "004_878f3f8685ed7ceb.txt").unlink()
+    step = _fresh(hashing_settings)
+    r = step.rebuild()
+    assert r.removed == ["004_878f3f8685ed7ceb.txt"] and step.embedder.documents_encoded == 0
+    index = load_index(hashing_settings.paths.index_dir)
+    assert not any(c.source.startswith("004") for c in index.chunks)
+    assert index.vectors.ntotal == len(index.chunks)
+
+    (seeds / "001_06e8ede0839f87ad.txt").rename(seeds / "001_renamed.txt")
+    step = _fresh(hashing_settings)
+    r = step.rebuild()
+    assert r.added == ["001_renamed.txt"] and r.removed == ["001_06e8ede0839f87ad.txt"]
+    assert step.embedder.documents_encoded == 0  # a rename reuses the vectors
+    index = load_index(hashing_settings.paths.index_dir)
+    assert len(index.manifest["documents"]["001_renamed.txt"]["ids"]) == per_doc["001_06e8ede0839f87ad.txt"]
+
+    shutil.copy(seeds / "000_0d2b54194bb49e3b.txt", seeds / "zz_copy_of_000.txt")
+    step = _fresh(hashing_settings)
+    r = step.rebuild()
+    assert r.duplicates == ["zz_copy_of_000.txt"] and step.embedder.documents_encoded == 0
+    assert "zz_copy_of_000.txt" not in load_index(hashing_settings.paths.index_dir).manifest["documents"]
+
+    # BM25 stays consistent with the vectors: the new document is findable lexically.
+    hits = _fresh(hashing_settings).ask("Katzen und Hunde", mode="bm25").hits
+    assert hits[0].chunk.source == "new.md"
+
+
+def test_embedder_change_forces_full_rebuild(hashing_assistant, hashing_settings):
+    other = load_settings(paths=hashing_settings.paths.model_dump(), embedding={"backend": "hashing", "dim": 128})
+    # Querying an index built by another model is refused, never silently mixed.
+    with pytest.raises(IndexMismatchError, match="rag index --rebuild"):
+        Assistant.from_settings(other).ask("Microsoft")
+    step = Assistant.from_settings(other)
+    r = step.rebuild()
+    assert r.full_rebuild and "embedder changed" in r.reason
+    assert step.embedder.documents_encoded == load_index(hashing_settings.paths.index_dir).vectors.ntotal
+    assert load_index(hashing_settings.paths.index_dir).dim == 128
+
+
+def test_chunking_change_forces_full_rebuild(hashing_assistant, hashing_settings):
+    other = load_settings(**{**hashing_settings.model_dump(), "chunking": {"chunk_size": 400, "chunk_overlap": 50}})
+    r = Assistant.from_settings(other).rebuild()
+    assert r.full_rebuild and "chunking changed" in r.reason
+
+
+def test_missing_index_says_run_rag_index(hashing_settings):
+    with pytest.raises(IndexMissingError, match="rag index"):
+        Assistant.from_settings(hashing_settings).ask("Frage?")
+
+
+@pytest.mark.parametrize("damage", ["truncate", "flip", "delete", "manifest"])
+def test_corrupt_files_are_detected_with_rebuild_hint(hashing_assistant, hashing_settings, damage):
+    index_dir = hashing_settings.paths.index_dir
+    version = IndexStore(index_dir).current_dir()
+    target = version / ("manifest.json" if damage == "manifest" else "vectors.faiss")
+    data = target.read_bytes()
+    if damage == "truncate":
+        target.write_bytes(data[: len(data) // 2])
+    elif damage == "flip":
+        target.write_bytes(data[:100] + bytes([data[100] ^ 0xFF]) + data[101:])
+    elif damage == "delete":
+        target.unlink()
+    else:
+        target.write_text("{ not json")
+    with pytest.raises(IndexCorruptError, match="rag index --rebuild"):
+        load_index(index_dir)
+    # The rebuild path recovers from it.
+    report = Assistant.from_settings(hashing_settings).rebuild()
+    assert report.full_rebuild and load_index(index_dir).chunks
+
+
+def test_second_concurrent_rebuild_is_refused(hashing_assistant, hashing_settings):
+    with IndexStore(hashing_settings.paths.index_dir).lock():
+        with pytest.raises(IndexLockedError, match="Another index rebuild is running"):
+            Assistant.from_settings(hashing_settings).rebuild()
+    assert Assistant.from_settings(hashing_settings).rebuild() is not None
+
+
+def test_old_versions_are_cleaned_up(hashing_assistant, hashing_settings):
+    for i in range(4):
+        (hashing_settings.paths.seeds_dir / f"extra{i}.txt").write_text(f"Dokument Nummer {i} über Wale.")
+        Assistant.from_settings(hashing_settings).rebuild()
+    versions = list((hashing_settings.paths.index_dir / "versions").iterdir())
+    assert len(versions) == 2 and not any(v.name.startswith(".tmp") for v in versions)
+
+
+def test_kill_minus_9_at_random_points_leaves_a_loadable_index(tmp_path, seeds_dir):
+    """Fault injection: SIGKILL a rebuild subprocess at random moments, 20 times."""
+    for i in range(150):  # a bigger corpus so the kill lands in embedding and writing too
+        (seeds_dir / f"bulk{i:03d}.txt").write_text(f"Artikel {i}. " + "Microsoft und OpenAI verhandeln. " * 60)
+    index_dir = tmp_path / "index"
+    cmd = [sys.executable, "-m", "rag.cli", "index", "--seeds", str(seeds_dir), "--index", str(index_dir),
+           "--embedder-backend", "hashing"]
+    env = {**os.environ, "RAG_EMBEDDING__DIM": "256"}
+    started = time.perf_counter()
+    subprocess.run(cmd, check=True, env=env, capture_output=True)
+    full = time.perf_counter() - started
+    rng = random.Random(1234)
+    kills = 0
+    for trial in range(20):
+        (seeds_dir / f"trial{trial}.txt").write_text(f"Versuch {trial}: ein Dokument über Wale.")
+        proc = subprocess.Popen(cmd + (["--rebuild"] if trial % 2 else []), env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.2, full * 1.1))
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+            kills += 1
+        proc.wait()
+        index = load_index(index_dir)
+        assert index.vectors.ntotal == len(index.chunks) > 0
+        settings = load_settings(paths={"seeds_dir": seeds_dir, "index_dir": index_dir},
+                                 embedding={"backend": "hashing", "dim": 256})
+        answer = Assistant.from_settings(settings).ask("Microsoft und OpenAI verhandeln", mode="bm25")
+        assert answer.hits
+    assert kills >= 10, f"only {kills} of 20 runs were killed mid-way; the timing window is off"
+    json.loads((index_dir / "versions" / IndexStore(index_dir).current_name() / "manifest.json").read_text())
