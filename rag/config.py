@@ -79,8 +79,12 @@ class LLMSettings(BaseModel):
 
 class AnswerSettings(BaseModel):
     max_question_chars: int = Field(2000, ge=10)
-    # Extractive backend: how many sentences an answer may have, and the refusal threshold.
-    max_sentences: int = Field(2, ge=1, le=10)
+    # Extractive backend, fitted on evals/questions.jsonl (see evals/README.md): answer with
+    # up to `max_sentences` sentences scoring >= `relative_score` x the best, refuse below `min_score`.
+    max_sentences: int = Field(3, ge=1, le=10)
+    relative_score: float = Field(0.7, ge=0, le=1)
+    min_score: float = Field(0.25, ge=0, le=1)
+    # Citation verification: a cited passage must support its sentence at least this much.
     min_support: float = Field(0.5, ge=0, le=1)
 
 

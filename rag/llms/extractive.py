@@ -26,11 +26,12 @@ class ExtractiveBackend:
     def __init__(self, ctx: BackendContext):
         self._ctx = ctx
         self.max_sentences = ctx.answer.max_sentences
-        self.min_support = ctx.answer.min_support
+        self.relative_score = ctx.answer.relative_score
+        self.min_score = ctx.answer.min_score
         # Injected by the Assistant: token -> idf over the whole index.
         self.idf = ctx.extra.get("idf", lambda token: 1.0)
         # Cosines are mapped to 0..1 between these; they suit multilingual-e5.
-        self.cos_floor = ctx.extra.get("cos_floor", 0.78)
+        self.cos_floor = ctx.extra.get("cos_floor", 0.80)
         self.cos_ceiling = ctx.extra.get("cos_ceiling", 0.90)
 
     def _candidates(self, request: GenerationRequest):
@@ -59,23 +60,20 @@ class ExtractiveBackend:
             q = embedder.encode_queries([request.question])[0]
             cos = embedder.encode_documents([t for _, _, t in candidates]) @ q
             dense = np.clip((cos - self.cos_floor) / (self.cos_ceiling - self.cos_floor), 0, 1)
-        # Cross-lingual questions share few words with the passages; trust meaning more.
-        lex_weight = 0.5 if request.language == "de" else 0.2
-        rank_prior = np.array([1.0 / (1 + 0.05 * (h.rank - 1)) for _, h, _ in candidates])
-        scores = (lex_weight * lexical + (1 - lex_weight) * dense) * rank_prior
+        # A German question's words are strong evidence; an English question shares only
+        # names with German passages, so its score rests on meaning alone.
+        lex_weight = 0.7 if request.language == "de" else 0.0
+        scores = lex_weight * lexical + (1 - lex_weight) * dense
         order = np.argsort(-scores, kind="stable")
         best = int(order[0])
-        if scores[best] < self.min_support:
+        if scores[best] < self.min_score:
             return []
-        chosen = [(candidates[best][0], candidates[best][2], float(scores[best]))]
-        covered = {t for t in terms if t in set(tokenize(candidates[best][2]))}
-        for i in order[1:]:
-            if len(chosen) >= self.max_sentences or scores[i] < 0.85 * scores[best]:
+        chosen: list[tuple[int, str, float]] = []
+        for i in order[: self.max_sentences * 2]:
+            if len(chosen) >= self.max_sentences or scores[i] < self.relative_score * scores[best]:
                 break
-            new_terms = {t for t in terms if t in set(tokenize(candidates[i][2]))} - covered
-            if candidates[i][2] != chosen[0][1] and new_terms:
+            if all(candidates[i][2] != text for _, text, _ in chosen):  # overlapping chunks repeat
                 chosen.append((candidates[i][0], candidates[i][2], float(scores[i])))
-                covered |= new_terms
         return chosen
 
     def generate(self, request: GenerationRequest) -> str:
