@@ -55,9 +55,14 @@ def build_messages(question: str, hits, language: str) -> tuple[dict[str, str], 
     lang = language if language in _SYSTEM else "de"
     system = _SYSTEM[lang].format(refusal=REFUSALS[lang])
     label = ("Passagen", "Frage") if lang == "de" else ("Passages", "Question")
+    # Small local models follow the last instruction best, so the citation rule is repeated
+    # right after the question (without it Qwen 1.5B answers correctly but cites nothing).
+    reminder = ("Antworte nur aus den Passagen, mit Quellenangabe in eckigen Klammern, z. B. [2]."
+                if lang == "de" else
+                "Answer only from the passages, citing them in square brackets, e.g. [2].")
     user = (
         f"<{label[0].lower()}>\n{format_passages(hits)}\n</{label[0].lower()}>\n\n"
-        f"{label[1]}: {question}"
+        f"{label[1]}: {question}\n\n{reminder}"
     )
     return ({"role": "system", "content": system}, {"role": "user", "content": user})
 

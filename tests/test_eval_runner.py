@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.errors import InputError
+from rag.errors import BackendError, InputError
 from rag.evaluation import format_table, load_items, run_eval, score_item, write_report
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -103,13 +103,21 @@ def test_run_eval_aggregates() -> None:
 
 def test_run_eval_records_errors() -> None:
     def boom(q: str) -> dict:
-        raise RuntimeError("backend down")
+        raise BackendError("backend down")
 
     result = run_eval(boom, [FACT, UNANS])
     assert result.overall["errors"] == 2
     assert result.overall["answer_match"] == 0.0
     assert result.overall["correct_refusal_rate"] == 0.0  # a crash is no refusal
     assert "backend down" in result.per_question[0]["error"]
+
+
+def test_run_eval_lets_bugs_raise() -> None:
+    def bug(q: str) -> dict:
+        raise KeyError("not a user-level failure")
+
+    with pytest.raises(KeyError):
+        run_eval(bug, [FACT])
 
 
 def test_real_eval_set_meets_minimums() -> None:

@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from rag.errors import InputError
+from rag.errors import InputError, RagError
 from rag.evaluation import metrics as m
 
 TYPES = ("fact", "paraphrase", "multi", "temporal", "crosslingual", "unanswerable")
@@ -179,7 +179,7 @@ def run_eval(
     """Ask every question, score the answers and aggregate overall and per type.
 
     `progress(done, total, row)` is called after each question. An exception from `ask`
-    is recorded in the row's ``error`` and scored as an empty, non-refused answer, so one
+    (a RagError) is recorded in the row's ``error`` and scored as an empty, non-refused answer, so one
     broken question does not lose the run. `meta` (e.g. settings) is stored in the result.
     """
     items = list(items)
@@ -190,7 +190,7 @@ def run_eval(
         t0 = time.perf_counter()
         try:
             response = ask(item["question"])
-        except Exception as exc:  # noqa: BLE001 - recorded per question, see docstring
+        except RagError as exc:  # a user-level failure is a scored miss; a bug still raises
             response = {"answer": "", "refused": False, "error": f"{type(exc).__name__}: {exc}"}
             response["timings_ms"] = {"total": (time.perf_counter() - t0) * 1000}
         if response.get("backend"):
