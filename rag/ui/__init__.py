@@ -1,0 +1,4 @@
+"""The Gradio chat UI: `render` (answer -> HTML), `handlers` (plain functions the UI wires
+up and tests call), `app` (`build_app`), `server` (`serve`). Gradio is imported lazily by
+`app` and `server`, so importing this package costs nothing.
+"""

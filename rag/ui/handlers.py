@@ -1,0 +1,166 @@
+"""Plain functions behind the UI's events; `app.py` wires them up and tests call them directly.
+
+Every library failure (`RagError`) becomes a readable `gr.Error`/`gr.Warning`; anything
+else is a bug and is left to Gradio, which shows a generic error without the traceback.
+Gradio renders error/warning messages as HTML, so they are escaped like passages are.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any, Callable, Iterator
+
+import gradio as gr
+
+from rag.assistant import Assistant
+from rag.errors import IndexMissingError, RagError
+from rag.ui import render
+from rag.ui.uploads import UploadResult, save_upload
+
+EXAMPLES = [
+    "Welchen Anteil an OpenAI soll Microsoft erhalten haben?",
+    "Ist Microsoft heute noch exklusiver Cloud-Anbieter von OpenAI?",
+    "How much did Microsoft invest in OpenAI in 2019?",
+]
+MODES = ["hybrid", "dense", "bm25"]
+
+
+def ui_error(exc: Exception) -> gr.Error:
+    # print_exception=False: a RagError is the user's to fix, not a server-side bug.
+    return gr.Error(html.escape(str(exc)), print_exception=False)
+
+
+def _pairs(pairs: list | None) -> list[tuple[str, str]]:
+    return [(str(q), str(a)) for q, a in (pairs or [])]
+
+
+# -- chat -------------------------------------------------------------------------------------
+def respond(assistant: Assistant, message: str, history: list[dict] | None, pairs: list | None,
+            backend: str | None = None, k: int | float | None = None, mode: str | None = None,
+            ) -> Iterator[tuple[list[dict], list, str]]:
+    """Stream one answer: yields (chat messages, (question, answer) pairs, timings markdown).
+
+    Each yield is a fresh list (Gradio diffs successive values; tests keep them all).
+
+    `history` is the Chatbot's message list; `pairs` holds the plain-text turns that
+    follow-up questions need (the chat itself holds rendered HTML).
+    """
+    message = (message or "").strip()
+    if not message:
+        raise gr.Error("Please enter a question. / Bitte geben Sie eine Frage ein.", print_exception=False)
+    key = f"a{len(pairs or [])}"
+    chat = list(history or []) + [{"role": "user", "content": message},
+                                  {"role": "assistant", "content": render.streaming_html("")}]
+    pairs = _pairs(pairs)
+    timings = render.timings_markdown(None)
+    yield list(chat), pairs, timings
+    text = ""
+    try:
+        for kind, value in assistant.stream(message, pairs, k=int(k) if k else None,
+                                            mode=mode or None, llm=backend or None):
+            if kind == "token":
+                text += value
+                chat[-1] = {"role": "assistant", "content": render.streaming_html(text)}
+                yield list(chat), pairs, timings
+            else:
+                answer = value
+    except RagError as exc:
+        chat[-1] = {"role": "assistant", "content": render.notices_html([f"Error: {exc}"])}
+        yield list(chat), pairs, timings
+        raise ui_error(exc) from None
+    chat[-1] = {"role": "assistant", "content": render.answer_html(answer, key)}
+    yield list(chat), pairs + [(message, answer.text)], render.timings_markdown(answer.timings_ms, answer.backend)
+
+
+def api_ask(assistant: Assistant, question: str, k: int | None = None, mode: str | None = None,
+            backend: str | None = None) -> dict[str, Any]:
+    """The programmatic endpoint: one question in, the `Answer.to_json()` contract out."""
+    try:
+        return assistant.ask(question, k=int(k) if k else None, mode=mode or None,
+                             llm=backend or None).to_json()
+    except RagError as exc:
+        raise ui_error(exc) from None
+
+
+# -- settings panel ---------------------------------------------------------------------------
+def backend_choices(assistant: Assistant) -> list[tuple[str, str]]:
+    """(label, value) pairs: usable backends first; unusable ones say so and error when used."""
+    rows = assistant.backends()
+    usable = [(r["name"], r["name"]) for r in rows if r["usable"]]
+    unusable = [(f"{r['name']} (unavailable)", r["name"]) for r in rows if not r["usable"]]
+    return usable + unusable
+
+
+def backends_markdown(assistant: Assistant) -> str:
+    lines = ["| backend | status |", "|---|---|"]
+    for r in assistant.backends():
+        state = r["description"] if r["usable"] else f"unavailable — {r['reason']}"
+        lines.append(f"| `{r['name']}` | {html.escape(state).replace('|', '&#124;')} |")
+    return "\n".join(lines)
+
+
+# -- documents tab ----------------------------------------------------------------------------
+def status_markdown(assistant: Assistant) -> str:
+    """Index status for the Documents tab; a missing index is a state, not an error here."""
+    try:
+        s = assistant.status()
+    except IndexMissingError:
+        return "**No index yet.** Run `rag index` (or upload documents and press *Rebuild index*)."
+    except RagError as exc:
+        return f"**Index problem:** {html.escape(str(exc))}"
+    return (f"**{s['documents']}** documents · **{s['chunks']}** chunks · embedder "
+            f"`{s['embedder']}` · built {s['built_at']} · version `{s['version']}`")
+
+
+def upload(assistant: Assistant, files: list | None) -> str:
+    """Save uploaded files into the seeds directory; returns a Markdown report."""
+    if not files:
+        return "_No files selected._"
+    ui = assistant.settings.ui
+    results: list[UploadResult] = []
+    for f in files:
+        path = getattr(f, "name", None) or str(f)  # gr.File gives paths (or tempfile wrappers)
+        results.append(save_upload(path, assistant.settings.paths.seeds_dir, ui.max_upload_mb))
+    for r in results:
+        if r.status == "rejected":
+            gr.Warning(html.escape(r.message))
+    lines = [f"- {html.escape(r.message)}" for r in results]
+    if any(r.status in ("saved", "renamed") for r in results):
+        lines.append("\nPress **Rebuild index** to make new documents searchable.")
+    return "\n".join(lines)
+
+
+def _names(files: list[str], limit: int = 8) -> str:
+    shown = ", ".join(f"`{html.escape(f)}`" for f in files[:limit])
+    return shown + (" …" if len(files) > limit else "")
+
+
+def report_markdown(report) -> str:
+    lines = []
+    if report.full_rebuild and report.reason:
+        lines.append(f"Full build ({html.escape(report.reason)}).")
+    for key, files in report.summary().items():
+        lines.append(f"- **{key}**: {len(files)} {_names(files)}")
+    for source, reason in report.skipped:
+        lines.append(f"- skipped `{html.escape(source)}`: {html.escape(reason)}")
+    lines.append(f"\nEmbedded {report.embedded_chunks} chunks; index has {report.total_chunks} "
+                 f"chunks (version `{report.version}`) in {report.seconds:.1f} s.")
+    return "\n".join(lines)
+
+
+def rebuild(assistant: Assistant, force: bool = False,
+            progress: Callable[..., Any] | None = None) -> tuple[str, str]:
+    """Run the incremental (or forced) rebuild; returns (report, status) Markdown.
+
+    No lock is taken here: the Assistant keeps answering from the live index version and
+    switches when the new one is published.
+    """
+    def report_progress(fraction: float, message: str) -> None:
+        if progress is not None:
+            progress(fraction, desc=message)
+
+    try:
+        report = assistant.rebuild(force=bool(force), progress=report_progress)
+    except RagError as exc:
+        raise ui_error(exc) from None
+    return report_markdown(report), status_markdown(assistant)
