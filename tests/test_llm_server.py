@@ -137,7 +137,8 @@ def _request(question: str = QUESTION, extra: Chunk | None = None) -> Generation
 
 
 def _ctx(**llm) -> BackendContext:
-    settings = LLMSettings(temperature=0.0, max_tokens=96, timeout_s=120, **llm)
+    # Generous timeout: these tests check answers, not speed, on a possibly busy machine.
+    settings = LLMSettings(temperature=0.0, max_tokens=96, timeout_s=600, **llm)
     return BackendContext(llm=settings, answer=AnswerSettings(), models_dir=MODELS_DIR)
 
 
@@ -150,9 +151,28 @@ def _assert_answers_49_with_citation(answer: str) -> None:
 # --- through the real server ---------------------------------------------------------------
 
 
-def test_openai_compatible_answers_with_citation(llama_server):
-    backend = get_backend("openai-compatible", _ctx(base_url=llama_server, model="qwen"))
-    _assert_answers_49_with_citation(backend.generate(_request()))
+def _pipeline(real_assistant, **llm):
+    """The full pipeline (real e5 retrieval over the seeds, citation verification) with `llm`."""
+    from rag.assistant import Assistant
+    from rag.config import load_settings
+
+    base = real_assistant.settings
+    settings = load_settings(paths=base.paths.model_dump(), retrieval={"k": 3},
+                             llm={"temperature": 0.0, "max_tokens": 128, "timeout_s": 600, **llm})
+    return Assistant.from_settings(settings)
+
+
+def _assert_verified_49(answer) -> None:
+    assert answer.backend != "extractive", answer.notices  # no silent fallback
+    assert not answer.refused and "49" in answer.text, (answer.text, answer.notices)
+    assert {c.chunk.source for c in answer.citations} & {"000_0d2b54194bb49e3b.txt", "002_6df6d283adceccb0.txt"}
+    for c in answer.citations:
+        assert f"[{c.n}]" in answer.text and c.text in c.chunk.text
+
+
+def test_openai_compatible_answers_seed_question_with_verified_citations(llama_server, real_assistant):
+    assistant = _pipeline(real_assistant, backend="openai-compatible", base_url=llama_server, model="qwen")
+    _assert_verified_49(assistant.ask(QUESTION))
 
 
 def test_openai_compatible_streams_tokens(llama_server):
@@ -189,11 +209,11 @@ def test_injected_instruction_in_a_passage_is_not_followed(llama_server):
 # --- in-process --------------------------------------------------------------------------
 
 
-def test_local_backend_answers_with_citation(model_file):
+def test_local_backend_answers_seed_question_with_verified_citations(model_file, real_assistant):
+    assistant = _pipeline(real_assistant, backend="local", model_path=str(model_file))
+    events = list(assistant.stream(QUESTION))
+    assert sum(kind == "token" for kind, _ in events) > 1  # tokens really stream
+    _assert_verified_49(events[-1][1])
     backend = get_backend("local", _ctx(model_path=str(model_file), context_window=4096))
-    _assert_answers_49_with_citation(backend.generate(_request()))
     again = get_backend("local", _ctx(model_path=str(model_file), context_window=4096))
     assert again.llm is backend.llm  # cached: a second backend does not reload 1.1 GB
-    pieces = list(again.stream(_request()))
-    assert len(pieces) > 1
-    _assert_answers_49_with_citation("".join(pieces))
