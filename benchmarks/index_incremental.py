@@ -1,0 +1,264 @@
+"""Incremental index update vs full build vs LangChain's naive rebuild (issue "Incremental,
+crash-safe index rebuild").
+
+Usage (from the repo root):
+    python benchmarks/index_incremental.py [xquad.de.json] [--articles 10000] [--adds 3]
+        [--real-articles 200] [--skip-real] [--json benchmarks/index_incremental.json]
+
+A synthetic German corpus is built in a temp dir by recombining XQuAD-de paragraphs
+(title line + 3-6 random paragraphs per article, seeded RNG); the data never enters the repo.
+
+Hashing embedder (fast, fake) on `--articles` articles:
+  full build, add-one (median of `--adds` fresh articles), embed-one (encode_documents on
+  that article's chunks alone), naive = LangChain `FAISS.from_documents` over all chunks.
+Real model (multilingual-e5-small) on `--real-articles` articles:
+  full build vs raw `SentenceTransformer.encode_document` on the same chunk texts, and
+  add-one vs embed-one. All times are medians where repeated; load average is printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+DEFAULT_XQUAD = Path("/work/shared/benchmarks/xquad/xquad.de.json")
+
+
+def load_paragraphs(path: Path) -> list[tuple[str, str]]:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return [(a["title"].replace("_", " "), p["context"].strip())
+            for a in data["data"] for p in a["paragraphs"]]
+
+
+class ArticleMaker:
+    """Deterministic synthetic articles: a headline, then 3-6 random XQuAD paragraphs."""
+
+    def __init__(self, paragraphs: list[tuple[str, str]], seed: int):
+        self.paragraphs = paragraphs
+        self.rng = random.Random(seed)
+
+    def text(self, n: int) -> str:
+        picks = self.rng.sample(self.paragraphs, self.rng.randint(3, 6))
+        # A headline (>= 3 words, no final punctuation) so the article gets a real title.
+        title = f"Artikel {n} über {picks[0][0]} und mehr"
+        return title + "\n\n" + "\n\n".join(p for _, p in picks) + "\n"
+
+    def write(self, seeds: Path, n: int) -> Path:
+        path = seeds / f"article_{n:06d}.txt"
+        path.write_text(self.text(n), encoding="utf-8")
+        return path
+
+
+def article_chunk_texts(path: Path, chunking) -> list[str]:
+    from rag.chunking import chunk_document, embedding_text
+    from rag.documents import parse_document
+
+    doc = parse_document(path.name, path.read_bytes())
+    return [embedding_text(c) for c in chunk_document(doc, chunking)]
+
+
+def timed(fn):
+    t0 = time.perf_counter()
+    out = fn()
+    return time.perf_counter() - t0, out
+
+
+def measure_adds(maker, seeds, index_dir, chunking, embedder, backend, start_n, adds, cold=False):
+    """Add `adds` fresh articles one at a time; (add times, embed-one times, chunks each).
+
+    Warm: the process still holds the version it just published (the UI's rebuild button).
+    Cold: that cache is dropped first, so the old version is read and fully re-verified
+    (what a fresh `rag index` process does)."""
+    from rag.index import forget_verified
+    from rag.indexing import update_index
+
+    add_t, embed_t, n_chunks = [], [], []
+    for i in range(adds):
+        path = maker.write(seeds, start_n + i)
+        if cold:
+            forget_verified()
+        t, report = timed(lambda: update_index(seeds, index_dir, chunking, embedder, backend))
+        assert report.added == [path.name] and not report.full_rebuild, report
+        texts = article_chunk_texts(path, chunking)
+        assert report.embedded_chunks == len(texts), (report.embedded_chunks, len(texts))
+        e, _ = timed(lambda: embedder.encode_documents(texts))
+        add_t.append(t)
+        embed_t.append(e)
+        n_chunks.append(len(texts))
+    return add_t, embed_t, n_chunks
+
+
+def naive_langchain(index_dir: Path, embedder, repeats: int) -> list[float]:
+    """What a naive app does on every change: embed every chunk again into a new FAISS."""
+    from langchain_community.vectorstores import FAISS
+    from langchain_core.documents import Document as LCDocument
+    from langchain_core.embeddings import Embeddings
+
+    from rag.chunking import embedding_text
+    from rag.index import load_index
+
+    class Wrapped(Embeddings):
+        def embed_documents(self, texts):
+            return embedder.encode_documents(texts).tolist()
+
+        def embed_query(self, text):
+            return embedder.encode_queries([text])[0].tolist()
+
+    # Chunking is done once up-front and not timed: the naive path gets its chunks for free.
+    docs = [LCDocument(page_content=embedding_text(c), metadata={"source": c.source, "chunk_id": c.chunk_id})
+            for c in load_index(index_dir).chunks]
+    times = []
+    for _ in range(repeats):
+        t, store = timed(lambda: FAISS.from_documents(docs, Wrapped()))
+        assert store.index.ntotal == len(docs)
+        times.append(t)
+    return times
+
+
+def hashing_part(args, paragraphs, work: Path) -> dict:
+    from rag.config import ChunkingSettings
+    from rag.embedding import HashingEmbedder
+    from rag.indexing import update_index
+
+    chunking = ChunkingSettings()
+    seeds, index_dir = work / "seeds", work / "index"
+    seeds.mkdir()
+    maker = ArticleMaker(paragraphs, seed=42)
+    for n in range(args.articles):
+        maker.write(seeds, n)
+    embedder = HashingEmbedder(args.dim)
+    build_t, report = timed(lambda: update_index(seeds, index_dir, chunking, embedder, "hashing"))
+    add_t, embed_t, n_chunks = measure_adds(maker, seeds, index_dir, chunking, embedder, "hashing",
+                                            args.articles, args.adds)
+    cold_t, cold_embed_t, cold_chunks = measure_adds(maker, seeds, index_dir, chunking, embedder, "hashing",
+                                                     args.articles + args.adds, args.adds, cold=True)
+    naive_t = naive_langchain(index_dir, embedder, args.naive_repeats) if not args.skip_naive else [float("nan")]
+    add, emb, naive = statistics.median(add_t), statistics.median(embed_t), statistics.median(naive_t)
+    cold = statistics.median(cold_t)
+    return {"articles": args.articles, "chunks": report.total_chunks, "dim": args.dim,
+            "full_build_s": build_t, "add_one_s": add, "add_one_all_s": add_t,
+            "embed_one_s": emb, "embed_one_all_s": embed_t, "chunks_per_added_article": n_chunks,
+            "add_one_cold_s": cold, "add_one_cold_all_s": cold_t, "embed_one_cold_all_s": cold_embed_t,
+            "chunks_per_cold_article": cold_chunks,
+            "naive_langchain_s": naive, "naive_all_s": naive_t,
+            "add_over_embed": add / emb, "naive_over_add": naive / add,
+            "cold_add_over_embed": cold / statistics.median(cold_embed_t), "naive_over_cold_add": naive / cold}
+
+
+def real_part(args, paragraphs, work: Path) -> dict:
+    from rag.chunking import embedding_text
+    from rag.config import ChunkingSettings, EmbeddingSettings
+    from rag.embedding import build_embedder
+    from rag.index import load_index
+    from rag.indexing import update_index
+
+    chunking = ChunkingSettings()
+    settings = EmbeddingSettings()
+    seeds, index_dir = work / "real-seeds", work / "real-index"
+    seeds.mkdir()
+    maker = ArticleMaker(paragraphs, seed=7)
+    for n in range(args.real_articles):
+        maker.write(seeds, n)
+    embedder = build_embedder(settings, args.models_dir)
+    embedder.encode_documents(["Aufwärmen des Modells."] * 4)  # first-call overhead out of both timings
+    build_t, report = timed(lambda: update_index(seeds, index_dir, chunking, embedder))
+    texts = [embedding_text(c) for c in load_index(index_dir).chunks]
+    model = embedder._model  # the raw SentenceTransformer, same batch size and prompt
+    raw_t, _ = timed(lambda: model.encode_document(texts, batch_size=settings.batch_size,
+                                                   normalize_embeddings=True, convert_to_numpy=True))
+    add_t, embed_t, n_chunks = measure_adds(maker, seeds, index_dir, chunking, embedder,
+                                            "sentence-transformers", args.real_articles, args.adds)
+    add, emb = statistics.median(add_t), statistics.median(embed_t)
+    return {"articles": args.real_articles, "chunks": report.total_chunks, "model": embedder.model_id,
+            "full_build_s": build_t, "raw_encode_s": raw_t, "build_over_encode": build_t / raw_t,
+            "add_one_s": add, "add_one_all_s": add_t, "embed_one_s": emb, "embed_one_all_s": embed_t,
+            "chunks_per_added_article": n_chunks, "add_over_embed": add / emb}
+
+
+def verdict(value: float, goal: float, at_most: bool) -> str:
+    if value != value:  # NaN: not measured
+        return "n/a"
+    ok = value <= goal if at_most else value >= goal
+    return "MET" if ok else "NOT MET"
+
+
+def print_table(result: dict) -> None:
+    h, r = result["hashing"], result.get("real")
+    rows = [
+        (f"hashing-{h['dim']}: {h['articles']} articles, {h['chunks']} chunks", "", ""),
+        ("  full build", f"{h['full_build_s']:.2f} s", ""),
+        (f"  add one article (median of {len(h['add_one_all_s'])})", f"{h['add_one_s'] * 1000:.1f} ms", ""),
+        ("  embed its chunks alone", f"{h['embed_one_s'] * 1000:.2f} ms", ""),
+        (f"  add one, cold: fresh process state (median of {len(h['add_one_cold_all_s'])})",
+         f"{h['add_one_cold_s'] * 1000:.1f} ms", ""),
+        ("  naive LangChain FAISS.from_documents", f"{h['naive_langchain_s']:.2f} s",
+         f"median of {len(h['naive_all_s'])}"),
+        ("  add-one / embed-one", f"{h['add_over_embed']:.1f}x",
+         f"goal <= 1.5: {verdict(h['add_over_embed'], 1.5, True)}"),
+        ("  add-one cold / embed-one", f"{h['cold_add_over_embed']:.1f}x",
+         f"goal <= 1.5: {verdict(h['cold_add_over_embed'], 1.5, True)}"),
+        ("  naive / add-one", f"{h['naive_over_add']:.0f}x",
+         f"goal >= 100: {verdict(h['naive_over_add'], 100, False)}"),
+        ("  naive / add-one cold", f"{h['naive_over_cold_add']:.0f}x",
+         f"goal >= 100: {verdict(h['naive_over_cold_add'], 100, False)}"),
+    ]
+    if r:
+        rows += [
+            (f"{r['model']}: {r['articles']} articles, {r['chunks']} chunks", "", ""),
+            ("  full build", f"{r['full_build_s']:.2f} s", ""),
+            ("  raw SentenceTransformer encode", f"{r['raw_encode_s']:.2f} s", ""),
+            ("  build / raw encode", f"{r['build_over_encode']:.3f}x",
+             f"goal <= 1.10: {verdict(r['build_over_encode'], 1.10, True)}"),
+            (f"  add one article (median of {len(r['add_one_all_s'])})", f"{r['add_one_s'] * 1000:.0f} ms", ""),
+            ("  embed its chunks alone", f"{r['embed_one_s'] * 1000:.0f} ms", ""),
+            ("  add-one / embed-one", f"{r['add_over_embed']:.2f}x",
+             f"goal <= 1.5: {verdict(r['add_over_embed'], 1.5, True)}"),
+        ]
+    width = max(len(a) for a, _, _ in rows) + 2
+    print(f"load average before / after: {result['loadavg_before']} / {result['loadavg_after']}")
+    for a, b, c in rows:
+        print(f"{a:<{width}}{b:>12}   {c}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("xquad", type=Path, nargs="?", default=DEFAULT_XQUAD)
+    ap.add_argument("--articles", type=int, default=10_000)
+    ap.add_argument("--adds", type=int, default=3)
+    ap.add_argument("--dim", type=int, default=384, help="hashing embedder dim (e5-small is 384)")
+    ap.add_argument("--naive-repeats", type=int, default=3)
+    ap.add_argument("--skip-naive", action="store_true")
+    ap.add_argument("--real-articles", type=int, default=200)
+    ap.add_argument("--skip-real", action="store_true")
+    ap.add_argument("--models-dir", type=Path, default=REPO / "models")
+    ap.add_argument("--json", type=Path, default=REPO / "benchmarks" / "index_incremental.json")
+    args = ap.parse_args()
+
+    import logging
+
+    os.environ.setdefault("TQDM_DISABLE", "1")  # no progress bars in the printed table
+    logging.disable(logging.WARNING)
+    paragraphs = load_paragraphs(args.xquad)
+    result = {"loadavg_before": " ".join(f"{x:.2f}" for x in os.getloadavg()), "cpus": os.cpu_count()}
+    with tempfile.TemporaryDirectory(prefix="rag-bench-") as tmp:
+        result["hashing"] = hashing_part(args, paragraphs, Path(tmp))
+        if not args.skip_real:
+            result["real"] = real_part(args, paragraphs, Path(tmp))
+    result["loadavg_after"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    print_table(result)
+    args.json.write_text(json.dumps(result, indent=1))
+    print(f"wrote {args.json}")
+
+
+if __name__ == "__main__":
+    main()
