@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator, Protocol
+from typing import Any, Callable, Iterable, Iterator, Protocol
 
 from rag.config import AnswerSettings, LLMSettings
+from rag.errors import BackendError, RagError
 from rag.types import Hit
 
 
@@ -48,3 +49,22 @@ class LLMBackend(Protocol):
     def condense(self, question: str, history: list[tuple[str, str]]) -> str:
         """Rewrite a follow-up into a standalone question using (user, assistant) turns."""
         ...
+
+
+def guarded_stream(open_stream: Callable[[], Iterable[str]],
+                   fail: Callable[[BaseException], BackendError], empty_message: str) -> Iterator[str]:
+    """Yield the non-empty pieces of `open_stream()`; any provider exception becomes
+    `fail(exc)`, and a stream that produced nothing is a BackendError, never a blank answer.
+    The stream is opened inside the guard because some clients fail on the call itself."""
+    produced = False
+    try:
+        for piece in open_stream():
+            if piece:
+                produced = True
+                yield piece
+    except RagError:
+        raise
+    except Exception as exc:  # provider SDKs and llama.cpp raise many unrelated types
+        raise fail(exc) from exc
+    if not produced:
+        raise BackendError(empty_message)

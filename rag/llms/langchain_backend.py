@@ -16,7 +16,7 @@ from typing import Any, Iterator
 
 from rag.errors import BackendError, BackendUnavailableError, RagError
 from rag.llms import register
-from rag.llms.base import BackendContext, GenerationRequest
+from rag.llms.base import BackendContext, GenerationRequest, guarded_stream
 from rag.llms.condense import clean_condensed, condense_messages
 
 # Provider prefix (as init_chat_model spells it) -> the pip package that implements it.
@@ -138,19 +138,9 @@ class LangChainChatBackend:
     def stream(self, request: GenerationRequest) -> Iterator[str]:
         """Yield answer tokens as the model produces them."""
         lc_messages = to_langchain_messages(request.messages)
-        produced = False
-        try:
-            for chunk in self.chat_model.stream(lc_messages):
-                piece = _message_text(chunk)
-                if piece:
-                    produced = True
-                    yield piece
-        except RagError:
-            raise
-        except Exception as exc:
-            raise self._fail(exc) from exc
-        if not produced:
-            raise BackendError(f"The {self.name} backend streamed an empty reply from {self.where}.")
+        yield from guarded_stream(
+            lambda: (_message_text(chunk) for chunk in self.chat_model.stream(lc_messages)),
+            self._fail, f"The {self.name} backend streamed an empty reply from {self.where}.")
 
     def condense(self, question: str, history: list[tuple[str, str]]) -> str:
         """Rewrite a follow-up into a standalone question (unchanged when there is no history)."""

@@ -15,7 +15,7 @@ from typing import Any, Iterator
 
 from rag.errors import BackendError, BackendUnavailableError, RagError
 from rag.llms import register
-from rag.llms.base import BackendContext, GenerationRequest
+from rag.llms.base import BackendContext, GenerationRequest, guarded_stream
 from rag.llms.condense import clean_condensed, condense_messages
 from rag.models.gguf import DEFAULT_GGUF, default_gguf_path
 
@@ -124,24 +124,16 @@ class LocalLlamaBackend:
 
     def stream(self, request: GenerationRequest) -> Iterator[str]:
         """Yield answer tokens as llama.cpp produces them (holds the model while streaming)."""
-        produced = False
+        def open_stream():
+            chunks = self.llm.create_chat_completion(
+                messages=list(request.messages), temperature=self.temperature,
+                max_tokens=self.max_tokens, stream=True,
+            )
+            return (chunk["choices"][0]["delta"].get("content") or "" for chunk in chunks)
+
         with self._lock:
-            try:
-                chunks = self.llm.create_chat_completion(
-                    messages=list(request.messages), temperature=self.temperature,
-                    max_tokens=self.max_tokens, stream=True,
-                )
-                for chunk in chunks:
-                    piece = chunk["choices"][0]["delta"].get("content") or ""
-                    if piece:
-                        produced = True
-                        yield piece
-            except RagError:
-                raise
-            except Exception as exc:
-                raise self._fail(exc) from exc
-        if not produced:
-            raise BackendError(f"The local backend ({self.path.name}) streamed an empty reply.")
+            yield from guarded_stream(
+                open_stream, self._fail, f"The local backend ({self.path.name}) streamed an empty reply.")
 
     def condense(self, question: str, history: list[tuple[str, str]]) -> str:
         """Rewrite a follow-up into a standalone question (unchanged when there is no history)."""
