@@ -45,23 +45,25 @@ def make_retriever(args):
 
 
 def score(retriever, items: list[dict]) -> dict[str, dict[str, float]]:
-    """{mode: {"hit@1": .., "mrr@10": ..}} over `items` (each with question and sources)."""
+    """{mode: {"hit@1": .., "hit@3": .., "mrr@10": ..}} over `items` (question + sources)."""
     out = {}
     for mode in MODES:
-        h1, rr = [], []
+        h1, h3, rr = [], [], []
         for item in items:
             sources = [h.chunk.source for h in retriever.search(item["question"], k=10, mode=mode)]
             h1.append(hit_at_k(sources, item["sources"], 1))
+            h3.append(hit_at_k(sources, item["sources"], 3))
             rr.append(mrr(sources, item["sources"], 10))
-        out[mode] = {"hit@1": mean(h1) or 0.0, "mrr@10": mean(rr) or 0.0}
+        out[mode] = {"hit@1": mean(h1) or 0.0, "hit@3": mean(h3) or 0.0, "mrr@10": mean(rr) or 0.0}
     return out
 
 
 def retrieval_table(rows: dict[str, dict[str, dict[str, float]]], counts: dict[str, int]) -> str:
-    lines = [f"{'group':<14}{'n':>4}" + "".join(f"{m + ' h@1':>13}{m + ' MRR':>13}" for m in MODES)]
+    lines = [f"{'group':<14}{'n':>4}" + "".join(
+        f"{m + ' h@1':>13}{m + ' h@3':>13}{m + ' MRR':>13}" for m in MODES)]
     for group, res in rows.items():
         lines.append(f"{group:<14}{counts[group]:>4}" + "".join(
-            f"{res[m]['hit@1']:>13.3f}{res[m]['mrr@10']:>13.3f}" for m in MODES))
+            f"{res[m]['hit@1']:>13.3f}{res[m]['hit@3']:>13.3f}{res[m]['mrr@10']:>13.3f}" for m in MODES))
     return "\n".join(lines)
 
 
