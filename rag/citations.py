@@ -31,18 +31,18 @@ class SupportScorer:
     min_cosine: float = 0.86  # calibrated for multilingual-e5 on the seed questions
     _cache: dict[str, tuple[list[tuple[int, int]], np.ndarray | None]] = field(default_factory=dict)
 
-    def _spans(self, chunk: Chunk):
-        if chunk.chunk_id not in self._cache:
+    def _spans(self, chunk: Chunk, with_vectors: bool):
+        spans, vecs = self._cache.get(chunk.chunk_id, (None, None))
+        if spans is None:
             spans = sentence_spans(chunk.text, offset=chunk.start)
-            vecs = None
-            if self.embed is not None and spans:
-                vecs = self.embed([chunk.text[s - chunk.start:e - chunk.start] for s, e in spans])
-            self._cache[chunk.chunk_id] = (spans, vecs)
-        return self._cache[chunk.chunk_id]
+        if with_vectors and vecs is None and self.embed is not None and spans:
+            vecs = self.embed([chunk.text[s - chunk.start:e - chunk.start] for s, e in spans])
+        self._cache[chunk.chunk_id] = (spans, vecs)
+        return spans, vecs
 
     def best_span(self, sentence: str, chunk: Chunk) -> tuple[float, tuple[int, int]]:
         """(support, (start, end) in document offsets) of the chunk sentence that fits best."""
-        spans, vecs = self._spans(chunk)
+        spans, _ = self._spans(chunk, with_vectors=False)
         if not spans:
             return 0.0, (chunk.start, chunk.end)
         claim = set(tokenize(sentence))
@@ -50,6 +50,11 @@ class SupportScorer:
         if claim:
             for i, (s, e) in enumerate(spans):
                 lexical[i] = len(claim & set(tokenize(chunk.text[s - chunk.start:e - chunk.start]))) / len(claim)
+        if lexical.max() >= 1.0:
+            # Full word coverage (e.g. a quoted sentence) is maximal support: skip embedding.
+            best = int(np.argmax(lexical))
+            return 1.0, spans[best]
+        _, vecs = self._spans(chunk, with_vectors=True)
         dense = np.zeros(len(spans))
         if vecs is not None:
             cos = vecs @ self.embed([sentence])[0]
