@@ -19,6 +19,7 @@ from rag.lexical import tokenize
 from rag.sentences import sentence_spans
 from rag.types import Chunk, Citation, Hit
 
+REPOINT_MARGIN = 0.3  # how much better another passage must support a claim to take its marker
 MARKER_GROUP = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 _MARKERS_AFTER_PUNCT = re.compile(r"([.!?])((?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])+)")
 
@@ -91,11 +92,21 @@ def ground_answer(text: str, hits: list[Hit] | tuple[Hit, ...], scorer: SupportS
                 notices.append(f"Removed citation [{n}]: there is no passage {n}.")
                 continue
             support, span = scorer.best_span(claim, hits[n - 1].chunk)
+            alt = None
+            if support < 1.0 - REPOINT_MARGIN:
+                # On-topic passages all look somewhat similar to a claim, so "supported" is not
+                # enough: a passage that supports it clearly better takes the citation.
+                alt = _best_passage(claim, hits, scorer)
+                if alt and alt[0] != n - 1 and alt[1] >= max(min_support, support + REPOINT_MARGIN):
+                    kept.append(alt[0])
+                    _remember(found, alt[0], hits, alt[2], claim, alt[1])
+                    notices.append(f"Citation [{n}] fit “{claim[:60]}” poorly; pointed it to the passage that supports it.")
+                    continue
             if support >= min_support:
                 kept.append(n - 1)
                 _remember(found, n - 1, hits, span, claim, support)
                 continue
-            alt = _best_passage(claim, hits, scorer)
+            alt = alt or _best_passage(claim, hits, scorer)
             if alt and alt[1] >= min_support:
                 kept.append(alt[0])
                 _remember(found, alt[0], hits, alt[2], claim, alt[1])
