@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rag.sentences import split_sentences
 from rag.types import Document
 
 log = logging.getLogger(__name__)
@@ -107,7 +108,7 @@ def clean_article(raw: str) -> tuple[str, str | None, str | None]:
 
 def _fallback_title(text: str, source: str) -> str:
     # Articles without a headline get their first sentence, shortened, so sources stay readable.
-    first = re.split(r"(?<=[.!?])\s", text, maxsplit=1)[0].strip()
+    first = next(iter(split_sentences(text)), "").strip()
     if not first:
         return Path(source).stem
     return first if len(first) <= 90 else first[:87].rsplit(" ", 1)[0] + " …"

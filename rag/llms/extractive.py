@@ -50,10 +50,8 @@ class ExtractiveBackend:
             return []
         weights = {t: self.idf(t) for t in terms}
         total = sum(weights.values()) or 1.0
-        lexical = np.array([
-            sum(w for t, w in weights.items() if t in set(tokenize(text))) / total
-            for _, _, text in candidates
-        ])
+        tokens = [set(tokenize(text)) for _, _, text in candidates]  # stemming is the costly part
+        lexical = np.array([sum(w for t, w in weights.items() if t in toks) / total for toks in tokens])
         dense = np.zeros(len(candidates))
         embedder = self._ctx.embedder() if self._ctx.embedder else None
         if embedder is not None:

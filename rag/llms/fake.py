@@ -14,6 +14,7 @@ from typing import Iterator
 
 from rag.llms import register
 from rag.llms.base import BackendContext, GenerationRequest
+from rag.sentences import split_sentences
 
 
 class FakeBackend:
@@ -33,7 +34,7 @@ class FakeBackend:
             return reply
         if not request.passages:
             return "Dazu steht in den Dokumenten nichts."
-        first = re.split(r"(?<=[.!?])\s", request.passages[0].chunk.text.strip(), maxsplit=1)[0]
+        first = split_sentences(request.passages[0].chunk.text)[0]
         return f"{first} [1]"
 
     def generate(self, request: GenerationRequest) -> str:
