@@ -1,51 +1,46 @@
-"""The search index: FAISS vectors + BM25 + chunk metadata, loaded from one store version.
+"""The search index: the query-side view of one store version, merged from its segments.
 
-Loading verifies every file's sha256. Within one process, the last verified version of each
-index directory is kept and handed out again while its files are unchanged (same names,
-sizes, inodes and mtimes): versions are immutable, so re-hashing hundreds of MB on every
-`load_index` (each query-side reload and each incremental update) would buy nothing.
+A version is a manifest plus immutable segments (rag/segments.py). The manifest's
+`documents` say which chunk ids are live; loading verifies every segment file against the
+manifest's sha256, then concatenates the live rows of all segments into one FAISS
+IndexFlatIP, one chunk list and one BM25 index.
+
+Within a process, verified segments are cached by file identity (name, size, inode,
+mtime). Segments are immutable and hard-linked from one version into the next, so after an
+update only the new segment is read and hashed; re-hashing hundreds of MB on every reload
+(the UI after each rebuild, each incremental update) would buy nothing.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import threading
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from rag.errors import IndexCorruptError, IndexMismatchError
-from rag.lexical import LexicalIndex
+from rag.lexical import LexicalIndex, TermFreqs
+from rag.segments import SEGMENT_FILES, Segment, read_segment
 from rag.store import REBUILD_HINT, IndexStore
-from rag.types import Chunk, chunk_from_dict
+from rag.types import Chunk
 
-_CHUNK_FIELDS = tuple(f.name for f in fields(Chunk))
-
-VECTORS = "vectors.faiss"
-CHUNKS = "chunks.jsonl"
-BM25_DIR = "bm25"
+SEGMENTS_DIR = "segments"
 
 
 @dataclass
 class SearchIndex:
-    """Rows are chunks in `chunks` order; FAISS ids (`ids[row]`) are stable across updates."""
+    """Rows are the live chunks of all segments, in segment order; `ids[row]` is the
+    chunk's stable id (stable across updates, see the manifest's `id_range`s)."""
 
     manifest: dict[str, Any]
     version: str
     chunks: list[Chunk]
-    ids: np.ndarray  # int64, row -> faiss id
-    vectors: Any  # faiss.IndexIDMap2 over IndexFlatIP
+    ids: np.ndarray  # int64, row -> stable chunk id
+    vectors: Any  # faiss.IndexFlatIP; FAISS position == row
     lexical: LexicalIndex
-    # chunks.jsonl exactly as on disk (one line per row), so an update copies unchanged
-    # rows' lines instead of re-serialising every chunk.
-    chunk_lines: bytes | None = None
-
-    def __post_init__(self) -> None:
-        self._row_of_id = {int(i): row for row, i in enumerate(self.ids)}
 
     @property
     def embedder_id(self) -> str:
@@ -67,8 +62,8 @@ class SearchIndex:
         """Top-n (row, cosine) for one L2-normalised query vector."""
         if not self.chunks:
             return []
-        scores, ids = self.vectors.search(query_vector.reshape(1, -1).astype(np.float32), min(n, len(self.chunks)))
-        return [(self._row_of_id[int(i)], float(s)) for s, i in zip(scores[0], ids[0]) if i >= 0]
+        scores, rows = self.vectors.search(query_vector.reshape(1, -1).astype(np.float32), min(n, len(self.chunks)))
+        return [(int(r), float(s)) for s, r in zip(scores[0], rows[0]) if r >= 0]
 
     def lexical_scores(self, query: str) -> np.ndarray:
         return self.lexical.scores(query)
@@ -76,13 +71,14 @@ class SearchIndex:
     def vectors_for_rows(self, rows: list[int]) -> np.ndarray:
         if not rows:
             return np.zeros((0, self.dim), dtype=np.float32)
-        return self.vectors.reconstruct_batch(np.ascontiguousarray(self.ids[rows], dtype=np.int64))
+        return self.vectors.reconstruct_batch(np.asarray(rows, dtype=np.int64))
 
     def status(self) -> dict[str, Any]:
         return {
             "version": self.version,
             "documents": len(self.manifest.get("documents", {})),
             "chunks": len(self.chunks),
+            "segments": len(self.manifest.get("segments", [])),
             "embedder": self.embedder_id,
             "dim": self.dim,
             "built_at": self.manifest.get("created_at"),
@@ -90,150 +86,128 @@ class SearchIndex:
         }
 
 
-def read_chunks(path: Path) -> tuple[list[Chunk], np.ndarray, bytes]:
-    data = path.read_bytes()
-    chunks, ids = [], []
-    for line in data.decode("utf-8").split("\n"):
-        if line:
-            record = json.loads(line)
-            ids.append(record.pop("id"))
-            chunks.append(chunk_from_dict(record))
-    return chunks, np.asarray(ids, dtype=np.int64), data
+def live_mask(manifest: dict[str, Any], size: int = 0) -> np.ndarray:
+    """Bool per chunk id: true when a document of the manifest holds that id."""
+    live = np.zeros(max(int(manifest.get("next_id", 0)), size), dtype=bool)
+    for meta in manifest["documents"].values():
+        start, stop = meta["id_range"]
+        live[start:stop] = True
+    return live
 
 
-_verified: dict[Path, tuple[tuple, SearchIndex]] = {}
-_verified_lock = threading.Lock()
+def segment_masks(segments: list[Segment], live: np.ndarray) -> list[np.ndarray]:
+    if any(s.rows and int(s.ids.max()) >= len(live) for s in segments):
+        live = np.concatenate([live, np.zeros(max(int(s.ids.max()) for s in segments if s.rows) + 1 - len(live), bool)])
+    return [live[s.ids] for s in segments]
 
 
-def _signature(version_dir: Path) -> tuple:
-    """Cheap identity of a version's files; any rewrite, truncation or swap changes it."""
-    out = []
-    for path in sorted(p for p in version_dir.rglob("*") if p.is_file()):
-        st = path.stat()
-        out.append((path.relative_to(version_dir).as_posix(), st.st_size, st.st_ino, st.st_mtime_ns))
+# -- the per-process cache of verified segments ---------------------------------------------
+_cache: dict[Path, dict[tuple, Segment]] = {}  # index root -> {file identity: segment}
+_merged: dict[Path, tuple[str, tuple, SearchIndex]] = {}  # index root -> last merged view
+_cache_lock = threading.Lock()
+
+
+def _identity(directory: Path) -> tuple:
+    out = [directory.name]
+    for fname in SEGMENT_FILES:
+        try:
+            st = (directory / fname).stat()
+        except FileNotFoundError:
+            raise IndexCorruptError(
+                f"Index file {directory.name}/{fname} is missing. {REBUILD_HINT}") from None
+        out.append((fname, st.st_size, st.st_ino, st.st_mtime_ns))
     return tuple(out)
 
 
-def remember(root: Path, index: SearchIndex, signature: tuple | None = None) -> None:
-    """Record `index` as the verified content of its version (loaded, or just published
-    from these very bytes)."""
-    if signature is None:
-        signature = _signature(IndexStore(root).versions / index.version)
-    with _verified_lock:
-        _verified[Path(os.path.abspath(root))] = (signature, index)
-
-
 def forget_verified() -> None:
-    """Drop the per-process cache, so the next load re-reads and re-verifies (benchmarks)."""
-    with _verified_lock:
-        _verified.clear()
+    """Drop the per-process caches, so the next load re-reads and re-verifies (benchmarks)."""
+    with _cache_lock:
+        _cache.clear()
+        _merged.clear()
+
+
+def open_segments(root: Path, version_dir: Path, manifest: dict[str, Any],
+                  verify: bool = True) -> tuple[list[Segment], tuple]:
+    """The version's segments, each verified against the manifest once per process, and
+    their file identities (equal identities: the very same bytes)."""
+    key = Path(os.path.abspath(root))
+    with _cache_lock:
+        known = dict(_cache.get(key, {}))
+    store = IndexStore(root)
+    out: dict[tuple, Segment] = {}
+    for entry in manifest.get("segments", []):
+        directory = version_dir / SEGMENTS_DIR / entry["name"]
+        identity = _identity(directory)  # taken before reading: a later rewrite won't match
+        segment = known.get(identity)
+        if segment is not None:
+            segment.path = directory  # the same bytes, now reached through this version
+        else:
+            if verify:
+                prefix = f"{SEGMENTS_DIR}/{entry['name']}/"
+                store.verify_files(version_dir, {rel: meta for rel, meta in manifest["files"].items()
+                                                 if rel.startswith(prefix)})
+            try:
+                segment = read_segment(entry["name"], directory)
+            except Exception as exc:  # checksums passed, so this is a format/bug-level problem
+                raise IndexCorruptError(
+                    f"Could not read index segment {directory}: {exc}. {REBUILD_HINT}") from exc
+            if segment.rows != entry["rows"]:
+                raise IndexCorruptError(f"Segment {entry['name']} has {segment.rows} rows, the manifest "
+                                        f"says {entry['rows']}. {REBUILD_HINT}")
+        out[identity] = segment
+    if verify:
+        with _cache_lock:
+            _cache[key] = out  # only this version's segments: merged-away ones are released
+    return list(out.values()), tuple(out)
+
+
+def remember_segments(root: Path, version_dir: Path, manifest: dict[str, Any], written: list[Segment]) -> None:
+    """After publishing: cache the segments just written from memory under their final
+    identity (linked ones are already cached: same inodes), so the first load of the new
+    version neither re-reads nor re-hashes anything."""
+    key = Path(os.path.abspath(root))
+    written_by_name = {segment.name: segment for segment in written}
+    with _cache_lock:
+        known = _cache.get(key, {})
+        fresh = {}
+        for entry in manifest["segments"]:
+            directory = version_dir / SEGMENTS_DIR / entry["name"]
+            identity = _identity(directory)
+            segment = known.get(identity) or written_by_name.get(entry["name"])
+            if segment is not None:
+                segment.path = directory
+                fresh[identity] = segment
+        _cache[key] = fresh
 
 
 def load_index(root: Path, verify: bool = True) -> SearchIndex:
     """Load the live version; every file is checksum-verified against the manifest
-    (once per version and process, see the module docstring)."""
+    (once per segment and process, see the module docstring)."""
     import faiss
 
     store = IndexStore(root)
     version_dir = store.current_dir()
+    manifest = store.read_manifest(version_dir, verify=False)
+    segments, identity = open_segments(root, version_dir, manifest, verify=verify)
     key = Path(os.path.abspath(root))
-    with _verified_lock:
-        cached = _verified.get(key)
-    signature = _signature(version_dir)  # taken before reading: a later rewrite won't match
-    if cached is not None and cached[1].version == version_dir.name and cached[0] == signature:
-        return cached[1]
-    manifest = store.read_manifest(version_dir, verify=verify)
-    try:
-        chunks, ids, lines = read_chunks(version_dir / CHUNKS)
-        vectors = faiss.read_index(str(version_dir / VECTORS))
-        lexical = LexicalIndex.load(version_dir / BM25_DIR)
-    except Exception as exc:  # checksums passed, so this is a format/bug-level problem
-        raise IndexCorruptError(f"Could not read the index in {version_dir}: {exc}. {REBUILD_HINT}") from exc
-    if vectors.ntotal != len(chunks) or lexical.size != len(chunks):
-        raise IndexCorruptError(
-            f"Index parts disagree: {vectors.ntotal} vectors, {lexical.size} BM25 rows, "
-            f"{len(chunks)} chunks. {REBUILD_HINT}"
-        )
-    index = SearchIndex(manifest, version_dir.name, chunks, ids, vectors, lexical, lines)
-    if verify:
-        remember(root, index, signature)
-    return index
+    with _cache_lock:
+        merged = _merged.get(key)
+    if merged is not None and merged[0] == version_dir.name and merged[1] == identity:
+        return merged[2]
 
-
-def _chunk_line(chunk_id: int, chunk: Chunk) -> bytes:
-    # A plain dict in field order: dataclasses.asdict deep-copies and is ~10x slower.
-    record = {"id": chunk_id, **{name: getattr(chunk, name) for name in _CHUNK_FIELDS}}
-    return (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
-
-
-def _kept_lines(old: SearchIndex, keep_rows: np.ndarray) -> list:
-    """The old chunks.jsonl lines of the kept rows, as a few slices of the old bytes."""
-    buf = np.frombuffer(old.chunk_lines or b"", dtype=np.uint8)
-    ends = np.flatnonzero(buf == 10) + 1
-    if len(ends) != len(old.chunks):  # not a file we wrote line-per-row: serialise again
-        return [_chunk_line(int(old.ids[r]), old.chunks[r]) for r in np.flatnonzero(keep_rows)]
-    starts = np.concatenate([[0], ends[:-1]])
-    edges = np.diff(np.concatenate([[0], keep_rows.astype(np.int8), [0]]))
-    view = memoryview(old.chunk_lines)
-    return [view[starts[a]:ends[b - 1]] for a, b in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1))]
-
-
-def _write(path: Path, data) -> dict[str, Any]:
-    """Write bytes and return their manifest entry; hashing the buffer we already hold
-    saves reading the file back."""
-    with open(path, "wb") as fh:
-        fh.write(data)
-    return {"size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
-
-
-def _kept_vectors(old: SearchIndex, keep: np.ndarray) -> np.ndarray:
-    """Vectors of the kept rows, in row order."""
-    import faiss
-
-    if faiss.vector_to_array(old.vectors.id_map).tolist() == old.ids.tolist():
-        # Stored in row order (every version we write): slice the flat codes directly.
-        flat = faiss.downcast_index(old.vectors.index)
-        codes = faiss.rev_swig_ptr(flat.get_xb(), old.vectors.ntotal * old.dim)
-        return codes.reshape(old.vectors.ntotal, old.dim)[keep]
-    return old.vectors.reconstruct_batch(np.ascontiguousarray(old.ids[keep]))
-
-
-def write_version(tmp: Path, old: SearchIndex | None, plan, new_vectors: np.ndarray, dim: int):
-    """Write the data files of a new version into `tmp`: the rows of `old` where
-    `plan.keep_rows`, then `plan.new_chunks`. Returns the in-memory SearchIndex (manifest
-    and version still to fill in) and the manifest entries of the files already hashed."""
-    import faiss
-
-    keep = plan.keep_rows if old is not None else np.zeros(0, dtype=bool)
-    kept_ids = old.ids[keep] if old is not None else np.zeros(0, dtype=np.int64)
-    new = np.empty((len(plan.new_chunks), dim), dtype=np.float32)
-    if plan.to_embed:
-        new[plan.to_embed] = new_vectors
-    if plan.reused:
-        new[[p for p, _ in plan.reused]] = old.vectors.reconstruct_batch(
-            np.asarray([o for _, o in plan.reused], dtype=np.int64))
-    ids = np.concatenate([kept_ids, np.asarray(plan.new_ids, dtype=np.int64)])
-    # Vectors go in row order: one batch gather for the kept ones (no per-id Python loop) and
-    # a single add (two adds would grow, i.e. copy, the 100+ MB code array twice).
-    vectors = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+    masks = segment_masks(segments, live_mask(manifest))
+    chunks = [c for seg, keep in zip(segments, masks) for c, k in zip(seg.chunks, keep.tolist()) if k]
+    ids = np.concatenate([seg.ids[keep] for seg, keep in zip(segments, masks)]) if segments else np.zeros(0, np.int64)
+    dim = int(manifest["embedder"]["dim"])
+    vectors = faiss.IndexFlatIP(dim)
     if len(ids):
-        kept = _kept_vectors(old, keep) if len(kept_ids) else new[:0]
-        vectors.add_with_ids(np.concatenate([kept, new]) if len(kept) else new, ids)
-    # faiss's own file writer; serialize_index + write + hash of the buffer measured 2x slower.
-    faiss.write_index(vectors, str(tmp / VECTORS))
-    files: dict[str, Any] = {}
-
-    kept_chunks = [old.chunks[r] for r in np.flatnonzero(keep)] if old is not None else []
-    pieces = _kept_lines(old, keep) if len(kept_ids) else []
-    pieces += [_chunk_line(i, c) for i, c in zip(plan.new_ids, plan.new_chunks)]
-    lines = b"".join(pieces)
-    files[CHUNKS] = _write(tmp / CHUNKS, lines)
-
-    new_texts = [c.text for c in plan.new_chunks]
-    if old is not None and old.lexical.tf is not None:
-        lexical = old.lexical.updated(keep, new_texts)  # only the new chunks are tokenised
-    else:
-        lexical = LexicalIndex.build([c.text for c in kept_chunks] + new_texts)
-    lexical.save(tmp / BM25_DIR)
-    index = SearchIndex({}, "", kept_chunks + plan.new_chunks, ids, vectors, lexical, lines)
-    return index, files
+        vectors.add(np.ascontiguousarray(np.concatenate([s.vectors[k] for s, k in zip(segments, masks)])))
+    lexical = LexicalIndex.from_term_freqs(TermFreqs.concat([(s.tf, k) for s, k in zip(segments, masks)]))
+    if len(chunks) != manifest.get("n_chunks"):
+        raise IndexCorruptError(f"The index holds {len(chunks)} live chunks, its manifest says "
+                                f"{manifest.get('n_chunks')}. {REBUILD_HINT}")
+    index = SearchIndex(manifest, version_dir.name, chunks, ids, vectors, lexical)
+    if verify:
+        with _cache_lock:
+            _merged[key] = (version_dir.name, identity, index)
+    return index

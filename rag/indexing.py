@@ -6,15 +6,13 @@ identical content under a second name is reported as a duplicate and not indexed
 A different embedder or chunking configuration forces a full rebuild, so vectors of two
 models are never mixed. The same function serves `rag index` and the UI's rebuild button.
 
-Parsing, chunking, embedding and tokenising cost O(changed): unchanged files are only read
-and hashed; their chunks, vectors, JSONL lines and BM25 counts are copied (kept rows first,
-then new rows). Writing the complete, checksummed version is still O(corpus) in bytes.
+Everything but reading and hashing the seed files costs O(changed): new rows go into one
+new segment, unchanged segments are hard-linked into the new version, and removed rows just
+leave the manifest (rag/segments.py merges segments now and then, amortised O(log n)).
 """
 
 from __future__ import annotations
 
-import logging
-import os
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -24,13 +22,12 @@ import numpy as np
 
 from rag.chunking import chunk_document, embedding_text
 from rag.config import ChunkingSettings
-from rag.documents import SUPPORTED_SUFFIXES, content_hash, parse_document
 from rag.errors import IndexCorruptError, IndexMissingError
-from rag.index import SearchIndex, load_index, remember, write_version
+from rag.index import SEGMENTS_DIR, live_mask, open_segments, remember_segments, segment_masks
+from rag.segments import SEGMENT_FILES, Segment, apply_merge_policy, new_segment, write_segment
+from rag.sources import SeedFile, scan_seeds
 from rag.store import IndexStore
-from rag.types import Chunk, Document
-
-log = logging.getLogger("rag.documents")  # the same logger load_documents warns through
+from rag.types import Chunk
 
 # Bump when chunk boundaries or cleaning change: unchanged files are never re-parsed.
 CHUNKER_ID = "sentences-v1"
@@ -66,71 +63,23 @@ def _config_of(embedder, backend: str, chunking: ChunkingSettings) -> dict[str, 
                          "chunk_overlap": chunking.chunk_overlap}}
 
 
-def _incompatibility(old: SearchIndex, config: dict[str, Any]) -> str:
-    if old.manifest["embedder"]["model_id"] != config["embedder"]["model_id"] or \
-            old.manifest["embedder"]["dim"] != config["embedder"]["dim"]:
-        return (f"embedder changed from {old.manifest['embedder']['model_id']!r} "
+def _incompatibility(manifest: dict[str, Any], config: dict[str, Any]) -> str:
+    if manifest["embedder"]["model_id"] != config["embedder"]["model_id"] or \
+            manifest["embedder"]["dim"] != config["embedder"]["dim"]:
+        return (f"embedder changed from {manifest['embedder']['model_id']!r} "
                 f"to {config['embedder']['model_id']!r}")
-    if old.manifest["chunking"] != config["chunking"]:
-        return f"chunking changed from {old.manifest['chunking']} to {config['chunking']}"
+    if manifest["chunking"] != config["chunking"]:
+        return f"chunking changed from {manifest['chunking']} to {config['chunking']}"
     return ""
 
 
 @dataclass
-class _Source:
-    """One seed file: its content hash, and the parsed document unless it is indexed as-is."""
+class _Live:
+    """The live version an update starts from (its segments verified)."""
 
-    source: str
-    content_hash: str
-    doc: Document | None
-
-
-def _walk(seeds_dir: Path) -> list[tuple[str, str]]:
-    """(relative source, path) of the files `documents.list_sources` lists, in its order,
-    via os.scandir: pathlib's rglob/is_file/relative_to cost ~80 us a file, 0.8 s at 10k."""
-    out: list[tuple[tuple[str, ...], str, str]] = []
-    stack = [("", os.fspath(seeds_dir))]
-    while stack:
-        prefix, directory = stack.pop()
-        with os.scandir(directory) as entries:
-            for entry in entries:
-                if entry.is_dir(follow_symlinks=False):  # rglob does not descend symlinks
-                    stack.append((prefix + entry.name + "/", entry.path))
-                elif not entry.name.startswith(".") and \
-                        os.path.splitext(entry.name)[1].lower() in SUPPORTED_SUFFIXES and entry.is_file():
-                    rel = prefix + entry.name
-                    out.append((tuple(rel.split("/")), rel, entry.path))
-    out.sort()  # by path parts, as sorted(Path) does
-    return [(rel, path) for _, rel, path in out]
-
-
-def _scan(seeds_dir: Path, indexed: dict[str, Any]) -> tuple[list[_Source], list[tuple[str, str]]]:
-    """Hash every seed file; parse (ftfy, cleaning) only those not indexed under this name
-    with this content. Parsing is deterministic, so an indexed file would parse the same,
-    and parsing ten thousand unchanged files would dominate a one-article update."""
-    sources, skipped = [], []
-    for source, path in _walk(seeds_dir):
-        try:
-            with open(path, "rb") as fh:
-                data = fh.read()
-        except OSError as exc:
-            skipped.append((source, f"unreadable: {exc.strerror or exc}"))
-            continue
-        if not data.strip():
-            skipped.append((source, "empty file"))
-            continue
-        digest = content_hash(data)
-        if indexed.get(source, {}).get("content_hash") == digest:
-            sources.append(_Source(source, digest, None))
-            continue
-        doc = parse_document(source, data)
-        if doc is None:
-            skipped.append((source, "binary or undecodable content"))
-            continue
-        sources.append(_Source(source, digest, doc))
-    for source, reason in skipped:
-        log.warning("Skipped %s: %s", source, reason)
-    return sources, skipped
+    version: str
+    manifest: dict[str, Any]
+    segments: list[Segment]
 
 
 def update_index(
@@ -150,26 +99,27 @@ def update_index(
         report = IndexReport()
         config = _config_of(embedder, embedder_backend, chunking)
 
-        old: SearchIndex | None = None
+        reuse: _Live | None = None
         try:
-            old = load_index(index_dir)
+            old_dir = store.current_dir()
+            old_manifest = store.read_manifest(old_dir, verify=False)
+            report.reason = "rebuild requested" if force else _incompatibility(old_manifest, config)
+            if not report.reason:
+                reuse = _Live(old_dir.name, old_manifest, open_segments(index_dir, old_dir, old_manifest)[0])
         except IndexMissingError:
             report.reason = "no index yet"
         except IndexCorruptError as exc:
             report.reason = f"existing index unusable ({exc}); rebuilding"
-        if old is not None and not force:
-            report.reason = _incompatibility(old, config)
-        elif old is not None:
-            report.reason = "rebuild requested"
-        reuse = old if (old is not None and not force and not report.reason) else None
         report.full_rebuild = reuse is None
 
         old_docs: dict[str, Any] = reuse.manifest["documents"] if reuse else {}
-        loaded, report.skipped = _scan(seeds_dir, old_docs)
+        scan_started_ns = time.time_ns()
+        loaded, report.skipped = scan_seeds(seeds_dir, old_docs, int(reuse.manifest.get("scan_started_ns", 0))
+                                            if reuse else 0)
         old_by_hash = {meta["content_hash"]: src for src, meta in old_docs.items()}
         current_sources = {d.source for d in loaded}
 
-        keep: list[_Source] = []
+        keep: list[SeedFile] = []
         seen_hashes: dict[str, str] = {}
         for doc in loaded:
             original = seen_hashes.get(doc.content_hash)
@@ -199,85 +149,126 @@ def update_index(
 
         if reuse is not None and not (report.added or report.changed or report.removed):
             report.version = reuse.version
-            report.total_chunks = len(reuse.chunks)
+            report.total_chunks = int(reuse.manifest["n_chunks"])
             report.seconds = time.perf_counter() - started
             notify(1.0, "index is up to date")
             return report
 
-        plan = _plan(reuse, keep, set(report.unchanged), set(report.changed), chunking)
+        plan = _plan(reuse.manifest if reuse else None, keep, set(report.unchanged), set(report.changed), chunking)
+        plan.scan_started_ns = scan_started_ns
         notify(0.05, f"embedding {len(plan.to_embed)} new chunks")
-        new_vectors = _embed(embedder, [plan.new_chunks[i] for i in plan.to_embed], notify)
+        embedded = _embed(embedder, [plan.new_chunks[i] for i in plan.to_embed], notify)
         report.embedded_chunks = len(plan.to_embed)
 
         notify(0.9, "writing index")
-        tmp = store.new_version_dir()
-        index, files = write_version(tmp, reuse, plan, new_vectors, int(embedder.dim))
-        index.manifest = {
-            **config,
-            "created_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            "documents": plan.documents,
-            "next_id": plan.next_id,
-            "n_chunks": len(index.chunks),
-        }
-        index.version = store.publish(tmp, index.manifest, known=files)
-        index.manifest = store.last_published
-        remember(index_dir, index)  # the next update starts from these bytes, no re-verify
-        report.version = index.version
-        report.total_chunks = len(index.chunks)
+        version_dir, manifest, written = _write_version(store, reuse, plan, embedded, config)
+        remember_segments(index_dir, version_dir, manifest, written)
+        report.version = version_dir.name
+        report.total_chunks = manifest["n_chunks"]
         report.seconds = time.perf_counter() - started
         notify(1.0, "done")
         return report
 
 
+def _write_version(store: IndexStore, reuse: _Live | None, plan: "_Plan", embedded: np.ndarray,
+                   config: dict[str, Any]) -> tuple[Path, dict[str, Any], list[Segment]]:
+    """Publish the next version: old segments linked, the new rows in one new segment, then
+    the merge policy. Returns the version directory, its manifest and the segments written."""
+    old_segments = reuse.segments if reuse else []
+    counter = [int(reuse.manifest["next_segment"]) if reuse else 0]
+
+    def new_name() -> str:
+        counter[0] += 1
+        return f"seg-{counter[0]:06d}"
+
+    segments = list(old_segments)
+    if plan.new_chunks:
+        dim = int(config["embedder"]["dim"])
+        vectors = np.empty((len(plan.new_chunks), dim), dtype=np.float32)
+        vectors[plan.to_embed] = embedded
+        if plan.reused:  # renamed documents: their vectors, found by stable id
+            vectors[[p for p, _ in plan.reused]] = _vectors_by_id(old_segments, [i for _, i in plan.reused], dim)
+        segments.append(new_segment(new_name(), plan.new_ids, plan.new_chunks, vectors))
+    manifest: dict[str, Any] = {**config, "created_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                                "documents": plan.documents, "next_id": plan.next_id,
+                                "scan_started_ns": plan.scan_started_ns}
+    segments = apply_merge_policy(segments, segment_masks(segments, live_mask(manifest)), new_name)
+
+    tmp = store.new_version_dir()
+    known: dict[str, Any] = {}
+    written = []
+    for segment in segments:
+        dest = tmp / SEGMENTS_DIR / segment.name
+        if segment.path is not None:  # unchanged, from the live version: share its files
+            store.link_files(segment.path, dest, SEGMENT_FILES)
+            prefix = f"{SEGMENTS_DIR}/{segment.name}/"
+            known.update((rel, meta) for rel, meta in reuse.manifest["files"].items() if rel.startswith(prefix))
+        else:
+            entries = write_segment(segment, dest)
+            written.append(segment)
+            known.update((f"{SEGMENTS_DIR}/{segment.name}/{f}", meta) for f, meta in entries.items())
+    manifest.update(next_segment=counter[0], segments=[{"name": s.name, "rows": s.rows} for s in segments],
+                    n_chunks=sum(meta["id_range"][1] - meta["id_range"][0] for meta in plan.documents.values()))
+    name = store.publish(tmp, manifest, known=known)
+    return store.versions / name, store.last_published, written
+
+
+def _vectors_by_id(segments: list[Segment], ids: list[int], dim: int) -> np.ndarray:
+    wanted = np.asarray(ids, dtype=np.int64)
+    position = {int(i): n for n, i in enumerate(wanted)}
+    out = np.zeros((len(wanted), dim), dtype=np.float32)
+    for segment in segments:
+        for row in np.flatnonzero(np.isin(segment.ids, wanted)):
+            out[position[int(segment.ids[row])]] = segment.vectors[row]
+    return out
+
+
 @dataclass
 class _Plan:
-    """Rows of the new version: the kept old rows (in their order), then `new_chunks`."""
+    """The documents of the next version, and the rows of its new segment."""
 
-    keep_rows: np.ndarray  # bool per old row: chunks of unchanged documents
     new_chunks: list[Chunk] = field(default_factory=list)
     new_ids: list[int] = field(default_factory=list)
     to_embed: list[int] = field(default_factory=list)  # positions in new_chunks
     reused: list[tuple[int, int]] = field(default_factory=list)  # (position, old id): renames
     documents: dict[str, Any] = field(default_factory=dict)
     next_id: int = 0
+    scan_started_ns: int = 0  # when the stats in `documents` were taken (rag/sources.py)
 
 
-def _plan(reuse: SearchIndex | None, keep: list[_Source], unchanged: set[str], changed: set[str],
+def _plan(old: dict[str, Any] | None, keep: list[SeedFile], unchanged: set[str], changed: set[str],
           chunking: ChunkingSettings) -> _Plan:
     """Decide ids and vector sources; unchanged documents are neither parsed nor chunked."""
-    old_docs: dict[str, Any] = reuse.manifest["documents"] if reuse else {}
-    # Vectors we can keep: unchanged docs by source, renamed docs by content hash.
-    reusable: dict[str, list[int]] = {}
+    old_docs: dict[str, Any] = old["documents"] if old else {}
+    # Vectors we can keep for renamed documents, by content hash.
+    reusable: dict[str, list[int]] = {}  # content hash -> id_range
     for meta in old_docs.values():
-        reusable.setdefault(meta["content_hash"], meta["ids"])
-    plan = _Plan(np.zeros(0, dtype=bool), next_id=int(reuse.manifest["next_id"]) if reuse else 0)
-    kept_ids: list[int] = []
+        reusable.setdefault(meta["content_hash"], meta["id_range"])
+    plan = _Plan(next_id=int(old["next_id"]) if old else 0)
     for src in keep:
         if src.source in unchanged:
-            plan.documents[src.source] = old_docs[src.source]
-            kept_ids.extend(old_docs[src.source]["ids"])
+            meta = old_docs[src.source]
+            plan.documents[src.source] = meta if meta.get("stat") == src.stat else {**meta, "stat": src.stat}
             continue
         doc = src.doc
         chunks = chunk_document(doc, chunking)
-        old_ids = reusable.get(doc.content_hash) if doc.source not in changed else None
+        old_range = reusable.get(doc.content_hash) if doc.source not in changed else None
+        old_ids = range(*old_range) if old_range is not None else None
         if old_ids is not None and len(old_ids) != len(chunks):
             old_ids = None
-        ids = []
+        first = plan.next_id
         for ordinal, chunk in enumerate(chunks):
             if old_ids is not None:
                 plan.reused.append((len(plan.new_chunks), int(old_ids[ordinal])))
             else:
                 plan.to_embed.append(len(plan.new_chunks))
-            ids.append(plan.next_id)
             plan.new_ids.append(plan.next_id)
             plan.new_chunks.append(chunk)
             plan.next_id += 1
         plan.documents[doc.source] = {
             "doc_id": doc.doc_id, "content_hash": doc.content_hash, "title": doc.title,
-            "date": doc.date, "ids": ids, "chars": len(doc.text),
+            "date": doc.date, "id_range": [first, plan.next_id], "chars": len(doc.text), "stat": src.stat,
         }
-    if reuse is not None:
-        plan.keep_rows = np.isin(reuse.ids, np.asarray(kept_ids, dtype=np.int64))
     return plan
 
 

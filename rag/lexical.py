@@ -1,29 +1,26 @@
 """German-aware BM25 (bm25s + PyStemmer): the lexical half of hybrid retrieval.
 
 Tokens are casefolded words, stopwords removed, Snowball-German stemmed (which also folds
-umlauts, so "Verträge" and "Vertrag" meet). Persisted with bm25s's own npy/json files,
-loaded with allow_pickle=False.
+umlauts, so "Verträge" and "Vertrag" meet).
 
-Beside bm25s's score matrix we keep each row's term frequencies (CSR: token ids + counts).
-BM25 scores depend on corpus-wide statistics (idf, average length), so adding one chunk
-changes every score; with the cached counts the matrix is recomputed in a few vectorised
-numpy passes instead of re-tokenising and re-stemming every chunk of the corpus.
+What is persisted (per segment, see rag/segments.py) is each row's term counts (CSR: token
+ids + counts), not bm25s's score matrix: BM25 scores depend on corpus-wide statistics (idf,
+average length), so adding one chunk changes every score. At load the counts of all
+segments are merged and bm25s's matrix is computed in a few vectorised numpy passes,
+without re-tokenising or re-stemming any chunk.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 K1, B = 1.2, 0.75
-TF_FILES = ("tf_indptr.npy", "tf_tokens.npy", "tf_counts.npy")
 
 
 @lru_cache(maxsize=1)
@@ -75,15 +72,39 @@ class TermFreqs:
         np.cumsum(np.bincount(key_rows, minlength=len(ids)), out=indptr[1:])
         return TermFreqs(vocab, indptr, (keys % max(len(vocab), 1)).astype(np.int32), counts.astype(np.int32))
 
-    def select_and_append(self, keep: np.ndarray, new: "TermFreqs") -> "TermFreqs":
-        """Rows where `keep` is true (in order), then the rows of `new` (same vocab)."""
-        lengths = np.diff(self.indptr)
-        per_entry = np.repeat(keep, lengths)
-        lengths = np.concatenate([lengths[keep], np.diff(new.indptr)])
-        indptr = np.zeros(len(lengths) + 1, dtype=np.int64)
-        np.cumsum(lengths, out=indptr[1:])
-        return TermFreqs(new.vocab, indptr, np.concatenate([self.tokens[per_entry], new.tokens]),
-                         np.concatenate([self.counts[per_entry], new.counts]))
+    def stems(self) -> list[str]:
+        """The vocabulary as a list, stem i at position i (how segments store it)."""
+        out = [""] * len(self.vocab)
+        for stem, i in self.vocab.items():
+            out[i] = stem
+        return out
+
+    @staticmethod
+    def concat(parts: Sequence[tuple["TermFreqs", np.ndarray]]) -> "TermFreqs":
+        """The rows where each part's mask is true, in order, over one merged vocabulary
+        (segments each carry their own vocabulary)."""
+        vocab: dict[str, int] = {}
+        indptrs, tokens, counts = [np.zeros(1, dtype=np.int64)], [], []
+        offset = 0
+        for tf, keep in parts:
+            to_merged = np.fromiter((vocab.setdefault(s, len(vocab)) for s in tf.stems()),
+                                    dtype=np.int32, count=len(tf.vocab))
+            lengths = np.diff(tf.indptr)
+            per_entry = np.repeat(np.asarray(keep, dtype=bool), lengths)
+            tokens.append(to_merged[tf.tokens[per_entry]])
+            counts.append(tf.counts[per_entry])
+            indptrs.append(offset + np.cumsum(lengths[keep]))
+            offset = int(indptrs[-1][-1]) if len(indptrs[-1]) else offset
+        return TermFreqs(vocab, np.concatenate(indptrs).astype(np.int64),
+                         np.concatenate(tokens).astype(np.int32) if tokens else np.zeros(0, np.int32),
+                         np.concatenate(counts).astype(np.int32) if counts else np.zeros(0, np.int32))
+
+    def compacted(self) -> "TermFreqs":
+        """The same rows over only the stems that still occur (merges drop deleted rows)."""
+        used, inverse = np.unique(self.tokens, return_inverse=True)
+        stems = self.stems()
+        return TermFreqs({stems[i]: n for n, i in enumerate(used.tolist())}, self.indptr,
+                         inverse.astype(np.int32).reshape(-1), self.counts)
 
     def document_frequencies(self) -> np.ndarray:
         return np.bincount(self.tokens, minlength=len(self.vocab))
@@ -113,14 +134,14 @@ class LexicalIndex:
         self._retriever = retriever
         self.size = size
         self.df = df or {}  # document frequency per stemmed token, for idf weighting elsewhere
-        self.tf = tf  # None for indexes written before the counts were cached
+        self.tf = tf
 
     def idf(self, token: str) -> float:
         df = self.df.get(token, 0)
         return float(np.log(1.0 + (self.size - df + 0.5) / (df + 0.5)))
 
     @classmethod
-    def _from_tf(cls, tf: TermFreqs) -> "LexicalIndex":
+    def from_term_freqs(cls, tf: TermFreqs) -> "LexicalIndex":
         import bm25s
 
         retriever = bm25s.BM25(k1=K1, b=B)
@@ -138,14 +159,7 @@ class LexicalIndex:
 
     @classmethod
     def build(cls, texts: Sequence[str]) -> "LexicalIndex":
-        return cls._from_tf(TermFreqs.of_texts(texts, {}))
-
-    def updated(self, keep: np.ndarray, new_texts: Sequence[str]) -> "LexicalIndex":
-        """The index over rows `keep` of this one followed by `new_texts`; only those are
-        tokenised. Needs the cached counts (`self.tf`)."""
-        assert self.tf is not None
-        new = TermFreqs.of_texts(new_texts, dict(self.tf.vocab))
-        return self._from_tf(self.tf.select_and_append(np.asarray(keep, dtype=bool), new))
+        return cls.from_term_freqs(TermFreqs.of_texts(texts, {}))
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score for every indexed text (zeros when no query term is known)."""
@@ -156,28 +170,3 @@ class LexicalIndex:
         if not terms:
             return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self._retriever.get_scores(terms), dtype=np.float32)
-
-    def save(self, directory: Path) -> None:
-        directory.mkdir(parents=True, exist_ok=True)
-        if self.size:
-            self._retriever.save(str(directory), show_progress=False)
-        if self.tf is not None:
-            for name, arr in zip(TF_FILES, (self.tf.indptr, self.tf.tokens, self.tf.counts)):
-                np.save(directory / name, arr, allow_pickle=False)
-        (directory / "size.txt").write_text(str(self.size))
-        (directory / "df.json").write_text(json.dumps(self.df, ensure_ascii=False, sort_keys=True))
-
-    @classmethod
-    def load(cls, directory: Path) -> "LexicalIndex":
-        import bm25s
-
-        size = int((directory / "size.txt").read_text())
-        df = json.loads((directory / "df.json").read_text())
-        retriever = bm25s.BM25(k1=K1, b=B) if size == 0 else \
-            bm25s.BM25.load(str(directory), mmap=False, allow_pickle=False, show_progress=False)
-        tf = None
-        if all((directory / name).is_file() for name in TF_FILES):
-            indptr, tokens, counts = (np.load(directory / n, allow_pickle=False) for n in TF_FILES)
-            vocab = dict(retriever.vocab_dict or {}) if size else {}
-            tf = TermFreqs(vocab, indptr, tokens, counts)
-        return cls(retriever, size, df, tf)
