@@ -198,6 +198,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--questions", type=Path, default=Path("evals/questions.jsonl"))
     p.add_argument("--out", type=Path, default=Path("evals/results"))
     p.add_argument("--compare", type=Path)
+    p.add_argument("--judge", metavar="NAME",
+                   help="LLM backend that judges faithfulness (local, openai-compatible, langchain)")
     p.add_argument("--dataset", choices=["seeds", "xquad"], default="seeds")
     p.add_argument("--path", type=Path, help="SQuAD-format JSON for --dataset xquad")
     p.add_argument("--mode", choices=["dense", "bm25", "hybrid", "all"])

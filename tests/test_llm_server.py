@@ -211,3 +211,33 @@ def test_local_backend_answers_seed_question_with_verified_citations(model_file,
     backend = get_backend("local", _ctx(model_path=str(model_file), context_window=4096))
     again = get_backend("local", _ctx(model_path=str(model_file), context_window=4096))
     assert again.llm is backend.llm  # cached: a second backend does not reload 1.1 GB
+
+
+# --- the eval's faithfulness judge ----------------------------------------------------------
+
+
+def test_local_judge_tells_supported_from_unsupported_claims(model_file):
+    """`rag eval --judge local`: Qwen judges claims against the cited seed passage."""
+    from rag.config import load_settings
+    from rag.evaluation.judge import make_judge
+
+    passage = ("Außerdem soll der Konzern einen Anteil von 49 Prozent an dem jungen Unternehmen "
+               "erhalten haben. Microsoft will nach Angaben von Konzernchef Satya Nadella auch "
+               "beginnen, die KI-Technologien von OpenAI in seinen Produkten zu integrieren.")
+
+    def response(answer: str) -> dict:
+        return {"answer": answer, "refused": False,
+                "citations": [{"n": 1, "chunk_id": "000:0", "text": passage}],
+                "retrieved": [{"chunk_id": "000:0", "text": passage}]}
+
+    judge = make_judge("local", load_settings(llm={"model_path": str(model_file), "context_window": 4096}))
+    supported = judge(response("Der Konzern soll einen Anteil von 49 Prozent erhalten haben [1]."))
+    unsupported = judge(response("Microsoft hat OpenAI im Jahr 1995 für 3 Euro vollständig gekauft [1]."))
+    mixed = judge(response("Der Konzernchef von Microsoft heißt Bill Gates [1]. "
+                           "Der Konzern soll einen Anteil von 49 Prozent erhalten haben [1]."))
+    for verdict in (supported, unsupported, mixed):
+        assert verdict["judge_error"] is None, verdict
+        assert isinstance(verdict["faithfulness"], float) and 0.0 <= verdict["faithfulness"] <= 1.0
+    assert supported["supported_claims"] == 1 and supported["faithfulness"] == 1.0
+    assert unsupported["supported_claims"] == 0 and unsupported["faithfulness"] == 0.0
+    assert mixed["claims"] == 2

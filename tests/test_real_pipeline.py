@@ -51,13 +51,16 @@ def test_eval_floors_extractive(real_assistant):
     o = result.overall
     assert result.n_questions == len(items) >= 50
     assert o["errors"] == 0
-    assert o["answer_match"] >= 0.65
-    assert result.by_type["fact"]["answer_match"] >= 0.85
+    # Measured with the typed, part-by-part extractive selection: answer_match 0.754 (fact
+    # 0.974, multi 0.6), citation precision 0.903, false refusals 0.046, correct refusals 5/9.
+    assert o["answer_match"] >= 0.72
+    assert result.by_type["fact"]["answer_match"] >= 0.92
+    assert result.by_type["multi"]["answer_match"] >= 0.4
     assert o["hit@5"] >= 0.95 and o["mrr@10"] >= 0.88
     assert o["citation_validity"] == 1.0
-    assert o["citation_precision"] >= 0.80
-    assert o["false_refusal_rate"] <= 0.10
-    assert o["correct_refusal_rate"] >= 0.33
+    assert o["citation_precision"] >= 0.87
+    assert o["false_refusal_rate"] <= 0.07
+    assert o["correct_refusal_rate"] >= 0.5
 
 
 def test_eval_arithmetic_with_fake_backend(hashing_settings):

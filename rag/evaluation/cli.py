@@ -31,6 +31,11 @@ def run_seed_eval(args, settings: Settings) -> int:
     items = load_items(args.questions)
     if args.limit:
         items = items[: args.limit]
+    judge = None
+    if getattr(args, "judge", None):
+        from rag.evaluation.judge import make_judge
+
+        judge = make_judge(args.judge, settings)  # before the run: a bad name fails at once
     assistant = Assistant.from_settings(settings)
     assistant.index()  # fail fast with "run rag index" before asking 70 questions
     bar = tqdm(total=len(items), desc="Evaluating", unit="q", file=sys.stderr)
@@ -39,7 +44,8 @@ def run_seed_eval(args, settings: Settings) -> int:
         progress=lambda done, total, row: bar.update(1),
         meta={"llm": settings.llm.backend, "llm_model": settings.llm.model,
               "embedder": assistant.embedder.model_id, "retrieval": settings.retrieval.model_dump(),
-              "questions": str(args.questions)},
+              "questions": str(args.questions), **({"judge": judge.name} if judge else {})},
+        judge=judge,
     )
     bar.close()
     # One directory per run, so earlier reports stay around to --compare against.

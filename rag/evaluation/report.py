@@ -92,16 +92,23 @@ def _md_table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join(out)
 
 
+def _judged(result: EvalResult) -> bool:
+    return "faithfulness" in result.overall
+
+
+def _type_columns(result: EvalResult) -> tuple[str, ...]:
+    return TYPE_COLUMNS + (("faithfulness",) if _judged(result) else ())
+
+
 def _tables(result: EvalResult, comparison: list[dict[str, Any]] | None) -> list[tuple]:
     """(title, header, rows) for the overall, per-type and diff tables."""
     overall = [[k, _fmt(k, v)] for k, v in result.overall.items()]
     types = [t for t in TYPES if t in result.by_type]
-    per_type = [
-        [t] + [_fmt(c, result.by_type[t].get(c)) for c in TYPE_COLUMNS] for t in types
-    ]
+    columns = _type_columns(result)
+    per_type = [[t] + [_fmt(c, result.by_type[t].get(c)) for c in columns] for t in types]
     tables = [
         ("Overall", ["metric", "value"], overall),
-        ("By question type", ["type", *TYPE_COLUMNS], per_type),
+        ("By question type", ["type", *columns], per_type),
     ]
     if comparison is not None:
         diff = [
@@ -146,9 +153,14 @@ def _markdown(result: EvalResult, comparison: list | None) -> str:
         lines.append(f"  gold: {r['gold']} — got: {answer!r}")
     if not misses:
         lines.append("None.")
+    faithfulness = (
+        f"faithfulness: share of answer claims the cited passages support, judged by "
+        f"`{result.meta.get('judge')}`; refusals are skipped, judge errors count in judge_errors."
+        if _judged(result) else "Not measured: faithfulness (needs an LLM judge, `--judge NAME`)."
+    )
     lines += [
         "",
-        "_Not measured: faithfulness (needs an LLM judge). citation_* metrics cover answered,"
+        f"_{faithfulness} citation_* metrics cover answered,"
         " answerable questions; unanswerable ones count only in the refusal rates._",
         "",
     ]
@@ -164,10 +176,11 @@ def _chart(result: EvalResult, path: Path) -> None:
     fig = Figure(figsize=(max(6.0, 1.6 * len(types) + 2), 4.2), dpi=110)
     FigureCanvasAgg(fig)
     ax = fig.add_subplot(1, 1, 1)
-    width = 0.8 / len(CHART_METRICS)
-    for j, metric in enumerate(CHART_METRICS):
+    metrics = CHART_METRICS + (("faithfulness",) if _judged(result) else ())
+    width = 0.8 / len(metrics)
+    for j, metric in enumerate(metrics):
         values = [result.by_type[t].get(metric) for t in types]
-        xs = [i + (j - (len(CHART_METRICS) - 1) / 2) * width for i in range(len(types))]
+        xs = [i + (j - (len(metrics) - 1) / 2) * width for i in range(len(types))]
         # Undefined metrics (e.g. answer_match for unanswerable) are left out, not drawn as 0.
         pts = [(x, v) for x, v in zip(xs, values) if v is not None]
         if pts:

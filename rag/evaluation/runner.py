@@ -29,7 +29,8 @@ ANSWER_METRICS = (
     "citation_validity", "citation_precision", "citation_recall",
 )  # fmt: skip
 # Higher is better for everything listed except these (used to colour diffs).
-LOWER_IS_BETTER = frozenset({"false_refusal_rate", "latency_p50_ms", "latency_p95_ms", "errors"})
+LOWER_IS_BETTER = frozenset({"false_refusal_rate", "latency_p50_ms", "latency_p95_ms", "errors",
+                             "judge_errors"})
 
 
 @dataclass
@@ -167,6 +168,9 @@ def aggregate(rows: list[dict[str, Any]]) -> dict[str, float | None]:
     out["latency_p50_ms"] = m.percentile(latencies, 50)
     out["latency_p95_ms"] = m.percentile(latencies, 95)
     out["errors"] = sum(1 for r in rows if r.get("error"))
+    if any("faithfulness" in r for r in rows):  # only runs with a judge measure it
+        out["faithfulness"] = m.mean(r.get("faithfulness") for r in rows)
+        out["judge_errors"] = sum(1 for r in rows if r.get("judge_error"))
     return out
 
 
@@ -175,12 +179,15 @@ def run_eval(
     items: Iterable[dict[str, Any]],
     progress: Callable[[int, int, dict[str, Any]], None] | None = None,
     meta: dict[str, Any] | None = None,
+    judge: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
 ) -> EvalResult:
     """Ask every question, score the answers and aggregate overall and per type.
 
     `progress(done, total, row)` is called after each question. An exception from `ask`
     (a RagError) is recorded in the row's ``error`` and scored as an empty, non-refused answer, so one
     broken question does not lose the run. `meta` (e.g. settings) is stored in the result.
+    `judge(response)` (see `rag.evaluation.judge`) adds ``faithfulness`` and its claim
+    counts to each row; judge failures are recorded in the row, never raised.
     """
     items = list(items)
     started = datetime.now(timezone.utc)
@@ -196,6 +203,8 @@ def run_eval(
         if response.get("backend"):
             backends.append(str(response["backend"]))
         row = score_item(item, response)
+        if judge is not None:
+            row.update(judge(response))
         rows.append(row)
         if progress is not None:
             progress(i, len(items), row)

@@ -2,7 +2,8 @@
 
 No LLM, so nothing is invented: every answer sentence is a verbatim sentence of a passage,
 cited with its passage number. A sentence is scored by idf-weighted coverage of the
-question's stemmed terms plus its embedding similarity to the question; when the best one is
+question's stemmed terms plus its embedding similarity to the question, and discounted when
+it lacks the kind of value the question asks for (a number, a date). When the best one is
 too weak, the backend refuses in the question's language instead of guessing.
 """
 
@@ -13,11 +14,20 @@ from typing import Iterator
 
 import numpy as np
 
-from rag.lexical import tokenize
 from rag.llms import register
 from rag.llms.base import BackendContext, GenerationRequest
+from rag.llms.extractive_scoring import (
+    Candidate, candidates, coverage, expected_answer_type, matched, offers_answer_type,
+    split_question, term_weights,
+)
 from rag.prompting import condense_heuristic, refusal
-from rag.sentences import sentence_spans
+
+# A sentence without the asked-for kind of value keeps this share of its score: enough to
+# win when nothing else fits the question at all, too little to beat one that does.
+WRONG_TYPE_FACTOR = 0.5
+# A further sentence must add at least this share of the question's term weight that the
+# sentences already chosen do not cover; otherwise it repeats them or is noise.
+MIN_NEW_COVERAGE = 0.15
 
 
 class ExtractiveBackend:
@@ -34,45 +44,69 @@ class ExtractiveBackend:
         self.cos_floor = ctx.extra.get("cos_floor", 0.80)
         self.cos_ceiling = ctx.extra.get("cos_ceiling", 0.90)
 
-    def _candidates(self, request: GenerationRequest):
-        for number, hit in enumerate(request.passages, start=1):
-            chunk = hit.chunk
-            for s, e in sentence_spans(chunk.text):
-                text = chunk.text[s:e]
-                if len(text.split()) >= 4:
-                    yield number, hit, text
-
-    def select(self, request: GenerationRequest) -> list[tuple[int, str, float]]:
-        """Chosen (passage number, sentence, score), best first; empty means refuse."""
-        candidates = list(self._candidates(request))
-        terms = set(tokenize(request.question))
-        if not candidates or not terms:
-            return []
-        weights = {t: self.idf(t) for t in terms}
-        total = sum(weights.values()) or 1.0
-        tokens = [set(tokenize(text)) for _, _, text in candidates]  # stemming is the costly part
-        lexical = np.array([sum(w for t, w in weights.items() if t in toks) / total for toks in tokens])
-        dense = np.zeros(len(candidates))
+    def _dense(self, question: str, texts: list[str]) -> np.ndarray:
         embedder = self._ctx.embedder() if self._ctx.embedder else None
-        if embedder is not None:
-            q = embedder.encode_queries([request.question])[0]
-            cos = embedder.encode_documents([t for _, _, t in candidates]) @ q
-            dense = np.clip((cos - self.cos_floor) / (self.cos_ceiling - self.cos_floor), 0, 1)
+        if embedder is None:
+            return np.zeros(len(texts))
+        q = embedder.encode_queries([question])[0]
+        cos = embedder.encode_documents(texts) @ q
+        return np.clip((cos - self.cos_floor) / (self.cos_ceiling - self.cos_floor), 0, 1)
+
+    def score(self, question: str, cands: list[Candidate], language: str):
+        """(question term weights, scores, offers-the-asked-for-kind flags), aligned with `cands`."""
+        weights = term_weights(question, self.idf)
+        if not cands or not weights:
+            return weights, np.zeros(len(cands)), np.zeros(len(cands), dtype=bool)
+        lexical = np.array([coverage(c, weights) for c in cands])
+        dense = self._dense(question, [c.text for c in cands])
         # A German question's words are strong evidence; an English question shares only
         # names with German passages, so its score rests on meaning alone.
-        lex_weight = 0.7 if request.language == "de" else 0.0
+        lex_weight = 0.7 if language == "de" else 0.0
         scores = lex_weight * lexical + (1 - lex_weight) * dense
-        order = np.argsort(-scores, kind="stable")
-        best = int(order[0])
-        if scores[best] < self.min_score:
+        kind = expected_answer_type(question)
+        typed = np.array([offers_answer_type(c.text, kind, question) for c in cands])
+        return weights, np.where(typed, scores, scores * WRONG_TYPE_FACTOR), typed
+
+    def _select_for(self, question: str, cands: list[Candidate], language: str) -> list[tuple[int, float]]:
+        """(candidate index, score) for one simple question, best first; empty: no answer."""
+        weights, scores, typed = self.score(question, cands, language)
+        if not weights or not len(scores):
             return []
-        chosen: list[tuple[int, str, float]] = []
-        for i in order[: self.max_sentences * 2]:
+        order = [int(i) for i in np.argsort(-scores, kind="stable")]
+        best = order[0]
+        # When even the best sentence lacks the number or date asked for, the passages talk
+        # about the topic without answering: refuse rather than cite a near miss.
+        if scores[best] < self.min_score or not typed[best]:
+            return []
+        chosen = [best]
+        covered = matched(cands[best], weights)
+        for i in order[1:]:
             if len(chosen) >= self.max_sentences or scores[i] < self.relative_score * scores[best]:
                 break
-            if all(candidates[i][2] != text for _, text, _ in chosen):  # overlapping chunks repeat
-                chosen.append((candidates[i][0], candidates[i][2], float(scores[i])))
-        return chosen
+            # An extra sentence must also offer the asked-for kind of value, or it is padding.
+            if typed[i] and coverage(cands[i], weights, covered) >= MIN_NEW_COVERAGE:
+                chosen.append(i)
+                for t, c in matched(cands[i], weights).items():
+                    covered[t] = max(c, covered.get(t, 0.0))
+        return [(i, float(scores[i])) for i in chosen]
+
+    def select(self, request: GenerationRequest) -> list[tuple[int, str, float]]:
+        """Chosen (passage number, sentence, score), best first; empty means refuse.
+
+        A compound question is answered part by part: each sub-question's best sentence is
+        kept, because a sentence that answers one part well would otherwise crowd out the
+        other part's (often from another article)."""
+        cands = candidates(request.passages)
+        parts = split_question(request.question)
+        picks = [self._select_for(q, cands, request.language) for q in parts]
+        if len(parts) > 1:
+            picks = [p[:1] for p in picks]
+        chosen: dict[int, float] = {}
+        for i, score in (pick for part in picks for pick in part):
+            chosen.setdefault(i, score)
+        if len(chosen) > self.max_sentences:
+            chosen = dict(sorted(chosen.items(), key=lambda kv: -kv[1])[: self.max_sentences])
+        return [(cands[i].number, cands[i].text, s) for i, s in chosen.items()]
 
     def generate(self, request: GenerationRequest) -> str:
         chosen = self.select(request)
