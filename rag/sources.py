@@ -43,7 +43,7 @@ def _stat_key(st: os.stat_result) -> list[int]:
 def _walk(seeds_dir: Path) -> list[tuple[str, str]]:
     """(relative source, path) of the files `documents.list_sources` lists, in its order,
     via os.scandir: pathlib's rglob/is_file/relative_to cost ~80 us a file, 0.8 s at 10k."""
-    out: list[tuple[tuple[str, ...], str, str]] = []
+    out: list[tuple[str, str, str]] = []
     stack = [("", os.fspath(seeds_dir))]
     while stack:
         prefix, directory = stack.pop()
@@ -54,8 +54,10 @@ def _walk(seeds_dir: Path) -> list[tuple[str, str]]:
                 elif not entry.name.startswith(".") and entry.name.lower().endswith(SUPPORTED_SUFFIXES) \
                         and entry.is_file():
                     rel = prefix + entry.name
-                    out.append((tuple(rel.split("/")), rel, entry.path))
-    out.sort()  # by path parts, as sorted(Path) does
+                    # "/" -> "\0" makes plain string order equal path-part order (sorted(Path)'s)
+                    # at a fraction of the cost of comparing tuples of parts.
+                    out.append((rel.replace("/", "\0"), rel, entry.path))
+    out.sort()
     return [(rel, path) for _, rel, path in out]
 
 

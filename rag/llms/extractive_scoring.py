@@ -170,4 +170,4 @@ def coverage(c: Candidate, weights: dict[str, float],
     total = sum(weights.values()) or 1.0
     already = already or {}
     hits = matched(c, weights)
-    return sum(weights[t] * max(0.0, c - already.get(t, 0.0)) for t, c in hits.items()) / total
+    return sum(weights[t] * max(0.0, credit - already.get(t, 0.0)) for t, credit in hits.items()) / total
