@@ -24,7 +24,7 @@ import numpy as np
 from rag.errors import IndexCorruptError, IndexMismatchError
 from rag.lexical import LexicalIndex, TermFreqs
 from rag.segments import SEGMENT_FILES, Segment, read_segment
-from rag.store import REBUILD_HINT, IndexStore
+from rag.store import REBUILD_HINT, IndexStore, forget_manifests
 from rag.types import Chunk
 
 SEGMENTS_DIR = "segments"
@@ -120,10 +120,12 @@ def _identity(directory: Path) -> tuple:
 
 
 def forget_verified() -> None:
-    """Drop the per-process caches, so the next load re-reads and re-verifies (benchmarks)."""
+    """Drop the per-process caches (segments, merged views, parsed manifests), so the next
+    load re-reads, re-parses and re-verifies everything, as a fresh process would (benchmarks)."""
     with _cache_lock:
         _cache.clear()
         _merged.clear()
+    forget_manifests()
 
 
 def open_segments(root: Path, version_dir: Path, manifest: dict[str, Any],

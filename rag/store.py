@@ -74,6 +74,11 @@ _manifests: dict[str, tuple[str, tuple, dict[str, Any]]] = {}
 _manifests_lock = threading.Lock()
 
 
+def forget_manifests() -> None:
+    with _manifests_lock:
+        _manifests.clear()
+
+
 def _identity(path: Path) -> tuple:
     st = os.stat(path)
     return (st.st_ino, st.st_size, st.st_mtime_ns)
