@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import random
 import statistics
 import sys
 import tempfile
@@ -32,33 +31,11 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+from synthetic_corpus import ArticleMaker, load_paragraphs  # noqa: E402
 
 DEFAULT_XQUAD = Path("/work/shared/benchmarks/xquad/xquad.de.json")
-
-
-def load_paragraphs(path: Path) -> list[tuple[str, str]]:
-    data = json.loads(path.read_text(encoding="utf-8"))
-    return [(a["title"].replace("_", " "), p["context"].strip())
-            for a in data["data"] for p in a["paragraphs"]]
-
-
-class ArticleMaker:
-    """Deterministic synthetic articles: a headline, then 3-6 random XQuAD paragraphs."""
-
-    def __init__(self, paragraphs: list[tuple[str, str]], seed: int):
-        self.paragraphs = paragraphs
-        self.rng = random.Random(seed)
-
-    def text(self, n: int) -> str:
-        picks = self.rng.sample(self.paragraphs, self.rng.randint(3, 6))
-        # A headline (>= 3 words, no final punctuation) so the article gets a real title.
-        title = f"Artikel {n} über {picks[0][0]} und mehr"
-        return title + "\n\n" + "\n\n".join(p for _, p in picks) + "\n"
-
-    def write(self, seeds: Path, n: int) -> Path:
-        path = seeds / f"article_{n:06d}.txt"
-        path.write_text(self.text(n), encoding="utf-8")
-        return path
 
 
 def article_chunk_texts(path: Path, chunking) -> list[str]:
@@ -145,6 +122,16 @@ def naive_langchain(index_dir: Path, embedder, repeats: int) -> list[float]:
     return times
 
 
+def warm_e5(models_dir: Path):
+    """The real default embedder, with its first-call overhead out of every timing."""
+    from rag.config import EmbeddingSettings
+    from rag.embedding import build_embedder
+
+    embedder = build_embedder(EmbeddingSettings(), models_dir)
+    embedder.encode_documents(["Aufwärmen des Modells."] * 4)
+    return embedder
+
+
 def hashing_part(args, paragraphs, work: Path) -> dict:
     from rag.config import ChunkingSettings
     from rag.embedding import HashingEmbedder
@@ -164,12 +151,7 @@ def hashing_part(args, paragraphs, work: Path) -> dict:
                                                         args.articles + args.adds, args.adds, cold=True)
     e5 = {}
     if not args.skip_real:
-        from rag.config import EmbeddingSettings
-        from rag.embedding import build_embedder
-
-        real = build_embedder(EmbeddingSettings(), args.models_dir)
-        real.encode_documents(["Aufwärmen des Modells."] * 4)
-        borrowed = BorrowedIdentity(real, embedder.model_id, embedder.dim)
+        borrowed = BorrowedIdentity(warm_e5(args.models_dir), embedder.model_id, embedder.dim)
         e5_add, e5_embed, e5_chunks, _ = measure_adds(maker, seeds, index_dir, chunking, borrowed, "hashing",
                                                       args.articles + 2 * args.adds, args.adds)
         e5 = {"e5_add_one_s": statistics.median(e5_add), "e5_add_one_all_s": e5_add,
@@ -193,7 +175,6 @@ def hashing_part(args, paragraphs, work: Path) -> dict:
 def real_part(args, paragraphs, work: Path) -> dict:
     from rag.chunking import embedding_text
     from rag.config import ChunkingSettings, EmbeddingSettings
-    from rag.embedding import build_embedder
     from rag.index import load_index
     from rag.indexing import update_index
 
@@ -204,8 +185,7 @@ def real_part(args, paragraphs, work: Path) -> dict:
     maker = ArticleMaker(paragraphs, seed=7)
     for n in range(args.real_articles):
         maker.write(seeds, n)
-    embedder = build_embedder(settings, args.models_dir)
-    embedder.encode_documents(["Aufwärmen des Modells."] * 4)  # first-call overhead out of both timings
+    embedder = warm_e5(args.models_dir)
     build_t, report = timed(lambda: update_index(seeds, index_dir, chunking, embedder))
     texts = [embedding_text(c) for c in load_index(index_dir).chunks]
     model = embedder._model  # the raw SentenceTransformer, same batch size and prompt

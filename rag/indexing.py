@@ -26,7 +26,7 @@ from rag.chunking import chunk_document, embedding_text
 from rag.config import ChunkingSettings
 from rag.errors import IndexCorruptError, IndexMissingError
 from rag.index import SEGMENTS_DIR, live_mask, open_segments, remember_segments, segment_masks
-from rag.segments import SEGMENT_FILES, Segment, apply_merge_policy, new_segment, write_segment
+from rag.segments import SEGMENT_FILES, Segment, apply_merge_policy, new_segment, vectors_by_id, write_segment
 from rag.sources import SeedFile, scan_seeds
 from rag.store import IndexStore
 from rag.types import Chunk
@@ -206,7 +206,7 @@ def _write_version(store: IndexStore, reuse: _Live | None, plan: "_Plan", embedd
         vectors = np.empty((len(plan.new_chunks), dim), dtype=np.float32)
         vectors[plan.to_embed] = embedded
         if plan.reused:  # renamed documents: their vectors, found by stable id
-            vectors[[p for p, _ in plan.reused]] = _vectors_by_id(old_segments, [i for _, i in plan.reused], dim)
+            vectors[[p for p, _ in plan.reused]] = vectors_by_id(old_segments, [i for _, i in plan.reused], dim)
         segments.append(new_segment(new_name(), plan.new_ids, plan.new_chunks, vectors))
     manifest: dict[str, Any] = {**config, "created_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
                                 "documents": plan.documents, "next_id": plan.next_id,
@@ -230,16 +230,6 @@ def _write_version(store: IndexStore, reuse: _Live | None, plan: "_Plan", embedd
                     n_chunks=sum(meta["id_range"][1] - meta["id_range"][0] for meta in plan.documents.values()))
     name = store.publish(tmp, manifest, known=known)
     return store.versions / name, store.last_published, written
-
-
-def _vectors_by_id(segments: list[Segment], ids: list[int], dim: int) -> np.ndarray:
-    wanted = np.asarray(ids, dtype=np.int64)
-    position = {int(i): n for n, i in enumerate(wanted)}
-    out = np.zeros((len(wanted), dim), dtype=np.float32)
-    for segment in segments:
-        for row in np.flatnonzero(np.isin(segment.ids, wanted)):
-            out[position[int(segment.ids[row])]] = segment.vectors[row]
-    return out
 
 
 @dataclass

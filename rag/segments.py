@@ -145,6 +145,17 @@ def read_segment(name: str, directory: Path) -> Segment:
     return segment
 
 
+def vectors_by_id(segments: Sequence[Segment], ids: Sequence[int], dim: int) -> np.ndarray:
+    """The vectors of chunk ids, wherever they live (renamed documents reuse theirs)."""
+    wanted = np.asarray(ids, dtype=np.int64)
+    position = {int(i): n for n, i in enumerate(wanted)}
+    out = np.zeros((len(wanted), dim), dtype=np.float32)
+    for segment in segments:
+        for row in np.flatnonzero(np.isin(segment.ids, wanted)):
+            out[position[int(segment.ids[row])]] = segment.vectors[row]
+    return out
+
+
 # A segment whose rows are more than half deleted is rewritten without them.
 MAX_DEAD_FRACTION = 0.5
 # Adjacent segments merge when the older holds at most this many times the newer's live
