@@ -33,7 +33,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-from synthetic_corpus import ArticleMaker, load_paragraphs  # noqa: E402
+from synthetic_corpus import load_paragraphs, write_corpus  # noqa: E402
 
 DEFAULT_XQUAD = Path("/work/shared/benchmarks/xquad/xquad.de.json")
 
@@ -139,10 +139,7 @@ def hashing_part(args, paragraphs, work: Path) -> dict:
 
     chunking = ChunkingSettings()
     seeds, index_dir = work / "seeds", work / "index"
-    seeds.mkdir()
-    maker = ArticleMaker(paragraphs, seed=42)
-    for n in range(args.articles):
-        maker.write(seeds, n)
+    maker = write_corpus(paragraphs, seeds, args.articles, seed=42)
     embedder = HashingEmbedder(args.dim)
     build_t, report = timed(lambda: update_index(seeds, index_dir, chunking, embedder, "hashing"))
     add_t, embed_t, n_chunks, reload_t = measure_adds(maker, seeds, index_dir, chunking, embedder, "hashing",
@@ -181,10 +178,7 @@ def real_part(args, paragraphs, work: Path) -> dict:
     chunking = ChunkingSettings()
     settings = EmbeddingSettings()
     seeds, index_dir = work / "real-seeds", work / "real-index"
-    seeds.mkdir()
-    maker = ArticleMaker(paragraphs, seed=7)
-    for n in range(args.real_articles):
-        maker.write(seeds, n)
+    maker = write_corpus(paragraphs, seeds, args.real_articles, seed=7)
     embedder = warm_e5(args.models_dir)
     build_t, report = timed(lambda: update_index(seeds, index_dir, chunking, embedder))
     texts = [embedding_text(c) for c in load_index(index_dir).chunks]

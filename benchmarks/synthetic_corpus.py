@@ -31,3 +31,12 @@ class ArticleMaker:
         path = seeds / f"article_{n:06d}.txt"
         path.write_text(self.text(n), encoding="utf-8")
         return path
+
+
+def write_corpus(paragraphs: list[tuple[str, str]], seeds: Path, articles: int, seed: int) -> ArticleMaker:
+    """`articles` articles in a new `seeds` directory; the maker goes on with fresh ones."""
+    seeds.mkdir()
+    maker = ArticleMaker(paragraphs, seed=seed)
+    for n in range(articles):
+        maker.write(seeds, n)
+    return maker

@@ -189,7 +189,7 @@ def load_index(root: Path, verify: bool = True) -> SearchIndex:
 
     store = IndexStore(root)
     version_dir = store.current_dir()
-    manifest = store.read_manifest(version_dir, verify=False)
+    manifest = store.read_manifest(version_dir)
     segments, identity = open_segments(root, version_dir, manifest, verify=verify)
     key = Path(os.path.abspath(root))
     with _cache_lock:

@@ -104,7 +104,7 @@ def update_index(
         reuse: _Live | None = None
         try:
             old_dir = store.current_dir()
-            old_manifest = store.read_manifest(old_dir, verify=False)
+            old_manifest = store.read_manifest(old_dir)
             report.reason = "rebuild requested" if force else _incompatibility(old_manifest, config)
             if not report.reason:
                 reuse = _Live(old_dir.name, old_manifest, open_segments(index_dir, old_dir, old_manifest)[0])

@@ -157,10 +157,6 @@ class LexicalIndex:
         df = dict(zip(tokens[present].tolist(), df_arr[present].tolist()))
         return cls(retriever, tf.rows, df, tf)
 
-    @classmethod
-    def build(cls, texts: Sequence[str]) -> "LexicalIndex":
-        return cls.from_term_freqs(TermFreqs.of_texts(texts, {}))
-
     def scores(self, query: str) -> np.ndarray:
         """BM25 score for every indexed text (zeros when no query term is known)."""
         if self.size == 0:

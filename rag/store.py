@@ -116,9 +116,9 @@ class IndexStore:
         with _manifests_lock:
             _manifests[os.path.abspath(self.root)] = (os.path.abspath(path), identity, manifest)
 
-    def read_manifest(self, version_dir: Path, verify: bool = True) -> dict[str, Any]:
-        """The version's manifest (shared: treat it as read-only); with `verify`, every
-        file's size and sha256 are checked."""
+    def read_manifest(self, version_dir: Path) -> dict[str, Any]:
+        """The version's manifest (shared: treat it as read-only). The files it lists are
+        checked by `verify_files`, segment by segment, when they are opened."""
         path = version_dir / MANIFEST
         try:
             identity = _identity(path)
@@ -138,8 +138,6 @@ class IndexStore:
                 f"Index format {manifest.get('format_version')!r} is not supported "
                 f"(this version reads {FORMAT_VERSION}). {REBUILD_HINT}"
             )
-        if verify:
-            self.verify_files(version_dir, manifest.get("files", {}))
         return manifest
 
     def verify_files(self, version_dir: Path, entries: dict[str, dict[str, Any]]) -> None:
