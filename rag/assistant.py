@@ -15,6 +15,7 @@ import time
 from dataclasses import replace
 from typing import Any, Iterator
 
+from rag.answer_types import split_question
 from rag.citations import SupportScorer, ground_answer
 from rag.config import Settings, load_settings
 from rag.errors import BackendError, InputError
@@ -122,7 +123,7 @@ class Assistant:
         index = self.index()
         retriever = Retriever(index, self.embedder, self.settings.retrieval)
         t0 = time.perf_counter()
-        hits = tuple(retriever.search(standalone, k=k, mode=mode))
+        hits = tuple(retriever.search_parts(standalone, split_question(standalone), k=k, mode=mode))
         retrieve_ms = (time.perf_counter() - t0) * 1000
 
         request = GenerationRequest(standalone, hits, build_messages(standalone, hits, language), language)

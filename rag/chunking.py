@@ -1,12 +1,14 @@
 """Sentence-aware chunks with exact offsets: `doc.text[chunk.start:chunk.end] == chunk.text`.
 
 Chunks are packed from whole sentences (see `rag.sentences`), so none starts or ends
-mid-sentence, and the overlap is whole trailing sentences of the previous chunk. A sentence
+mid-sentence, and the overlap is whole trailing sentences of the previous chunk (always the
+last one when the chunk's first sentence points back to it). A sentence
 longer than a chunk is cut at word boundaries by LangChain's RecursiveCharacterTextSplitter.
 """
 
 from __future__ import annotations
 
+from rag.answer_types import refers_back
 from rag.config import ChunkingSettings
 from rag.sentences import sentence_spans
 from rag.types import Chunk, Document
@@ -48,9 +50,12 @@ def chunk_document(doc: Document, settings: ChunkingSettings) -> list[Chunk]:
             if span > size or (paragraph_break and filled >= size // 2):
                 groups.append(current)
                 carry: list[tuple[int, int]] = []
+                # A chunk opening with "Dieses Team ..." or "Zu dieser Zeit ..." is useless
+                # without the sentence it points back to: carry that one whatever its length.
+                anchored = refers_back(text[unit[0]:unit[1]])
                 for prev in reversed(current):
                     if unit[1] - prev[0] > size or (carry and carry[0][1] - prev[0] > overlap) \
-                            or prev[1] - prev[0] > overlap:
+                            or (prev[1] - prev[0] > overlap and not (anchored and not carry)):
                         break
                     carry.insert(0, prev)
                 current = carry

@@ -88,6 +88,9 @@ class AnswerSettings(BaseModel):
     max_sentences: int = Field(3, ge=1, le=10)
     relative_score: float = Field(0.7, ge=0, le=1)
     min_score: float = Field(0.25, ge=0, le=1)
+    # A German question's best sentence that shares none of its rarest words ("gegründet",
+    # "Umsatz") must score at least this: it is a paraphrase only if its meaning is close.
+    unanchored_min_score: float = Field(0.4, ge=0, le=1)
     # Citation verification: a cited passage must support its sentence at least this much.
     min_support: float = Field(0.5, ge=0, le=1)
 

@@ -32,7 +32,7 @@ from rag.store import IndexStore
 from rag.types import Chunk
 
 # Bump when chunk boundaries or cleaning change: unchanged files are never re-parsed.
-CHUNKER_ID = "sentences-v1"
+CHUNKER_ID = "sentences-v2"  # v2: a chunk that opens by pointing back carries its antecedent
 Progress = Callable[[float, str], None]  # progress(fraction 0..1, message)
 
 

@@ -11,7 +11,8 @@ For questions not in the corpus language the BM25 weight is `cross_lingual_bm25_
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from itertools import zip_longest
 
 import numpy as np
 
@@ -64,6 +65,24 @@ class Retriever:
             )
             for i, ((row, score), rank) in enumerate(zip(fused, range(1, len(fused) + 1)))
         ]
+
+    def search_parts(self, query: str, parts: list[str], k: int | None = None,
+                     mode: str | None = None) -> list[Hit]:
+        """Top-k hits for a compound question: the whole question's and each part's hits,
+        taken in turn. One search for the whole question finds the part that dominates it
+        and misses the other's article ("Wie viel ..., und welcher Konkurrent ...?")."""
+        if len(parts) < 2:
+            return self.search(query, k=k, mode=mode)
+        k = k or self.settings.k
+        lists = [self.search(q, k=k, mode=mode) for q in [query, *parts]]
+        merged: list[Hit] = []
+        seen: set[str] = set()
+        for tier in zip_longest(*lists):
+            for hit in tier:
+                if hit is not None and hit.chunk.chunk_id not in seen and len(merged) < k:
+                    seen.add(hit.chunk.chunk_id)
+                    merged.append(replace(hit, rank=len(merged) + 1))
+        return merged
 
     def bm25_weight_for(self, query: str) -> float:
         """The BM25 weight for this query: lower for questions not in the corpus language."""

@@ -51,16 +51,18 @@ def test_eval_floors_extractive(real_assistant):
     o = result.overall
     assert result.n_questions == len(items) >= 50
     assert o["errors"] == 0
-    # Measured with the typed, part-by-part extractive selection: answer_match 0.754 (fact
-    # 0.974, multi 0.6), citation precision 0.903, false refusals 0.046, correct refusals 5/9.
-    assert o["answer_match"] >= 0.72
+    # Measured with name answers, anchoring, pointing-back sentences and part-by-part
+    # retrieval: answer_match 0.785 (fact 0.974, multi 0.6, temporal 0.4), citation precision
+    # 0.910, false refusals 0.062 (4/65), correct refusals 8/9.
+    assert o["answer_match"] >= 0.76
     assert result.by_type["fact"]["answer_match"] >= 0.92
     assert result.by_type["multi"]["answer_match"] >= 0.4
+    assert result.by_type["temporal"]["answer_match"] >= 0.2
     assert o["hit@5"] >= 0.95 and o["mrr@10"] >= 0.88
     assert o["citation_validity"] == 1.0
-    assert o["citation_precision"] >= 0.87
+    assert o["citation_precision"] >= 0.88
     assert o["false_refusal_rate"] <= 0.07
-    assert o["correct_refusal_rate"] >= 0.5
+    assert o["correct_refusal_rate"] >= 0.75
 
 
 def test_eval_arithmetic_with_fake_backend(hashing_settings):

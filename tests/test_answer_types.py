@@ -1,0 +1,157 @@
+"""Question analysis (`rag.answer_types`) and the extractive rules built on it, on tiny corpora
+with the hashing embedder, so every outcome follows from the words alone."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from rag.answer_types import (
+    asks_about_now, expected_answer_type, names_in, offers_answer_type, refers_back,
+    reports_change, split_question,
+)
+from rag.assistant import Assistant
+from rag.chunking import chunk_document
+from rag.config import ChunkingSettings, load_settings
+from rag.types import Document
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("Wer leitet das neue Team?", "name"),
+    ("Who is Microsoft's chief technology officer?", "name"),
+    ("Which US president announced it?", None),  # "which president" needs the words side by side
+    ("Which president announced it?", "name"),
+    ("Wie viele Mitarbeiter hat OpenAI?", "quantity"),
+    ("Wann wurde OpenAI gegründet?", "time"),
+    ("Warum kriselt es?", None),
+])
+def test_expected_answer_type(question, kind):
+    assert expected_answer_type(question) == kind
+
+
+def test_names_are_runs_of_capitalised_words_without_determiners():
+    assert names_in("Mustafa Suleyman, der Mitbegründer, leitet nun ein Team.") == {"Mustafa Suleyman"}
+    assert names_in("Angeführt von Thrive Capital.") == {"Thrive Capital"}
+    # A determiner or preposition at the start is no name; one capitalised noun is none either.
+    assert names_in("Dieses Team soll neue Produkte entwickeln.") == set()
+    assert names_in("Im März kündigte Microsoft an, Leute zu übernehmen.") == set()
+
+
+def test_a_name_answer_must_be_new():
+    question = "Wer führte OpenAI, während Sam Altman entlassen war?"
+    assert not offers_answer_type("Allerdings wurde Sam Altman kurzzeitig entlassen.", "name", question)
+    assert offers_answer_type("Seitens Microsoft äußerte sich CTO Kevin Scott dazu.", "name", question)
+
+
+def test_product_versions_are_no_amounts():
+    question = "Wie viele Leute nutzten den Chatbot?"
+    assert not offers_answer_type("Der Copilot-KI-Chatbot basiert aktuell auf ChatGPT 4.", "quantity", question)
+    assert not offers_answer_type("Es folgte GPT-4 mit Bildern.", "quantity", question)
+    assert offers_answer_type("ChatGPT hatte über eine Million Benutzer.", "quantity", question)
+    assert offers_answer_type("Microsoft will 10.000 Mitarbeiter entlassen.", "quantity", question)
+
+
+def test_pointing_back_and_change_cues():
+    assert refers_back("Dieses Team soll neue KI-Technologien entwickeln.")
+    assert refers_back("Zu dieser Zeit hatte Microsoft bereits investiert.")
+    assert not refers_back("Die Partnerschaft begann 2019.")
+    assert asks_about_now("Wie ist das Verhältnis inzwischen?")
+    assert asks_about_now("Ist Microsoft der exklusive Cloud-Anbieter?")  # a yes/no question
+    assert not asks_about_now("Wann begann die Partnerschaft?")
+    assert reports_change("Microsoft wird künftig nicht mehr exklusiver Anbieter sein.")
+    assert not reports_change("Microsoft ist der exklusive Anbieter.")
+
+
+def test_subject_terms_are_the_capitalised_words_after_the_first():
+    from rag.llms.extractive_scoring import subject_terms, term_weights
+
+    assert subject_terms("Wie viele Mitarbeiter hat OpenAI?") == {"mitarbeit", "openai"}
+    # "im Jahr 2015": the year is a term, the word "Jahr" is not.
+    assert "jahr" not in term_weights("Wie viele Interceptions gab es im Jahr 2015?", lambda t: 2.0)
+
+
+def test_split_question():
+    assert split_question("Wie viel investierte Microsoft, und wer leitet das Team?") == [
+        "Wie viel investierte Microsoft?", "wer leitet das Team?"]
+    assert split_question("Wer leitet das Team?") == ["Wer leitet das Team?"]
+
+
+def test_a_chunk_opening_with_a_back_reference_carries_its_antecedent():
+    antecedent = "Mustafa Suleyman, der frühere Chef eines Start-ups, leitet nun ein neues Team bei Microsoft."
+    text = ("Erster Satz über etwas ganz anderes, der den Chunk füllt und füllt und füllt. " * 2
+            + antecedent + " Dieses Team soll neue Produkte für Verbraucher entwickeln.")
+    doc = Document(doc_id="d", source="d.txt", title="T", date=None, text=text, content_hash="h")
+    settings = ChunkingSettings(chunk_size=260, chunk_overlap=40)
+    chunks = chunk_document(doc, settings)
+    opening = [c for c in chunks if "Dieses Team" in c.text]
+    # The antecedent is longer than the overlap, yet it is repeated before "Dieses Team".
+    assert len(antecedent) > settings.chunk_overlap
+    assert all(c.text.startswith(antecedent) for c in opening)
+    assert all(doc.text[c.start:c.end] == c.text for c in chunks)
+
+
+def _assistant(tmp_path: Path, docs: dict[str, str]) -> Assistant:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    for name, text in docs.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    settings = load_settings(paths={"seeds_dir": folder, "index_dir": tmp_path / "index",
+                                    "models_dir": REPO / "models"},
+                             embedding={"backend": "hashing", "dim": 256})
+    assistant = Assistant.from_settings(settings)
+    assistant.rebuild()
+    return assistant
+
+
+def test_a_number_about_another_subject_is_refused(tmp_path):
+    # "OpenAI" is in every article, so its idf is floored: the topic. Microsoft's layoffs are
+    # a number with "Mitarbeiter", but they do not say how many people OpenAI employs.
+    assistant = _assistant(tmp_path, {
+        "a.txt": "Microsoft will im Rahmen von Sparmaßnahmen 10.000 Mitarbeiter entlassen. OpenAI schweigt dazu.",
+        "b.txt": "OpenAI entwickelt den Chatbot ChatGPT und verhandelt mit Partnern.",
+        "c.txt": "OpenAI und Oracle bauen gemeinsam Rechenzentren in den USA.",
+    })
+    assert assistant.ask("Wie viele Mitarbeiter hat OpenAI?", llm="extractive").refused
+    answer = assistant.ask("Wie viele Mitarbeiter will Microsoft entlassen?", llm="extractive")
+    assert not answer.refused and "10.000" in answer.text
+
+
+def test_a_sentence_pointing_back_is_answered_with_its_antecedent(tmp_path):
+    assistant = _assistant(tmp_path, {
+        "a.txt": ("Mustafa Suleyman leitet nun ein neues Team bei Microsoft. "
+                  "Dieses Team soll Software für Verbraucher entwickeln."),
+        "b.txt": "Oracle stellt Rechenzentren für OpenAI bereit.",
+    })
+    answer = assistant.ask("Wer soll Software für Verbraucher entwickeln?", llm="extractive")
+    assert not answer.refused
+    assert answer.text.startswith("Mustafa Suleyman leitet nun ein neues Team bei Microsoft [1].")
+    assert "Dieses Team soll Software für Verbraucher entwickeln" in answer.text
+
+
+def test_a_question_about_now_prefers_the_reported_change(tmp_path):
+    assistant = _assistant(tmp_path, {
+        "old.txt": "Microsoft ist der exklusive Cloud-Anbieter von OpenAI und betreibt alle Server.",
+        "new.txt": "Microsoft ist künftig nicht mehr exklusiver Cloud-Anbieter von OpenAI.",
+    })
+    answer = assistant.ask("Ist Microsoft der exklusive Cloud-Anbieter von OpenAI?", llm="extractive")
+    assert answer.text.split(" [")[0] == "Microsoft ist künftig nicht mehr exklusiver Cloud-Anbieter von OpenAI"
+
+
+def test_compound_questions_retrieve_each_part(tmp_path):
+    assistant = _assistant(tmp_path, {
+        "a.txt": "Der Leuchtturm von Kalmarsund wurde 1872 aus rotem Granit gebaut.",
+        "b.txt": "Ein Laib Bergkäse der Käserei Oberried reift vierzehn Monate.",
+        "c.txt": "Der Museumsverein bietet im Sommer Führungen im Leuchtturm an.",
+        "d.txt": "Der Leuchtturm erhielt 1950 ein neues Licht aus Granit und Glas.",
+    })
+    question = "Wann wurde der Leuchtturm aus Granit gebaut, und wie lange reift ein Laib Bergkäse?"
+    parts = split_question(question)
+    from rag.retrieval import Retriever
+
+    retriever = Retriever(assistant.index(), assistant.embedder, assistant.settings.retrieval)
+    hits = retriever.search_parts(question, parts, k=2)
+    assert {h.chunk.source for h in hits} == {"a.txt", "b.txt"}
+    assert [h.rank for h in hits] == [1, 2]
