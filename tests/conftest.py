@@ -40,6 +40,24 @@ def hashing_assistant(hashing_settings) -> Assistant:
     return assistant
 
 
+@pytest.fixture
+def corpus_assistant(tmp_path: Path):
+    """`build({file name: text})`: an indexed Assistant over those texts, hashing embedder."""
+    def build(docs: dict[str, str]) -> Assistant:
+        folder = tmp_path / "docs"
+        folder.mkdir()
+        for name, text in docs.items():
+            (folder / name).write_text(text, encoding="utf-8")
+        settings = load_settings(paths={"seeds_dir": folder, "index_dir": tmp_path / "index",
+                                        "models_dir": REPO / "models"},
+                                 embedding={"backend": "hashing", "dim": 256})
+        assistant = Assistant.from_settings(settings)
+        assistant.rebuild()
+        return assistant
+
+    return build
+
+
 @pytest.fixture(scope="session")
 def e5_installed() -> Path:
     from rag.models.e5 import install_e5

@@ -3,20 +3,20 @@ with the hashing embedder, so every outcome follows from the words alone."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from rag.answer_types import (
-    asks_about_now, expected_answer_type, names_in, offers_answer_type, refers_back,
-    reports_change, split_question,
+    asks_about_now,
+    expected_answer_type,
+    names_in,
+    offers_answer_type,
+    refers_back,
+    reports_change,
+    split_question,
 )
-from rag.assistant import Assistant
 from rag.chunking import chunk_document
-from rag.config import ChunkingSettings, load_settings
+from rag.config import ChunkingSettings
 from rag.types import Document
-
-REPO = Path(__file__).resolve().parent.parent
 
 
 @pytest.mark.parametrize("question, kind", [
@@ -93,23 +93,10 @@ def test_a_chunk_opening_with_a_back_reference_carries_its_antecedent():
     assert all(doc.text[c.start:c.end] == c.text for c in chunks)
 
 
-def _assistant(tmp_path: Path, docs: dict[str, str]) -> Assistant:
-    folder = tmp_path / "docs"
-    folder.mkdir()
-    for name, text in docs.items():
-        (folder / name).write_text(text, encoding="utf-8")
-    settings = load_settings(paths={"seeds_dir": folder, "index_dir": tmp_path / "index",
-                                    "models_dir": REPO / "models"},
-                             embedding={"backend": "hashing", "dim": 256})
-    assistant = Assistant.from_settings(settings)
-    assistant.rebuild()
-    return assistant
-
-
-def test_a_number_about_another_subject_is_refused(tmp_path):
+def test_a_number_about_another_subject_is_refused(corpus_assistant):
     # "OpenAI" is in every article, so its idf is floored: the topic. Microsoft's layoffs are
     # a number with "Mitarbeiter", but they do not say how many people OpenAI employs.
-    assistant = _assistant(tmp_path, {
+    assistant = corpus_assistant({
         "a.txt": "Microsoft will im Rahmen von Sparmaßnahmen 10.000 Mitarbeiter entlassen. OpenAI schweigt dazu.",
         "b.txt": "OpenAI entwickelt den Chatbot ChatGPT und verhandelt mit Partnern.",
         "c.txt": "OpenAI und Oracle bauen gemeinsam Rechenzentren in den USA.",
@@ -119,8 +106,8 @@ def test_a_number_about_another_subject_is_refused(tmp_path):
     assert not answer.refused and "10.000" in answer.text
 
 
-def test_a_sentence_pointing_back_is_answered_with_its_antecedent(tmp_path):
-    assistant = _assistant(tmp_path, {
+def test_a_sentence_pointing_back_is_answered_with_its_antecedent(corpus_assistant):
+    assistant = corpus_assistant({
         "a.txt": ("Mustafa Suleyman leitet nun ein neues Team bei Microsoft. "
                   "Dieses Team soll Software für Verbraucher entwickeln."),
         "b.txt": "Oracle stellt Rechenzentren für OpenAI bereit.",
@@ -131,8 +118,8 @@ def test_a_sentence_pointing_back_is_answered_with_its_antecedent(tmp_path):
     assert "Dieses Team soll Software für Verbraucher entwickeln" in answer.text
 
 
-def test_a_question_about_now_prefers_the_reported_change(tmp_path):
-    assistant = _assistant(tmp_path, {
+def test_a_question_about_now_prefers_the_reported_change(corpus_assistant):
+    assistant = corpus_assistant({
         "old.txt": "Microsoft ist der exklusive Cloud-Anbieter von OpenAI und betreibt alle Server.",
         "new.txt": "Microsoft ist künftig nicht mehr exklusiver Cloud-Anbieter von OpenAI.",
     })
@@ -140,8 +127,8 @@ def test_a_question_about_now_prefers_the_reported_change(tmp_path):
     assert answer.text.split(" [")[0] == "Microsoft ist künftig nicht mehr exklusiver Cloud-Anbieter von OpenAI"
 
 
-def test_compound_questions_retrieve_each_part(tmp_path):
-    assistant = _assistant(tmp_path, {
+def test_compound_questions_retrieve_each_part(corpus_assistant):
+    assistant = corpus_assistant({
         "a.txt": "Der Leuchtturm von Kalmarsund wurde 1872 aus rotem Granit gebaut.",
         "b.txt": "Ein Laib Bergkäse der Käserei Oberried reift vierzehn Monate.",
         "c.txt": "Der Museumsverein bietet im Sommer Führungen im Leuchtturm an.",

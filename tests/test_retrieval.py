@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from rag.assistant import Assistant
-from rag.config import RetrievalSettings, load_settings
+from rag.config import RetrievalSettings
 from rag.language import detect_language
 from rag.retrieval import Retriever
 
-REPO = Path(__file__).resolve().parent.parent
 DOCS = {
     "a.txt": "Der Leuchtturm von Kalmarsund wurde 1872 aus rotem Granit gebaut. Sein Licht reicht weit.",
     "b.txt": "Die Käserei Oberried stellt seit 1930 Bergkäse her. Ein Laib reift vierzehn Monate.",
@@ -21,17 +17,8 @@ DOCS = {
 
 
 @pytest.fixture
-def tiny(tmp_path: Path):
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    for name, text in DOCS.items():
-        (docs / name).write_text(text, encoding="utf-8")
-    settings = load_settings(paths={"seeds_dir": docs, "index_dir": tmp_path / "index",
-                                    "models_dir": REPO / "models"},
-                             embedding={"backend": "hashing", "dim": 256})
-    assistant = Assistant.from_settings(settings)
-    assistant.rebuild()
-    return assistant
+def tiny(corpus_assistant):
+    return corpus_assistant(DOCS)
 
 
 def retriever(assistant, **overrides) -> Retriever:
