@@ -52,10 +52,10 @@ def chunk_document(doc: Document, settings: ChunkingSettings) -> list[Chunk]:
                 carry: list[tuple[int, int]] = []
                 # A chunk opening with "Dieses Team ..." or "Zu dieser Zeit ..." is useless
                 # without the sentence it points back to: carry that one whatever its length.
-                anchored = refers_back(text[unit[0]:unit[1]])
+                must_carry_one = refers_back(text[unit[0]:unit[1]])
                 for prev in reversed(current):
-                    if unit[1] - prev[0] > size or (carry and carry[0][1] - prev[0] > overlap) \
-                            or (prev[1] - prev[0] > overlap and not (anchored and not carry)):
+                    too_long = prev[1] - prev[0] > overlap and not (must_carry_one and not carry)
+                    if unit[1] - prev[0] > size or (carry and carry[0][1] - prev[0] > overlap) or too_long:
                         break
                     carry.insert(0, prev)
                 current = carry
