@@ -66,6 +66,17 @@ _MONTHS = re.compile(
 YEAR = re.compile(r"\b(19|20)\d{2}\b")
 # "im Jahr 2015": the year is the term, the word "Jahr" is filler.
 CALENDAR_FILLER = re.compile(r"\b(im|vom|des)\s+jahre?s?(?=\s+(19|20)\d{2}\b)|\bin\s+the\s+year\b", re.IGNORECASE)
+# "Bis wann ...?" is best answered by "bis 2030", not by the year it began: the bound's
+# preposition carries over to the answer, in German and across languages.
+_BOUND_Q = {
+    "end": re.compile(r"\b(bis(\s+zu)?\s+(wann|welche[mn]?)|until|till)\b", re.IGNORECASE),
+    "start": re.compile(r"\b(seit\s+(wann|welche[mn]?)|since\s+(when|which|what))\b", re.IGNORECASE),
+}
+_DATE = r"((19|20)\d{2}|" + _MONTHS.pattern[2:-2] + ")"
+_BOUND_S = {
+    "end": re.compile(r"\b(bis|until|till)\s+(\S+\s+){0,2}?" + _DATE + r"\b", re.IGNORECASE),
+    "start": re.compile(r"\b(seit|since)\s+(\S+\s+){0,2}?" + _DATE + r"\b", re.IGNORECASE),
+}
 _DIGITS = re.compile(r"\d+(?:[.,]\d+)*")
 # "ChatGPT 4", "GPT-4", "DALL-E 2": a product's version is no amount.
 _VERSION = re.compile(r"\b[A-Z][\w]*[A-Z][\w-]*[- ]\d{1,2}\b(?![.,]\d|\s*(%|prozent|percent|mio|mrd|milli|billi))")
@@ -123,6 +134,13 @@ def reports_change(sentence: str) -> bool:
 
 def refers_back(sentence: str) -> bool:
     return bool(_REFERS_BACK.match(sentence))
+
+
+def states_bound(sentence: str, question: str) -> bool | None:
+    """For "Bis wann ...?" / "Seit wann ...?": does the sentence give a date with that bound
+    ("bis 2030")? None when the question asks for no bound."""
+    bound = next((b for b, q in _BOUND_Q.items() if q.search(question)), None)
+    return None if bound is None else bool(_BOUND_S[bound].search(sentence))
 
 
 def _numbers(text: str) -> set[str]:

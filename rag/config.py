@@ -87,6 +87,8 @@ class AnswerSettings(BaseModel):
     # up to `max_sentences` sentences scoring >= `relative_score` x the best, refuse below `min_score`.
     max_sentences: int = Field(3, ge=1, le=10)
     relative_score: float = Field(0.7, ge=0, le=1)
+    # ... and a sentence from an article not cited yet must score >= this x the best.
+    other_source_relative_score: float = Field(0.8, ge=0, le=1)
     min_score: float = Field(0.25, ge=0, le=1)
     # A German question's best sentence that shares none of its rarest words ("gegründet",
     # "Umsatz") must score at least this: it is a paraphrase only if its meaning is close.

@@ -13,6 +13,7 @@ from rag.answer_types import (
     refers_back,
     reports_change,
     split_question,
+    states_bound,
 )
 from rag.chunking import chunk_document
 from rag.config import ChunkingSettings
@@ -52,6 +53,14 @@ def test_product_versions_are_no_amounts():
     assert not offers_answer_type("Es folgte GPT-4 mit Bildern.", "quantity", question)
     assert offers_answer_type("ChatGPT hatte über eine Million Benutzer.", "quantity", question)
     assert offers_answer_type("Microsoft will 10.000 Mitarbeiter entlassen.", "quantity", question)
+
+
+def test_a_bounded_time_question_wants_the_bound():
+    assert states_bound("Die bis 2030 laufende Partnerschaft.", "Bis zu welchem Jahr läuft sie?")
+    assert not states_bound("Die Partnerschaft begann 2019.", "Bis wann läuft sie?")
+    assert states_bound("Die bis 2030 laufende Partnerschaft.", "Until which year does it run?")
+    assert states_bound("Seit dem 3. März gilt das.", "Seit wann gilt das?")
+    assert states_bound("Es gilt seit 2019.", "Wann wurde das beschlossen?") is None
 
 
 def test_pointing_back_and_change_cues():
@@ -127,6 +136,19 @@ def test_a_question_about_now_prefers_the_reported_change(corpus_assistant):
     assert answer.text.split(" [")[0] == "Microsoft ist künftig nicht mehr exklusiver Cloud-Anbieter von OpenAI"
 
 
+def test_a_bounded_time_question_is_answered_by_the_bound(corpus_assistant):
+    # Both sentences hold a year; the first even has every word of the question, but only
+    # "bis 2030" answers it.
+    assistant = corpus_assistant({
+        "a.txt": "Die Partnerschaft zwischen Microsoft und OpenAI läuft seit 2019 sehr gut.",
+        "b.txt": "Die bis 2030 laufende Partnerschaft von Microsoft und OpenAI wurde ergänzt.",
+    })
+    answer = assistant.ask("Bis zu welchem Jahr läuft die Partnerschaft zwischen Microsoft und OpenAI?",
+                           llm="extractive")
+    assert answer.text.startswith("Die bis 2030 laufende Partnerschaft von Microsoft und OpenAI wurde ergänzt [")
+    assert "2019" not in answer.text
+
+
 def test_compound_questions_retrieve_each_part(corpus_assistant):
     assistant = corpus_assistant({
         "a.txt": "Der Leuchtturm von Kalmarsund wurde 1872 aus rotem Granit gebaut.",
@@ -142,3 +164,44 @@ def test_compound_questions_retrieve_each_part(corpus_assistant):
     hits = retriever.search_parts(question, parts, k=2)
     assert {h.chunk.source for h in hits} == {"a.txt", "b.txt"}
     assert [h.rank for h in hits] == [1, 2]
+
+
+def test_an_antecedent_already_chosen_is_not_said_twice(tmp_path):
+    from rag.config import AnswerSettings, LLMSettings
+    from rag.llms.base import BackendContext, GenerationRequest
+    from rag.llms.extractive import ExtractiveBackend
+    from rag.types import Chunk, Hit
+
+    text = ("Die Broncos besiegten die Steelers in der Divisional Round mit 23 Punkten. "
+            "Sie schlugen daraufhin im Championship-Spiel die Patriots mit 20 Punkten.")
+    chunk = Chunk("d1:0", "d1", "a.txt", "Football", None, text, 0, len(text))
+    backend = ExtractiveBackend(BackendContext(llm=LLMSettings(), answer=AnswerSettings(), models_dir=tmp_path))
+    request = GenerationRequest(question="Wie hoch besiegten die Broncos die Steelers, "
+                                         "und wie hoch schlugen sie die Patriots?",
+                                passages=(Hit(chunk, 1.0, 1),), messages=(), language="de")
+    chosen = [sentence for _, sentence, _ in backend.select(request)]
+    # Each part is answered by one sentence; the second points back to the first, which
+    # must not be said again in front of it.
+    assert " ".join(chosen) == text
+
+
+@pytest.mark.parametrize("same_article", [True, False])
+def test_a_further_article_is_cited_only_when_nearly_as_strong(tmp_path, same_article):
+    from rag.config import AnswerSettings, LLMSettings
+    from rag.llms.base import BackendContext, GenerationRequest
+    from rag.llms.extractive import ExtractiveBackend
+    from rag.types import Chunk, Hit
+
+    def hit(source: str, text: str) -> Hit:
+        return Hit(Chunk(f"{source}:0", source, source, "Titel", None, text, 0, len(text)), 1.0, 1)
+
+    best = "Kalmar verkaufte im Sommer 500 Fahrräder."  # 4 of the 5 question terms
+    second = "Im Winter waren es 300 Fahrräder von Kalmar."  # 3 of 5, one of them new: 0.75 x best
+    passages = (hit("a.txt", f"{best} {second}"),) if same_article else (hit("a.txt", best), hit("b.txt", second))
+    # Every term equally rare (idf 2), no embedder: the scores are the word coverage alone.
+    ctx = BackendContext(llm=LLMSettings(), answer=AnswerSettings(), models_dir=tmp_path,
+                         extra={"idf": lambda token: 2.0})
+    request = GenerationRequest(question="Wie viele Fahrräder verkaufte Kalmar im Sommer und im Winter?",
+                                passages=passages, messages=(), language="de")
+    chosen = [sentence for _, sentence, _ in ExtractiveBackend(ctx).select(request)]
+    assert chosen == ([best, second] if same_article else [best])

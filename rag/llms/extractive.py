@@ -21,6 +21,7 @@ from rag.answer_types import (
     refers_back,
     reports_change,
     split_question,
+    states_bound,
 )
 from rag.llms import register
 from rag.llms.base import BackendContext, GenerationRequest
@@ -60,6 +61,7 @@ class ExtractiveBackend:
         self._ctx = ctx
         self.max_sentences = ctx.answer.max_sentences
         self.relative_score = ctx.answer.relative_score
+        self.other_source_relative_score = ctx.answer.other_source_relative_score
         self.min_score = ctx.answer.min_score
         self.unanchored_min_score = ctx.answer.unanchored_min_score
         # Injected by the Assistant: token -> idf over the whole index.
@@ -94,6 +96,11 @@ class ExtractiveBackend:
         # previous sentence, so the value may stand there.
         typed = np.array([offers_answer_type(c.text, kind, question) or (
             refers_back(c.text) and offers_answer_type(c.previous, kind, question)) for c in cands])
+        # "Bis wann ...?": when some sentence states the bound ("bis 2030"), a date without
+        # it (the year it began) answers a different question. Without one, any date will do.
+        bounded = np.array([bool(states_bound(c.text, question)) for c in cands])
+        if (typed & bounded).any():
+            typed = typed & bounded
         return weights, np.where(typed, scores, scores * WRONG_TYPE_FACTOR), typed
 
     def _select_for(self, question: str, cands: list[Candidate], language: str) -> list[tuple[int, float]]:
@@ -115,6 +122,10 @@ class ExtractiveBackend:
         for i in order[1:]:
             if len(chosen) >= self.max_sentences or scores[i] < self.relative_score * scores[best]:
                 break
+            # Citing a further article dilutes the answer's proof: it must come closer.
+            if cands[i].source not in {cands[j].source for j in chosen} and (
+                    scores[i] < self.other_source_relative_score * scores[best]):
+                continue
             # An extra sentence must also offer the asked-for kind of value, or it is padding.
             if typed[i] and coverage(cands[i], weights, covered) >= MIN_NEW_COVERAGE:
                 chosen.append(i)
@@ -156,7 +167,15 @@ class ExtractiveBackend:
             chosen.setdefault(i, score)
         if len(chosen) > self.max_sentences:
             chosen = dict(sorted(chosen.items(), key=lambda kv: -kv[1])[: self.max_sentences])
-        return [(cands[i].number, _standalone(cands[i]), s) for i, s in chosen.items()]
+        out, said = [], set()
+        for i, score in chosen.items():
+            c = cands[i]
+            if c.text in said:  # already said as the antecedent of a sentence pointing back
+                continue
+            text = c.text if c.previous in said else _standalone(c)
+            said.update((c.text, c.previous) if text != c.text else (c.text,))
+            out.append((c.number, text, score))
+        return out
 
     def generate(self, request: GenerationRequest) -> str:
         chosen = self.select(request)

@@ -10,7 +10,7 @@ import os
 import re
 from dataclasses import dataclass
 
-from rag.answer_types import ASKING_WORDS, CALENDAR_FILLER, TIME_Q
+from rag.answer_types import ASKING_WORDS, CALENDAR_FILLER, TIME_Q, refers_back
 from rag.language import ENGLISH_FUNCTION_WORDS
 from rag.lexical import tokenize
 from rag.sentences import sentence_spans
@@ -83,12 +83,17 @@ def _related(a: str, b: str) -> bool:
 
 def matched(c: Candidate, weights: dict[str, float]) -> dict[str, float]:
     """Question term -> 1 for an exact stem match in the sentence, RELATED_CREDIT for a
-    related stem or a match in the previous sentence only."""
+    related stem or a match in the previous sentence only. A sentence that points back
+    ("Zu dieser Zeit ...") is answered together with its previous sentence, so a match
+    there counts in full."""
     out = {}
+    context_credit = 1.0 if c.previous and refers_back(c.text) else RELATED_CREDIT
     for t in weights:
         if t in c.terms:
             out[t] = 1.0
-        elif t in c.context or any(_related(t, s) for s in c.terms):
+        elif t in c.context:
+            out[t] = context_credit
+        elif any(_related(t, s) for s in c.terms):
             out[t] = RELATED_CREDIT
     return out
 
