@@ -205,3 +205,37 @@ def test_a_further_article_is_cited_only_when_nearly_as_strong(tmp_path, same_ar
                                 passages=passages, messages=(), language="de")
     chosen = [sentence for _, sentence, _ in ExtractiveBackend(ctx).select(request)]
     assert chosen == ([best, second] if same_article else [best])
+
+
+class _FlatEmbedder:
+    """Every text at the same cosine to every question: the scores rest on the rules alone."""
+
+    def encode_queries(self, texts):
+        import numpy as np
+
+        return np.tile([1.0, 0.0], (len(texts), 1))
+
+    def encode_documents(self, texts):
+        import numpy as np
+
+        return np.tile([0.86, (1 - 0.86 ** 2) ** 0.5], (len(texts), 1))
+
+
+@pytest.mark.parametrize("question, answered", [
+    ("How many users did ChatGPT have?", True),
+    # The number is there, but about something the question does not name.
+    ("How many parameters does GPT-4 have?", False),
+    ("How many employees does Anthropic have?", False),
+])
+def test_an_english_answer_must_mention_a_name_of_the_question(tmp_path, question, answered):
+    from rag.config import AnswerSettings, LLMSettings
+    from rag.llms.base import BackendContext, GenerationRequest
+    from rag.llms.extractive import ExtractiveBackend
+    from rag.types import Chunk, Hit
+
+    text = "Anfang Dezember hatte ChatGPT über eine Million Benutzer."
+    passages = (Hit(Chunk("a:0", "a", "a.txt", "Titel", None, text, 0, len(text)), 1.0, 1),)
+    ctx = BackendContext(llm=LLMSettings(), answer=AnswerSettings(), models_dir=tmp_path,
+                         embedder=_FlatEmbedder)
+    request = GenerationRequest(question=question, passages=passages, messages=(), language="en")
+    assert bool(ExtractiveBackend(ctx).select(request)) is answered

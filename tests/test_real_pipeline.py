@@ -51,18 +51,20 @@ def test_eval_floors_extractive(real_assistant):
     o = result.overall
     assert result.n_questions == len(items) >= 50
     assert o["errors"] == 0
-    # Measured with bounded dates ("bis 2030"), full credit for a pointed-back antecedent and
-    # further articles cited only when nearly as strong: answer_match 0.800 (fact 0.974,
-    # multi 0.8, temporal 0.4), citation precision 0.943 (fact 1.0), false refusals 0.062
-    # (4/65), correct refusals 8/9.
-    assert o["answer_match"] >= 0.78
+    # Measured with bounded dates ("bis 2030"), full credit for a pointed-back antecedent,
+    # further articles cited only when nearly as strong, and English questions scored with a
+    # lower cosine floor but anchored to a name: answer_match 0.815 (fact 0.974, multi 0.8,
+    # temporal 0.4, crosslingual 0.778), citation precision 0.944, false refusals 0.046
+    # (3/65), correct refusals 8/9.
+    assert o["answer_match"] >= 0.79
+    assert result.by_type["crosslingual"]["answer_match"] >= 0.66
     assert result.by_type["fact"]["answer_match"] >= 0.92
     assert result.by_type["multi"]["answer_match"] >= 0.6
     assert result.by_type["temporal"]["answer_match"] >= 0.2
     assert o["hit@5"] >= 0.95 and o["mrr@10"] >= 0.88
     assert o["citation_validity"] == 1.0
     assert o["citation_precision"] >= 0.92
-    assert o["false_refusal_rate"] <= 0.07
+    assert o["false_refusal_rate"] <= 0.065
     assert o["correct_refusal_rate"] >= 0.75
 
 
