@@ -19,6 +19,7 @@ from rag.answer_types import split_question
 from rag.citations import SupportScorer, ground_answer
 from rag.config import Settings, load_settings
 from rag.errors import BackendError, InputError
+from rag.evidence import evidence_passages
 from rag.index import SearchIndex, load_index
 from rag.indexing import IndexReport, Progress, update_index
 from rag.language import detect_language
@@ -126,21 +127,36 @@ class Assistant:
         hits = tuple(retriever.search_parts(standalone, split_question(standalone), k=k, mode=mode))
         retrieve_ms = (time.perf_counter() - t0) * 1000
 
-        request = GenerationRequest(standalone, hits, build_messages(standalone, hits, language), language)
+        extractive = self.backend("extractive")
+        own = getattr(backend, "small_model_defaults", {}) if backend.name != "extractive" else {}
+        llm = self.settings.llm
+        n_evidence = own.get("evidence_sentences", 0) if llm.evidence_sentences is None else llm.evidence_sentences
+        # The gate: the extractive reader, calibrated to refuse, decides whether the passages
+        # answer at all; the LLM is then asked to phrase the answer, with no way out.
+        gated = backend.name != "extractive" and (
+            own.get("extractive_gate", False) if llm.extractive_gate is None else llm.extractive_gate)
+        prompt_hits = hits
+        if n_evidence and backend.name != "extractive":
+            prompt_hits = evidence_passages(standalone, hits, extractive.score, language, n_evidence)
+        request = GenerationRequest(standalone, hits, build_messages(
+            standalone, prompt_hits, language, allow_refusal=not gated), language)
         t1 = time.perf_counter()
         used = backend.name
         pieces: list[str] = []
-        try:
-            for piece in backend.stream(request):
-                pieces.append(piece)
-                yield ("token", piece)
-        except BackendError as exc:
-            # Never leave the user empty-handed: say what failed, answer extractively.
-            notices.append(f"The {backend.name} backend failed ({exc}); showing the extractive answer instead.")
-            fallback = self.backend("extractive")
-            pieces = [fallback.generate(request)]
-            used = "extractive"
+        if gated and not extractive.select(request):
+            pieces = [refusal(language)]
             yield ("token", pieces[0])
+        else:
+            try:
+                for piece in backend.stream(request):
+                    pieces.append(piece)
+                    yield ("token", piece)
+            except BackendError as exc:
+                # Never leave the user empty-handed: say what failed, answer extractively.
+                notices.append(f"The {backend.name} backend failed ({exc}); showing the extractive answer instead.")
+                pieces = [extractive.generate(request)]
+                used = "extractive"
+                yield ("token", pieces[0])
         generate_ms = (time.perf_counter() - t1) * 1000
 
         raw = "".join(pieces).strip()

@@ -79,6 +79,15 @@ class LLMSettings(BaseModel):
     timeout_s: float = Field(60.0, gt=0)
     context_window: int = Field(4096, ge=512)
     n_threads: int = Field(2, ge=1)
+    # LLM backends: 0 = the prompt carries whole passages; N = only the N sentences that
+    # score best for the question (rag/evidence.py), for small local models.
+    # None = the backend's own default (`small_model_defaults`: 6 for `local`, else 0).
+    evidence_sentences: int | None = Field(None, ge=0)
+    # LLM backends: refuse without asking the LLM when the extractive reader finds no answer
+    # sentence, and otherwise ask it to answer with no refusal clause. For small local models,
+    # which given that clause refuse answerable questions and without it answer unanswerable
+    # ones. None = the backend's own default (on for `local`, else off).
+    extractive_gate: bool | None = None
 
 
 class AnswerSettings(BaseModel):

@@ -41,19 +41,26 @@ _SYSTEM = {
 
 
 def format_passages(hits: list[Hit] | tuple[Hit, ...]) -> str:
-    """`[n] Title (date) — source` headers followed by the passage text."""
+    """`[n] Title (date) — source` headers followed by the passage text; passages emptied by
+    evidence selection (rag/evidence.py) are left out but keep their numbers."""
     blocks = []
     for n, hit in enumerate(hits, start=1):
         c = hit.chunk
+        if not c.text.strip():
+            continue
         date = f", {c.date}" if c.date else ""
         blocks.append(f"[{n}] {c.title}{date} — {c.source}\n{c.text.strip()}")
     return "\n\n".join(blocks)
 
 
-def build_messages(question: str, hits, language: str) -> tuple[dict[str, str], ...]:
-    """System + user messages for a chat model; passages are fenced as data."""
+def build_messages(question: str, hits, language: str, allow_refusal: bool = True) -> tuple[dict[str, str], ...]:
+    """System + user messages for a chat model; passages are fenced as data. Without
+    `allow_refusal` (answerability was decided before: `llm.extractive_gate`) the rule that
+    tells the model how to refuse is left out."""
     lang = language if language in _SYSTEM else "de"
     system = _SYSTEM[lang].format(refusal=REFUSALS[lang])
+    if not allow_refusal:
+        system = "\n".join(line for line in system.split("\n") if REFUSALS[lang] not in line)
     label = ("Passagen", "Frage") if lang == "de" else ("Passages", "Question")
     # Small local models follow the last instruction best, so the citation rule is repeated
     # right after the question (without it Qwen 1.5B answers correctly but cites nothing).

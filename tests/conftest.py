@@ -42,15 +42,16 @@ def hashing_assistant(hashing_settings) -> Assistant:
 
 @pytest.fixture
 def corpus_assistant(tmp_path: Path):
-    """`build({file name: text})`: an indexed Assistant over those texts, hashing embedder."""
-    def build(docs: dict[str, str]) -> Assistant:
+    """`build({file name: text}, **settings)`: an indexed Assistant over those texts, hashing
+    embedder; `settings` are further overrides (`llm={"backend": "fake"}`)."""
+    def build(docs: dict[str, str], **overrides) -> Assistant:
         folder = tmp_path / "docs"
         folder.mkdir()
         for name, text in docs.items():
             (folder / name).write_text(text, encoding="utf-8")
         settings = load_settings(paths={"seeds_dir": folder, "index_dir": tmp_path / "index",
                                         "models_dir": REPO / "models"},
-                                 embedding={"backend": "hashing", "dim": 256})
+                                 embedding={"backend": "hashing", "dim": 256}, **overrides)
         assistant = Assistant.from_settings(settings)
         assistant.rebuild()
         return assistant

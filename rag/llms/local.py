@@ -81,6 +81,9 @@ def clear_model_cache() -> None:
 
 class LocalLlamaBackend:
     name = "local"
+    # What a 1.5B model needs (rag/config.py LLMSettings; measured in evals/README.md): with
+    # whole passages and a refusal clause it refused a third of the answerable eval questions.
+    small_model_defaults = {"evidence_sentences": 6, "extractive_gate": True}
 
     def __init__(self, llm: Any, lock: threading.Lock, path: Path, temperature: float,
                  max_tokens: int):

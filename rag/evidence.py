@@ -1,0 +1,49 @@
+"""Evidence passages: each passage trimmed to its sentences that bear on the question.
+
+A small local model (Qwen 1.5B) given five whole passages reads about a thousand tokens of
+mostly irrelevant text; it then refuses or copies a passage header. Handing it only the
+best-scoring sentences (scored as the extractive backend scores them) keeps the passage
+numbers, so its [n] citations still point at the passages the user is shown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Callable, Sequence
+
+import numpy as np
+
+from rag.answer_types import refers_back, split_question
+from rag.llms.extractive_scoring import Candidate, candidates
+from rag.types import Hit
+
+# (question, candidates, language) -> (term weights, scores aligned with candidates, typed flags)
+Scorer = Callable[[str, list[Candidate], str], tuple]
+
+
+def evidence_passages(question: str, hits: Sequence[Hit], score: Scorer, language: str,
+                      n_sentences: int) -> tuple[Hit, ...]:
+    """`hits` with each chunk's text cut to its selected sentences, in their original order;
+    a passage without any keeps an empty text (and its number). Each sub-question of a
+    compound question gets its share of the `n_sentences`."""
+    cands = candidates(hits)
+    if not cands:
+        return tuple(hits)
+    parts = split_question(question)
+    per_part = max(1, n_sentences // len(parts))
+    chosen: set[int] = set()
+    for part in parts:
+        _, scores, _ = score(part, cands, language)
+        chosen.update(int(i) for i in np.argsort(-np.asarray(scores), kind="stable")[:per_part])
+    keep: dict[int, list[str]] = {}
+    for i in sorted(chosen):
+        c = cands[i]
+        # A sentence that points back ("Dieses Team ...") is unreadable without its antecedent.
+        texts = [c.previous, c.text] if c.previous and refers_back(c.text) else [c.text]
+        keep.setdefault(c.number, []).extend(t for t in texts if t not in keep.get(c.number, []))
+    out = []
+    for number, hit in enumerate(hits, start=1):
+        chunk = hit.chunk
+        sentences = sorted(keep.get(number, []), key=lambda s: chunk.text.find(s))
+        out.append(replace(hit, chunk=replace(chunk, text=" ".join(sentences))))
+    return tuple(out)
