@@ -64,15 +64,18 @@ _MONTHS = re.compile(
     re.IGNORECASE,
 )
 YEAR = re.compile(r"\b(19|20)\d{2}\b")
+# Any year from 1000 to 2099 answers "Wann ...?" (1517, 1872); only recent ones are too
+# likely a date to count as an amount ("1500 Mitarbeiter" is one).
+_ANY_YEAR = re.compile(r"\b(1\d|20)\d{2}\b")
 # "im Jahr 2015": the year is the term, the word "Jahr" is filler.
-CALENDAR_FILLER = re.compile(r"\b(im|vom|des)\s+jahre?s?(?=\s+(19|20)\d{2}\b)|\bin\s+the\s+year\b", re.IGNORECASE)
+CALENDAR_FILLER = re.compile(r"\b(im|vom|des)\s+jahre?s?(?=\s+(1\d|20)\d{2}\b)|\bin\s+the\s+year\b", re.IGNORECASE)
 # "Bis wann ...?" is best answered by "bis 2030", not by the year it began: the bound's
 # preposition carries over to the answer, in German and across languages.
 _BOUND_Q = {
     "end": re.compile(r"\b(bis(\s+zu)?\s+(wann|welche[mn]?)|until|till)\b", re.IGNORECASE),
     "start": re.compile(r"\b(seit\s+(wann|welche[mn]?)|since\s+(when|which|what))\b", re.IGNORECASE),
 }
-_DATE = r"((19|20)\d{2}|" + _MONTHS.pattern[2:-2] + ")"
+_DATE = r"((1\d|20)\d{2}|" + _MONTHS.pattern[2:-2] + ")"
 _BOUND_S = {
     "end": re.compile(r"\b(bis|until|till)\s+(\S+\s+){0,2}?" + _DATE + r"\b", re.IGNORECASE),
     "start": re.compile(r"\b(seit|since)\s+(\S+\s+){0,2}?" + _DATE + r"\b", re.IGNORECASE),
@@ -173,7 +176,7 @@ def offers_answer_type(sentence: str, kind: str | None, question: str) -> bool:
         return any(_words(name) - asked for name in names_in(sentence))
     new_numbers = _numbers(sentence) - _numbers(question)
     if kind == "time":
-        years = {y.group(0) for y in YEAR.finditer(sentence)} - _numbers(question)
+        years = {y.group(0) for y in _ANY_YEAR.finditer(sentence)} - _numbers(question)
         months = {m.lower() for m in _MONTHS.findall(sentence)} - {
             m.lower() for m in _MONTHS.findall(question)}
         return bool(years or months)

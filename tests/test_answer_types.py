@@ -55,6 +55,14 @@ def test_product_versions_are_no_amounts():
     assert offers_answer_type("Microsoft will 10.000 Mitarbeiter entlassen.", "quantity", question)
 
 
+def test_historic_years_are_dates_and_still_amounts():
+    question = "Wann veröffentlichte Luther seine Schriften?"
+    assert offers_answer_type("Drei seiner Werke wurden im Jahr 1520 veröffentlicht.", "time", question)
+    assert offers_answer_type("Der Leuchtturm wurde 1872 gebaut.", "time", "Wann wurde er gebaut?")
+    assert not offers_answer_type("Er veröffentlichte drei Werke.", "time", question)
+    assert offers_answer_type("Die Werft beschäftigt 1500 Mitarbeiter.", "quantity", "Wie viele Mitarbeiter?")
+
+
 def test_a_bounded_time_question_wants_the_bound():
     assert states_bound("Die bis 2030 laufende Partnerschaft.", "Bis zu welchem Jahr läuft sie?")
     assert not states_bound("Die Partnerschaft begann 2019.", "Bis wann läuft sie?")
