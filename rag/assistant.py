@@ -128,15 +128,9 @@ class Assistant:
         retrieve_ms = (time.perf_counter() - t0) * 1000
 
         extractive = self.backend("extractive")
-        own = getattr(backend, "small_model_defaults", {}) if backend.name != "extractive" else {}
-        llm = self.settings.llm
-        n_evidence = own.get("evidence_sentences", 0) if llm.evidence_sentences is None else llm.evidence_sentences
-        # The gate: the extractive reader, calibrated to refuse, decides whether the passages
-        # answer at all; the LLM is then asked to phrase the answer, with no way out.
-        gated = backend.name != "extractive" and (
-            own.get("extractive_gate", False) if llm.extractive_gate is None else llm.extractive_gate)
+        n_evidence, gated = self._prompt_policy(backend)
         prompt_hits = hits
-        if n_evidence and backend.name != "extractive":
+        if n_evidence:
             prompt_hits = evidence_passages(standalone, hits, extractive.score, language, n_evidence)
         request = GenerationRequest(standalone, hits, build_messages(
             standalone, prompt_hits, language, allow_refusal=not gated), language)
@@ -164,6 +158,19 @@ class Assistant:
         total_ms = (time.perf_counter() - started) * 1000
         yield ("answer", replace(answer, timings_ms={
             "retrieve": retrieve_ms, "generate": generate_ms, "total": total_ms}))
+
+    def _prompt_policy(self, backend) -> tuple[int, bool]:
+        """(evidence sentences, gated) for an LLM backend: the settings, or where they say
+        None the backend's own `small_model_defaults`. With the gate, the extractive reader,
+        calibrated to refuse, decides whether the passages answer at all; the LLM then only
+        phrases the answer, with no refusal clause to hide behind."""
+        if backend.name == "extractive":
+            return 0, False
+        own = getattr(backend, "small_model_defaults", {})
+        llm = self.settings.llm
+        n = own.get("evidence_sentences", 0) if llm.evidence_sentences is None else llm.evidence_sentences
+        gated = own.get("extractive_gate", False) if llm.extractive_gate is None else llm.extractive_gate
+        return n, gated
 
     def _finish(self, question, standalone, raw, hits, language, backend, notices) -> Answer:
         scorer = SupportScorer(embed=self.embedder.encode_queries)

@@ -40,7 +40,8 @@ def evidence_passages(question: str, hits: Sequence[Hit], score: Scorer, languag
         c = cands[i]
         # A sentence that points back ("Dieses Team ...") is unreadable without its antecedent.
         texts = [c.previous, c.text] if c.previous and refers_back(c.text) else [c.text]
-        keep.setdefault(c.number, []).extend(t for t in texts if t not in keep.get(c.number, []))
+        kept = keep.setdefault(c.number, [])
+        kept.extend(t for t in texts if t not in kept)
     out = []
     for number, hit in enumerate(hits, start=1):
         chunk = hit.chunk
