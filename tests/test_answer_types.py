@@ -247,3 +247,26 @@ def test_an_english_answer_must_mention_a_name_of_the_question(tmp_path, questio
                          embedder=_FlatEmbedder)
     request = GenerationRequest(question=question, passages=passages, messages=(), language="en")
     assert bool(ExtractiveBackend(ctx).select(request)) is answered
+
+
+def test_each_candidate_sentence_is_embedded_once(tmp_path):
+    from rag.config import AnswerSettings, LLMSettings
+    from rag.llms.base import BackendContext, GenerationRequest
+    from rag.llms.extractive import ExtractiveBackend
+    from rag.types import Chunk, Hit
+
+    embedded: list[str] = []
+
+    class CountingEmbedder(_FlatEmbedder):
+        def encode_documents(self, texts):
+            embedded.extend(texts)
+            return super().encode_documents(texts)
+
+    text = "Der Leuchtturm wurde 1872 gebaut. Ein Laib Bergkäse reift vierzehn Monate lang."
+    passages = (Hit(Chunk("a:0", "a", "a.txt", "Titel", None, text, 0, len(text)), 1.0, 1),)
+    backend = ExtractiveBackend(BackendContext(llm=LLMSettings(), answer=AnswerSettings(),
+                                               models_dir=tmp_path, embedder=CountingEmbedder))
+    question = "Wann wurde der Leuchtturm gebaut, und wie lange reift Bergkäse?"
+    for _ in range(2):  # two parts per call, two calls (as the LLM gate and evidence do)
+        backend.select(GenerationRequest(question=question, passages=passages, messages=(), language="de"))
+    assert sorted(embedded) == ["Der Leuchtturm wurde 1872 gebaut.", "Ein Laib Bergkäse reift vierzehn Monate lang."]

@@ -52,6 +52,8 @@ EN_LEX_WEIGHT = 0.0
 # translations in benchmarks/crosslingual.py), so its floor is lower. The ceiling stays:
 # English scores rest on the cosine alone, and saturating it ties close candidates.
 CROSS_LINGUAL_COS_GAP = 0.03
+# Sentence embeddings kept per backend (384 floats each: about 6 MB at this size).
+SENTENCE_CACHE_SIZE = 4096
 
 
 def _standalone(c: Candidate) -> str:
@@ -74,14 +76,25 @@ class ExtractiveBackend:
         # Cosines are mapped to 0..1 between these; they suit multilingual-e5.
         self.cos_floor = ctx.extra.get("cos_floor", 0.80)
         self.cos_ceiling = ctx.extra.get("cos_ceiling", 0.90)
+        self._vectors: dict[str, np.ndarray] = {}  # sentence -> embedding (see _sentence_vectors)
 
     def _dense(self, question: str, texts: list[str], floor: float) -> np.ndarray:
         embedder = self._ctx.embedder() if self._ctx.embedder else None
         if embedder is None:
             return np.zeros(len(texts))
         q = embedder.encode_queries([question])[0]
-        cos = embedder.encode_documents(texts) @ q
+        cos = self._sentence_vectors(embedder, texts) @ q
         return np.clip((cos - floor) / (self.cos_ceiling - floor), 0, 1)
+
+    def _sentence_vectors(self, embedder, texts: list[str]) -> np.ndarray:
+        """Each sentence is embedded once: every part of a compound question, the LLM's
+        evidence selection and its gate score the same candidates."""
+        if len(self._vectors) > SENTENCE_CACHE_SIZE:
+            self._vectors.clear()
+        missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
+        if missing:
+            self._vectors.update(zip(missing, embedder.encode_documents(missing)))
+        return np.array([self._vectors[t] for t in texts])
 
     def score(self, question: str, cands: list[Candidate], language: str):
         """(question term weights, scores, offers-the-asked-for-kind flags), aligned with `cands`."""
@@ -182,7 +195,9 @@ class ExtractiveBackend:
             if c.text in said:  # already said as the antecedent of a sentence pointing back
                 continue
             text = c.text if c.previous in said else _standalone(c)
-            said.update((c.text, c.previous) if text != c.text else (c.text,))
+            said.add(c.text)
+            if text != c.text:
+                said.add(c.previous)
             out.append((c.number, text, score))
         return out
 
