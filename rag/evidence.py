@@ -13,7 +13,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from rag.answer_types import refers_back, split_question
+from rag.answer_types import split_question
 from rag.llms.extractive_scoring import Candidate, candidates
 from rag.types import Hit
 
@@ -39,9 +39,8 @@ def evidence_passages(question: str, hits: Sequence[Hit], score: Scorer, languag
     for i in sorted(chosen):
         c = cands[i]
         # A sentence that points back ("Dieses Team ...") is unreadable without its antecedent.
-        texts = [c.previous, c.text] if c.previous and refers_back(c.text) else [c.text]
         kept = keep.setdefault(c.number, [])
-        kept.extend(t for t in texts if t not in kept)
+        kept.extend(t for t in c.with_antecedent() if t not in kept)
     out = []
     for number, hit in enumerate(hits, start=1):
         chunk = hit.chunk

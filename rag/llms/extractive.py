@@ -18,7 +18,6 @@ from rag.answer_types import (
     asks_about_now,
     expected_answer_type,
     offers_answer_type,
-    refers_back,
     reports_change,
     split_question,
     states_bound,
@@ -58,7 +57,7 @@ SENTENCE_CACHE_SIZE = 4096
 
 def _standalone(c: Candidate) -> str:
     """The sentence, preceded by the one it points back to."""
-    return f"{c.previous.strip()} {c.text}" if c.previous and refers_back(c.text) else c.text
+    return " ".join(c.with_antecedent())
 
 
 class ExtractiveBackend:
@@ -89,12 +88,16 @@ class ExtractiveBackend:
     def _sentence_vectors(self, embedder, texts: list[str]) -> np.ndarray:
         """Each sentence is embedded once: every part of a compound question, the LLM's
         evidence selection and its gate score the same candidates."""
-        if len(self._vectors) > SENTENCE_CACHE_SIZE:
-            self._vectors.clear()
-        missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
+        # Read into a local mapping: another request may clear the shared one meanwhile.
+        found = {t: v for t in dict.fromkeys(texts) if (v := self._vectors.get(t)) is not None}
+        missing = [t for t in dict.fromkeys(texts) if t not in found]
         if missing:
-            self._vectors.update(zip(missing, embedder.encode_documents(missing)))
-        return np.array([self._vectors[t] for t in texts])
+            fresh = dict(zip(missing, embedder.encode_documents(missing)))
+            found.update(fresh)
+            if len(self._vectors) + len(fresh) > SENTENCE_CACHE_SIZE:
+                self._vectors.clear()
+            self._vectors.update(fresh)
+        return np.array([found[t] for t in texts])
 
     def score(self, question: str, cands: list[Candidate], language: str):
         """(question term weights, scores, offers-the-asked-for-kind flags), aligned with `cands`."""
@@ -114,7 +117,7 @@ class ExtractiveBackend:
         # A sentence that points back ("Dieses Team ...") is answered together with its
         # previous sentence, so the value may stand there.
         typed = np.array([offers_answer_type(c.text, kind, question) or (
-            refers_back(c.text) and offers_answer_type(c.previous, kind, question)) for c in cands])
+            c.points_back and offers_answer_type(c.previous, kind, question)) for c in cands])
         # "Bis wann ...?": when some sentence states the bound ("bis 2030"), a date without
         # it (the year it began) answers a different question. Without one, any date will do.
         bounded = np.array([bool(states_bound(c.text, question)) for c in cands])

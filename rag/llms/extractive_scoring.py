@@ -31,6 +31,16 @@ class Candidate:
     context: frozenset[str] = frozenset()
     previous: str = ""
 
+    @property
+    def points_back(self) -> bool:
+        """Opens by pointing back ("Dieses Team ...") to a previous sentence it has: the two
+        are read, scored and quoted together."""
+        return bool(self.previous) and refers_back(self.text)
+
+    def with_antecedent(self) -> list[str]:
+        """The sentence, preceded by the one it points back to."""
+        return [self.previous.strip(), self.text] if self.points_back else [self.text]
+
 
 def candidates(passages) -> list[Candidate]:
     """Answer-sized sentences of the passages, each once (overlapping chunks repeat them)."""
@@ -87,7 +97,7 @@ def matched(c: Candidate, weights: dict[str, float]) -> dict[str, float]:
     ("Zu dieser Zeit ...") is answered together with its previous sentence, so a match
     there counts in full."""
     out = {}
-    context_credit = 1.0 if c.previous and refers_back(c.text) else RELATED_CREDIT
+    context_credit = 1.0 if c.points_back else RELATED_CREDIT
     for t in weights:
         if t in c.terms:
             out[t] = 1.0
