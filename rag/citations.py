@@ -1,9 +1,9 @@
 """Turn an answer with [n] markers into verified citations (after RAGFlow: works with any LLM).
 
-For every answer sentence: markers outside 1..n are dropped; each cited passage must support
-the sentence (lexical coverage of its stemmed words, or embedding similarity for paraphrase
-and cross-lingual answers); an unsupported marker is re-pointed to the passage that does
-support it, or dropped; an unmarked sentence that clearly rests on one passage gets its
+For every answer sentence: each cited passage must support the sentence (lexical coverage of
+its stemmed words, or embedding similarity for paraphrase and cross-lingual answers); an
+unsupported marker, or one outside 1..n, is re-pointed to the passage that does support it,
+or dropped; an unmarked sentence that clearly rests on one passage gets its
 marker. Markers are renumbered 1..m in order of appearance and only cited sources are kept.
 """
 
@@ -88,12 +88,12 @@ def ground_answer(text: str, hits: list[Hit] | tuple[Hit, ...], scorer: SupportS
         cited = [int(n) for g in MARKER_GROUP.findall(sentence) for n in re.split(r"[,;]", g)]
         kept: list[int] = []
         for n in cited:
-            if not 1 <= n <= len(hits):
-                notices.append(f"Removed citation [{n}]: there is no passage {n}.")
-                continue
-            support, span = scorer.best_span(claim, hits[n - 1].chunk)
+            # Small models number by habit ("[2]" with one passage shown): a marker outside
+            # 1..n still says the claim rests on a passage, so it is handled like a wrong one.
+            exists = 1 <= n <= len(hits)
+            support, span = scorer.best_span(claim, hits[n - 1].chunk) if exists else (0.0, None)
             alt = None
-            if support < 1.0 - REPOINT_MARGIN:
+            if exists and support < 1.0 - REPOINT_MARGIN:
                 # On-topic passages all look somewhat similar to a claim, so "supported" is not
                 # enough: a passage that supports it clearly better takes the citation.
                 alt = _best_passage(claim, hits, scorer)
@@ -102,17 +102,18 @@ def ground_answer(text: str, hits: list[Hit] | tuple[Hit, ...], scorer: SupportS
                     _remember(found, alt[0], hits, alt[2], claim, alt[1])
                     notices.append(f"Citation [{n}] fit “{claim[:60]}” poorly; pointed it to the passage that supports it.")
                     continue
-            if support >= min_support:
+            if exists and support >= min_support:
                 kept.append(n - 1)
                 _remember(found, n - 1, hits, span, claim, support)
                 continue
             alt = alt or _best_passage(claim, hits, scorer)
+            why = f"there is no passage {n}" if not exists else f"passage {n} does not support “{claim[:60]}”"
             if alt and alt[1] >= min_support:
                 kept.append(alt[0])
                 _remember(found, alt[0], hits, alt[2], claim, alt[1])
-                notices.append(f"Citation [{n}] did not support “{claim[:60]}”; pointed it to the passage that does.")
+                notices.append(f"Citation [{n}]: {why}; pointed it to the passage that does.")
             else:
-                notices.append(f"Removed citation [{n}]: passage {n} does not support “{claim[:60]}”.")
+                notices.append(f"Removed citation [{n}]: {why}.")
         if not cited and len(claim.split()) >= 4:
             alt = _best_passage(claim, hits, scorer)
             if alt and alt[1] >= attach_support:

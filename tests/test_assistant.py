@@ -138,3 +138,15 @@ def test_marker_moves_to_the_passage_that_clearly_supports_the_claim(hashing_set
     grounded = ground_answer("500 Milliarden sollen in Stargate-Rechenzentren fließen [1].", hits, SupportScorer())
     assert [c.chunk.source for c in grounded.citations] == ["d2.txt"]
     assert grounded.text.endswith("[1].") and "poorly" in grounded.notices[0]
+
+
+def test_out_of_range_marker_is_pointed_to_the_supporting_passage(hashing_settings):
+    from rag.types import Chunk, Hit
+
+    text = "Microsoft führte den Azure OpenAI Service im Jahr 2021 ein."
+    hits = [Hit(Chunk("d1:0", "d1", "d1.txt", "T", None, text, 0, len(text)), 1.0, 1)]
+    # One passage shown, "[2]" cited: a small model's numbering habit, not a memory claim.
+    grounded = ground_answer("[2] Microsoft führte den Azure OpenAI Service ein im Jahr 2021.", hits, SupportScorer())
+    assert [c.chunk.source for c in grounded.citations] == ["d1.txt"]
+    assert grounded.text.endswith("[1].") and "no passage 2" in grounded.notices[0]
+
