@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import replace
-from typing import Any, Iterator
+from typing import Any, Iterator, Sequence
 
 from rag.answer_types import split_question
 from rag.citations import SupportScorer, ground_answer
@@ -27,7 +27,7 @@ from rag.llms import BackendContext, GenerationRequest, get_backend, list_backen
 from rag.prompting import build_messages, is_refusal_text, refusal
 from rag.retrieval import Retriever
 from rag.store import IndexStore
-from rag.types import Answer
+from rag.types import Answer, Hit
 
 # ("token", str) while generating, then exactly one ("answer", Answer).
 StreamEvent = tuple[str, Any]
@@ -97,10 +97,11 @@ class Assistant:
         return question, []
 
     def ask(self, question: str, history: list[tuple[str, str]] | None = None, *,
-            k: int | None = None, mode: str | None = None, llm: str | None = None) -> Answer:
+            k: int | None = None, mode: str | None = None, llm: str | None = None,
+            passages: Sequence[Hit] | None = None) -> Answer:
         """Answer one question (with optional chat history) and verify its citations."""
         answer = None
-        for kind, value in self.stream(question, history, k=k, mode=mode, llm=llm):
+        for kind, value in self.stream(question, history, k=k, mode=mode, llm=llm, passages=passages):
             if kind == "answer":
                 answer = value
         assert answer is not None
@@ -108,8 +109,11 @@ class Assistant:
 
     def stream(self, question: str, history: list[tuple[str, str]] | None = None, *,
                k: int | None = None, mode: str | None = None,
-               llm: str | None = None) -> Iterator[StreamEvent]:
-        """Yield ("token", text) pieces as they are generated, then ("answer", Answer)."""
+               llm: str | None = None, passages: Sequence[Hit] | None = None) -> Iterator[StreamEvent]:
+        """Yield ("token", text) pieces as they are generated, then ("answer", Answer).
+
+        `passages` replaces retrieval: the answer may only use and cite these (the eval's
+        oracle passages, see rag/evaluation/oracle.py)."""
         started = time.perf_counter()
         question, notices = self._validate(question)
         backend = self.backend(llm)
@@ -121,10 +125,12 @@ class Assistant:
                 notices.append(f"Could not rewrite the follow-up question: {exc}")
         language = detect_language(standalone)
 
-        index = self.index()
-        retriever = Retriever(index, self.embedder, self.settings.retrieval)
         t0 = time.perf_counter()
-        hits = tuple(retriever.search_parts(standalone, split_question(standalone), k=k, mode=mode))
+        if passages is None:
+            retriever = Retriever(self.index(), self.embedder, self.settings.retrieval)
+            hits = tuple(retriever.search_parts(standalone, split_question(standalone), k=k, mode=mode))
+        else:
+            hits = tuple(passages)
         retrieve_ms = (time.perf_counter() - t0) * 1000
 
         extractive = self.backend("extractive")

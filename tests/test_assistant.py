@@ -150,3 +150,15 @@ def test_out_of_range_marker_is_pointed_to_the_supporting_passage(hashing_settin
     assert [c.chunk.source for c in grounded.citations] == ["d1.txt"]
     assert grounded.text.endswith("[1].") and "no passage 2" in grounded.notices[0]
 
+
+def test_given_passages_replace_retrieval(hashing_settings):
+    assistant = _assistant(hashing_settings, backend="extractive")
+    retrieved = assistant.ask("Wie viel investiert Stargate in Rechenzentren?").hits
+    others = [h for h in assistant.index().chunks if all(h.chunk_id != r.chunk.chunk_id for r in retrieved)]
+    from rag.types import Hit
+
+    pinned = (Hit(others[0], 1.0, 1),)
+    answer = assistant.ask("Wie viel investiert Stargate in Rechenzentren?", passages=pinned)
+    assert [h.chunk.chunk_id for h in answer.hits] == [others[0].chunk_id]
+    assert all(c.chunk.chunk_id == others[0].chunk_id for c in answer.citations)
+

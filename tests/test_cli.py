@@ -109,3 +109,15 @@ def test_skipped_files_are_named_on_stderr(cli_env, hashing_settings):
     result = _run(["index"], cli_env)
     assert result.returncode == 0
     assert "skipped broken.txt" in result.stderr
+
+
+def test_eval_with_oracle_passages(cli_env, tmp_path, capsys):
+    """--passages oracle hands each answerable question the chunk that holds its gold answer."""
+    assert main(["index"]) == 0
+    assert main(["eval", "--passages", "oracle", "--limit", "12", "--out", str(tmp_path)]) == 0
+    assert "Passages: oracle" in capsys.readouterr().out
+    report = json.loads(next(tmp_path.glob("*-oracle/report.json")).read_text(encoding="utf-8"))
+    assert report["meta"]["passages"] == "oracle" and report["meta"]["oracle_missing"] == []
+    for row in report["per_question"]:
+        # The passages given were chosen from the gold sources only.
+        assert row["retrieved_sources"] and set(row["retrieved_sources"]) <= set(row["gold_sources"])
