@@ -4,7 +4,9 @@ For every answer sentence: each cited passage must support the sentence (lexical
 its stemmed words, or embedding similarity for paraphrase and cross-lingual answers); an
 unsupported marker, or one outside 1..n, is re-pointed to the passage that does support it,
 or dropped; an unmarked sentence that clearly rests on one passage gets its
-marker. Markers are renumbered 1..m in order of appearance and only cited sources are kept.
+marker; an unsupported remark about the passages ("Dies wird in der Passage beschrieben.")
+is dropped. Markers are renumbered 1..m in order of appearance and only cited sources are
+kept.
 """
 
 from __future__ import annotations
@@ -22,6 +24,13 @@ from rag.types import Chunk, Citation, Hit
 REPOINT_MARGIN = 0.3  # how much better another passage must support a claim to take its marker
 MARKER_GROUP = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 _MARKERS_AFTER_PUNCT = re.compile(r"([.!?])((?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])+)")
+# "Dies wird in der Passage beschrieben." Small models remark on where they read something;
+# such a sentence says nothing about the question and is dropped when no passage supports it.
+_ABOUT_THE_PASSAGES = re.compile(
+    r"^(dies\w*|das|this|that|these|it)\b[^0-9]*\b(passagen?|passages?|quellen?|sources?)\b[^0-9]*$",
+    re.IGNORECASE,
+)
+MAX_REMARK_WORDS = 15
 
 
 @dataclass
@@ -86,6 +95,12 @@ def ground_answer(text: str, hits: list[Hit] | tuple[Hit, ...], scorer: SupportS
         sentence = text[start:end]
         claim = MARKER_GROUP.sub("", sentence).strip()
         cited = [int(n) for g in MARKER_GROUP.findall(sentence) for n in re.split(r"[,;]", g)]
+        if _ABOUT_THE_PASSAGES.match(claim) and len(claim.split()) <= MAX_REMARK_WORDS:
+            best = _best_passage(claim, hits, scorer)
+            if not best or best[1] < min_support:
+                notices.append(f"Dropped “{claim[:60]}”: it is about the passages, not the question.")
+                cursor = end  # with the space before it
+                continue
         kept: list[int] = []
         for n in cited:
             # Small models number by habit ("[2]" with one passage shown): a marker outside

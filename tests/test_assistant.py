@@ -162,3 +162,22 @@ def test_given_passages_replace_retrieval(hashing_settings):
     assert [h.chunk.chunk_id for h in answer.hits] == [others[0].chunk_id]
     assert all(c.chunk.chunk_id == others[0].chunk_id for c in answer.citations)
 
+
+
+def test_remark_about_the_passages_is_dropped():
+    from rag.types import Chunk, Hit
+
+    text = "Microsoft soll einen Anteil von 49 Prozent an OpenAI erhalten haben."
+    hits = [Hit(Chunk("d1:0", "d1", "d1.txt", "T", None, text, 0, len(text)), 1.0, 1)]
+    answer = ("Microsoft soll einen Anteil von 49 Prozent an OpenAI erhalten haben [1]. "
+              "Dies wird in der Passage [1] beschrieben. Dieser Wert wurde in der Quelle angegeben.")
+    grounded = ground_answer(answer, hits, SupportScorer())
+    assert grounded.text == "Microsoft soll einen Anteil von 49 Prozent an OpenAI erhalten haben [1]."
+    assert sum("about the passages" in n for n in grounded.notices) == 2
+    # A sentence with content that also names its source stays.
+    kept = ground_answer("Das steht in der Quelle: Microsoft soll 49 Prozent an OpenAI erhalten haben [1].",
+                         hits, SupportScorer())
+    assert "49 Prozent" in kept.text and kept.citations
+    # A remark that carries a number may carry the answer: it stays, uncited.
+    remark = ground_answer("Dies steht in der Passage, die 49 Prozent nennt.", hits, SupportScorer())
+    assert "49 Prozent" in remark.text
