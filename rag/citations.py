@@ -25,11 +25,10 @@ REPOINT_MARGIN = 0.3  # how much better another passage must support a claim to 
 MARKER_GROUP = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 _MARKERS_AFTER_PUNCT = re.compile(r"([.!?])((?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])+)")
 # "Dies wird in der Passage beschrieben." Small models remark on where they read something;
-# such a sentence says nothing about the question and is dropped when no passage supports it.
+# such a sentence says nothing about the question (see _is_remark).
+_SOURCE_WORDS = re.compile(r"\b(passagen?|passages?|quellen?|sources?)\b", re.IGNORECASE)
 _ABOUT_THE_PASSAGES = re.compile(
-    r"^(dies\w*|das|this|that|these|it)\b[^0-9]*\b(passagen?|passages?|quellen?|sources?)\b[^0-9]*$",
-    re.IGNORECASE,
-)
+    r"^(dies\w*|das|this|that|these|it)\b[^0-9]*" + _SOURCE_WORDS.pattern + r"[^0-9]*$", re.IGNORECASE)
 MAX_REMARK_WORDS = 15
 
 
@@ -95,12 +94,10 @@ def ground_answer(text: str, hits: list[Hit] | tuple[Hit, ...], scorer: SupportS
         sentence = text[start:end]
         claim = MARKER_GROUP.sub("", sentence).strip()
         cited = [int(n) for g in MARKER_GROUP.findall(sentence) for n in re.split(r"[,;]", g)]
-        if _ABOUT_THE_PASSAGES.match(claim) and len(claim.split()) <= MAX_REMARK_WORDS:
-            best = _best_passage(claim, hits, scorer)
-            if not best or best[1] < min_support:
-                notices.append(f"Dropped “{claim[:60]}”: it is about the passages, not the question.")
-                cursor = end  # with the space before it
-                continue
+        if _is_remark(claim, hits, scorer, min_support):
+            notices.append(f"Dropped “{claim[:60]}”: it is about the passages, not the question.")
+            cursor = end  # with the space before it
+            continue
         kept: list[int] = []
         for n in cited:
             # Small models number by habit ("[2]" with one passage shown): a marker outside
@@ -149,6 +146,20 @@ def ground_answer(text: str, hits: list[Hit] | tuple[Hit, ...], scorer: SupportS
         Citation(n=renumber[idx], **_as_fields(found[idx])) for idx in sorted(renumber, key=renumber.get)
     )
     return Grounded("".join(pieces).strip(), citations, tuple(notices))
+
+
+def _is_remark(claim: str, hits, scorer: SupportScorer, min_support: float) -> bool:
+    """A short sentence that opens with "Dies/Das/This", names the passages or sources and
+    carries no number, and whose other words no passage supports. The source words
+    themselves are left out of that check: "Quelle" matches any article that cites
+    "Quellen", and one remaining word ("beschrieben") proves nothing."""
+    if len(claim.split()) > MAX_REMARK_WORDS or not _ABOUT_THE_PASSAGES.match(claim):
+        return False
+    rest = _SOURCE_WORDS.sub(" ", claim)
+    if len(set(tokenize(rest))) < 2:
+        return True
+    best = _best_passage(rest, hits, scorer)
+    return not best or best[1] < min_support
 
 
 def _best_passage(claim: str, hits, scorer: SupportScorer):
