@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rag.evaluation.oracle import oracle_passages
+from rag.evaluation.oracle import oracle_for_items, oracle_passages
 from rag.types import Chunk
 
 
@@ -36,3 +36,18 @@ def test_patterns_count_and_missing_answers_give_nothing():
                                                        "sources": ["b.txt"]})] == [B0]
     assert oracle_passages([A0, A1], {"answers": ["Nadella"], "sources": ["a.txt"]}) == ()
     assert oracle_passages([A0, A1], {"answers": [], "sources": []}) == ()
+
+
+def test_for_items_keys_by_question_and_lists_the_missing():
+    items = [{"id": "a", "type": "fact", "question": "Wer leitet das Team?", "answers": ["Suleyman"], "sources": ["a.txt"]},
+             {"id": "b", "type": "fact", "question": "Wer ist CEO?", "answers": ["Nadella"], "sources": ["a.txt"]},
+             {"id": "u", "type": "unanswerable", "question": "Wo sitzt OpenAI?", "answers": [], "sources": []}]
+    asked = []
+
+    def rank(question):
+        asked.append(question)
+        return [A1, A0]
+
+    oracle, missing = oracle_for_items(items, rank)
+    assert {q: [h.chunk for h in hits] for q, hits in oracle.items()} == {"Wer leitet das Team?": [A1]}
+    assert missing == ["b"] and "Wo sitzt OpenAI?" not in asked  # unanswerable: not even ranked

@@ -24,11 +24,9 @@ def run_from_args(args, settings: Settings) -> int:
 def run_seed_eval(args, settings: Settings) -> int:
     from tqdm.auto import tqdm
 
-    from rag.answer_types import split_question
     from rag.assistant import Assistant
     from rag.evaluation.report import format_table, write_report
     from rag.evaluation.runner import load_items, run_eval
-    from rag.retrieval import Retriever
 
     items = load_items(args.questions)
     if args.limit:
@@ -41,25 +39,22 @@ def run_seed_eval(args, settings: Settings) -> int:
     assistant = Assistant.from_settings(settings)
     index = assistant.index()  # fail fast with "run rag index" before asking 70 questions
     oracle, passages_meta = {}, {}
-    if getattr(args, "passages", "retrieved") == "oracle":
-        from rag.evaluation.oracle import oracle_passages
+    use_oracle = getattr(args, "passages", "retrieved") == "oracle"
+    if use_oracle:
+        from rag.answer_types import split_question
+        from rag.evaluation.oracle import oracle_for_items
+        from rag.retrieval import Retriever
 
         retriever = Retriever(index, assistant.embedder, settings.retrieval)
-
-        def ranked(question: str) -> list:
-            # Every chunk, best first: k = the index size ranks the whole index.
-            hits = retriever.search_parts(question, split_question(question), k=len(index.chunks))
-            return [h.chunk for h in hits]
-
-        oracle = {it["question"]: oracle_passages(ranked(it["question"]), it) for it in items
-                  if it["type"] != "unanswerable"}
-        # Unanswerable items have no gold passage and keep retrieval; so does an answerable
-        # item whose gold string no single chunk holds (listed, so the run says so).
-        missing = [it["id"] for it in items if it["type"] != "unanswerable" and not oracle.get(it["question"])]
+        # k = the index size: every chunk, best first.
+        oracle, missing = oracle_for_items(items, lambda q: [
+            h.chunk for h in retriever.search_parts(q, split_question(q), k=len(index.chunks))])
+        # An answerable item whose gold string no single chunk holds keeps retrieval; the
+        # run lists it.
         passages_meta = {"passages": "oracle", "oracle_missing": missing}
     bar = tqdm(total=len(items), desc="Evaluating", unit="q", file=sys.stderr)
     result = run_eval(
-        lambda q: assistant.ask(q, passages=oracle.get(q) or None).to_json(), items,
+        lambda q: assistant.ask(q, passages=oracle.get(q)).to_json(), items,
         progress=lambda done, total, row: bar.update(1),
         meta={"llm": settings.llm.backend, "llm_model": settings.llm.model,
               "embedder": assistant.embedder.model_id, "retrieval": settings.retrieval.model_dump(),
@@ -71,11 +66,11 @@ def run_seed_eval(args, settings: Settings) -> int:
     # One directory per run, so earlier reports stay around to --compare against.
     import time
 
-    suffix = "-oracle" if oracle else ""
+    suffix = "-oracle" if use_oracle else ""
     out = Path(args.out) / f"{time.strftime('%Y%m%d-%H%M%S')}-{settings.llm.backend}{suffix}"
     paths = write_report(result, out, compare_to=args.compare)
     print(format_table(result, compare_to=args.compare))
-    if oracle:
+    if use_oracle:
         print("\nPassages: oracle (the chunks that hold each gold answer), so retrieval metrics "
               f"are not measured; no oracle chunk for: {', '.join(passages_meta['oracle_missing']) or 'none'}")
     print(f"\nWrote {paths['json']}, {paths['markdown']} and {paths['chart']}")

@@ -8,7 +8,7 @@ misses (what ragas reports as context recall against answer correctness).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from rag.evaluation import metrics as m
@@ -44,3 +44,20 @@ def oracle_passages(ranked: Iterable[Chunk], item: dict[str, Any],
         if found is not None and found not in chosen:
             chosen.append(found)
     return tuple(Hit(chunk=c, score=1.0, rank=i) for i, c in enumerate(chosen[:max_passages], start=1))
+
+
+def oracle_for_items(items: Iterable[dict[str, Any]], rank: Callable[[str], Iterable[Chunk]],
+                     ) -> tuple[dict[str, tuple[Hit, ...]], list[str]]:
+    """(question -> oracle passages, ids of answerable items without any). `rank(question)`
+    gives every chunk, best first. Unanswerable items get none: they keep retrieval."""
+    oracle: dict[str, tuple[Hit, ...]] = {}
+    missing: list[str] = []
+    for item in items:
+        if item["type"] == "unanswerable":
+            continue
+        passages = oracle_passages(rank(item["question"]), item)
+        if passages:
+            oracle[item["question"]] = passages
+        else:
+            missing.append(item["id"])
+    return oracle, missing
