@@ -28,7 +28,8 @@ _MARKERS_AFTER_PUNCT = re.compile(r"([.!?])((?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])+)")
 # such a sentence says nothing about the question (see _is_remark).
 _SOURCE_WORDS = re.compile(r"\b(passagen?|passages?|quellen?|sources?)\b", re.IGNORECASE)
 _ABOUT_THE_PASSAGES = re.compile(
-    r"^(dies\w*|das|this|that|these|it)\b[^0-9]*" + _SOURCE_WORDS.pattern + r"[^0-9]*$", re.IGNORECASE)
+    r"^(dies\w*|das|die|der|this|that|these|it|the)\b[^0-9]*" + _SOURCE_WORDS.pattern + r"[^0-9]*$",
+    re.IGNORECASE)
 MAX_REMARK_WORDS = 15
 
 
@@ -94,7 +95,7 @@ def ground_answer(text: str, hits: list[Hit] | tuple[Hit, ...], scorer: SupportS
         sentence = text[start:end]
         claim = MARKER_GROUP.sub("", sentence).strip()
         cited = [int(n) for g in MARKER_GROUP.findall(sentence) for n in re.split(r"[,;]", g)]
-        if _is_remark(claim, hits, scorer, min_support):
+        if _is_remark(claim, hits, scorer, attach_support):
             notices.append(f"Dropped “{claim[:60]}”: it is about the passages, not the question.")
             cursor = end  # with the space before it
             continue
@@ -148,18 +149,19 @@ def ground_answer(text: str, hits: list[Hit] | tuple[Hit, ...], scorer: SupportS
     return Grounded("".join(pieces).strip(), citations, tuple(notices))
 
 
-def _is_remark(claim: str, hits, scorer: SupportScorer, min_support: float) -> bool:
-    """A short sentence that opens with "Dies/Das/This", names the passages or sources and
-    carries no number, and whose other words no passage supports. The source words
-    themselves are left out of that check: "Quelle" matches any article that cites
-    "Quellen", and one remaining word ("beschrieben") proves nothing."""
+def _is_remark(claim: str, hits, scorer: SupportScorer, clear_support: float) -> bool:
+    """A short sentence that opens with "Dies/Die/This", names the passages or sources and
+    carries no number, and whose other words no passage clearly supports (the bar for
+    attaching a marker to an unmarked sentence). The source words themselves are left out
+    of that check: "Quelle" matches any article that cites "Quellen", and in a remark of a
+    few words one common word ("steht") already covers half of it."""
     if len(claim.split()) > MAX_REMARK_WORDS or not _ABOUT_THE_PASSAGES.match(claim):
         return False
     rest = _SOURCE_WORDS.sub(" ", claim)
     if len(set(tokenize(rest))) < 2:
         return True
     best = _best_passage(rest, hits, scorer)
-    return not best or best[1] < min_support
+    return not best or best[1] < clear_support
 
 
 def _best_passage(claim: str, hits, scorer: SupportScorer):

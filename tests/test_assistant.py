@@ -167,14 +167,16 @@ def test_given_passages_replace_retrieval(hashing_settings):
 def test_remark_about_the_passages_is_dropped():
     from rag.types import Chunk, Hit
 
-    text = "Laut Quellen soll Microsoft einen Anteil von 49 Prozent an OpenAI erhalten haben."
+    text = "Laut Quellen soll Microsoft einen Anteil von 49 Prozent an OpenAI erhalten haben, wie es steht."
     hits = [Hit(Chunk("d1:0", "d1", "d1.txt", "T", None, text, 0, len(text)), 1.0, 1)]
-    # The passage's own "Quellen" must not make "Das wird in der Quelle beschrieben" supported.
+    # The passage's own "Quellen" must not make "Das wird in der Quelle beschrieben" supported,
+    # nor its "steht" half of "Dieser Eintrag steht in der Passage".
     answer = ("Microsoft soll einen Anteil von 49 Prozent an OpenAI erhalten haben [1]. "
-              "Dies wird in der Passage [1] beschrieben. Das wird in der Quelle beschrieben [1].")
+              "Dies wird in der Passage [1] beschrieben. Das wird in der Quelle beschrieben [1]. "
+              "Dieser Eintrag steht in der Passage. Die Quelle für diese Information ist [2].")
     grounded = ground_answer(answer, hits, SupportScorer())
     assert grounded.text == "Microsoft soll einen Anteil von 49 Prozent an OpenAI erhalten haben [1]."
-    assert sum("about the passages" in n for n in grounded.notices) == 2
+    assert sum("about the passages" in n for n in grounded.notices) == 4
     # A sentence with content that also names its source stays.
     kept = ground_answer("Das steht in der Quelle: Microsoft soll 49 Prozent an OpenAI erhalten haben [1].",
                          hits, SupportScorer())
