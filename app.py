@@ -8,8 +8,8 @@ import sys
 
 
 def main() -> int:
-    from rag.config import load_settings
-    from rag.errors import IndexCorruptError, IndexMismatchError, IndexMissingError, RagError
+    from rag.core.config import load_settings
+    from rag.core.errors import IndexCorruptError, IndexMismatchError, IndexMissingError, RagError
     from rag.ui.server import serve
 
     try:

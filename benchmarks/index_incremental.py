@@ -39,8 +39,8 @@ DEFAULT_XQUAD = Path("/work/shared/benchmarks/xquad/xquad.de.json")
 
 
 def article_chunk_texts(path: Path, chunking) -> list[str]:
-    from rag.chunking import chunk_document, embedding_text
-    from rag.documents import parse_document
+    from rag.ingest.chunking import chunk_document, embedding_text
+    from rag.ingest.documents import parse_document
 
     doc = parse_document(path.name, path.read_bytes())
     return [embedding_text(c) for c in chunk_document(doc, chunking)]
@@ -58,10 +58,10 @@ def measure_adds(maker, seeds, index_dir, chunking, embedder, backend, start_n, 
     Warm: the process still holds the version it just published (the UI's rebuild button).
     Cold: that cache is dropped first, so the old version is read and fully re-verified
     (what a fresh `rag index` process does)."""
-    from rag.index import forget_verified
-    from rag.indexing import update_index
+    from rag.index.local.view import forget_verified
+    from rag.ingest.update import update_index
 
-    from rag.index import load_index
+    from rag.index.local.view import load_index
 
     add_t, embed_t, n_chunks, reload_t = [], [], [], []
     for i in range(adds):
@@ -101,8 +101,8 @@ def naive_langchain(index_dir: Path, embedder, repeats: int) -> list[float]:
     from langchain_core.documents import Document as LCDocument
     from langchain_core.embeddings import Embeddings
 
-    from rag.chunking import embedding_text
-    from rag.index import load_index
+    from rag.ingest.chunking import embedding_text
+    from rag.index.local.view import load_index
 
     class Wrapped(Embeddings):
         def embed_documents(self, texts):
@@ -124,8 +124,8 @@ def naive_langchain(index_dir: Path, embedder, repeats: int) -> list[float]:
 
 def warm_e5(models_dir: Path):
     """The real default embedder, with its first-call overhead out of every timing."""
-    from rag.config import EmbeddingSettings
-    from rag.embedding import build_embedder
+    from rag.core.config import EmbeddingSettings
+    from rag.models.embedders import build_embedder
 
     embedder = build_embedder(EmbeddingSettings(), models_dir)
     embedder.encode_documents(["Aufwärmen des Modells."] * 4)
@@ -133,9 +133,9 @@ def warm_e5(models_dir: Path):
 
 
 def hashing_part(args, paragraphs, work: Path) -> dict:
-    from rag.config import ChunkingSettings
-    from rag.embedding import HashingEmbedder
-    from rag.indexing import update_index
+    from rag.core.config import ChunkingSettings
+    from rag.models.embedders import HashingEmbedder
+    from rag.ingest.update import update_index
 
     chunking = ChunkingSettings()
     seeds, index_dir = work / "seeds", work / "index"
@@ -170,10 +170,10 @@ def hashing_part(args, paragraphs, work: Path) -> dict:
 
 
 def real_part(args, paragraphs, work: Path) -> dict:
-    from rag.chunking import embedding_text
-    from rag.config import ChunkingSettings, EmbeddingSettings
-    from rag.index import load_index
-    from rag.indexing import update_index
+    from rag.ingest.chunking import embedding_text
+    from rag.core.config import ChunkingSettings, EmbeddingSettings
+    from rag.index.local.view import load_index
+    from rag.ingest.update import update_index
 
     chunking = ChunkingSettings()
     settings = EmbeddingSettings()

@@ -24,8 +24,8 @@ SHORT = [{"role": "user", "content": "Was ist die Hauptstadt von Frankreich? Ant
 
 def _hit(prefix: str, needle: str, rank: int, width: int = 300):
     """A Hit over the paragraph of seed `prefix` around `needle` (cleaned-text offsets)."""
-    from rag.documents import parse_document
-    from rag.types import Chunk, Hit
+    from rag.ingest.documents import parse_document
+    from rag.core.types import Chunk, Hit
 
     path = next((REPO / "seeds").glob(f"{prefix}_*.txt"))
     doc = parse_document(path.name, path.read_bytes())
@@ -39,8 +39,8 @@ def _hit(prefix: str, needle: str, rank: int, width: int = 300):
 
 
 def rag_messages() -> list[dict[str, str]]:
-    """The project's real prompt (rag.prompting) over three seed passages."""
-    from rag.prompting import build_messages
+    """The project's real prompt (rag.answer.prompting) over three seed passages."""
+    from rag.answer.prompting import build_messages
 
     hits = (_hit("002", "mehrjährigen Multi-Milliarden", 1), _hit("000", "49 Prozent", 2),
             _hit("002", "gewinnbeschränktes Unternehmen", 3))
@@ -74,8 +74,8 @@ def measure(llm, messages, max_tokens: int) -> dict[str, float]:
 
 
 def main() -> int:
-    from rag.config import AnswerSettings, LLMSettings
-    from rag.llms import BackendContext, get_backend
+    from rag.core.config import AnswerSettings, LLMSettings
+    from rag.backends import BackendContext, get_backend
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model-path", default="")

@@ -32,8 +32,8 @@ def add_retrieval_args(parser: argparse.ArgumentParser) -> None:
 
 def make_retriever(args):
     from rag.assistant import Assistant
-    from rag.config import load_settings
-    from rag.retrieval import Retriever
+    from rag.core.config import load_settings
+    from rag.retrieval.retriever import Retriever
 
     overrides = {k: getattr(args, k) for k in ("fusion", "rrf_k", "dense_weight", "bm25_weight",
                                                 "cross_lingual_bm25_weight", "candidates")

@@ -4,8 +4,8 @@ Importing this package is cheap on purpose: no model, index or client is touched
 factory (``Assistant.from_settings``, ``build_embedder``, ``get_backend``...) is called.
 """
 
-from rag.config import Settings
-from rag.errors import RagError
+from rag.core.config import Settings
+from rag.core.errors import RagError
 
 __all__ = ["Settings", "RagError", "Assistant"]
 __version__ = "0.1.0"

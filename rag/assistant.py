@@ -15,19 +15,19 @@ import time
 from dataclasses import replace
 from typing import Any, Iterator, Sequence
 
-from rag.answer_types import split_question
-from rag.citations import SupportScorer, ground_answer
-from rag.config import Settings, load_settings
-from rag.errors import BackendError, InputError
-from rag.evidence import evidence_passages
-from rag.index import SearchIndex, load_index
-from rag.indexing import IndexReport, Progress, update_index
-from rag.language import detect_language
-from rag.llms import BackendContext, GenerationRequest, get_backend, list_backends
-from rag.prompting import build_messages, is_refusal_text, refusal
-from rag.retrieval import Retriever
-from rag.store import IndexStore
-from rag.types import Answer, Hit
+from rag.answer.analysis import split_question
+from rag.answer.citations import SupportScorer, ground_answer
+from rag.core.config import Settings, load_settings
+from rag.core.errors import BackendError, InputError
+from rag.answer.evidence import evidence_passages
+from rag.index.local.view import SearchIndex, load_index
+from rag.ingest.update import IndexReport, Progress, update_index
+from rag.text.language import detect_language
+from rag.backends import BackendContext, GenerationRequest, get_backend, list_backends
+from rag.answer.prompting import build_messages, is_refusal_text, refusal
+from rag.retrieval.retriever import Retriever
+from rag.index.local.versions import IndexStore
+from rag.core.types import Answer, Hit
 
 # ("token", str) while generating, then exactly one ("answer", Answer).
 StreamEvent = tuple[str, Any]
@@ -51,7 +51,7 @@ class Assistant:
     def embedder(self):
         with self._lock:
             if self._embedder is None:
-                from rag.embedding import build_embedder
+                from rag.models.embedders import build_embedder
 
                 self._embedder = build_embedder(self.settings.embedding, self.settings.paths.models_dir)
             return self._embedder

@@ -13,8 +13,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from rag.config import Settings, load_settings
-from rag.errors import RagError
+from rag.core.config import Settings, load_settings
+from rag.core.errors import RagError
 
 
 def _settings(args: argparse.Namespace) -> Settings:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from rag.assistant import Assistant
-from rag.config import load_settings
+from rag.core.config import load_settings
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"

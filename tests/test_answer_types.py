@@ -1,11 +1,11 @@
-"""Question analysis (`rag.answer_types`) and the extractive rules built on it, on tiny corpora
+"""Question analysis (`rag.answer.analysis`) and the extractive rules built on it, on tiny corpora
 with the hashing embedder, so every outcome follows from the words alone."""
 
 from __future__ import annotations
 
 import pytest
 
-from rag.answer_types import (
+from rag.answer.analysis import (
     asks_about_now,
     expected_answer_type,
     names_in,
@@ -15,9 +15,9 @@ from rag.answer_types import (
     split_question,
     states_bound,
 )
-from rag.chunking import chunk_document
-from rag.config import ChunkingSettings
-from rag.types import Document
+from rag.ingest.chunking import chunk_document
+from rag.core.config import ChunkingSettings
+from rag.core.types import Document
 
 
 @pytest.mark.parametrize("question, kind", [
@@ -83,7 +83,7 @@ def test_pointing_back_and_change_cues():
 
 
 def test_subject_terms_are_the_capitalised_words_after_the_first():
-    from rag.llms.extractive_scoring import subject_terms, term_weights
+    from rag.answer.reader.features import subject_terms, term_weights
 
     assert subject_terms("Wie viele Mitarbeiter hat OpenAI?") == {"mitarbeit", "openai"}
     # "im Jahr 2015": the year is a term, the word "Jahr" is not.
@@ -166,7 +166,7 @@ def test_compound_questions_retrieve_each_part(corpus_assistant):
     })
     question = "Wann wurde der Leuchtturm aus Granit gebaut, und wie lange reift ein Laib Bergkäse?"
     parts = split_question(question)
-    from rag.retrieval import Retriever
+    from rag.retrieval.retriever import Retriever
 
     retriever = Retriever(assistant.index(), assistant.embedder, assistant.settings.retrieval)
     hits = retriever.search_parts(question, parts, k=2)
@@ -175,10 +175,10 @@ def test_compound_questions_retrieve_each_part(corpus_assistant):
 
 
 def test_an_antecedent_already_chosen_is_not_said_twice(tmp_path):
-    from rag.config import AnswerSettings, LLMSettings
-    from rag.llms.base import BackendContext, GenerationRequest
-    from rag.llms.extractive import ExtractiveBackend
-    from rag.types import Chunk, Hit
+    from rag.core.config import AnswerSettings, LLMSettings
+    from rag.backends.base import BackendContext, GenerationRequest
+    from rag.backends.extractive import ExtractiveBackend
+    from rag.core.types import Chunk, Hit
 
     text = ("Die Broncos besiegten die Steelers in der Divisional Round mit 23 Punkten. "
             "Sie schlugen daraufhin im Championship-Spiel die Patriots mit 20 Punkten.")
@@ -195,10 +195,10 @@ def test_an_antecedent_already_chosen_is_not_said_twice(tmp_path):
 
 @pytest.mark.parametrize("same_article", [True, False])
 def test_a_further_article_is_cited_only_when_nearly_as_strong(tmp_path, same_article):
-    from rag.config import AnswerSettings, LLMSettings
-    from rag.llms.base import BackendContext, GenerationRequest
-    from rag.llms.extractive import ExtractiveBackend
-    from rag.types import Chunk, Hit
+    from rag.core.config import AnswerSettings, LLMSettings
+    from rag.backends.base import BackendContext, GenerationRequest
+    from rag.backends.extractive import ExtractiveBackend
+    from rag.core.types import Chunk, Hit
 
     def hit(source: str, text: str) -> Hit:
         return Hit(Chunk(f"{source}:0", source, source, "Titel", None, text, 0, len(text)), 1.0, 1)
@@ -236,10 +236,10 @@ class _FlatEmbedder:
     ("How many employees does Anthropic have?", False),
 ])
 def test_an_english_answer_must_mention_a_name_of_the_question(tmp_path, question, answered):
-    from rag.config import AnswerSettings, LLMSettings
-    from rag.llms.base import BackendContext, GenerationRequest
-    from rag.llms.extractive import ExtractiveBackend
-    from rag.types import Chunk, Hit
+    from rag.core.config import AnswerSettings, LLMSettings
+    from rag.backends.base import BackendContext, GenerationRequest
+    from rag.backends.extractive import ExtractiveBackend
+    from rag.core.types import Chunk, Hit
 
     text = "Anfang Dezember hatte ChatGPT über eine Million Benutzer."
     passages = (Hit(Chunk("a:0", "a", "a.txt", "Titel", None, text, 0, len(text)), 1.0, 1),)
@@ -250,10 +250,10 @@ def test_an_english_answer_must_mention_a_name_of_the_question(tmp_path, questio
 
 
 def test_each_candidate_sentence_is_embedded_once(tmp_path):
-    from rag.config import AnswerSettings, LLMSettings
-    from rag.llms.base import BackendContext, GenerationRequest
-    from rag.llms.extractive import ExtractiveBackend
-    from rag.types import Chunk, Hit
+    from rag.core.config import AnswerSettings, LLMSettings
+    from rag.backends.base import BackendContext, GenerationRequest
+    from rag.backends.extractive import ExtractiveBackend
+    from rag.core.types import Chunk, Hit
 
     embedded: list[str] = []
 

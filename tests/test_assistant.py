@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 
 from rag.assistant import Assistant
-from rag.citations import SupportScorer, ground_answer
-from rag.config import load_settings
-from rag.errors import BackendError, InputError
-from rag.llms import register
-from rag.llms.fake import FakeBackend
+from rag.answer.citations import SupportScorer, ground_answer
+from rag.core.config import load_settings
+from rag.core.errors import BackendError, InputError
+from rag.backends import register
+from rag.backends.fake import FakeBackend
 
 
 def _assistant(hashing_settings, replies=None, backend="fake"):
@@ -126,7 +126,7 @@ def test_injected_instruction_is_data_not_a_command(hashing_settings, backend):
 
 
 def test_marker_moves_to_the_passage_that_clearly_supports_the_claim(hashing_settings):
-    from rag.types import Chunk, Hit
+    from rag.core.types import Chunk, Hit
 
     def hit(i, text):
         return Hit(Chunk(f"d{i}:0", f"d{i}", f"d{i}.txt", "T", None, text, 0, len(text)), 1.0, i)
@@ -141,7 +141,7 @@ def test_marker_moves_to_the_passage_that_clearly_supports_the_claim(hashing_set
 
 
 def test_out_of_range_marker_is_pointed_to_the_supporting_passage(hashing_settings):
-    from rag.types import Chunk, Hit
+    from rag.core.types import Chunk, Hit
 
     text = "Microsoft führte den Azure OpenAI Service im Jahr 2021 ein."
     hits = [Hit(Chunk("d1:0", "d1", "d1.txt", "T", None, text, 0, len(text)), 1.0, 1)]
@@ -155,7 +155,7 @@ def test_given_passages_replace_retrieval(hashing_settings):
     assistant = _assistant(hashing_settings, backend="extractive")
     retrieved = assistant.ask("Wie viel investiert Stargate in Rechenzentren?").hits
     others = [h for h in assistant.index().chunks if all(h.chunk_id != r.chunk.chunk_id for r in retrieved)]
-    from rag.types import Hit
+    from rag.core.types import Hit
 
     pinned = (Hit(others[0], 1.0, 1),)
     answer = assistant.ask("Wie viel investiert Stargate in Rechenzentren?", passages=pinned)
@@ -165,7 +165,7 @@ def test_given_passages_replace_retrieval(hashing_settings):
 
 
 def test_remark_about_the_passages_is_dropped():
-    from rag.types import Chunk, Hit
+    from rag.core.types import Chunk, Hit
 
     text = "Laut Quellen soll Microsoft einen Anteil von 49 Prozent an OpenAI erhalten haben, wie es steht."
     hits = [Hit(Chunk("d1:0", "d1", "d1.txt", "T", None, text, 0, len(text)), 1.0, 1)]

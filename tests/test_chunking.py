@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from rag.chunking import chunk_document
-from rag.config import ChunkingSettings
-from rag.documents import load_documents
-from rag.sentences import sentence_spans, split_sentences
+from rag.ingest.chunking import chunk_document
+from rag.core.config import ChunkingSettings
+from rag.ingest.documents import load_documents
+from rag.text.sentences import sentence_spans, split_sentences
 from tests.conftest import SEEDS
 
 

@@ -51,7 +51,7 @@ def test_index_then_ask_json_contract(cli_env, hashing_settings, capsys):
         doc = (hashing_settings.paths.seeds_dir / c["source"]).exists()
         assert doc, "source must be a file name in seeds/"
     # Offsets point into the cleaned document text.
-    from rag.documents import load_documents
+    from rag.ingest.documents import load_documents
     docs = {d.source: d for d in load_documents(hashing_settings.paths.seeds_dir).documents}
     for r in data["retrieved"]:
         assert docs[r["source"]].text[r["start"]:r["end"]] == r["text"]

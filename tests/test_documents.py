@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rag.documents import clean_article, decode_bytes, load_documents, parse_document
+from rag.ingest.documents import clean_article, decode_bytes, load_documents, parse_document
 from tests.conftest import SEEDS
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.errors import ModelError
+from rag.core.errors import ModelError
 from rag.models import E5_DIRNAME, resolve_embedder
 from rag.models.e5 import MANIFEST, verify_installed
 

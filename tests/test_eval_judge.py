@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from rag.config import load_settings
-from rag.errors import RagError
+from rag.core.config import load_settings
+from rag.core.errors import RagError
 from rag.evaluation.judge import JudgeReplyError, make_judge, parse_verdicts, split_claims
 from rag.evaluation.report import format_table, write_report
 from rag.evaluation.runner import run_eval

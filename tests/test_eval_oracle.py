@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rag.evaluation.oracle import oracle_for_items, oracle_passages
-from rag.types import Chunk
+from rag.core.types import Chunk
 
 
 def _chunk(source: str, i: int, text: str) -> Chunk:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.errors import BackendError, InputError
+from rag.core.errors import BackendError, InputError
 from rag.evaluation import format_table, load_items, run_eval, score_item, write_report
 
 ROOT = Path(__file__).resolve().parents[1]

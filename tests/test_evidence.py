@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from rag.evidence import evidence_passages
-from rag.prompting import build_messages
-from rag.types import Chunk, Hit
+from rag.answer.evidence import evidence_passages
+from rag.answer.prompting import build_messages
+from rag.core.types import Chunk, Hit
 
 
 def _hit(source: str, text: str) -> Hit:
@@ -96,8 +96,8 @@ def test_without_the_gate_the_llm_decides_and_may_refuse(corpus_assistant):
 
 
 def test_the_local_backend_defaults_name_real_settings():
-    from rag.config import LLMSettings
-    from rag.llms.local import LocalLlamaBackend
+    from rag.core.config import LLMSettings
+    from rag.backends.local import LocalLlamaBackend
 
     defaults = LocalLlamaBackend.small_model_defaults
     assert defaults == {"evidence_sentences": 6, "extractive_gate": True}

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.errors import ModelError
+from rag.core.errors import ModelError
 from rag.models import gguf
 from rag.models.gguf import CATALOGUE, GGUFModel, install_gguf
 

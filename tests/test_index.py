@@ -14,11 +14,11 @@ import time
 import pytest
 
 from rag.assistant import Assistant
-from rag.config import load_settings
-from rag.errors import IndexCorruptError, IndexLockedError, IndexMismatchError, IndexMissingError
-from rag.index import load_index
-from rag.segments import SEGMENT_FILES
-from rag.store import IndexStore
+from rag.core.config import load_settings
+from rag.core.errors import IndexCorruptError, IndexLockedError, IndexMismatchError, IndexMissingError
+from rag.index.local.view import load_index
+from rag.index.local.segments import SEGMENT_FILES
+from rag.index.local.versions import IndexStore
 
 
 def _n_chunks(meta) -> int:

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from rag.config import AnswerSettings, LLMSettings
-from rag.errors import BackendError, BackendUnavailableError
-from rag.llms import BackendContext, GenerationRequest, get_backend, list_backends, register
-from rag.llms.condense import clean_condensed, condense_messages
-from rag.types import Chunk, Hit
+from rag.core.config import AnswerSettings, LLMSettings
+from rag.core.errors import BackendError, BackendUnavailableError
+from rag.backends import BackendContext, GenerationRequest, get_backend, list_backends, register
+from rag.answer.condense import clean_condensed, condense_messages
+from rag.core.types import Chunk, Hit
 
 
 def _ctx(tmp_path: Path, **llm) -> BackendContext:
@@ -33,7 +33,7 @@ def _request(text: str = "Microsoft soll 49 Prozent an OpenAI erhalten haben. Me
 @pytest.fixture
 def throwaway_backend():
     """Registers a backend that needs a module which does not exist, and removes it after."""
-    from rag.llms import _REGISTRY
+    from rag.backends import _REGISTRY
 
     name = "test-needs-missing-module"
     register(name, "test only", requires=("rag_test_no_such_module_xyz",),

@@ -20,11 +20,11 @@ from pathlib import Path
 
 import pytest
 
-from rag.config import AnswerSettings, LLMSettings
-from rag.documents import parse_document
-from rag.llms import BackendContext, GenerationRequest, get_backend
-from rag.prompting import build_messages
-from rag.types import Chunk, Hit
+from rag.core.config import AnswerSettings, LLMSettings
+from rag.ingest.documents import parse_document
+from rag.backends import BackendContext, GenerationRequest, get_backend
+from rag.answer.prompting import build_messages
+from rag.core.types import Chunk, Hit
 
 pytestmark = pytest.mark.llm
 
@@ -148,7 +148,7 @@ def _ctx(**llm) -> BackendContext:
 def _pipeline(real_assistant, **llm):
     """The full pipeline (real e5 retrieval over the seeds, citation verification) with `llm`."""
     from rag.assistant import Assistant
-    from rag.config import load_settings
+    from rag.core.config import load_settings
 
     base = real_assistant.settings
     settings = load_settings(paths=base.paths.model_dump(), retrieval={"k": 3},
@@ -218,7 +218,7 @@ def test_local_backend_answers_seed_question_with_verified_citations(model_file,
 
 def test_local_judge_tells_supported_from_unsupported_claims(model_file):
     """`rag eval --judge local`: Qwen judges claims against the cited seed passage."""
-    from rag.config import load_settings
+    from rag.core.config import load_settings
     from rag.evaluation.judge import make_judge
 
     passage = ("Außerdem soll der Konzern einen Anteil von 49 Prozent an dem jungen Unternehmen "

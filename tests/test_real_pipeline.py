@@ -71,7 +71,7 @@ def test_eval_floors_extractive(real_assistant):
 def test_eval_arithmetic_with_fake_backend(hashing_settings):
     """The runner's arithmetic on known answers: a backend that always refuses."""
     from rag.assistant import Assistant
-    from rag.config import load_settings
+    from rag.core.config import load_settings
 
     settings = load_settings(**{**hashing_settings.model_dump(), "llm": {"backend": "fake"}})
     assistant = Assistant(settings, backend_extra={"replies": ["Dazu steht in den Dokumenten nichts."]})

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from rag.config import RetrievalSettings
-from rag.language import detect_language
-from rag.retrieval import Retriever
+from rag.core.config import RetrievalSettings
+from rag.text.language import detect_language
+from rag.retrieval.retriever import Retriever
 
 DOCS = {
     "a.txt": "Der Leuchtturm von Kalmarsund wurde 1872 aus rotem Granit gebaut. Sein Licht reicht weit.",

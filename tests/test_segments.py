@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 
 from rag.assistant import Assistant
-from rag.config import load_settings
-from rag.index import forget_verified, load_index
-from rag.lexical import LexicalIndex, TermFreqs, tokenize
-from rag.segments import SEGMENT_FILES, apply_merge_policy, merge_segments, new_segment
-from rag.store import IndexStore
-from rag.types import Chunk
+from rag.core.config import load_settings
+from rag.index.local.view import forget_verified, load_index
+from rag.index.local.lexical import LexicalIndex, TermFreqs, tokenize
+from rag.index.local.segments import SEGMENT_FILES, apply_merge_policy, merge_segments, new_segment
+from rag.index.local.versions import IndexStore
+from rag.core.types import Chunk
 
 
 def _chunk(n: int, text: str) -> Chunk:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from rag.config import load_settings
+from rag.core.config import load_settings
 from rag.evaluation.squad import MODES, run_squad_benchmark
 from rag.evaluation.squad_data import load_squad
 
@@ -53,7 +53,7 @@ def test_spans_map_into_cleaned_text(tmp_path: Path) -> None:
     assert len(squad.questions) == 5 and not squad.unmappable
     # Cleaning (ftfy) straightens the German quotes of q3's answer: mapped, counted as altered.
     assert squad.altered == 1
-    from rag.documents import parse_document
+    from rag.ingest.documents import parse_document
 
     for q in squad.questions:
         text = parse_document(q.source, squad.documents[q.source].encode()).text

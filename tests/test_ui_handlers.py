@@ -10,7 +10,7 @@ import gradio as gr
 import pytest
 
 from rag.assistant import Assistant
-from rag.config import load_settings
+from rag.core.config import load_settings
 from rag.ui import handlers, render
 from rag.ui.uploads import safe_name, save_upload, store_bytes
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from rag.config import Settings
-from rag.errors import InputError
+from rag.core.config import Settings
+from rag.core.errors import InputError
 
 
 def run_from_args(args, settings: Settings) -> int:
@@ -41,9 +41,9 @@ def run_seed_eval(args, settings: Settings) -> int:
     oracle, passages_meta = {}, {}
     use_oracle = getattr(args, "passages", "retrieved") == "oracle"
     if use_oracle:
-        from rag.answer_types import split_question
+        from rag.answer.analysis import split_question
         from rag.evaluation.oracle import oracle_for_items
-        from rag.retrieval import Retriever
+        from rag.retrieval.retriever import Retriever
 
         retriever = Retriever(index, assistant.embedder, settings.retrieval)
         # k = the index size: every chunk, best first.

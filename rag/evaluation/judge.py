@@ -14,8 +14,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from rag.errors import ConfigError, RagError
-from rag.sentences import split_sentences
+from rag.core.errors import ConfigError, RagError
+from rag.text.sentences import split_sentences
 
 _MARKER = re.compile(r"\s*\[\d+(?:\s*[,;]\s*\d+)*\]")
 
@@ -156,7 +156,7 @@ def make_judge(name: str, settings, extra: dict[str, Any] | None = None) -> Judg
         raise ConfigError("The extractive backend cannot judge answers: it only copies passage "
                        "sentences. Choose an LLM backend for --judge, e.g. local, "
                        "openai-compatible or langchain.")
-    from rag.llms import BackendContext, GenerationRequest, get_backend
+    from rag.backends import BackendContext, GenerationRequest, get_backend
 
     llm = settings.llm.model_copy(update={"backend": name, "temperature": 0.0,
                                           "max_tokens": max(settings.llm.max_tokens, 512)})

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from rag.evaluation import metrics as m
-from rag.types import Chunk, Hit
+from rag.core.types import Chunk, Hit
 
 # Enough for the multi-document items (one chunk per required element), few enough that
 # the reader is not handed a whole article.

@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from rag.errors import InputError, RagError
+from rag.core.errors import InputError, RagError
 from rag.evaluation import metrics as m
 
 TYPES = ("fact", "paraphrase", "multi", "temporal", "crosslingual", "unanswerable")

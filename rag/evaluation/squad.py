@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from rag.config import Settings
+from rag.core.config import Settings
 from rag.evaluation.metrics import contains_answer, mean, normalize_answer, percentile, token_f1
 from rag.evaluation.squad_data import Question, SquadSet, load_squad, write_documents
 
@@ -110,7 +110,7 @@ def benchmark(squad: SquadSet, settings: Settings, modes: list[str], work: Path,
     import faiss
 
     from rag.assistant import Assistant
-    from rag.retrieval import Retriever
+    from rag.retrieval.retriever import Retriever
 
     docs_dir, index_dir = work / "docs", work / "index"
     write_documents(squad, docs_dir)

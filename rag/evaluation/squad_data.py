@@ -2,7 +2,7 @@
 
 Each article becomes one text file (its title, then the paragraphs joined by blank lines).
 Gold answers are mapped to character offsets in the *cleaned* document text (what
-`rag.documents.parse_document` makes of the file, i.e. what chunks point into), because our
+`rag.ingest.documents.parse_document` makes of the file, i.e. what chunks point into), because our
 cleaning may alter the text slightly (ftfy, trailing spaces, collapsed blank lines).
 """
 
@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rag.documents import parse_document, repair_text
+from rag.ingest.documents import parse_document, repair_text
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rag.config import DEFAULT_EMBEDDER_MODEL
-from rag.errors import ModelError
+from rag.core.config import DEFAULT_EMBEDDER_MODEL
+from rag.core.errors import ModelError
 
 E5_DIRNAME = DEFAULT_EMBEDDER_MODEL
 

@@ -20,8 +20,8 @@ import time
 from importlib import metadata
 from pathlib import Path
 
-from rag.errors import ModelError
-from rag.store import sha256_file
+from rag.core.errors import ModelError
+from rag.index.local.versions import sha256_file
 from rag.models import E5_DIRNAME
 
 FORMAT_VERSION = 1

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.errors import ModelError
+from rag.core.errors import ModelError
 
 MAGIC = b"E5S1"
 QK = 32  # weights per Q4_0 block

@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 
-from rag.errors import ModelError
-from rag.store import sha256_file
+from rag.core.errors import ModelError
+from rag.index.local.versions import sha256_file
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import gradio as gr
 
 from rag.assistant import Assistant
-from rag.documents import SUPPORTED_SUFFIXES
+from rag.ingest.documents import SUPPORTED_SUFFIXES
 from rag.ui import handlers
 
 # Passed to `launch(css=...)` by the server (Gradio 6 takes css/theme at launch).

@@ -13,7 +13,7 @@ from typing import Any, Callable, Iterator
 import gradio as gr
 
 from rag.assistant import Assistant
-from rag.errors import IndexMissingError, RagError
+from rag.core.errors import IndexMissingError, RagError
 from rag.ui import render
 from rag.ui.uploads import UploadResult, save_upload
 

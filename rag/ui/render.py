@@ -12,7 +12,7 @@ import html
 import re
 from typing import Iterable
 
-from rag.types import Answer, Citation
+from rag.core.types import Answer, Citation
 
 _MARKER = re.compile(r"\[(\d+)\]")
 

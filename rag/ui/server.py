@@ -11,9 +11,9 @@ import threading
 from typing import Any
 
 from rag.assistant import Assistant
-from rag.config import Settings
-from rag.errors import ConfigError
-from rag.store import IndexStore
+from rag.core.config import Settings
+from rag.core.errors import ConfigError
+from rag.index.local.versions import IndexStore
 
 
 def parse_auth(value: str) -> tuple[str, str] | None:

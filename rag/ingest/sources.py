@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rag.documents import SUPPORTED_SUFFIXES, content_hash, parse_document
-from rag.types import Document
+from rag.ingest.documents import SUPPORTED_SUFFIXES, content_hash, parse_document
+from rag.core.types import Document
 
-log = logging.getLogger("rag.documents")  # the same logger load_documents warns through
+log = logging.getLogger("rag.ingest.documents")  # the same logger load_documents warns through
 
 
 @dataclass

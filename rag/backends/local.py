@@ -13,10 +13,10 @@ import threading
 from pathlib import Path
 from typing import Any, Iterator
 
-from rag.errors import BackendError, BackendUnavailableError, RagError
-from rag.llms import register
-from rag.llms.base import BackendContext, GenerationRequest, guarded_stream
-from rag.llms.condense import clean_condensed, condense_messages
+from rag.core.errors import BackendError, BackendUnavailableError, RagError
+from rag.backends import register
+from rag.backends.base import BackendContext, GenerationRequest, guarded_stream
+from rag.answer.condense import clean_condensed, condense_messages
 from rag.models.gguf import DEFAULT_GGUF, default_gguf_path
 
 LLAMA_CPP_INSTALL = 'pip install "llama-cpp-python==0.3.36"'

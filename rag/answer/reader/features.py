@@ -10,10 +10,10 @@ import os
 import re
 from dataclasses import dataclass
 
-from rag.answer_types import ASKING_WORDS, CALENDAR_FILLER, TIME_Q, refers_back
-from rag.language import ENGLISH_FUNCTION_WORDS
-from rag.lexical import tokenize
-from rag.sentences import sentence_spans
+from rag.answer.analysis import ASKING_WORDS, CALENDAR_FILLER, TIME_Q, refers_back
+from rag.text.language import ENGLISH_FUNCTION_WORDS
+from rag.index.local.lexical import tokenize
+from rag.text.sentences import sentence_spans
 
 # Partial credit for a related (not identical) stem or a word of the previous sentence:
 # evidence, but weaker than the word itself in the sentence.

@@ -13,9 +13,9 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from rag.answer_types import split_question
-from rag.llms.extractive_scoring import Candidate, candidates
-from rag.types import Hit
+from rag.answer.analysis import split_question
+from rag.answer.reader.features import Candidate, candidates
+from rag.core.types import Hit
 
 # (question, candidates, language) -> (term weights, scores aligned with candidates, typed flags)
 Scorer = Callable[[str, list[Candidate], str], tuple]

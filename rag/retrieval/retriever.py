@@ -16,16 +16,16 @@ from itertools import zip_longest
 
 import numpy as np
 
-from rag.config import RetrievalSettings
-from rag.index import SearchIndex
-from rag.language import detect_language
-from rag.types import Hit
+from rag.core.config import RetrievalSettings
+from rag.index.local.view import SearchIndex
+from rag.text.language import detect_language
+from rag.core.types import Hit
 
 
 @dataclass
 class Retriever:
     index: SearchIndex
-    embedder: object  # rag.embedding.Embedder
+    embedder: object  # rag.models.embedders.Embedder
     settings: RetrievalSettings
     corpus_language: str = "de"
 

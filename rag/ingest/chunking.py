@@ -1,6 +1,6 @@
 """Sentence-aware chunks with exact offsets: `doc.text[chunk.start:chunk.end] == chunk.text`.
 
-Chunks are packed from whole sentences (see `rag.sentences`), so none starts or ends
+Chunks are packed from whole sentences (see `rag.text.sentences`), so none starts or ends
 mid-sentence, and the overlap is whole trailing sentences of the previous chunk (always the
 last one when the chunk's first sentence points back to it). A sentence
 longer than a chunk is cut at word boundaries by LangChain's RecursiveCharacterTextSplitter.
@@ -8,10 +8,10 @@ longer than a chunk is cut at word boundaries by LangChain's RecursiveCharacterT
 
 from __future__ import annotations
 
-from rag.answer_types import refers_back
-from rag.config import ChunkingSettings
-from rag.sentences import sentence_spans
-from rag.types import Chunk, Document
+from rag.answer.analysis import refers_back
+from rag.core.config import ChunkingSettings
+from rag.text.sentences import sentence_spans
+from rag.core.types import Chunk, Document
 
 
 def _split_long(text: str, start: int, end: int, size: int) -> list[tuple[int, int]]:

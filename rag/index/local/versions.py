@@ -30,7 +30,7 @@ from typing import Any, Iterable, Iterator
 
 import orjson
 
-from rag.errors import IndexCorruptError, IndexLockedError, IndexMissingError
+from rag.core.errors import IndexCorruptError, IndexLockedError, IndexMissingError
 
 FORMAT_VERSION = 2  # 2: segments (rag/segments.py); 1 had one vectors.faiss per version
 MANIFEST = "manifest.json"

@@ -17,9 +17,9 @@ from typing import Callable
 
 import numpy as np
 
-from rag.lexical import tokenize
-from rag.sentences import sentence_spans
-from rag.types import Chunk, Citation, Hit
+from rag.index.local.lexical import tokenize
+from rag.text.sentences import sentence_spans
+from rag.core.types import Chunk, Citation, Hit
 
 REPOINT_MARGIN = 0.3  # how much better another passage must support a claim to take its marker
 MARKER_GROUP = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")

@@ -6,15 +6,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Protocol
 
-from rag.config import AnswerSettings, LLMSettings
-from rag.errors import BackendError, RagError
-from rag.types import Hit
+from rag.core.config import AnswerSettings, LLMSettings
+from rag.core.errors import BackendError, RagError
+from rag.core.types import Hit
 
 
 @dataclass(frozen=True)
 class GenerationRequest:
     """One question with its numbered passages ([1] is passages[0]) and the chat messages
-    built from them by `rag.prompting`. Extractive backends read `passages`; LLMs `messages`.
+    built from them by `rag.answer.prompting`. Extractive backends read `passages`; LLMs `messages`.
     """
 
     question: str  # standalone (already condensed) question

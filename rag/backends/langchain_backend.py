@@ -14,10 +14,10 @@ from __future__ import annotations
 import importlib.util
 from typing import Any, Iterator
 
-from rag.errors import BackendError, BackendUnavailableError, RagError
-from rag.llms import register
-from rag.llms.base import BackendContext, GenerationRequest, guarded_stream
-from rag.llms.condense import clean_condensed, condense_messages
+from rag.core.errors import BackendError, BackendUnavailableError, RagError
+from rag.backends import register
+from rag.backends.base import BackendContext, GenerationRequest, guarded_stream
+from rag.answer.condense import clean_condensed, condense_messages
 
 # Provider prefix (as init_chat_model spells it) -> the pip package that implements it.
 # Providers not listed fall back to "langchain-<provider>", LangChain's naming convention.

@@ -12,9 +12,9 @@ import os
 import re
 from typing import Iterator
 
-from rag.llms import register
-from rag.llms.base import BackendContext, GenerationRequest
-from rag.sentences import split_sentences
+from rag.backends import register
+from rag.backends.base import BackendContext, GenerationRequest
+from rag.text.sentences import split_sentences
 
 
 class FakeBackend:

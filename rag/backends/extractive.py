@@ -14,7 +14,7 @@ from typing import Iterator
 
 import numpy as np
 
-from rag.answer_types import (
+from rag.answer.analysis import (
     asks_about_now,
     expected_answer_type,
     offers_answer_type,
@@ -22,9 +22,9 @@ from rag.answer_types import (
     split_question,
     states_bound,
 )
-from rag.llms import register
-from rag.llms.base import BackendContext, GenerationRequest
-from rag.llms.extractive_scoring import (
+from rag.backends import register
+from rag.backends.base import BackendContext, GenerationRequest
+from rag.answer.reader.features import (
     Candidate,
     candidates,
     coverage,
@@ -32,7 +32,7 @@ from rag.llms.extractive_scoring import (
     subject_terms,
     term_weights,
 )
-from rag.prompting import condense_heuristic, refusal
+from rag.answer.prompting import condense_heuristic, refusal
 
 # A sentence without the asked-for kind of value keeps this share of its score: enough to
 # win when nothing else fits the question at all, too little to beat one that does.

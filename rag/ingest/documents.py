@@ -11,8 +11,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rag.sentences import split_sentences
-from rag.types import Document
+from rag.text.sentences import split_sentences
+from rag.core.types import Document
 
 log = logging.getLogger(__name__)
 

@@ -12,8 +12,8 @@ from typing import Callable, Protocol, Sequence
 
 import numpy as np
 
-from rag.config import EmbeddingSettings
-from rag.errors import BackendUnavailableError, ModelError
+from rag.core.config import EmbeddingSettings
+from rag.core.errors import BackendUnavailableError, ModelError
 
 
 class Embedder(Protocol):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from rag.types import Hit
+from rag.core.types import Hit
 
 REFUSALS = {
     "de": "Dazu steht in den Dokumenten nichts.",

@@ -27,8 +27,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from rag.lexical import TermFreqs
-from rag.types import Chunk, chunk_from_dict
+from rag.index.local.lexical import TermFreqs
+from rag.core.types import Chunk, chunk_from_dict
 
 SEGMENT_FILES = ("ids.npy", "vectors.npy", "chunks.jsonl", "tf_indptr.npy", "tf_tokens.npy",
                  "tf_counts.npy", "vocab.json")

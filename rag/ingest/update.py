@@ -22,14 +22,14 @@ from typing import Any, Callable
 
 import numpy as np
 
-from rag.chunking import chunk_document, embedding_text
-from rag.config import ChunkingSettings
-from rag.errors import IndexCorruptError, IndexMissingError
-from rag.index import SEGMENTS_DIR, live_mask, open_segments, remember_segments, segment_masks
-from rag.segments import SEGMENT_FILES, Segment, apply_merge_policy, new_segment, vectors_by_id, write_segment
-from rag.sources import SeedFile, scan_seeds
-from rag.store import IndexStore
-from rag.types import Chunk
+from rag.ingest.chunking import chunk_document, embedding_text
+from rag.core.config import ChunkingSettings
+from rag.core.errors import IndexCorruptError, IndexMissingError
+from rag.index.local.view import SEGMENTS_DIR, live_mask, open_segments, remember_segments, segment_masks
+from rag.index.local.segments import SEGMENT_FILES, Segment, apply_merge_policy, new_segment, vectors_by_id, write_segment
+from rag.ingest.sources import SeedFile, scan_seeds
+from rag.index.local.versions import IndexStore
+from rag.core.types import Chunk
 
 # Bump when chunk boundaries or cleaning change: unchanged files are never re-parsed.
 CHUNKER_ID = "sentences-v2"  # v2: a chunk that opens by pointing back carries its antecedent

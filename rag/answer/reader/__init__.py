@@ -1,0 +1,1 @@
+"""The extractive reader: answer-sized candidate sentences, their features, and selection."""

@@ -1,0 +1,1 @@
+"""The local store: versioned directories of immutable segments (see `segments`)."""
