@@ -1,6 +1,7 @@
 # Two entry points for a fresh machine (see README):
 #   make run   - create .venv, install, build the embedder and the index, start the chat UI
-#   make test  - create .venv with test extras, install the test's real parts, run pytest
+#   make test  - create .venv with test extras, install the test's real parts, check the
+#                layering contract (lint-imports), run pytest
 # Both are idempotent: stamps and model manifests make a second run skip finished steps.
 
 PYTHON ?= python3
@@ -49,6 +50,7 @@ run: index
 	$(BIN)/python app.py
 
 test: install-dev models-e5 models-qwen browser
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
 clean:

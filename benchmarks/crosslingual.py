@@ -20,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from seed_retrieval import ROOT, add_retrieval_args, make_retriever, retrieval_table, score  # noqa: E402
 
+from rag.text.language import detect_language  # noqa: E402
 from rag.evaluation.metrics import mrr  # noqa: E402
 
 # English question id -> a faithful German translation.
@@ -59,7 +60,7 @@ def main() -> int:
 
     worse = []
     for item in english:
-        rr = {m: mrr([h.chunk.source for h in retriever.search(item["question"], k=10, mode=m)],
+        rr = {m: mrr([h.chunk.source for h in retriever.search(item["question"], detect_language(item["question"]), k=10, mode=m)],
                      item["sources"], 10) for m in ("dense", "hybrid")}
         if rr["hybrid"] < rr["dense"]:
             worse.append(f"  {item['id']}: hybrid RR {rr['hybrid']:.2f} < dense {rr['dense']:.2f}  {item['question']}")

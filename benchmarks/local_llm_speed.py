@@ -74,7 +74,7 @@ def measure(llm, messages, max_tokens: int) -> dict[str, float]:
 
 
 def main() -> int:
-    from rag.core.config import AnswerSettings, LLMSettings
+    from rag.core.config import LLMSettings
     from rag.backends import BackendContext, get_backend
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -89,7 +89,7 @@ def main() -> int:
     settings = LLMSettings(backend="local", model_path=args.model_path, n_threads=args.threads,
                            context_window=4096)
     t0 = time.perf_counter()
-    backend = get_backend("local", BackendContext(settings, AnswerSettings(), Path(args.models_dir)))
+    backend = get_backend("local", BackendContext(settings, Path(args.models_dir)))
     load_s = time.perf_counter() - t0
     llm = backend.llm
 

@@ -18,6 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from rag.text.language import detect_language  # noqa: E402
 from rag.evaluation.metrics import hit_at_k, mean, mrr  # noqa: E402
 
 MODES = ("dense", "bm25", "hybrid")
@@ -50,7 +51,7 @@ def score(retriever, items: list[dict]) -> dict[str, dict[str, float]]:
     for mode in MODES:
         h1, h3, rr = [], [], []
         for item in items:
-            sources = [h.chunk.source for h in retriever.search(item["question"], k=10, mode=mode)]
+            sources = [h.chunk.source for h in retriever.search(item["question"], detect_language(item["question"]), k=10, mode=mode)]
             h1.append(hit_at_k(sources, item["sources"], 1))
             h3.append(hit_at_k(sources, item["sources"], 3))
             rr.append(mrr(sources, item["sources"], 10))

@@ -15,19 +15,19 @@ import time
 from dataclasses import replace
 from typing import Any, Iterator, Sequence
 
-from rag.answer.analysis import split_question
+from rag.answer.analysis import analyze_question
 from rag.answer.citations import SupportScorer, ground_answer
+from rag.answer.evidence import evidence_passages
+from rag.answer.prompting import build_messages, is_refusal_text, refusal
+from rag.answer.reader.extractive import ExtractiveReader, answer_text
+from rag.backends import BackendContext, GenerationRequest, get_backend, list_backends
 from rag.core.config import Settings, load_settings
 from rag.core.errors import BackendError, InputError
-from rag.answer.evidence import evidence_passages
+from rag.core.types import Answer, Hit
+from rag.index.local.versions import VersionStore
 from rag.index.local.view import SearchIndex, load_index
 from rag.ingest.update import IndexReport, Progress, update_index
-from rag.text.language import detect_language
-from rag.backends import BackendContext, GenerationRequest, get_backend, list_backends
-from rag.answer.prompting import build_messages, is_refusal_text, refusal
 from rag.retrieval.retriever import Retriever
-from rag.index.local.versions import IndexStore
-from rag.core.types import Answer, Hit
 
 # ("token", str) while generating, then exactly one ("answer", Answer).
 StreamEvent = tuple[str, Any]
@@ -41,6 +41,10 @@ class Assistant:
         self._embedder = None
         self._index: SearchIndex | None = None
         self._backends: dict[str, Any] = {}
+        # The one extractive reader: the default backend's answers, the LLM gate, evidence
+        # selection and the fallback all read with it (and share its sentence vectors).
+        self.reader = ExtractiveReader(settings.reader, idf=lambda t: self.index().lexical.idf(t),
+                                       embedder=lambda: self.embedder)
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, **overrides: Any) -> "Assistant":
@@ -58,7 +62,7 @@ class Assistant:
 
     def index(self) -> SearchIndex:
         """The live index version, reloaded when a rebuild has swapped in a new one."""
-        store = IndexStore(self.settings.paths.index_dir)
+        store = VersionStore(self.settings.paths.index_dir)
         with self._lock:
             name = store.current_name()
             if self._index is None or self._index.version != name:
@@ -74,13 +78,8 @@ class Assistant:
         name = name or self.settings.llm.backend
         with self._lock:
             if name not in self._backends:
-                ctx = BackendContext(
-                    llm=self.settings.llm,
-                    answer=self.settings.answer,
-                    models_dir=self.settings.paths.models_dir,
-                    embedder=lambda: self.embedder,
-                    extra={"idf": lambda t: self.index().lexical.idf(t), **self._backend_extra},
-                )
+                ctx = BackendContext(llm=self.settings.llm, models_dir=self.settings.paths.models_dir,
+                                     reader=self.reader, extra=dict(self._backend_extra))
                 self._backends[name] = get_backend(name, ctx)
             return self._backends[name]
 
@@ -123,27 +122,27 @@ class Assistant:
                 standalone = backend.condense(question, list(history)) or question
             except BackendError as exc:
                 notices.append(f"Could not rewrite the follow-up question: {exc}")
-        language = detect_language(standalone)
+        analysis = analyze_question(standalone)
+        language = analysis.language
 
         t0 = time.perf_counter()
         if passages is None:
             retriever = Retriever(self.index(), self.embedder, self.settings.retrieval)
-            hits = tuple(retriever.search_parts(standalone, split_question(standalone), k=k, mode=mode))
+            hits = tuple(retriever.search_question(analysis, k=k, mode=mode))
         else:
             hits = tuple(passages)
         retrieve_ms = (time.perf_counter() - t0) * 1000
 
-        extractive = self.backend("extractive")
         n_evidence, gated = self._prompt_policy(backend)
         prompt_hits = hits
         if n_evidence:
-            prompt_hits = evidence_passages(standalone, hits, extractive.score, language, n_evidence)
-        request = GenerationRequest(standalone, hits, build_messages(
-            standalone, prompt_hits, language, allow_refusal=not gated), language)
+            prompt_hits = evidence_passages(analysis, hits, self.reader, n_evidence)
+        request = GenerationRequest(analysis, hits, build_messages(
+            standalone, prompt_hits, language, allow_refusal=not gated))
         t1 = time.perf_counter()
         used = backend.name
         pieces: list[str] = []
-        if gated and not extractive.select(request):
+        if gated and not self.reader.select(analysis, hits):
             pieces = [refusal(language)]
             yield ("token", pieces[0])
         else:
@@ -154,7 +153,8 @@ class Assistant:
             except BackendError as exc:
                 # Never leave the user empty-handed: say what failed, answer extractively.
                 notices.append(f"The {backend.name} backend failed ({exc}); showing the extractive answer instead.")
-                pieces = [extractive.generate(request)]
+                chosen = self.reader.select(analysis, hits)
+                pieces = [answer_text(chosen) if chosen else refusal(language)]
                 used = "extractive"
                 yield ("token", pieces[0])
         generate_ms = (time.perf_counter() - t1) * 1000
@@ -179,12 +179,12 @@ class Assistant:
         return n, gated
 
     def _finish(self, question, standalone, raw, hits, language, backend, notices) -> Answer:
-        scorer = SupportScorer(embed=self.embedder.encode_queries)
+        scorer = SupportScorer(embed=self.embedder.encode_queries, settings=self.settings.citations)
         refused = not raw or is_refusal_text(raw)
         citations: tuple = ()
         text = raw
         if not refused:
-            grounded = ground_answer(raw, hits, scorer, min_support=self.settings.answer.min_support)
+            grounded = ground_answer(raw, hits, scorer)
             notices = notices + list(grounded.notices)
             text, citations = grounded.text, grounded.citations
             if not citations:

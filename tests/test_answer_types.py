@@ -1,23 +1,31 @@
-"""Question analysis (`rag.answer.analysis`) and the extractive rules built on it, on tiny corpora
-with the hashing embedder, so every outcome follows from the words alone."""
+"""Question analysis (`rag.answer.analysis`), sentence values (`rag.answer.reader.values`) and
+the extractive rules built on them, on tiny corpora with the hashing embedder, so every
+outcome follows from the words alone."""
 
 from __future__ import annotations
 
 import pytest
 
-from rag.answer.analysis import (
-    asks_about_now,
-    expected_answer_type,
-    names_in,
-    offers_answer_type,
-    refers_back,
-    reports_change,
-    split_question,
-    states_bound,
-)
+from rag.answer.analysis import analyze_question, expected_answer_type, split_question
+from rag.answer.reader.extractive import ExtractiveReader
+from rag.answer.reader.values import names_in, offers_answer_type, reports_change, states_bound
+from rag.core.config import ChunkingSettings, ReaderSettings
+from rag.core.types import Chunk, Document, Hit
 from rag.ingest.chunking import chunk_document
-from rag.core.config import ChunkingSettings
-from rag.core.types import Document
+from rag.text.sentences import refers_back
+
+
+def _bound(sentence: str, question: str):
+    return states_bound(sentence, analyze_question(question).whole)
+
+
+def _about_now(question: str) -> bool:
+    return analyze_question(question).whole.about_now
+
+
+def _select(question: str, passages, reader: ExtractiveReader | None = None) -> list[str]:
+    reader = reader or ExtractiveReader(ReaderSettings())
+    return [chosen.text for chosen in reader.select(analyze_question(question), passages)]
 
 
 @pytest.mark.parametrize("question, kind", [
@@ -64,30 +72,29 @@ def test_historic_years_are_dates_and_still_amounts():
 
 
 def test_a_bounded_time_question_wants_the_bound():
-    assert states_bound("Die bis 2030 laufende Partnerschaft.", "Bis zu welchem Jahr läuft sie?")
-    assert not states_bound("Die Partnerschaft begann 2019.", "Bis wann läuft sie?")
-    assert states_bound("Die bis 2030 laufende Partnerschaft.", "Until which year does it run?")
-    assert states_bound("Seit dem 3. März gilt das.", "Seit wann gilt das?")
-    assert states_bound("Es gilt seit 2019.", "Wann wurde das beschlossen?") is None
+    assert _bound("Die bis 2030 laufende Partnerschaft.", "Bis zu welchem Jahr läuft sie?")
+    assert not _bound("Die Partnerschaft begann 2019.", "Bis wann läuft sie?")
+    assert _bound("Die bis 2030 laufende Partnerschaft.", "Until which year does it run?")
+    assert _bound("Seit dem 3. März gilt das.", "Seit wann gilt das?")
+    assert _bound("Es gilt seit 2019.", "Wann wurde das beschlossen?") is None
 
 
 def test_pointing_back_and_change_cues():
     assert refers_back("Dieses Team soll neue KI-Technologien entwickeln.")
     assert refers_back("Zu dieser Zeit hatte Microsoft bereits investiert.")
     assert not refers_back("Die Partnerschaft begann 2019.")
-    assert asks_about_now("Wie ist das Verhältnis inzwischen?")
-    assert asks_about_now("Ist Microsoft der exklusive Cloud-Anbieter?")  # a yes/no question
-    assert not asks_about_now("Wann begann die Partnerschaft?")
+    assert _about_now("Wie ist das Verhältnis inzwischen?")
+    assert _about_now("Ist Microsoft der exklusive Cloud-Anbieter?")  # a yes/no question
+    assert not _about_now("Wann begann die Partnerschaft?")
     assert reports_change("Microsoft wird künftig nicht mehr exklusiver Anbieter sein.")
     assert not reports_change("Microsoft ist der exklusive Anbieter.")
 
 
 def test_subject_terms_are_the_capitalised_words_after_the_first():
-    from rag.answer.reader.features import subject_terms, term_weights
-
-    assert subject_terms("Wie viele Mitarbeiter hat OpenAI?") == {"mitarbeit", "openai"}
+    assert analyze_question("Wie viele Mitarbeiter hat OpenAI?").whole.subject_terms == {"mitarbeit", "openai"}
     # "im Jahr 2015": the year is a term, the word "Jahr" is not.
-    assert "jahr" not in term_weights("Wie viele Interceptions gab es im Jahr 2015?", lambda t: 2.0)
+    terms = analyze_question("Wie viele Interceptions gab es im Jahr 2015?").whole.topic_terms
+    assert "2015" in terms and "jahr" not in terms
 
 
 def test_split_question():
@@ -165,41 +172,27 @@ def test_compound_questions_retrieve_each_part(corpus_assistant):
         "d.txt": "Der Leuchtturm erhielt 1950 ein neues Licht aus Granit und Glas.",
     })
     question = "Wann wurde der Leuchtturm aus Granit gebaut, und wie lange reift ein Laib Bergkäse?"
-    parts = split_question(question)
     from rag.retrieval.retriever import Retriever
 
     retriever = Retriever(assistant.index(), assistant.embedder, assistant.settings.retrieval)
-    hits = retriever.search_parts(question, parts, k=2)
+    hits = retriever.search_question(analyze_question(question), k=2)
     assert {h.chunk.source for h in hits} == {"a.txt", "b.txt"}
     assert [h.rank for h in hits] == [1, 2]
 
 
-def test_an_antecedent_already_chosen_is_not_said_twice(tmp_path):
-    from rag.core.config import AnswerSettings, LLMSettings
-    from rag.backends.base import BackendContext, GenerationRequest
-    from rag.backends.extractive import ExtractiveBackend
-    from rag.core.types import Chunk, Hit
-
+def test_an_antecedent_already_chosen_is_not_said_twice():
     text = ("Die Broncos besiegten die Steelers in der Divisional Round mit 23 Punkten. "
             "Sie schlugen daraufhin im Championship-Spiel die Patriots mit 20 Punkten.")
     chunk = Chunk("d1:0", "d1", "a.txt", "Football", None, text, 0, len(text))
-    backend = ExtractiveBackend(BackendContext(llm=LLMSettings(), answer=AnswerSettings(), models_dir=tmp_path))
-    request = GenerationRequest(question="Wie hoch besiegten die Broncos die Steelers, "
-                                         "und wie hoch schlugen sie die Patriots?",
-                                passages=(Hit(chunk, 1.0, 1),), messages=(), language="de")
-    chosen = [sentence for _, sentence, _ in backend.select(request)]
+    chosen = _select("Wie hoch besiegten die Broncos die Steelers, und wie hoch schlugen sie die Patriots?",
+                     (Hit(chunk, 1.0, 1),))
     # Each part is answered by one sentence; the second points back to the first, which
     # must not be said again in front of it.
     assert " ".join(chosen) == text
 
 
 @pytest.mark.parametrize("same_article", [True, False])
-def test_a_further_article_is_cited_only_when_nearly_as_strong(tmp_path, same_article):
-    from rag.core.config import AnswerSettings, LLMSettings
-    from rag.backends.base import BackendContext, GenerationRequest
-    from rag.backends.extractive import ExtractiveBackend
-    from rag.core.types import Chunk, Hit
-
+def test_a_further_article_is_cited_only_when_nearly_as_strong(same_article):
     def hit(source: str, text: str) -> Hit:
         return Hit(Chunk(f"{source}:0", source, source, "Titel", None, text, 0, len(text)), 1.0, 1)
 
@@ -207,11 +200,8 @@ def test_a_further_article_is_cited_only_when_nearly_as_strong(tmp_path, same_ar
     second = "Im Winter waren es 300 Fahrräder von Kalmar."  # 3 of 5, one of them new: 0.75 x best
     passages = (hit("a.txt", f"{best} {second}"),) if same_article else (hit("a.txt", best), hit("b.txt", second))
     # Every term equally rare (idf 2), no embedder: the scores are the word coverage alone.
-    ctx = BackendContext(llm=LLMSettings(), answer=AnswerSettings(), models_dir=tmp_path,
-                         extra={"idf": lambda token: 2.0})
-    request = GenerationRequest(question="Wie viele Fahrräder verkaufte Kalmar im Sommer und im Winter?",
-                                passages=passages, messages=(), language="de")
-    chosen = [sentence for _, sentence, _ in ExtractiveBackend(ctx).select(request)]
+    reader = ExtractiveReader(ReaderSettings(), idf=lambda token: 2.0)
+    chosen = _select("Wie viele Fahrräder verkaufte Kalmar im Sommer und im Winter?", passages, reader)
     assert chosen == ([best, second] if same_article else [best])
 
 
@@ -235,26 +225,15 @@ class _FlatEmbedder:
     ("How many parameters does GPT-4 have?", False),
     ("How many employees does Anthropic have?", False),
 ])
-def test_an_english_answer_must_mention_a_name_of_the_question(tmp_path, question, answered):
-    from rag.core.config import AnswerSettings, LLMSettings
-    from rag.backends.base import BackendContext, GenerationRequest
-    from rag.backends.extractive import ExtractiveBackend
-    from rag.core.types import Chunk, Hit
-
+def test_an_english_answer_must_mention_a_name_of_the_question(question, answered):
     text = "Anfang Dezember hatte ChatGPT über eine Million Benutzer."
     passages = (Hit(Chunk("a:0", "a", "a.txt", "Titel", None, text, 0, len(text)), 1.0, 1),)
-    ctx = BackendContext(llm=LLMSettings(), answer=AnswerSettings(), models_dir=tmp_path,
-                         embedder=_FlatEmbedder)
-    request = GenerationRequest(question=question, passages=passages, messages=(), language="en")
-    assert bool(ExtractiveBackend(ctx).select(request)) is answered
+    embedder = _FlatEmbedder()
+    reader = ExtractiveReader(ReaderSettings(), embedder=lambda: embedder)
+    assert bool(_select(question, passages, reader)) is answered
 
 
-def test_each_candidate_sentence_is_embedded_once(tmp_path):
-    from rag.core.config import AnswerSettings, LLMSettings
-    from rag.backends.base import BackendContext, GenerationRequest
-    from rag.backends.extractive import ExtractiveBackend
-    from rag.core.types import Chunk, Hit
-
+def test_each_candidate_sentence_is_embedded_once():
     embedded: list[str] = []
 
     class CountingEmbedder(_FlatEmbedder):
@@ -264,9 +243,9 @@ def test_each_candidate_sentence_is_embedded_once(tmp_path):
 
     text = "Der Leuchtturm wurde 1872 gebaut. Ein Laib Bergkäse reift vierzehn Monate lang."
     passages = (Hit(Chunk("a:0", "a", "a.txt", "Titel", None, text, 0, len(text)), 1.0, 1),)
-    backend = ExtractiveBackend(BackendContext(llm=LLMSettings(), answer=AnswerSettings(),
-                                               models_dir=tmp_path, embedder=CountingEmbedder))
+    embedder = CountingEmbedder()
+    reader = ExtractiveReader(ReaderSettings(), embedder=lambda: embedder)
     question = "Wann wurde der Leuchtturm gebaut, und wie lange reift Bergkäse?"
     for _ in range(2):  # two parts per call, two calls (as the LLM gate and evidence do)
-        backend.select(GenerationRequest(question=question, passages=passages, messages=(), language="de"))
+        _select(question, passages, reader)
     assert sorted(embedded) == ["Der Leuchtturm wurde 1872 gebaut.", "Ein Laib Bergkäse reift vierzehn Monate lang."]

@@ -8,7 +8,7 @@ from rag.assistant import Assistant
 from rag.answer.citations import SupportScorer, ground_answer
 from rag.core.config import load_settings
 from rag.core.errors import BackendError, InputError
-from rag.backends import register
+from rag.backends import BACKENDS
 from rag.backends.fake import FakeBackend
 
 
@@ -76,14 +76,10 @@ class _Broken(FakeBackend):
         raise BackendError("connection refused by http://127.0.0.1:9/v1")
 
 
-@register("broken-for-tests", "Always fails mid-stream; used by the fallback test.")
-def _broken(ctx):
-    return _Broken()
-
-
 def test_failing_backend_falls_back_to_extractive_with_a_notice(hashing_settings):
-    assistant = _assistant(hashing_settings, backend="broken-for-tests")
-    answer = assistant.ask("Stargate Oracle Softbank 500 Milliarden")
+    with BACKENDS.temporarily("broken-for-tests", lambda ctx: _Broken(), "Always fails mid-stream."):
+        assistant = _assistant(hashing_settings, backend="broken-for-tests")
+        answer = assistant.ask("Stargate Oracle Softbank 500 Milliarden")
     assert answer.backend == "extractive"
     assert any("broken" in n and "connection refused" in n for n in answer.notices)
 

@@ -53,3 +53,19 @@ def test_sentence_splitter_handles_glued_sentences_and_abbreviations():
         'Sie betreiben."', "Dazu will er mehr.", "Am 17. Oktober sagte er z.B. nichts.",
         "Es kam 2019.", "Danach nicht",
     ]
+
+
+def test_the_chunker_id_follows_its_rules():
+    """Editing a rule the chunks depend on (cleaning, sentence ends, anaphoric openers) must
+    change the id recorded in the index, so the next `rag index` rebuilds instead of mixing
+    two chunkings."""
+    import hashlib
+
+    from rag.ingest.chunking import CHUNKER_VERSION, chunker_id
+    from rag.ingest.documents import CLEANING_RULES
+    from rag.text.lexicon import ABBREVIATIONS, REFERS_BACK
+    from rag.text.sentences import SPLITTING_RULES
+
+    assert REFERS_BACK.pattern in SPLITTING_RULES and " ".join(sorted(ABBREVIATIONS)) in SPLITTING_RULES
+    fingerprint = hashlib.sha256("\0".join((*CLEANING_RULES, *SPLITTING_RULES)).encode()).hexdigest()[:8]
+    assert chunker_id() == f"{CHUNKER_VERSION}+{fingerprint}"

@@ -1,11 +1,13 @@
-"""Evidence passages (rag/evidence.py): what a small LLM is shown instead of whole passages."""
+"""Evidence passages (rag/answer/evidence.py): what a small LLM is shown instead of whole passages."""
 
 from __future__ import annotations
 
 import numpy as np
 
+from rag.answer.analysis import analyze_question
 from rag.answer.evidence import evidence_passages
 from rag.answer.prompting import build_messages
+from rag.answer.reader.extractive import SentenceScores
 from rag.core.types import Chunk, Hit
 
 
@@ -13,12 +15,23 @@ def _hit(source: str, text: str) -> Hit:
     return Hit(Chunk(f"{source}:0", source, source, f"Titel {source}", "2024-01", text, 0, len(text)), 1.0, 1)
 
 
-def _scorer_for(wanted: dict[str, float]):
-    """Scores a sentence by the first key it contains: the selection policy alone is tested."""
-    def score(question, cands, language):
-        scores = [next((v for k, v in wanted.items() if k in c.text), 0.0) for c in cands]
-        return {}, np.array(scores), np.ones(len(cands), dtype=bool)
-    return score
+class _Reader:
+    """Scores sentences by a given rule (reader.score's contract): the selection policy
+    alone is tested."""
+
+    def __init__(self, rule):
+        self.rule = rule
+        self.asked: list[str] = []
+
+    def score(self, part, cands, language):
+        self.asked.append(part.text)
+        return SentenceScores({}, np.array([self.rule(part.text, c.text) for c in cands], float),
+                              np.ones(len(cands), dtype=bool))
+
+
+def _scorer_for(wanted: dict[str, float]) -> _Reader:
+    """Scores a sentence by the first key it contains."""
+    return _Reader(lambda question, text: next((v for k, v in wanted.items() if k in text), 0.0))
 
 
 def test_passages_are_cut_to_the_best_sentences_and_keep_their_numbers():
@@ -26,7 +39,7 @@ def test_passages_are_cut_to_the_best_sentences_and_keep_their_numbers():
             _hit("b.txt", "Der Leuchtturm wurde 1872 gebaut, aus rotem Granit. Er ist heute ein Museum "
                           "für alle. Die Käserei im Tal verkauft Bergkäse an Gäste."))
     score = _scorer_for({"1872": 1.0, "Museum": 0.8, "Eintritt": 0.1})
-    out = evidence_passages("Wann wurde der Leuchtturm gebaut?", hits, score, "de", n_sentences=2)
+    out = evidence_passages(analyze_question("Wann wurde der Leuchtturm gebaut?"), hits, score, n_sentences=2)
     assert [h.chunk.text for h in out] == [
         "", "Der Leuchtturm wurde 1872 gebaut, aus rotem Granit. Er ist heute ein Museum für alle."]
     prompt = build_messages("Wann wurde der Leuchtturm gebaut?", out, "de")[1]["content"]
@@ -38,16 +51,11 @@ def test_passages_are_cut_to_the_best_sentences_and_keep_their_numbers():
 def test_each_part_of_a_compound_question_gets_sentences():
     hits = (_hit("a.txt", "Der Leuchtturm wurde 1872 gebaut, aus Granit. Er ist ein Museum für alle."),
             _hit("b.txt", "Ein Laib Bergkäse reift vierzehn Monate lang. Die Käserei liegt im Tal."))
-    asked = []
-
-    def score(question, cands, language):  # word overlap with the part asked
-        asked.append(question)
-        words = set(question.rstrip("?").split())
-        return {}, np.array([len(words & set(c.text.split())) for c in cands], float), None
-
-    out = evidence_passages("Wann wurde der Leuchtturm gebaut, und wie lange reift Bergkäse?",
-                            hits, score, "de", n_sentences=2)
-    assert asked == ["Wann wurde der Leuchtturm gebaut?", "wie lange reift Bergkäse?"]
+    # Word overlap with the part asked.
+    reader = _Reader(lambda question, text: len(set(question.rstrip("?").split()) & set(text.split())))
+    out = evidence_passages(analyze_question("Wann wurde der Leuchtturm gebaut, und wie lange reift Bergkäse?"),
+                            hits, reader, n_sentences=2)
+    assert reader.asked == ["Wann wurde der Leuchtturm gebaut?", "wie lange reift Bergkäse?"]
     assert out[0].chunk.text == "Der Leuchtturm wurde 1872 gebaut, aus Granit."
     assert out[1].chunk.text == "Ein Laib Bergkäse reift vierzehn Monate lang."
 
@@ -55,8 +63,8 @@ def test_each_part_of_a_compound_question_gets_sentences():
 def test_a_sentence_pointing_back_keeps_its_antecedent():
     hits = (_hit("a.txt", "Mustafa Suleyman leitet nun ein neues Team bei Microsoft. Dieses Team soll "
                           "Software für Verbraucher entwickeln. Der Eintritt ist frei und gilt für alle."),)
-    out = evidence_passages("Wer entwickelt Software für Verbraucher?", hits,
-                            _scorer_for({"Dieses Team": 1.0}), "de", n_sentences=1)
+    out = evidence_passages(analyze_question("Wer entwickelt Software für Verbraucher?"), hits,
+                            _scorer_for({"Dieses Team": 1.0}), n_sentences=1)
     assert out[0].chunk.text == ("Mustafa Suleyman leitet nun ein neues Team bei Microsoft. "
                                  "Dieses Team soll Software für Verbraucher entwickeln.")
 

@@ -18,11 +18,11 @@ from rag.core.config import load_settings
 from rag.core.errors import IndexCorruptError, IndexLockedError, IndexMismatchError, IndexMissingError
 from rag.index.local.view import load_index
 from rag.index.local.segments import SEGMENT_FILES
-from rag.index.local.versions import IndexStore
+from rag.index.local.versions import VersionStore
 
 
 def _n_chunks(meta) -> int:
-    start, stop = meta["id_range"]
+    start, stop = meta.id_range
     return stop - start
 
 
@@ -34,16 +34,16 @@ def _fresh(settings) -> Assistant:
 def test_round_trip_preserves_chunks_and_manifest(hashing_assistant, hashing_settings):
     index = load_index(hashing_settings.paths.index_dir)
     m = index.manifest
-    assert m["format_version"] == 2 and m["embedder"]["model_id"] == "hashing-256"
-    assert m["embedder"]["dim"] == 256 and m["chunking"]["chunk_size"] == 700
-    assert set(m["documents"]) == {p.name for p in hashing_settings.paths.seeds_dir.iterdir()}
-    assert all(len(meta["content_hash"]) == 64 for meta in m["documents"].values())
+    assert m.format_version == 2 and m.embedder.model_id == "hashing-256"
+    assert m.embedder.dim == 256 and m.chunking.chunk_size == 700
+    assert set(m.documents) == {p.name for p in hashing_settings.paths.seeds_dir.iterdir()}
+    assert all(len(meta.content_hash) == 64 for meta in m.documents.values())
     assert index.vectors.ntotal == len(index.chunks) == index.lexical.size > 0
     # A fresh build is one segment; the manifest checksums each of its files.
-    assert [s["name"] for s in m["segments"]] == ["seg-000001"] and m["n_chunks"] == len(index.chunks)
-    assert set(m["files"]) == {f"segments/seg-000001/{f}" for f in SEGMENT_FILES}
+    assert [s.name for s in m.segments] == ["seg-000001"] and m.n_chunks == len(index.chunks)
+    assert set(m.files) == {f"segments/seg-000001/{f}" for f in SEGMENT_FILES}
     # Nothing pickled: every file is JSON, numpy (no object arrays) or FAISS.
-    for rel in m["files"]:
+    for rel in m.files:
         assert not rel.endswith((".pkl", ".pickle"))
 
 
@@ -57,7 +57,7 @@ def test_no_change_embeds_nothing(hashing_assistant, hashing_settings):
 def test_add_change_remove_rename_duplicate(hashing_assistant, hashing_settings):
     seeds = hashing_settings.paths.seeds_dir
     before = load_index(hashing_settings.paths.index_dir)
-    per_doc = {src: _n_chunks(meta) for src, meta in before.manifest["documents"].items()}
+    per_doc = {src: _n_chunks(meta) for src, meta in before.manifest.documents.items()}
 
     (seeds / "new.md").write_text("Ein neues Dokument über Katzen und Hunde. Es hat zwei Sätze.")
     step = _fresh(hashing_settings)
@@ -70,7 +70,7 @@ def test_add_change_remove_rename_duplicate(hashing_assistant, hashing_settings)
     r = step.rebuild()
     assert r.changed == ["003_7f6e26588299af66.txt"]
     assert step.embedder.documents_encoded == _n_chunks(load_index(hashing_settings.paths.index_dir)
-                                                        .manifest["documents"]["003_7f6e26588299af66.txt"])
+                                                        .manifest.documents["003_7f6e26588299af66.txt"])
 
     (seeds / "004_878f3f8685ed7ceb.txt").unlink()
     step = _fresh(hashing_settings)
@@ -86,13 +86,13 @@ def test_add_change_remove_rename_duplicate(hashing_assistant, hashing_settings)
     assert r.added == ["001_renamed.txt"] and r.removed == ["001_06e8ede0839f87ad.txt"]
     assert step.embedder.documents_encoded == 0  # a rename reuses the vectors
     index = load_index(hashing_settings.paths.index_dir)
-    assert _n_chunks(index.manifest["documents"]["001_renamed.txt"]) == per_doc["001_06e8ede0839f87ad.txt"]
+    assert _n_chunks(index.manifest.documents["001_renamed.txt"]) == per_doc["001_06e8ede0839f87ad.txt"]
 
     shutil.copy(seeds / "000_0d2b54194bb49e3b.txt", seeds / "zz_copy_of_000.txt")
     step = _fresh(hashing_settings)
     r = step.rebuild()
     assert r.duplicates == ["zz_copy_of_000.txt"] and step.embedder.documents_encoded == 0
-    assert "zz_copy_of_000.txt" not in load_index(hashing_settings.paths.index_dir).manifest["documents"]
+    assert "zz_copy_of_000.txt" not in load_index(hashing_settings.paths.index_dir).manifest.documents
 
     # BM25 stays consistent with the vectors: the new document is findable lexically.
     hits = _fresh(hashing_settings).ask("Katzen und Hunde", mode="bm25").hits
@@ -125,7 +125,7 @@ def test_missing_index_says_run_rag_index(hashing_settings):
 @pytest.mark.parametrize("damage", ["truncate", "flip", "delete", "manifest"])
 def test_corrupt_files_are_detected_with_rebuild_hint(hashing_assistant, hashing_settings, damage):
     index_dir = hashing_settings.paths.index_dir
-    version = IndexStore(index_dir).current_dir()
+    version = VersionStore(index_dir).current_dir()
     target = version / ("manifest.json" if damage == "manifest" else "segments/seg-000001/vectors.npy")
     data = target.read_bytes()
     if damage == "truncate":
@@ -144,7 +144,7 @@ def test_corrupt_files_are_detected_with_rebuild_hint(hashing_assistant, hashing
 
 
 def test_second_concurrent_rebuild_is_refused(hashing_assistant, hashing_settings):
-    with IndexStore(hashing_settings.paths.index_dir).lock():
+    with VersionStore(hashing_settings.paths.index_dir).lock():
         with pytest.raises(IndexLockedError, match="Another index rebuild is running"):
             Assistant.from_settings(hashing_settings).rebuild()
     assert Assistant.from_settings(hashing_settings).rebuild() is not None
@@ -193,4 +193,4 @@ def test_kill_minus_9_at_random_points_leaves_a_loadable_index(tmp_path, seeds_d
         answer = Assistant.from_settings(settings).ask("Microsoft und OpenAI verhandeln", mode="bm25")
         assert answer.hits
     assert kills >= 10, f"only {kills} of 20 runs were killed mid-way ({durations}); the timing window is off"
-    json.loads((index_dir / "versions" / IndexStore(index_dir).current_name() / "manifest.json").read_text())
+    json.loads((index_dir / "versions" / VersionStore(index_dir).current_name() / "manifest.json").read_text())

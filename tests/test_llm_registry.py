@@ -9,21 +9,21 @@ from pathlib import Path
 
 import pytest
 
-from rag.core.config import AnswerSettings, LLMSettings
+from rag.core.config import LLMSettings
 from rag.core.errors import BackendError, BackendUnavailableError
-from rag.backends import BackendContext, GenerationRequest, get_backend, list_backends, register
+from rag.backends import BACKENDS, BackendContext, GenerationRequest, get_backend, list_backends
 from rag.answer.condense import clean_condensed, condense_messages
 from rag.core.types import Chunk, Hit
 
 
 def _ctx(tmp_path: Path, **llm) -> BackendContext:
-    return BackendContext(llm=LLMSettings(**llm), answer=AnswerSettings(), models_dir=tmp_path)
+    return BackendContext(llm=LLMSettings(**llm), models_dir=tmp_path)
 
 
 def _request(text: str = "Microsoft soll 49 Prozent an OpenAI erhalten haben. Mehr nicht.") -> GenerationRequest:
     chunk = Chunk("d1:0", "d1", "000.txt", "Titel", "2023-01", text, 0, len(text))
-    return GenerationRequest(
-        question="Welchen Anteil hält Microsoft?",
+    return GenerationRequest.for_question(
+        "Welchen Anteil hält Microsoft?",
         passages=(Hit(chunk, 1.0, 1),),
         messages=({"role": "system", "content": "Antworte mit [n]."},
                   {"role": "user", "content": "Welchen Anteil hält Microsoft?"}),
@@ -33,13 +33,10 @@ def _request(text: str = "Microsoft soll 49 Prozent an OpenAI erhalten haben. Me
 @pytest.fixture
 def throwaway_backend():
     """Registers a backend that needs a module which does not exist, and removes it after."""
-    from rag.backends import _REGISTRY
-
-    name = "test-needs-missing-module"
-    register(name, "test only", requires=("rag_test_no_such_module_xyz",),
-             install="pip install rag-test-no-such-package==1.0")(lambda ctx: None)
-    yield name
-    _REGISTRY.pop(name, None)
+    with BACKENDS.temporarily("test-needs-missing-module", lambda ctx: None, "test only",
+                              requires=("rag_test_no_such_module_xyz",),
+                              install="pip install rag-test-no-such-package==1.0") as name:
+        yield name
 
 
 def _closed_port() -> int:
@@ -153,8 +150,8 @@ def test_condense_without_history_makes_no_call(tmp_path):
 
 def test_condense_prompt_keeps_the_question_language():
     history = [("Wer investiert in OpenAI?", "Microsoft investiert Milliarden [1].")]
-    de = condense_messages("Wie viel hat er bezahlt?", history)
-    en = condense_messages("How much did he pay?", [("Who invests in OpenAI?", "Microsoft.")])
+    de = condense_messages("Wie viel hat er bezahlt?", history, LLMSettings())
+    en = condense_messages("How much did he pay?", [("Who invests in OpenAI?", "Microsoft.")], LLMSettings())
     assert "auf Deutsch" in de[0]["content"] and "Folgefrage: Wie viel hat er bezahlt?" in de[1]["content"]
     assert "in English" in en[0]["content"] and "Follow-up question: How much did he pay?" in en[1]["content"]
 

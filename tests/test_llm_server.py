@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.core.config import AnswerSettings, LLMSettings
+from rag.core.config import LLMSettings
 from rag.ingest.documents import parse_document
 from rag.backends import BackendContext, GenerationRequest, get_backend
 from rag.answer.prompting import build_messages
@@ -133,13 +133,13 @@ def _request(question: str = QUESTION, extra: Chunk | None = None) -> Generation
     # The project's real prompt: passages fenced as data, numbered [1]..[3].
     passages = _passages(extra)
     messages = tuple(build_messages(question, passages, language="de"))
-    return GenerationRequest(question=question, passages=passages, messages=messages, language="de")
+    return GenerationRequest.for_question(question, passages=passages, messages=messages)
 
 
 def _ctx(**llm) -> BackendContext:
     # Generous timeout: these tests check answers, not speed, on a possibly busy machine.
     settings = LLMSettings(temperature=0.0, max_tokens=96, timeout_s=600, **llm)
-    return BackendContext(llm=settings, answer=AnswerSettings(), models_dir=MODELS_DIR)
+    return BackendContext(llm=settings, models_dir=MODELS_DIR)
 
 
 # --- through the real server ---------------------------------------------------------------

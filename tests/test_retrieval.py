@@ -44,28 +44,28 @@ def test_english_questions_are_english(question: str) -> None:
 
 def test_gate_english_question_gets_cross_lingual_weight(tiny) -> None:
     r = retriever(tiny, bm25_weight=0.6, cross_lingual_bm25_weight=0.2)
-    assert r.bm25_weight_for("How much did Microsoft invest in OpenAI?") == 0.2
-    assert r.bm25_weight_for("Wie viel investierte Microsoft in OpenAI?") == 0.6
+    assert r.bm25_weight_for(detect_language("How much did Microsoft invest in OpenAI?")) == 0.2
+    assert r.bm25_weight_for(detect_language("Wie viel investierte Microsoft in OpenAI?")) == 0.6
 
 
 @pytest.mark.parametrize("fusion", ["zscore", "rrf"])
 def test_gate_zero_weight_means_dense_order(tiny, fusion: str) -> None:
     r = retriever(tiny, fusion=fusion, cross_lingual_bm25_weight=0.0)
     q = "How much did Microsoft invest in OpenAI?"
-    dense = [h.chunk.chunk_id for h in r.search(q, k=4, mode="dense")]
-    assert [h.chunk.chunk_id for h in r.search(q, k=4, mode="hybrid")] == dense
+    dense = [h.chunk.chunk_id for h in r.search(q, detect_language(q), k=4, mode="dense")]
+    assert [h.chunk.chunk_id for h in r.search(q, detect_language(q), k=4, mode="hybrid")] == dense
 
 
 def test_rrf_arithmetic(tiny) -> None:
     r = retriever(tiny, fusion="rrf", rrf_k=3, dense_weight=1.0, bm25_weight=0.5, candidates=10)
     q = "Wann wurde der Leuchtturm aus Granit gebaut?"
-    dense = r.search(q, k=10, mode="dense")
-    bm25 = r.search(q, k=10, mode="bm25")
+    dense = r.search(q, detect_language(q), k=10, mode="dense")
+    bm25 = r.search(q, detect_language(q), k=10, mode="bm25")
     expected: dict[str, float] = {}
     for weight, hits in ((1.0, dense), (0.5, bm25)):
         for h in hits:
             expected[h.chunk.chunk_id] = expected.get(h.chunk.chunk_id, 0.0) + weight / (3 + h.rank)
-    fused = r.search(q, k=10, mode="hybrid")
+    fused = r.search(q, detect_language(q), k=10, mode="hybrid")
     assert {h.chunk.chunk_id: h.score for h in fused} == pytest.approx(expected)
     assert [h.score for h in fused] == sorted((h.score for h in fused), reverse=True)
     assert fused[0].chunk.source == "a.txt"
@@ -76,7 +76,7 @@ def test_zscore_arithmetic(tiny) -> None:
 
     r = retriever(tiny, fusion="zscore", dense_weight=1.0, bm25_weight=0.6, candidates=10)
     q = "Wann wurde der Leuchtturm aus Granit gebaut?"
-    fused = r.search(q, k=10, mode="hybrid")
+    fused = r.search(q, detect_language(q), k=10, mode="hybrid")
     cos = np.array([h.dense_score for h in fused])
     lex = np.array([h.lexical_score for h in fused])
     z = lambda x: (x - x.mean()) / x.std()  # noqa: E731

@@ -11,9 +11,10 @@ import pytest
 from rag.assistant import Assistant
 from rag.core.config import load_settings
 from rag.index.local.view import forget_verified, load_index
-from rag.index.local.lexical import LexicalIndex, TermFreqs, tokenize
+from rag.index.local.lexical import LexicalIndex, TermFreqs
+from rag.text.terms import tokenize
 from rag.index.local.segments import SEGMENT_FILES, apply_merge_policy, merge_segments, new_segment
-from rag.index.local.versions import IndexStore
+from rag.index.local.versions import VersionStore
 from rag.core.types import Chunk
 
 
@@ -28,7 +29,7 @@ def _segment(name: str, first_id: int, texts: list[str], dim: int = 4):
 
 
 def _version_dir(settings):
-    return IndexStore(settings.paths.index_dir).current_dir()
+    return VersionStore(settings.paths.index_dir).current_dir()
 
 
 def test_adding_a_document_writes_one_small_segment_and_links_the_rest(hashing_assistant, hashing_settings):
@@ -40,14 +41,14 @@ def test_adding_a_document_writes_one_small_segment_and_links_the_rest(hashing_a
     after = load_index(hashing_settings.paths.index_dir).manifest
     assert report.added == ["neu.txt"] and report.embedded_chunks == 1
 
-    old_names = [s["name"] for s in before["segments"]]
-    assert [s["name"] for s in after["segments"]] == old_names + ["seg-000002"]
-    assert after["segments"][-1]["rows"] == 1
+    old_names = [s.name for s in before.segments]
+    assert [s.name for s in after.segments] == old_names + ["seg-000002"]
+    assert after.segments[-1].rows == 1
     for name in old_names:  # the old segment is shared, byte for byte: same inode, no copy
         for fname in SEGMENT_FILES:
             old, new = before_dir / "segments" / name / fname, after_dir / "segments" / name / fname
             assert os.stat(old).st_ino == os.stat(new).st_ino and os.stat(new).st_nlink >= 2
-            assert after["files"][f"segments/{name}/{fname}"] == before["files"][f"segments/{name}/{fname}"]
+            assert after.files[f"segments/{name}/{fname}"] == before.files[f"segments/{name}/{fname}"]
 
 
 def test_many_updates_stay_equivalent_to_a_full_rebuild(hashing_assistant, hashing_settings, tmp_path):
@@ -62,13 +63,13 @@ def test_many_updates_stay_equivalent_to_a_full_rebuild(hashing_assistant, hashi
     forget_verified()  # read everything back from disk, verified
     incremental = load_index(hashing_settings.paths.index_dir)
     # The merge policy keeps O(log n) segments instead of one per update.
-    assert len(incremental.manifest["segments"]) <= 6
+    assert len(incremental.manifest.segments) <= 6
 
     fresh_settings = load_settings(paths={"seeds_dir": seeds, "index_dir": tmp_path / "fresh"},
                                    embedding={"backend": "hashing", "dim": 256})
     Assistant.from_settings(fresh_settings).rebuild()
     fresh = load_index(fresh_settings.paths.index_dir)
-    assert len(fresh.manifest["segments"]) == 1
+    assert len(fresh.manifest.segments) == 1
 
     key = lambda index: sorted(zip((c.chunk_id for c in index.chunks), (c.text for c in index.chunks)))  # noqa: E731
     assert key(incremental) == key(fresh)

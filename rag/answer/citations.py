@@ -17,20 +17,19 @@ from typing import Callable
 
 import numpy as np
 
-from rag.index.local.lexical import tokenize
-from rag.text.sentences import sentence_spans
+from rag.core.config import CitationSettings
 from rag.core.types import Chunk, Citation, Hit
+from rag.text.lexicon import SOURCE_WORDS
+from rag.text.sentences import sentence_spans
+from rag.text.terms import tokenize
 
-REPOINT_MARGIN = 0.3  # how much better another passage must support a claim to take its marker
 MARKER_GROUP = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 _MARKERS_AFTER_PUNCT = re.compile(r"([.!?])((?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])+)")
 # "Dies wird in der Passage beschrieben." Small models remark on where they read something;
 # such a sentence says nothing about the question (see _is_remark).
-_SOURCE_WORDS = re.compile(r"\b(passagen?|passages?|quellen?|sources?)\b", re.IGNORECASE)
 _ABOUT_THE_PASSAGES = re.compile(
-    r"^(dies\w*|das|die|der|this|that|these|it|the)\b[^0-9]*" + _SOURCE_WORDS.pattern + r"[^0-9]*$",
+    r"^(dies\w*|das|die|der|this|that|these|it|the)\b[^0-9]*" + SOURCE_WORDS.pattern + r"[^0-9]*$",
     re.IGNORECASE)
-MAX_REMARK_WORDS = 15
 
 
 @dataclass
@@ -38,7 +37,7 @@ class SupportScorer:
     """Scores how well a chunk sentence supports an answer sentence, 0..1."""
 
     embed: Callable[[list[str]], np.ndarray] | None = None  # normalised rows
-    min_cosine: float = 0.86  # calibrated for multilingual-e5 on the seed questions
+    settings: CitationSettings = field(default_factory=CitationSettings)
     _cache: dict[str, tuple[list[tuple[int, int]], np.ndarray | None]] = field(default_factory=dict)
 
     def _spans(self, chunk: Chunk, with_vectors: bool):
@@ -69,7 +68,7 @@ class SupportScorer:
         if vecs is not None:
             cos = vecs @ self.embed([sentence])[0]
             # Map cosine onto 0..1 so that min_cosine lands at 0.5, the acceptance line.
-            dense = np.clip(0.5 + (cos - self.min_cosine) * 5.0, 0.0, 1.0)
+            dense = np.clip(0.5 + (cos - self.settings.min_cosine) * 5.0, 0.0, 1.0)
         combined = np.maximum(lexical, dense)
         best = int(np.argmax(combined))
         return float(combined[best]), spans[best]
@@ -82,9 +81,10 @@ class Grounded:
     notices: tuple[str, ...]
 
 
-def ground_answer(text: str, hits: list[Hit] | tuple[Hit, ...], scorer: SupportScorer,
-                  min_support: float = 0.5, attach_support: float = 0.8) -> Grounded:
+def ground_answer(text: str, hits: list[Hit] | tuple[Hit, ...], scorer: SupportScorer) -> Grounded:
     """Verify and renumber the [n] markers of `text` against `hits` ([1] is hits[0])."""
+    settings = scorer.settings
+    min_support, attach_support, margin = settings.min_support, settings.attach_support, settings.repoint_margin
     text = _MARKERS_AFTER_PUNCT.sub(lambda m: m.group(2) + m.group(1), text.strip())
     notices: list[str] = []
     renumber: dict[int, int] = {}  # passage index (0-based) -> shown number
@@ -95,7 +95,7 @@ def ground_answer(text: str, hits: list[Hit] | tuple[Hit, ...], scorer: SupportS
         sentence = text[start:end]
         claim = MARKER_GROUP.sub("", sentence).strip()
         cited = [int(n) for g in MARKER_GROUP.findall(sentence) for n in re.split(r"[,;]", g)]
-        if _is_remark(claim, hits, scorer, attach_support):
+        if _is_remark(claim, hits, scorer):
             notices.append(f"Dropped “{claim[:60]}”: it is about the passages, not the question.")
             cursor = end  # with the space before it
             continue
@@ -106,11 +106,11 @@ def ground_answer(text: str, hits: list[Hit] | tuple[Hit, ...], scorer: SupportS
             exists = 1 <= n <= len(hits)
             support, span = scorer.best_span(claim, hits[n - 1].chunk) if exists else (0.0, None)
             alt = None
-            if exists and support < 1.0 - REPOINT_MARGIN:
+            if exists and support < 1.0 - margin:
                 # On-topic passages all look somewhat similar to a claim, so "supported" is not
                 # enough: a passage that supports it clearly better takes the citation.
                 alt = _best_passage(claim, hits, scorer)
-                if alt and alt[0] != n - 1 and alt[1] >= max(min_support, support + REPOINT_MARGIN):
+                if alt and alt[0] != n - 1 and alt[1] >= max(min_support, support + margin):
                     kept.append(alt[0])
                     _remember(found, alt[0], hits, alt[2], claim, alt[1])
                     notices.append(f"Citation [{n}] fit “{claim[:60]}” poorly; pointed it to the passage that supports it.")
@@ -149,19 +149,19 @@ def ground_answer(text: str, hits: list[Hit] | tuple[Hit, ...], scorer: SupportS
     return Grounded("".join(pieces).strip(), citations, tuple(notices))
 
 
-def _is_remark(claim: str, hits, scorer: SupportScorer, clear_support: float) -> bool:
+def _is_remark(claim: str, hits, scorer: SupportScorer) -> bool:
     """A short sentence that opens with "Dies/Die/This", names the passages or sources and
     carries no number, and whose other words no passage clearly supports (the bar for
     attaching a marker to an unmarked sentence). The source words themselves are left out
     of that check: "Quelle" matches any article that cites "Quellen", and in a remark of a
     few words one common word ("steht") already covers half of it."""
-    if len(claim.split()) > MAX_REMARK_WORDS or not _ABOUT_THE_PASSAGES.match(claim):
+    if len(claim.split()) > scorer.settings.max_remark_words or not _ABOUT_THE_PASSAGES.match(claim):
         return False
-    rest = _SOURCE_WORDS.sub(" ", claim)
+    rest = SOURCE_WORDS.sub(" ", claim)
     if len(set(tokenize(rest))) < 2:
         return True
     best = _best_passage(rest, hits, scorer)
-    return not best or best[1] < clear_support
+    return not best or best[1] < scorer.settings.attach_support
 
 
 def _best_passage(claim: str, hits, scorer: SupportScorer):

@@ -1,4 +1,5 @@
-"""The follow-up rewriting prompt shared by the LLM backends (langchain, openai-compatible, local).
+"""Follow-up questions made standalone: the rewriting prompt shared by the LLM backends
+(langchain, openai-compatible, local), and the heuristic used when no LLM is there.
 
 A follow-up such as "Und wie viel hat er bezahlt?" cannot be retrieved on its own; the model
 rewrites it into a standalone question using the last few turns, in the question's language.
@@ -8,11 +9,9 @@ from __future__ import annotations
 
 import re
 
+from rag.core.config import LLMSettings
 from rag.text.language import detect_language
-
-# Older turns rarely matter for resolving "er"/"das" and only cost prompt tokens.
-MAX_TURNS = 3
-MAX_ANSWER_CHARS = 400
+from rag.text.lexicon import FOLLOW_UP
 
 _PROMPTS = {
     "de": (
@@ -30,16 +29,16 @@ _PROMPTS = {
 }
 
 
-def condense_messages(question: str, history: list[tuple[str, str]]) -> list[dict[str, str]]:
+def condense_messages(question: str, history: list[tuple[str, str]], settings: LLMSettings) -> list[dict[str, str]]:
     """Chat messages asking a model to rewrite `question` given (user, assistant) turns."""
     lang = detect_language(question)
     labels = ("Nutzer", "Assistent", "Folgefrage") if lang == "de" else (
         "User", "Assistant", "Follow-up question")
     lines = []
-    for user, assistant in history[-MAX_TURNS:]:
+    for user, assistant in history[-settings.condense_turns:]:
         answer = assistant.strip()
-        if len(answer) > MAX_ANSWER_CHARS:
-            answer = answer[:MAX_ANSWER_CHARS].rsplit(" ", 1)[0] + " …"
+        if len(answer) > settings.condense_answer_chars:
+            answer = answer[:settings.condense_answer_chars].rsplit(" ", 1)[0] + " …"
         lines.append(f"{labels[0]}: {user.strip()}\n{labels[1]}: {answer}")
     transcript = "\n\n".join(lines)
     return [
@@ -58,3 +57,15 @@ def clean_condensed(text: str, fallback: str) -> str:
         if line:
             return line
     return fallback
+
+
+def is_follow_up(question: str) -> bool:
+    return len(question.split()) <= 8 and bool(FOLLOW_UP.search(question))
+
+
+def condense_heuristic(question: str, history: list[tuple[str, str]]) -> str:
+    """Without an LLM: a short, pronoun-laden follow-up inherits the previous question."""
+    if not history or not is_follow_up(question):
+        return question
+    previous = history[-1][0].strip().rstrip("?")
+    return f"{previous} – {question}"

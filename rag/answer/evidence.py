@@ -9,19 +9,16 @@ numbers, so its [n] citations still point at the passages the user is shown.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Callable, Sequence
+from typing import Sequence
 
 import numpy as np
 
-from rag.answer.analysis import split_question
-from rag.answer.reader.features import Candidate, candidates
-from rag.core.types import Hit
-
-# (question, candidates, language) -> (term weights, scores aligned with candidates, typed flags)
-Scorer = Callable[[str, list[Candidate], str], tuple]
+from rag.answer.reader.candidates import candidates
+from rag.answer.reader.extractive import ExtractiveReader
+from rag.core.types import Hit, QuestionAnalysis
 
 
-def evidence_passages(question: str, hits: Sequence[Hit], score: Scorer, language: str,
+def evidence_passages(analysis: QuestionAnalysis, hits: Sequence[Hit], reader: ExtractiveReader,
                       n_sentences: int) -> tuple[Hit, ...]:
     """`hits` with each chunk's text cut to its selected sentences, in their original order;
     a passage without any keeps an empty text (and its number). Each sub-question of a
@@ -29,11 +26,10 @@ def evidence_passages(question: str, hits: Sequence[Hit], score: Scorer, languag
     cands = candidates(hits)
     if not cands:
         return tuple(hits)
-    parts = split_question(question)
-    per_part = max(1, n_sentences // len(parts))
+    per_part = max(1, n_sentences // len(analysis.parts))
     chosen: set[int] = set()
-    for part in parts:
-        _, scores, _ = score(part, cands, language)
+    for part in analysis.parts:
+        scores = reader.score(part, cands, analysis.language).scores
         chosen.update(int(i) for i in np.argsort(-np.asarray(scores), kind="stable")[:per_part])
     keep: dict[int, list[str]] = {}
     for i in sorted(chosen):

@@ -1,5 +1,4 @@
-"""Prompts: numbered passages with title/date/source, the grounding rules, refusals,
-and the follow-up heuristic used when no LLM is there to condense a question."""
+"""Prompts: numbered passages with title/date/source, the grounding rules, and refusals."""
 
 from __future__ import annotations
 
@@ -42,7 +41,7 @@ _SYSTEM = {
 
 def format_passages(hits: list[Hit] | tuple[Hit, ...]) -> str:
     """`[n] Title (date) — source` headers followed by the passage text; passages emptied by
-    evidence selection (rag/evidence.py) are left out but keep their numbers."""
+    evidence selection (rag/answer/evidence.py) are left out but keep their numbers."""
     blocks = []
     for n, hit in enumerate(hits, start=1):
         c = hit.chunk
@@ -73,26 +72,6 @@ def build_messages(question: str, hits, language: str, allow_refusal: bool = Tru
         f"{label[1]}: {question}\n\n{reminder}"
     )
     return ({"role": "system", "content": system}, {"role": "user", "content": user})
-
-
-_FOLLOW_UP = re.compile(
-    r"^(und|aber|also|was ist mit|wie steht es mit|and|but|what about|how about)\b"
-    r"|\b(er|sie|es|ihm|ihr|ihn|dies|diese[rsmn]?|das|dafür|davon|dazu|darüber|damals|dort"
-    r"|he|she|it|they|them|this|that|these|those|there|then)\b",
-    re.IGNORECASE,
-)
-
-
-def is_follow_up(question: str) -> bool:
-    return len(question.split()) <= 8 and bool(_FOLLOW_UP.search(question))
-
-
-def condense_heuristic(question: str, history: list[tuple[str, str]]) -> str:
-    """Without an LLM: a short, pronoun-laden follow-up inherits the previous question."""
-    if not history or not is_follow_up(question):
-        return question
-    previous = history[-1][0].strip().rstrip("?")
-    return f"{previous} – {question}"
 
 
 def refusal(language: str) -> str:

@@ -7,14 +7,14 @@ factories, so an unusable backend fails when chosen, with the exact install comm
 
 from __future__ import annotations
 
-import importlib.util
-from dataclasses import dataclass
-from typing import Callable
+import importlib
 
-from rag.core.errors import BackendUnavailableError
 from rag.backends.base import BackendContext, GenerationRequest, LLMBackend
+from rag.core.errors import BackendUnavailableError
+from rag.core.registry import Entry, Registry
 
 __all__ = [
+    "BACKENDS",
     "BackendContext",
     "BackendInfo",
     "GenerationRequest",
@@ -24,28 +24,7 @@ __all__ = [
     "register",
 ]
 
-
-@dataclass(frozen=True)
-class BackendInfo:
-    name: str
-    description: str
-    requires: tuple[str, ...]  # importable module names the backend needs
-    install: str  # the exact command that makes it usable
-    factory: Callable[[BackendContext], LLMBackend]
-
-    def missing(self) -> list[str]:
-        return [m for m in self.requires if importlib.util.find_spec(m) is None]
-
-
-_REGISTRY: dict[str, BackendInfo] = {}
-
-
-def register(name: str, description: str, requires: tuple[str, ...] = (), install: str = ""):
-    def deco(factory: Callable[[BackendContext], LLMBackend]):
-        _REGISTRY[name] = BackendInfo(name, description, requires, install, factory)
-        return factory
-
-    return deco
+BackendInfo = Entry
 
 
 def _load_builtin_backends() -> None:
@@ -60,23 +39,14 @@ def _load_builtin_backends() -> None:
                 raise
 
 
-def list_backends() -> list[BackendInfo]:
-    _load_builtin_backends()
-    return [_REGISTRY[n] for n in sorted(_REGISTRY)]
+BACKENDS: Registry = Registry("LLM backend", BackendUnavailableError, load=_load_builtin_backends)
+register = BACKENDS.register
+
+
+def list_backends() -> list[Entry]:
+    return BACKENDS.entries()
 
 
 def get_backend(name: str, ctx: BackendContext) -> LLMBackend:
     """Instantiate the backend registered as `name`; unknown names list the available ones."""
-    _load_builtin_backends()
-    info = _REGISTRY.get(name)
-    if info is None:
-        raise BackendUnavailableError(
-            f"Unknown LLM backend {name!r}. Available: {', '.join(sorted(_REGISTRY))}."
-        )
-    missing = info.missing()
-    if missing:
-        raise BackendUnavailableError(
-            f"The {name!r} backend needs {', '.join(missing)}, which is not installed. "
-            f"Install it with: {info.install}"
-        )
-    return info.factory(ctx)
+    return BACKENDS.get(name).factory(ctx)

@@ -6,21 +6,35 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Protocol
 
-from rag.core.config import AnswerSettings, LLMSettings
+from rag.core.config import LLMSettings
 from rag.core.errors import BackendError, RagError
-from rag.core.types import Hit
+from rag.core.types import Hit, QuestionAnalysis
 
 
 @dataclass(frozen=True)
 class GenerationRequest:
-    """One question with its numbered passages ([1] is passages[0]) and the chat messages
-    built from them by `rag.answer.prompting`. Extractive backends read `passages`; LLMs `messages`.
-    """
+    """One analysed question with its numbered passages ([1] is passages[0]) and the chat
+    messages built from them by `rag.answer.prompting`. Extractive backends read `passages`;
+    LLMs `messages`."""
 
-    question: str  # standalone (already condensed) question
+    analysis: QuestionAnalysis  # of the standalone (already condensed) question
     passages: tuple[Hit, ...]
-    messages: tuple[dict[str, str], ...]  # {"role": "system"|"user"|"assistant", "content": ...}
-    language: str = "de"  # language of the question: "de" or "en"
+    messages: tuple[dict[str, str], ...] = ()  # {"role": "system"|"user"|"assistant", "content": ...}
+
+    @classmethod
+    def for_question(cls, question: str, passages=(), messages=()) -> "GenerationRequest":
+        """A request for a question not analysed yet (tools, tests, the eval judge)."""
+        from rag.answer.analysis import analyze_question
+
+        return cls(analyze_question(question), tuple(passages), tuple(messages))
+
+    @property
+    def question(self) -> str:
+        return self.analysis.text
+
+    @property
+    def language(self) -> str:
+        return self.analysis.language
 
 
 @dataclass
@@ -28,10 +42,9 @@ class BackendContext:
     """The narrow slice of settings and shared parts a backend factory may use."""
 
     llm: LLMSettings
-    answer: AnswerSettings
     models_dir: Path
-    # Lazily supplies the embedder (the extractive backend scores sentences with it).
-    embedder: Callable[[], Any] | None = None
+    # The extractive reader (the assistant shares its own; None: the factory builds one).
+    reader: Any = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import importlib.util
 from typing import Any, Iterator
 
+from rag.core.config import LLMSettings
 from rag.core.errors import BackendError, BackendUnavailableError, RagError
 from rag.backends import register
 from rag.backends.base import BackendContext, GenerationRequest, guarded_stream
@@ -109,11 +110,12 @@ def to_langchain_messages(messages: tuple[dict[str, str], ...] | list[dict[str, 
 class LangChainChatBackend:
     """Adapts a LangChain `BaseChatModel` to the `LLMBackend` protocol."""
 
-    def __init__(self, name: str, chat_model: Any, where: str, timeout_s: float):
+    def __init__(self, name: str, chat_model: Any, where: str, settings: LLMSettings):
         self.name = name
         self.chat_model = chat_model
         self.where = where  # shown in error messages: a base_url or "provider:model"
-        self.timeout_s = timeout_s
+        self.timeout_s = settings.timeout_s
+        self._llm_settings = settings
 
     def _fail(self, exc: BaseException) -> BackendError:
         return BackendError(_describe_failure(exc, self.name, self.where, self.timeout_s))
@@ -146,7 +148,7 @@ class LangChainChatBackend:
         """Rewrite a follow-up into a standalone question (unchanged when there is no history)."""
         if not history:
             return question
-        return clean_condensed(self._invoke(condense_messages(question, history)), question)
+        return clean_condensed(self._invoke(condense_messages(question, history, self._llm_settings)), question)
 
 
 def _split_provider(model: str) -> tuple[str, str]:
@@ -203,7 +205,7 @@ def _langchain_factory(ctx: BackendContext) -> LangChainChatBackend:
             f"The langchain backend cannot use {ctx.llm.model!r}: {str(exc).splitlines()[0]}"
         ) from exc
     where = ctx.llm.model + (f" at {ctx.llm.base_url}" if ctx.llm.base_url else "")
-    return LangChainChatBackend("langchain", chat_model, where, ctx.llm.timeout_s)
+    return LangChainChatBackend("langchain", chat_model, where, ctx.llm)
 
 
 @register(
@@ -232,4 +234,4 @@ def _openai_compatible_factory(ctx: BackendContext) -> LangChainChatBackend:
         # A retry doubles the wait on a dead server; a local server gains nothing from it.
         max_retries=0,
     )
-    return LangChainChatBackend("openai-compatible", chat_model, s.base_url, s.timeout_s)
+    return LangChainChatBackend("openai-compatible", chat_model, s.base_url, s)

@@ -13,6 +13,7 @@ import threading
 from pathlib import Path
 from typing import Any, Iterator
 
+from rag.core.config import LLMSettings
 from rag.core.errors import BackendError, BackendUnavailableError, RagError
 from rag.backends import register
 from rag.backends.base import BackendContext, GenerationRequest, guarded_stream
@@ -81,17 +82,17 @@ def clear_model_cache() -> None:
 
 class LocalLlamaBackend:
     name = "local"
-    # What a 1.5B model needs (rag/config.py LLMSettings; measured in evals/README.md): with
+    # What a 1.5B model needs (rag/core/config.py LLMSettings; measured in evals/README.md): with
     # whole passages and a refusal clause it refused a third of the answerable eval questions.
     small_model_defaults = {"evidence_sentences": 6, "extractive_gate": True}
 
-    def __init__(self, llm: Any, lock: threading.Lock, path: Path, temperature: float,
-                 max_tokens: int):
+    def __init__(self, llm: Any, lock: threading.Lock, path: Path, settings: LLMSettings):
         self.llm = llm
         self._lock = lock
         self.path = path
-        self.temperature = temperature
-        self.max_tokens = max_tokens
+        self.temperature = settings.temperature
+        self.max_tokens = settings.max_tokens
+        self._llm_settings = settings
 
     def _fail(self, exc: BaseException) -> BackendError:
         msg = str(exc)
@@ -142,7 +143,7 @@ class LocalLlamaBackend:
         """Rewrite a follow-up into a standalone question (unchanged when there is no history)."""
         if not history:
             return question
-        return clean_condensed(self._complete(condense_messages(question, history)), question)
+        return clean_condensed(self._complete(condense_messages(question, history, self._llm_settings)), question)
 
 
 @register(
@@ -154,4 +155,4 @@ class LocalLlamaBackend:
 def _factory(ctx: BackendContext) -> LocalLlamaBackend:
     path = resolve_model_path(ctx.llm.model_path, ctx.models_dir)
     llm, lock = _load(path, ctx.llm.context_window, ctx.llm.n_threads)
-    return LocalLlamaBackend(llm, lock, path, ctx.llm.temperature, ctx.llm.max_tokens)
+    return LocalLlamaBackend(llm, lock, path, ctx.llm)

@@ -52,7 +52,7 @@ class RetrievalSettings(BaseModel):
     mode: Literal["dense", "bm25", "hybrid"] = "hybrid"
     k: int = Field(5, ge=1, le=50)
     # Hybrid fusion: "zscore" = sum of weight x standardised score per side (default; see
-    # rag/retrieval.py), "rrf" = reciprocal rank fusion, score = sum(w / (rrf_k + rank)).
+    # rag/retrieval/fusion.py), "rrf" = reciprocal rank fusion, score = sum(w / (rrf_k + rank)).
     # Defaults tuned on XQuAD-de (1,190 questions) and checked on evals/questions.jsonl.
     fusion: Literal["zscore", "rrf"] = "zscore"
     rrf_k: int = Field(2, ge=1)  # only for fusion="rrf"; best 1..2 on XQuAD-de (60: -0.008 MRR)
@@ -80,7 +80,7 @@ class LLMSettings(BaseModel):
     context_window: int = Field(4096, ge=512)
     n_threads: int = Field(2, ge=1)
     # LLM backends: 0 = the prompt carries whole passages; N = only the N sentences that
-    # score best for the question (rag/evidence.py), for small local models.
+    # score best for the question (rag/answer/evidence.py), for small local models.
     # None = the backend's own default (`small_model_defaults`: 6 for `local`, else 0).
     evidence_sentences: int | None = Field(None, ge=0)
     # LLM backends: refuse without asking the LLM when the extractive reader finds no answer
@@ -88,12 +88,22 @@ class LLMSettings(BaseModel):
     # which given that clause refuse answerable questions and without it answer unanswerable
     # ones. None = the backend's own default (on for `local`, else off).
     extractive_gate: bool | None = None
+    # Follow-up condensing: older turns rarely matter for resolving "er"/"das" and only cost
+    # prompt tokens.
+    condense_turns: int = Field(3, ge=1)
+    condense_answer_chars: int = Field(400, ge=50)
 
 
 class AnswerSettings(BaseModel):
     max_question_chars: int = Field(2000, ge=10)
-    # Extractive backend, fitted on evals/questions.jsonl (see evals/README.md): answer with
-    # up to `max_sentences` sentences scoring >= `relative_score` x the best, refuse below `min_score`.
+
+
+class ReaderSettings(BaseModel):
+    """The extractive reader (rag/answer/reader/extractive.py). Fitted on the seed eval set
+    (see evals/README.md)."""
+
+    # Answer with up to `max_sentences` sentences scoring >= `relative_score` x the best,
+    # refuse below `min_score`.
     max_sentences: int = Field(3, ge=1, le=10)
     relative_score: float = Field(0.7, ge=0, le=1)
     # ... and a sentence from an article not cited yet must score >= this x the best.
@@ -102,8 +112,49 @@ class AnswerSettings(BaseModel):
     # A German question's best sentence that shares none of its rarest words ("gegründet",
     # "Umsatz") must score at least this: it is a paraphrase only if its meaning is close.
     unanchored_min_score: float = Field(0.4, ge=0, le=1)
-    # Citation verification: a cited passage must support its sentence at least this much.
+    # Score = lexical_weight x term coverage + (1 - lexical_weight) x dense similarity.
+    lexical_weight: float = Field(0.7, ge=0, le=1)
+    # English questions share only names with German sentences; weighting them (0.3) cost a
+    # correct answer on the eval set and won none.
+    cross_lingual_lexical_weight: float = Field(0.0, ge=0, le=1)
+    # Cosines are mapped to 0..1 between these; they suit multilingual-e5.
+    cos_floor: float = Field(0.80, ge=-1, le=1)
+    cos_ceiling: float = Field(0.90, ge=-1, le=1)
+    # An English question's cosine to the German sentence that answers it is lower than its
+    # German translation's (median gap 0.037 over the 9 crosslingual eval questions and their
+    # translations in benchmarks/crosslingual.py), so its floor is lower. The ceiling stays:
+    # English scores rest on the cosine alone, and saturating it ties close candidates.
+    cross_lingual_cos_gap: float = Field(0.03, ge=0, le=1)
+    # A sentence without the asked-for kind of value keeps this share of its score: enough to
+    # win when nothing else fits the question at all, too little to beat one that does.
+    wrong_type_factor: float = Field(0.5, ge=0, le=1)
+    # A further sentence must add at least this share of the question's term weight that the
+    # sentences already chosen do not cover; otherwise it repeats them or is noise.
+    min_new_coverage: float = Field(0.15, ge=0, le=1)
+    # Added for a sentence that reports how things stand now ("nicht mehr", "mittlerweile")
+    # when the question asks about now: older articles state the superseded fact in the same words.
+    change_bonus: float = Field(0.15, ge=0, le=1)
+    # Partial credit for a related (not identical) stem or a word of the previous sentence:
+    # evidence, but weaker than the word itself in the sentence.
+    related_credit: float = Field(0.5, ge=0, le=1)
+    # Sentence embeddings kept (384 floats each: about 6 MB at this size).
+    sentence_cache_size: int = Field(4096, ge=0)
+
+
+class CitationSettings(BaseModel):
+    """Claim verification (rag/answer/citations.py)."""
+
+    # A cited passage must support its sentence at least this much (0..1).
     min_support: float = Field(0.5, ge=0, le=1)
+    # An unmarked sentence gets a marker when one passage supports it at least this much.
+    attach_support: float = Field(0.8, ge=0, le=1)
+    # How much better another passage must support a claim to take its marker.
+    repoint_margin: float = Field(0.3, ge=0, le=1)
+    # Embedding support: this cosine maps to 0.5, the acceptance line (multilingual-e5,
+    # calibrated on the seed questions).
+    min_cosine: float = Field(0.86, ge=-1, le=1)
+    # A remark about the passages ("Dies wird in der Passage beschrieben.") is at most this long.
+    max_remark_words: int = Field(15, ge=1)
 
 
 class UISettings(BaseModel):
@@ -127,6 +178,8 @@ class Settings(BaseSettings):
     retrieval: RetrievalSettings = RetrievalSettings()
     llm: LLMSettings = LLMSettings()
     answer: AnswerSettings = AnswerSettings()
+    reader: ReaderSettings = ReaderSettings()
+    citations: CitationSettings = CitationSettings()
     ui: UISettings = UISettings()
 
 

@@ -15,9 +15,14 @@ class Document:
     doc_id: str  # stable: derived from file name + content hash
     source: str  # file name relative to the seeds directory
     title: str
-    date: str | None  # "YYYY-MM" when the article carries a date marker
+    date: str | None  # publication date, ISO: "YYYY", "YYYY-MM" or "YYYY-MM-DD"
     text: str  # cleaned text; all offsets point into this
     content_hash: str  # sha256 of the raw file bytes
+    # Where `date` comes from: "marker" | "user" | "metadata" | "dateline" | "inferred"
+    # ("inferred": the latest past date the text reports, so "not before").
+    date_source: str | None = None
+    url: str | None = None  # the page a web document was fetched from
+    pages: tuple[int, ...] = ()  # start offset of each page in `text` (PDF); () when unpaged
 
 
 @dataclass(frozen=True)
@@ -30,6 +35,9 @@ class Chunk:
     text: str
     start: int
     end: int
+    date_source: str | None = None  # see Document.date_source
+    page: int | None = None  # 1-based page of `start` in a paged document (PDF)
+    url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -39,6 +47,34 @@ class Hit:
     rank: int  # 1-based
     dense_score: float | None = None
     lexical_score: float | None = None
+
+
+@dataclass(frozen=True)
+class QuestionPart:
+    """One sub-question (a simple question is its own only part), analysed once
+    (`rag.answer.analysis.analyze_question`); later steps read it, never re-derive it."""
+
+    text: str
+    language: str  # "de" | "en", of this part's own words (retrieval weighs BM25 by it)
+    expected: str | None  # what it asks for: "quantity" | "time" | "name" | None (anything)
+    about_now: bool  # asks how things stand now ("noch", "heute", a yes/no question)
+    bound: str | None  # "end" for "Bis wann ...?", "start" for "Seit wann ...?", else None
+    topic_terms: tuple[str, ...]  # search terms without the asking words ("wie viele", "wann")
+    subject_terms: frozenset[str]  # terms of its capitalised words after the first: its names
+
+
+@dataclass(frozen=True)
+class QuestionAnalysis:
+    """A question as every step sees it: its language and its parts."""
+
+    text: str
+    language: str  # "de" | "en"
+    whole: QuestionPart  # the question read as one
+    parts: tuple[QuestionPart, ...]  # its sub-questions; (whole,) for a simple question
+
+    @property
+    def compound(self) -> bool:
+        return len(self.parts) > 1
 
 
 @dataclass(frozen=True)
@@ -77,6 +113,9 @@ class Answer:
                     "source": c.chunk.source,
                     "title": c.chunk.title,
                     "date": c.chunk.date,
+                    "date_source": c.chunk.date_source,
+                    "page": c.chunk.page,
+                    "url": c.chunk.url,
                     "chunk_id": c.chunk.chunk_id,
                     "start": c.start,
                     "end": c.end,
@@ -88,6 +127,10 @@ class Answer:
                 {
                     "chunk_id": h.chunk.chunk_id,
                     "source": h.chunk.source,
+                    "title": h.chunk.title,
+                    "date": h.chunk.date,
+                    "date_source": h.chunk.date_source,
+                    "page": h.chunk.page,
                     "start": h.chunk.start,
                     "end": h.chunk.end,
                     "score": round(float(h.score), 6),

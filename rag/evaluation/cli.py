@@ -41,14 +41,14 @@ def run_seed_eval(args, settings: Settings) -> int:
     oracle, passages_meta = {}, {}
     use_oracle = getattr(args, "passages", "retrieved") == "oracle"
     if use_oracle:
-        from rag.answer.analysis import split_question
+        from rag.answer.analysis import analyze_question
         from rag.evaluation.oracle import oracle_for_items
         from rag.retrieval.retriever import Retriever
 
         retriever = Retriever(index, assistant.embedder, settings.retrieval)
         # k = the index size: every chunk, best first.
         oracle, missing = oracle_for_items(items, lambda q: [
-            h.chunk for h in retriever.search_parts(q, split_question(q), k=len(index.chunks))])
+            h.chunk for h in retriever.search_question(analyze_question(q), k=len(index.chunks))])
         # An answerable item whose gold string no single chunk holds keeps retrieval; the
         # run lists it.
         passages_meta = {"passages": "oracle", "oracle_missing": missing}

@@ -160,13 +160,11 @@ def make_judge(name: str, settings, extra: dict[str, Any] | None = None) -> Judg
 
     llm = settings.llm.model_copy(update={"backend": name, "temperature": 0.0,
                                           "max_tokens": max(settings.llm.max_tokens, 512)})
-    ctx = BackendContext(llm=llm, answer=settings.answer, models_dir=settings.paths.models_dir,
-                         extra=dict(extra or {}))
+    ctx = BackendContext(llm=llm, models_dir=settings.paths.models_dir, extra=dict(extra or {}))
     backend = get_backend(name, ctx)
 
     def complete(messages: list[dict[str, str]]) -> str:
-        request = GenerationRequest(question=messages[-1]["content"], passages=(),
-                                    messages=tuple(messages), language="de")
+        request = GenerationRequest.for_question(messages[-1]["content"], messages=messages)
         return backend.generate(request)
 
     return Judge(name, complete, backend)

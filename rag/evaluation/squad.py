@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from rag.answer.analysis import analyze_question
 from rag.core.config import Settings
 from rag.evaluation.metrics import contains_answer, mean, normalize_answer, percentile, token_f1
 from rag.evaluation.squad_data import Question, SquadSet, load_squad, write_documents
@@ -59,7 +60,8 @@ def run_retrieval(retriever, questions: list[Question], mode: str) -> tuple[dict
     ranks, latencies, rows = [], [], []
     for q in tqdm(questions, desc=f"Retrieval {mode}", unit="q", file=sys.stderr):
         t0 = time.perf_counter()
-        hits = retriever.search(q.question, k=K, mode=mode)
+        whole = analyze_question(q.question).whole  # one search for the whole question
+        hits = retriever.search(whole.text, whole.language, k=K, mode=mode)
         latencies.append((time.perf_counter() - t0) * 1000)
         rank = first_hit_rank(hits, q)
         ranks.append(rank)
@@ -123,7 +125,7 @@ def benchmark(squad: SquadSet, settings: Settings, modes: list[str], work: Path,
     index = assistant.index()  # sets FAISS threads to settings.retrieval.faiss_threads
     faiss.omp_set_num_threads(settings.retrieval.faiss_threads)
     retriever = Retriever(index, assistant.embedder, settings.retrieval)
-    retriever.search("Aufwärmen", k=K)  # first-call costs (lazy imports, allocations)
+    retriever.search("Aufwärmen", "de", k=K)  # first-call costs (lazy imports, allocations)
 
     questions = [q for q in squad.questions if q.spans]
     result: dict[str, Any] = {

@@ -8,10 +8,27 @@ longer than a chunk is cut at word boundaries by LangChain's RecursiveCharacterT
 
 from __future__ import annotations
 
-from rag.answer.analysis import refers_back
+import hashlib
+from bisect import bisect_right
+from functools import lru_cache
+
 from rag.core.config import ChunkingSettings
-from rag.text.sentences import sentence_spans
 from rag.core.types import Chunk, Document
+from rag.ingest.documents import CLEANING_RULES
+from rag.text.sentences import SPLITTING_RULES, refers_back, sentence_spans
+
+# Bump when the packing below changes. The id recorded in an index also carries a
+# fingerprint of the rules it depends on (cleaning, sentence ends, abbreviations, anaphoric
+# openers), so editing any of them, for whatever reason, rebuilds the index: unchanged files
+# are never re-parsed, and two chunkings must never mix in one index.
+CHUNKER_VERSION = "sentences-v2"  # v2: a chunk that opens by pointing back carries its antecedent
+
+
+@lru_cache(maxsize=1)
+def chunker_id() -> str:
+    """The chunker's version and a fingerprint of the text rules its output depends on."""
+    rules = "\0".join((*CLEANING_RULES, *SPLITTING_RULES))
+    return f"{CHUNKER_VERSION}+{hashlib.sha256(rules.encode()).hexdigest()[:8]}"
 
 
 def _split_long(text: str, start: int, end: int, size: int) -> list[tuple[int, int]]:
@@ -75,6 +92,9 @@ def chunk_document(doc: Document, settings: ChunkingSettings) -> list[Chunk]:
                 text=text[start:end],
                 start=start,
                 end=end,
+                date_source=doc.date_source,
+                page=bisect_right(doc.pages, start) if doc.pages else None,
+                url=doc.url,
             )
         )
     return chunks

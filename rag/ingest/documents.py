@@ -11,8 +11,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rag.text.sentences import split_sentences
 from rag.core.types import Document
+from rag.text.sentences import split_sentences
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +31,8 @@ _BOILERPLATE_LINE = re.compile(
 # windows-1250 mojibake of UTF-8 ("auĂźer" for "außer"): ftfy's badness heuristic does not
 # flag it because both characters are ordinary letters, so repair these pairs explicitly.
 _CP1250_MOJIBAKE = re.compile(r"[\u0102\u00c2][\u0080-\u02ff]")
+# What the cleaned text depends on (rag.ingest.chunking.chunker_id fingerprints it).
+CLEANING_RULES = (_DATE_MARKER.pattern, _BOILERPLATE_LINE.pattern, _CP1250_MOJIBAKE.pattern)
 
 
 @dataclass
@@ -128,6 +130,7 @@ def parse_document(source: str, data: bytes) -> Document | None:
         source=source,
         title=title or _fallback_title(text, source),
         date=date,
+        date_source="marker" if date else None,
         text=text,
         content_hash=digest,
     )

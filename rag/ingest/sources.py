@@ -15,10 +15,10 @@ import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from rag.ingest.documents import SUPPORTED_SUFFIXES, content_hash, parse_document
 from rag.core.types import Document
+from rag.index.manifest import DocumentEntry
 
 log = logging.getLogger("rag.ingest.documents")  # the same logger load_documents warns through
 
@@ -30,14 +30,14 @@ class SeedFile:
     source: str
     content_hash: str
     doc: Document | None
-    stat: list[int] | None = None  # [size, mtime_ns, ctime_ns, inode] when read
+    stat: tuple[int, ...] | None = None  # (size, mtime_ns, ctime_ns, inode) when read
 
 
 RACY_NS = 2_000_000_000  # > any file system's timestamp granularity (FAT: 2 s)
 
 
-def _stat_key(st: os.stat_result) -> list[int]:
-    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+def _stat_key(st: os.stat_result) -> tuple[int, ...]:
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
 
 
 def _walk(seeds_dir: Path) -> list[tuple[str, str]]:
@@ -61,7 +61,7 @@ def _walk(seeds_dir: Path) -> list[tuple[str, str]]:
     return [(rel, path) for _, rel, path in out]
 
 
-def scan_seeds(seeds_dir: Path, indexed: dict[str, Any], trusted_before_ns: int = 0,
+def scan_seeds(seeds_dir: Path, indexed: dict[str, DocumentEntry], trusted_before_ns: int = 0,
                ) -> tuple[list[SeedFile], list[tuple[str, str]]]:
     """Hash every seed file whose stat is not known clean (see the module docstring);
     parse (ftfy, cleaning) only those not indexed under this name with this content.
@@ -73,8 +73,8 @@ def scan_seeds(seeds_dir: Path, indexed: dict[str, Any], trusted_before_ns: int 
         meta = indexed.get(source)
         try:
             key = _stat_key(os.stat(path))
-            if meta is not None and meta.get("stat") == key and key[2] < trusted_before_ns - RACY_NS:
-                sources.append(SeedFile(source, meta["content_hash"], None, key))
+            if meta is not None and meta.stat == key and key[2] < trusted_before_ns - RACY_NS:
+                sources.append(SeedFile(source, meta.content_hash, None, key))
                 continue
             with open(path, "rb") as fh:
                 key = _stat_key(os.fstat(fh.fileno()))
@@ -86,7 +86,7 @@ def scan_seeds(seeds_dir: Path, indexed: dict[str, Any], trusted_before_ns: int 
             skipped.append((source, "empty file"))
             continue
         digest = content_hash(data)
-        if meta is not None and meta.get("content_hash") == digest:
+        if meta is not None and meta.content_hash == digest:
             sources.append(SeedFile(source, digest, None, key))
             continue
         doc = parse_document(source, data)

@@ -1,14 +1,14 @@
 """Building and incrementally updating the index: only new or changed content is embedded.
 
 Documents are compared with the live manifest by content hash. Unchanged documents keep
-their chunks and vectors (copied by stable FAISS id); renamed ones reuse their vectors;
-identical content under a second name is reported as a duplicate and not indexed twice.
-A different embedder or chunking configuration forces a full rebuild, so vectors of two
-models are never mixed. The same function serves `rag index` and the UI's rebuild button.
+their chunks and vectors (by stable chunk id); renamed ones reuse their vectors; identical
+content under a second name is reported as a duplicate and not indexed twice. A different
+embedder or chunking configuration forces a full rebuild, so vectors of two models are
+never mixed. The same function serves `rag index` and the UI's rebuild button.
 
-Everything but reading and hashing the seed files costs O(changed): new rows go into one
-new segment, unchanged segments are hard-linked into the new version, and removed rows just
-leave the manifest (rag/segments.py merges segments now and then, amortised O(log n)).
+Everything but reading and hashing the seed files costs O(changed): this module plans the
+next version (`IndexUpdate`) and embeds its new chunks; the store publishes it
+(`rag.index.local.store`: one new segment, the rest hard-linked).
 """
 
 from __future__ import annotations
@@ -16,23 +16,21 @@ from __future__ import annotations
 import contextlib
 import gc
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
 
-from rag.ingest.chunking import chunk_document, embedding_text
 from rag.core.config import ChunkingSettings
 from rag.core.errors import IndexCorruptError, IndexMissingError
-from rag.index.local.view import SEGMENTS_DIR, live_mask, open_segments, remember_segments, segment_masks
-from rag.index.local.segments import SEGMENT_FILES, Segment, apply_merge_policy, new_segment, vectors_by_id, write_segment
-from rag.ingest.sources import SeedFile, scan_seeds
-from rag.index.local.versions import IndexStore
 from rag.core.types import Chunk
+from rag.index.changes import IndexUpdate
+from rag.index.local.store import LiveVersion, LocalStore
+from rag.index.manifest import ChunkingInfo, DocumentEntry, EmbedderInfo
+from rag.ingest.chunking import chunk_document, chunker_id, embedding_text
+from rag.ingest.sources import SeedFile, scan_seeds
 
-# Bump when chunk boundaries or cleaning change: unchanged files are never re-parsed.
-CHUNKER_ID = "sentences-v2"  # v2: a chunk that opens by pointing back carries its antecedent
 Progress = Callable[[float, str], None]  # progress(fraction 0..1, message)
 
 
@@ -59,29 +57,10 @@ class IndexReport:
         return asdict(self)
 
 
-def _config_of(embedder, backend: str, chunking: ChunkingSettings) -> dict[str, Any]:
-    return {"embedder": {"backend": backend, "model_id": embedder.model_id, "dim": int(embedder.dim)},
-            "chunking": {"chunker": CHUNKER_ID, "chunk_size": chunking.chunk_size,
-                         "chunk_overlap": chunking.chunk_overlap}}
-
-
-def _incompatibility(manifest: dict[str, Any], config: dict[str, Any]) -> str:
-    if manifest["embedder"]["model_id"] != config["embedder"]["model_id"] or \
-            manifest["embedder"]["dim"] != config["embedder"]["dim"]:
-        return (f"embedder changed from {manifest['embedder']['model_id']!r} "
-                f"to {config['embedder']['model_id']!r}")
-    if manifest["chunking"] != config["chunking"]:
-        return f"chunking changed from {manifest['chunking']} to {config['chunking']}"
-    return ""
-
-
-@dataclass
-class _Live:
-    """The live version an update starts from (its segments verified)."""
-
-    version: str
-    manifest: dict[str, Any]
-    segments: list[Segment]
+def index_config(embedder, backend: str, chunking: ChunkingSettings) -> tuple[EmbedderInfo, ChunkingInfo]:
+    """What an index built now with `embedder` and `chunking` records about itself."""
+    return (EmbedderInfo(backend, embedder.model_id, int(embedder.dim)),
+            ChunkingInfo(chunker_id(), chunking.chunk_size, chunking.chunk_overlap))
 
 
 def update_index(
@@ -95,83 +74,82 @@ def update_index(
 ) -> IndexReport:
     """Bring `index_dir` in line with `seeds_dir`, embedding only what changed."""
     started = time.perf_counter()
-    store = IndexStore(index_dir)
+    store = LocalStore(index_dir)
     notify = progress or (lambda f, m: None)
     with store.lock():
         report = IndexReport()
-        config = _config_of(embedder, embedder_backend, chunking)
+        embedder_info, chunking_info = index_config(embedder, embedder_backend, chunking)
 
-        reuse: _Live | None = None
+        live: LiveVersion | None = None
         try:
-            old_dir = store.current_dir()
-            old_manifest = store.read_manifest(old_dir)
-            report.reason = "rebuild requested" if force else _incompatibility(old_manifest, config)
-            if not report.reason:
-                reuse = _Live(old_dir.name, old_manifest, open_segments(index_dir, old_dir, old_manifest)[0])
+            live = store.live()
+            report.reason = "rebuild requested" if force else live.manifest.incompatibility(embedder_info, chunking_info)
+            if report.reason:
+                live = None
         except IndexMissingError:
             report.reason = "no index yet"
         except IndexCorruptError as exc:
             report.reason = f"existing index unusable ({exc}); rebuilding"
-        report.full_rebuild = reuse is None
+        report.full_rebuild = live is None
 
-        old_docs: dict[str, Any] = reuse.manifest["documents"] if reuse else {}
+        old_docs: dict[str, DocumentEntry] = live.manifest.documents if live else {}
         # Python-object-heavy O(corpus) bookkeeping, see _gc_paused.
         with _gc_paused():
             scan_started_ns = time.time_ns()
-            loaded, report.skipped = scan_seeds(seeds_dir, old_docs, int(reuse.manifest.get("scan_started_ns", 0))
-                                                if reuse else 0)
-            old_by_hash = {meta["content_hash"]: src for src, meta in old_docs.items()}
-            current_sources = {d.source for d in loaded}
-
-            keep: list[SeedFile] = []
-            seen_hashes: dict[str, str] = {}
-            for doc in loaded:
-                original = seen_hashes.get(doc.content_hash)
-                indexed_twin = old_by_hash.get(doc.content_hash)
-                if original is None and indexed_twin and indexed_twin != doc.source \
-                        and indexed_twin in current_sources:
-                    original = indexed_twin  # already indexed under its first name
-                if original is not None and original != doc.source:
-                    report.duplicates.append(doc.source)
-                    continue
-                seen_hashes[doc.content_hash] = doc.source
-                keep.append(doc)
-            # A twin that appears earlier in sort order than the indexed original must not evict it.
-            duplicates = set(report.duplicates)
-            keep = [d for d in keep if d.source not in duplicates]
-
-            for doc in keep:
-                meta = old_docs.get(doc.source)
-                if meta is None:
-                    report.added.append(doc.source)
-                elif meta["content_hash"] != doc.content_hash:
-                    report.changed.append(doc.source)
-                else:
-                    report.unchanged.append(doc.source)
-            kept_sources = {d.source for d in keep}
-            report.removed = sorted(s for s in old_docs if s not in kept_sources)
-
-            if reuse is not None and not (report.added or report.changed or report.removed):
-                report.version = reuse.version
-                report.total_chunks = int(reuse.manifest["n_chunks"])
+            loaded, report.skipped = scan_seeds(seeds_dir, old_docs, live.manifest.scan_started_ns if live else 0)
+            keep = _classify(loaded, old_docs, report)
+            if live is not None and not (report.added or report.changed or report.removed):
+                report.version = live.name
+                report.total_chunks = live.manifest.n_chunks
                 report.seconds = time.perf_counter() - started
                 notify(1.0, "index is up to date")
                 return report
-
-            plan = _plan(reuse.manifest if reuse else None, keep, set(report.unchanged), set(report.changed), chunking)
-            plan.scan_started_ns = scan_started_ns
-        notify(0.05, f"embedding {len(plan.to_embed)} new chunks")
-        embedded = _embed(embedder, [plan.new_chunks[i] for i in plan.to_embed], notify)
-        report.embedded_chunks = len(plan.to_embed)
+            update = _plan(live.manifest if live else None, keep, set(report.unchanged), set(report.changed),
+                           chunking, embedder_info, chunking_info)
+            update.scan_started_ns = scan_started_ns
+        notify(0.05, f"embedding {len(update.to_embed)} new chunks")
+        embedded = _embed(embedder, [update.new_chunks[i] for i in update.to_embed], notify)
+        report.embedded_chunks = len(update.to_embed)
 
         notify(0.9, "writing index")
-        version_dir, manifest, written = _write_version(store, reuse, plan, embedded, config)
-        remember_segments(index_dir, version_dir, manifest, written)
-        report.version = version_dir.name
-        report.total_chunks = manifest["n_chunks"]
+        report.version, manifest = store.publish(live, update, embedded)
+        report.total_chunks = manifest.n_chunks
         report.seconds = time.perf_counter() - started
         notify(1.0, "done")
         return report
+
+
+def _classify(loaded: list[SeedFile], old_docs: dict[str, DocumentEntry], report: IndexReport) -> list[SeedFile]:
+    """Fill the report's added/changed/unchanged/removed/duplicates; returns the files kept."""
+    old_by_hash = {meta.content_hash: src for src, meta in old_docs.items()}
+    current_sources = {d.source for d in loaded}
+    keep: list[SeedFile] = []
+    seen_hashes: dict[str, str] = {}
+    for doc in loaded:
+        original = seen_hashes.get(doc.content_hash)
+        indexed_twin = old_by_hash.get(doc.content_hash)
+        if original is None and indexed_twin and indexed_twin != doc.source \
+                and indexed_twin in current_sources:
+            original = indexed_twin  # already indexed under its first name
+        if original is not None and original != doc.source:
+            report.duplicates.append(doc.source)
+            continue
+        seen_hashes[doc.content_hash] = doc.source
+        keep.append(doc)
+    # A twin that appears earlier in sort order than the indexed original must not evict it.
+    duplicates = set(report.duplicates)
+    keep = [d for d in keep if d.source not in duplicates]
+    for doc in keep:
+        meta = old_docs.get(doc.source)
+        if meta is None:
+            report.added.append(doc.source)
+        elif meta.content_hash != doc.content_hash:
+            report.changed.append(doc.source)
+        else:
+            report.unchanged.append(doc.source)
+    kept_sources = {d.source for d in keep}
+    report.removed = sorted(s for s in old_docs if s not in kept_sources)
+    return keep
 
 
 @contextlib.contextmanager
@@ -189,75 +167,19 @@ def _gc_paused():
             gc.enable()
 
 
-def _write_version(store: IndexStore, reuse: _Live | None, plan: "_Plan", embedded: np.ndarray,
-                   config: dict[str, Any]) -> tuple[Path, dict[str, Any], list[Segment]]:
-    """Publish the next version: old segments linked, the new rows in one new segment, then
-    the merge policy. Returns the version directory, its manifest and the segments written."""
-    old_segments = reuse.segments if reuse else []
-    counter = [int(reuse.manifest["next_segment"]) if reuse else 0]
-
-    def new_name() -> str:
-        counter[0] += 1
-        return f"seg-{counter[0]:06d}"
-
-    segments = list(old_segments)
-    if plan.new_chunks:
-        dim = int(config["embedder"]["dim"])
-        vectors = np.empty((len(plan.new_chunks), dim), dtype=np.float32)
-        vectors[plan.to_embed] = embedded
-        if plan.reused:  # renamed documents: their vectors, found by stable id
-            vectors[[p for p, _ in plan.reused]] = vectors_by_id(old_segments, [i for _, i in plan.reused], dim)
-        segments.append(new_segment(new_name(), plan.new_ids, plan.new_chunks, vectors))
-    manifest: dict[str, Any] = {**config, "created_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-                                "documents": plan.documents, "next_id": plan.next_id,
-                                "scan_started_ns": plan.scan_started_ns}
-    segments = apply_merge_policy(segments, segment_masks(segments, live_mask(manifest)), new_name)
-
-    tmp = store.new_version_dir()
-    known: dict[str, Any] = {}
-    written = []
-    for segment in segments:
-        dest = tmp / SEGMENTS_DIR / segment.name
-        if segment.path is not None:  # unchanged, from the live version: share its files
-            store.link_files(segment.path, dest, SEGMENT_FILES)
-            prefix = f"{SEGMENTS_DIR}/{segment.name}/"
-            known.update((rel, meta) for rel, meta in reuse.manifest["files"].items() if rel.startswith(prefix))
-        else:
-            entries = write_segment(segment, dest)
-            written.append(segment)
-            known.update((f"{SEGMENTS_DIR}/{segment.name}/{f}", meta) for f, meta in entries.items())
-    manifest.update(next_segment=counter[0], segments=[{"name": s.name, "rows": s.rows} for s in segments],
-                    n_chunks=sum(meta["id_range"][1] - meta["id_range"][0] for meta in plan.documents.values()))
-    name = store.publish(tmp, manifest, known=known)
-    return store.versions / name, store.last_published, written
-
-
-@dataclass
-class _Plan:
-    """The documents of the next version, and the rows of its new segment."""
-
-    new_chunks: list[Chunk] = field(default_factory=list)
-    new_ids: list[int] = field(default_factory=list)
-    to_embed: list[int] = field(default_factory=list)  # positions in new_chunks
-    reused: list[tuple[int, int]] = field(default_factory=list)  # (position, old id): renames
-    documents: dict[str, Any] = field(default_factory=dict)
-    next_id: int = 0
-    scan_started_ns: int = 0  # when the stats in `documents` were taken (rag/sources.py)
-
-
-def _plan(old: dict[str, Any] | None, keep: list[SeedFile], unchanged: set[str], changed: set[str],
-          chunking: ChunkingSettings) -> _Plan:
+def _plan(old, keep: list[SeedFile], unchanged: set[str], changed: set[str], chunking: ChunkingSettings,
+          embedder_info: EmbedderInfo, chunking_info: ChunkingInfo) -> IndexUpdate:
     """Decide ids and vector sources; unchanged documents are neither parsed nor chunked."""
-    old_docs: dict[str, Any] = old["documents"] if old else {}
+    old_docs: dict[str, DocumentEntry] = old.documents if old else {}
     # Vectors we can keep for renamed documents, by content hash.
-    reusable: dict[str, list[int]] = {}  # content hash -> id_range
+    reusable: dict[str, tuple[int, int]] = {}  # content hash -> id_range
     for meta in old_docs.values():
-        reusable.setdefault(meta["content_hash"], meta["id_range"])
-    plan = _Plan(next_id=int(old["next_id"]) if old else 0)
+        reusable.setdefault(meta.content_hash, meta.id_range)
+    plan = IndexUpdate(embedder_info, chunking_info, next_id=old.next_id if old else 0)
     for src in keep:
         if src.source in unchanged:
             meta = old_docs[src.source]
-            plan.documents[src.source] = meta if meta.get("stat") == src.stat else {**meta, "stat": src.stat}
+            plan.documents[src.source] = meta if meta.stat == src.stat else replace(meta, stat=src.stat)
             continue
         doc = src.doc
         chunks = chunk_document(doc, chunking)
@@ -274,10 +196,8 @@ def _plan(old: dict[str, Any] | None, keep: list[SeedFile], unchanged: set[str],
             plan.new_ids.append(plan.next_id)
             plan.new_chunks.append(chunk)
             plan.next_id += 1
-        plan.documents[doc.source] = {
-            "doc_id": doc.doc_id, "content_hash": doc.content_hash, "title": doc.title,
-            "date": doc.date, "id_range": [first, plan.next_id], "chars": len(doc.text), "stat": src.stat,
-        }
+        plan.documents[doc.source] = DocumentEntry(doc.doc_id, doc.content_hash, doc.title, doc.date,
+                                                   (first, plan.next_id), len(doc.text), src.stat)
     return plan
 
 

@@ -21,7 +21,7 @@ from importlib import metadata
 from pathlib import Path
 
 from rag.core.errors import ModelError
-from rag.index.local.versions import sha256_file
+from rag.core.fsio import sha256_file
 from rag.models import E5_DIRNAME
 
 FORMAT_VERSION = 1

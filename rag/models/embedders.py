@@ -8,12 +8,13 @@ from __future__ import annotations
 import hashlib
 import re
 from pathlib import Path
-from typing import Callable, Protocol, Sequence
+from typing import Protocol, Sequence
 
 import numpy as np
 
 from rag.core.config import EmbeddingSettings
 from rag.core.errors import BackendUnavailableError, ModelError
+from rag.core.registry import Registry
 
 
 class Embedder(Protocol):
@@ -25,31 +26,17 @@ class Embedder(Protocol):
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray: ...
 
 
-_REGISTRY: dict[str, Callable[[EmbeddingSettings, Path], Embedder]] = {}
-
-
-def register_embedder(name: str):
-    def deco(factory):
-        _REGISTRY[name] = factory
-        return factory
-
-    return deco
+EMBEDDERS: Registry = Registry("embedder backend", BackendUnavailableError)
+register_embedder = EMBEDDERS.register
 
 
 def embedder_names() -> list[str]:
-    return sorted(_REGISTRY)
+    return EMBEDDERS.names()
 
 
 def build_embedder(settings: EmbeddingSettings, models_dir: Path) -> Embedder:
     """Create the embedder named by `settings.backend` (loads the model now)."""
-    try:
-        factory = _REGISTRY[settings.backend]
-    except KeyError:
-        raise BackendUnavailableError(
-            f"Unknown embedder backend {settings.backend!r}. "
-            f"Available: {', '.join(embedder_names())}."
-        ) from None
-    return factory(settings, models_dir)
+    return EMBEDDERS.get(settings.backend).factory(settings, models_dir)
 
 
 def _normalise(vectors: np.ndarray) -> np.ndarray:
@@ -101,7 +88,8 @@ def _checked(vectors: np.ndarray, dim: int, model_id: str) -> np.ndarray:
     return vectors
 
 
-@register_embedder("sentence-transformers")
+@register_embedder("sentence-transformers", "Any sentence-transformers model (default: the rebuilt multilingual-e5-small).",
+                   requires=("sentence_transformers", "torch"), install="pip install -e .")
 def _sentence_transformers(settings: EmbeddingSettings, models_dir: Path) -> Embedder:
     from rag.models import resolve_embedder
 
@@ -163,6 +151,6 @@ class HashingEmbedder:
         return self._encode(texts)
 
 
-@register_embedder("hashing")
+@register_embedder("hashing", "Deterministic bag-of-words hashing; no model (tests).")
 def _hashing(settings: EmbeddingSettings, models_dir: Path) -> Embedder:
     return HashingEmbedder(settings.dim)

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from rag.core.errors import ModelError
-from rag.index.local.versions import sha256_file
+from rag.core.fsio import sha256_file
 
 
 @dataclass(frozen=True)

@@ -11,18 +11,17 @@ from __future__ import annotations
 
 import re
 
-_ABBREVIATIONS = {
-    "z.b", "d.h", "u.a", "bzw", "ca", "dr", "prof", "nr", "mrd", "mio", "vgl", "usw", "etc",
-    "inkl", "evtl", "ggf", "sog", "st", "str", "jh", "jr", "mr", "mrs", "ms", "vs", "dh",
-    "u.s", "e.g", "i.e", "no", "abs", "bzgl", "co", "inc", "ltd", "corp",
-}
+from rag.text.lexicon import ABBREVIATIONS, REFERS_BACK
+
 _BOUNDARY = re.compile(r"(?<=[.!?…])[\"'»«“”„)]*(?=\s*[\"'„“»(]?[A-ZÄÖÜ0-9])|\n+")
+# What sentence spans depend on (rag.ingest.chunking.chunker_id fingerprints it).
+SPLITTING_RULES = (_BOUNDARY.pattern, " ".join(sorted(ABBREVIATIONS)), REFERS_BACK.pattern)
 
 
 def _ends_with_abbreviation(text: str) -> bool:
     tail = text.rstrip(".\"'»«“”„) ")
     word = re.split(r"[\s(]", tail)[-1].casefold() if tail else ""
-    if word in _ABBREVIATIONS or len(word) == 1:  # single letters: initials, "z. B."
+    if word in ABBREVIATIONS or len(word) == 1:  # single letters: initials, "z. B."
         return True
     # "am 17. Oktober", "1. Platz": a number with a period is an ordinal, not an end.
     return bool(re.fullmatch(r"\d{1,2}", word))
@@ -61,3 +60,9 @@ def sentence_spans(text: str, offset: int = 0) -> list[tuple[int, int]]:
 
 def split_sentences(text: str) -> list[str]:
     return [text[s:e] for s, e in sentence_spans(text)]
+
+
+def refers_back(sentence: str) -> bool:
+    """Does the sentence open by pointing back ("Dieses Team ...", "Zu dieser Zeit ...")?
+    Then it does not stand alone: its previous sentence goes with it."""
+    return bool(REFERS_BACK.match(sentence))

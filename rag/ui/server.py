@@ -13,7 +13,7 @@ from typing import Any
 from rag.assistant import Assistant
 from rag.core.config import Settings
 from rag.core.errors import ConfigError
-from rag.index.local.versions import IndexStore
+from rag.index.local.versions import VersionStore
 
 
 def parse_auth(value: str) -> tuple[str, str] | None:
@@ -28,7 +28,7 @@ def parse_auth(value: str) -> tuple[str, str] | None:
 
 def check_index(settings: Settings) -> None:
     """Fail fast (IndexMissingError / IndexCorruptError) before starting a server for nothing."""
-    IndexStore(settings.paths.index_dir).current_dir()
+    VersionStore(settings.paths.index_dir).current_dir()
 
 
 def _warm_up(assistant: Assistant) -> None:

@@ -1,48 +1,26 @@
-"""German-aware BM25 (bm25s + PyStemmer): the lexical half of hybrid retrieval.
+"""German BM25, the lexical half of hybrid retrieval, over the terms of `rag.text.terms`.
 
-Tokens are casefolded words, stopwords removed, Snowball-German stemmed (which also folds
-umlauts, so "Verträge" and "Vertrag" meet).
-
-What is persisted (per segment, see rag/segments.py) is each row's term counts (CSR: token
-ids + counts), not bm25s's score matrix: BM25 scores depend on corpus-wide statistics (idf,
+What is persisted (per segment, see `segments.py`) is each row's term counts (CSR: token
+ids + counts), not a score matrix: BM25 scores depend on corpus-wide statistics (idf,
 average length), so adding one chunk changes every score. At load the counts of all
-segments are merged and bm25s's matrix is computed in a few vectorised numpy passes,
+segments are merged and the score matrix is computed in a few vectorised numpy passes,
 without re-tokenising or re-stemming any chunk.
+
+Scored here, not by bm25s: bm25s can only score an index it built itself (its public API
+would re-tokenise every chunk at every load); a query's score is a sum of matrix columns.
+The formulas are bm25s's "lucene" variant (Lucene's idf, k1 = 1.2, b = 0.75).
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Sequence
 
 import numpy as np
 
-_WORD = re.compile(r"\w+", re.UNICODE)
+from rag.text.terms import tokenize
+
 K1, B = 1.2, 0.75
-
-
-@lru_cache(maxsize=1)
-def _stemmer():
-    import Stemmer
-
-    return Stemmer.Stemmer("german")
-
-
-@lru_cache(maxsize=1)
-def _stopwords() -> frozenset[str]:
-    from bm25s.stopwords import STOPWORDS_GERMAN
-
-    return frozenset(STOPWORDS_GERMAN)
-
-
-def tokenize(text: str) -> list[str]:
-    """Stemmed content tokens of `text` (digits kept: numbers are often the answer)."""
-    stop = _stopwords()
-    words = [w for w in _WORD.findall(text.casefold().replace("ß", "ss")) if w not in stop]
-    words = [w for w in words if len(w) > 1 or w.isdigit()]
-    return _stemmer().stemWords(words)
 
 
 @dataclass(frozen=True)
@@ -109,8 +87,8 @@ class TermFreqs:
     def document_frequencies(self) -> np.ndarray:
         return np.bincount(self.tokens, minlength=len(self.vocab))
 
-    def score_matrix(self) -> dict:
-        """bm25s's CSC score matrix (token-major), with bm25s's "lucene" formulas."""
+    def score_matrix(self):
+        """The BM25 weight of every (row, term), as a CSC matrix (term-major)."""
         import scipy.sparse as sp
 
         n, n_vocab = self.rows, len(self.vocab)
@@ -122,19 +100,17 @@ class TermFreqs:
         tf = self.counts.astype(np.float64)
         tfc = tf / (K1 * ((1 - B) + B * doc_len[row_of] / avg_len) + tf)
         scores = (idf[self.tokens] * tfc).astype(np.float32)
-        csc = sp.csr_matrix((scores, self.tokens, self.indptr), shape=(n, n_vocab)).tocsc()
-        return {"data": csc.data.astype(np.float32), "indices": csc.indices.astype(np.int32),
-                "indptr": csc.indptr.astype(np.int64), "num_docs": n}
+        return sp.csr_matrix((scores, self.tokens, self.indptr), shape=(n, n_vocab)).tocsc()
 
 
 class LexicalIndex:
     """BM25 over a fixed list of texts; row i scores texts[i]."""
 
-    def __init__(self, retriever, size: int, df: dict[str, int] | None = None, tf: TermFreqs | None = None):
-        self._retriever = retriever
+    def __init__(self, matrix, vocab: dict[str, int], size: int, df: dict[str, int]):
+        self._matrix = matrix  # CSC (rows x terms) of BM25 weights, or None when empty
+        self._vocab = vocab
         self.size = size
-        self.df = df or {}  # document frequency per stemmed token, for idf weighting elsewhere
-        self.tf = tf
+        self.df = df  # document frequency per stemmed token, for idf weighting elsewhere
 
     def idf(self, token: str) -> float:
         df = self.df.get(token, 0)
@@ -142,27 +118,23 @@ class LexicalIndex:
 
     @classmethod
     def from_term_freqs(cls, tf: TermFreqs) -> "LexicalIndex":
-        import bm25s
-
-        retriever = bm25s.BM25(k1=K1, b=B)
-        if tf.rows:
-            retriever.scores = tf.score_matrix()
-            retriever.vocab_dict = tf.vocab
-            retriever.unique_token_ids_set = set(tf.vocab.values())
-            retriever.nonoccurrence_array = None  # only BM25L/BM25+ use it; bm25s sets it in index()
         df_arr = tf.document_frequencies()
         tokens = np.empty(len(tf.vocab), dtype=object)
         tokens[np.fromiter(tf.vocab.values(), dtype=np.int64, count=len(tf.vocab))] = list(tf.vocab)
         present = np.flatnonzero(df_arr)
         df = dict(zip(tokens[present].tolist(), df_arr[present].tolist()))
-        return cls(retriever, tf.rows, df, tf)
+        return cls(tf.score_matrix() if tf.rows else None, tf.vocab, tf.rows, df)
 
     def scores(self, query: str) -> np.ndarray:
-        """BM25 score for every indexed text (zeros when no query term is known)."""
-        if self.size == 0:
-            return np.zeros(0, dtype=np.float32)
-        vocab = self._retriever.vocab_dict or {}
-        terms = [t for t in tokenize(query) if t in vocab]
-        if not terms:
-            return np.zeros(self.size, dtype=np.float32)
-        return np.asarray(self._retriever.get_scores(terms), dtype=np.float32)
+        """BM25 score for every indexed text (zeros when no query term is known). A term
+        repeated in the query counts again, as in bm25s; float32 sums in query order."""
+        out = np.zeros(self.size, dtype=np.float32)
+        if self._matrix is None:
+            return out
+        m = self._matrix
+        for term in tokenize(query):
+            col = self._vocab.get(term)
+            if col is not None:
+                start, stop = m.indptr[col], m.indptr[col + 1]
+                out[m.indices[start:stop]] += m.data[start:stop]
+        return out

@@ -23,11 +23,12 @@ import json
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Sequence
 
 import numpy as np
 
 from rag.index.local.lexical import TermFreqs
+from rag.index.manifest import FileEntry
 from rag.core.types import Chunk, chunk_from_dict
 
 SEGMENT_FILES = ("ids.npy", "vectors.npy", "chunks.jsonl", "tf_indptr.npy", "tf_tokens.npy",
@@ -42,14 +43,14 @@ def chunk_line(chunk_id: int, chunk: Chunk) -> bytes:
 
 @dataclass
 class Segment:
-    """Rows of one segment, on disk (`path`) or just built in memory (`path` is None)."""
+    """Rows of one segment (immutable once built: read from disk, or built in memory and
+    written by `write_segment`)."""
 
     name: str
     ids: np.ndarray  # int64 (rows,)
     vectors: np.ndarray  # float32 (rows, dim)
     lines: bytes  # chunks.jsonl, one line per row
     tf: TermFreqs  # term counts over this segment's own vocabulary
-    path: Path | None = None
 
     @property
     def rows(self) -> int:
@@ -110,7 +111,7 @@ def _npy_bytes(arr: np.ndarray) -> memoryview:
     return buf.getbuffer()
 
 
-def write_segment(segment: Segment, directory: Path) -> dict[str, dict[str, Any]]:
+def write_segment(segment: Segment, directory: Path) -> dict[str, FileEntry]:
     """Write `segment` under `directory`; returns manifest entries (size, sha256) per file
     name, hashed from the bytes written so nothing is read back."""
     directory.mkdir(parents=True)
@@ -127,9 +128,8 @@ def write_segment(segment: Segment, directory: Path) -> dict[str, dict[str, Any]
     for fname, data in blobs.items():
         with open(directory / fname, "wb") as fh:
             fh.write(data)
-        entries[fname] = {"size": len(data) if isinstance(data, bytes) else data.nbytes,
-                          "sha256": hashlib.sha256(data).hexdigest()}
-    segment.path = directory
+        entries[fname] = FileEntry(len(data) if isinstance(data, bytes) else data.nbytes,
+                                   hashlib.sha256(data).hexdigest())
     return entries
 
 
@@ -140,7 +140,7 @@ def read_segment(name: str, directory: Path) -> Segment:
     tf = TermFreqs({s: i for i, s in enumerate(stems)}, arrays["tf_indptr.npy"].astype(np.int64),
                    arrays["tf_tokens.npy"].astype(np.int32), arrays["tf_counts.npy"].astype(np.int32))
     segment = Segment(name, arrays["ids.npy"].astype(np.int64), arrays["vectors.npy"].astype(np.float32, copy=False),
-                      (directory / "chunks.jsonl").read_bytes(), tf, directory)
+                      (directory / "chunks.jsonl").read_bytes(), tf)
     segment.check()
     return segment
 

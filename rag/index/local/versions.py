@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import os
 import shutil
 import threading
@@ -26,51 +25,20 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Iterable, Iterator
 
 import orjson
 
 from rag.core.errors import IndexCorruptError, IndexLockedError, IndexMissingError
+from rag.core.fsio import atomic_write_bytes, atomic_write_text, fsync_path, sha256_file
+from rag.index.manifest import REBUILD_HINT, FileEntry, Manifest
 
-FORMAT_VERSION = 2  # 2: segments (rag/segments.py); 1 had one vectors.faiss per version
 MANIFEST = "manifest.json"
-REBUILD_HINT = "Rebuild it with: rag index --rebuild"
-
-
-def _fsync_path(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write-new-then-rename, with fsync, so `path` is always old or new, never partial."""
-    atomic_write_bytes(path, text.encode("utf-8"))
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-    _fsync_path(path.parent)
 
 
 # Versions are immutable, so each process parses the live manifest once (a 10k-document
 # manifest is a few MB of JSON): index root -> (path, file identity, parsed manifest).
-_manifests: dict[str, tuple[str, tuple, dict[str, Any]]] = {}
+_manifests: dict[str, tuple[str, tuple, Manifest]] = {}
 _manifests_lock = threading.Lock()
 
 
@@ -84,14 +52,13 @@ def _identity(path: Path) -> tuple:
     return (st.st_ino, st.st_size, st.st_mtime_ns)
 
 
-class IndexStore:
+class VersionStore:
     """The index directory: which version is live, how to publish and lock."""
 
     def __init__(self, root: Path, keep_versions: int = 2):
         self.root = Path(root)
         self.versions = self.root / "versions"
         self.keep_versions = keep_versions
-        self.last_published: dict[str, Any] | None = None  # manifest of the last publish()
 
     # -- reading ------------------------------------------------------------------------
     def current_name(self) -> str | None:
@@ -112,13 +79,13 @@ class IndexStore:
             raise IndexCorruptError(f"The index pointer names a missing version {name!r}. {REBUILD_HINT}")
         return path
 
-    def _remember_manifest(self, path: Path, identity: tuple, manifest: dict[str, Any]) -> None:
+    def _remember_manifest(self, path: Path, identity: tuple, manifest: Manifest) -> None:
         with _manifests_lock:
             _manifests[os.path.abspath(self.root)] = (os.path.abspath(path), identity, manifest)
 
-    def read_manifest(self, version_dir: Path) -> dict[str, Any]:
-        """The version's manifest (shared: treat it as read-only). The files it lists are
-        checked by `verify_files`, segment by segment, when they are opened."""
+    def read_manifest(self, version_dir: Path) -> Manifest:
+        """The version's manifest (immutable, so shared by every reader in the process). The
+        files it lists are checked by `verify_files`, segment by segment, when opened."""
         path = version_dir / MANIFEST
         try:
             identity = _identity(path)
@@ -127,27 +94,22 @@ class IndexStore:
             if cached is not None and cached[:2] == (os.path.abspath(path), identity):
                 manifest = cached[2]
             else:
-                manifest = orjson.loads(path.read_bytes())
+                manifest = Manifest.from_json(orjson.loads(path.read_bytes()))
                 self._remember_manifest(path, identity, manifest)
         except FileNotFoundError:
             raise IndexCorruptError(f"{version_dir} has no manifest. {REBUILD_HINT}") from None
         except (orjson.JSONDecodeError, UnicodeDecodeError) as exc:
             raise IndexCorruptError(f"The index manifest is unreadable ({exc}). {REBUILD_HINT}") from None
-        if manifest.get("format_version") != FORMAT_VERSION:
-            raise IndexCorruptError(
-                f"Index format {manifest.get('format_version')!r} is not supported "
-                f"(this version reads {FORMAT_VERSION}). {REBUILD_HINT}"
-            )
         return manifest
 
-    def verify_files(self, version_dir: Path, entries: dict[str, dict[str, Any]]) -> None:
+    def verify_files(self, version_dir: Path, entries: dict[str, FileEntry]) -> None:
         """Check each file's size and sha256 against its manifest entry."""
-        def check(item: tuple[str, dict[str, Any]]) -> str | None:
+        def check(item: tuple[str, FileEntry]) -> str | None:
             rel, meta = item
             path = version_dir / rel
-            if not path.is_file() or path.stat().st_size != meta["size"]:
+            if not path.is_file() or path.stat().st_size != meta.size:
                 return f"Index file {rel} is missing or truncated. {REBUILD_HINT}"
-            if sha256_file(path) != meta["sha256"]:
+            if sha256_file(path) != meta.sha256:
                 return f"Index file {rel} is corrupt (checksum mismatch). {REBUILD_HINT}"
             return None
 
@@ -176,40 +138,40 @@ class IndexStore:
             except OSError:
                 shutil.copy2(src_dir / name, dst_dir / name)
 
-    def publish(self, tmp_dir: Path, manifest: dict[str, Any],
-                known: dict[str, dict[str, Any]] | None = None) -> str:
-        """Checksum, fsync and atomically make `tmp_dir` the live version; returns its name.
+    def publish(self, tmp_dir: Path, manifest: Manifest,
+                known: dict[str, FileEntry] | None = None) -> tuple[str, Manifest]:
+        """Checksum, fsync and atomically make `tmp_dir` the live version; returns its name
+        and the manifest as written (with its file entries).
 
-        `known` holds entries ({"size", "sha256"}) the writer computed from the very bytes
-        it wrote; their size is re-checked, the rest are hashed here."""
-        def entry(path: Path) -> tuple[str, dict[str, Any]]:
+        `known` holds entries the writer computed from the very bytes it wrote; their size
+        is re-checked, the rest are hashed here."""
+        def entry(path: Path) -> tuple[str, FileEntry]:
             rel = path.relative_to(tmp_dir).as_posix()
             st = path.stat()
             meta = (known or {}).get(rel)
-            if meta is None or meta["size"] != st.st_size:
-                meta = {"size": st.st_size, "sha256": sha256_file(path)}
+            if meta is None or meta.size != st.st_size:
+                meta = FileEntry(st.st_size, sha256_file(path))
             if st.st_nlink == 1:  # a hard link shares an older version's already-synced data
-                _fsync_path(path)
+                fsync_path(path)
             return rel, meta
 
         paths = sorted(p for p in tmp_dir.rglob("*") if p.is_file() and p != tmp_dir / MANIFEST)
         # sha256 and fsync release the GIL: overlapping them hides most of the disk wait.
         with ThreadPoolExecutor(max_workers=4) as pool:
             files = dict(pool.map(entry, paths))
-        manifest = {**manifest, "format_version": FORMAT_VERSION, "files": files}
-        self.last_published = manifest  # what was written, so callers need not re-read it
+        manifest = manifest.with_files(files)
         # orjson: the manifest grows with the corpus (3 MB at 10k documents) and is rewritten
         # on every update; json.dumps took ~5x longer, a quarter of a one-article update.
-        atomic_write_bytes(tmp_dir / MANIFEST, orjson.dumps(manifest))
+        atomic_write_bytes(tmp_dir / MANIFEST, orjson.dumps(manifest.to_json()))
         for sub in {p.parent for p in tmp_dir.rglob("*")} | {tmp_dir}:
-            _fsync_path(sub)
+            fsync_path(sub)
         name = tmp_dir.name.removeprefix(".tmp-")
         os.rename(tmp_dir, self.versions / name)
         self._remember_manifest(self.versions / name / MANIFEST, _identity(self.versions / name / MANIFEST), manifest)
-        _fsync_path(self.versions)
+        fsync_path(self.versions)
         atomic_write_text(self.root / "CURRENT", name + "\n")
         self._cleanup(keep=name)
-        return name
+        return name, manifest
 
     def _cleanup(self, keep: str) -> None:
         # Keep the newest few versions: a reader that just read the old pointer may still be

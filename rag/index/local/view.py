@@ -1,6 +1,6 @@
 """The search index: the query-side view of one store version, merged from its segments.
 
-A version is a manifest plus immutable segments (rag/segments.py). The manifest's
+A version is a manifest plus immutable segments (`segments.py`). The manifest's
 `documents` say which chunk ids are live; loading verifies every segment file against the
 manifest's sha256, then concatenates the live rows of all segments into one FAISS
 IndexFlatIP, one chunk list and one BM25 index.
@@ -8,7 +8,8 @@ IndexFlatIP, one chunk list and one BM25 index.
 Within a process, verified segments are cached by file identity (name, size, inode,
 mtime). Segments are immutable and hard-linked from one version into the next, so after an
 update only the new segment is read and hashed; re-hashing hundreds of MB on every reload
-(the UI after each rebuild, each incremental update) would buy nothing.
+(the UI after each rebuild, each incremental update) would buy nothing. The caches hold
+immutable values and are replaced whole under a lock, never edited in place.
 """
 
 from __future__ import annotations
@@ -22,10 +23,11 @@ from typing import Any
 import numpy as np
 
 from rag.core.errors import IndexCorruptError, IndexMismatchError
+from rag.core.types import Chunk
 from rag.index.local.lexical import LexicalIndex, TermFreqs
 from rag.index.local.segments import SEGMENT_FILES, Segment, read_segment
-from rag.index.local.versions import REBUILD_HINT, IndexStore, forget_manifests
-from rag.core.types import Chunk
+from rag.index.local.versions import VersionStore, forget_manifests
+from rag.index.manifest import REBUILD_HINT, Manifest
 
 SEGMENTS_DIR = "segments"
 
@@ -35,7 +37,7 @@ class SearchIndex:
     """Rows are the live chunks of all segments, in segment order; `ids[row]` is the
     chunk's stable id (stable across updates, see the manifest's `id_range`s)."""
 
-    manifest: dict[str, Any]
+    manifest: Manifest
     version: str
     chunks: list[Chunk]
     ids: np.ndarray  # int64, row -> stable chunk id
@@ -44,11 +46,11 @@ class SearchIndex:
 
     @property
     def embedder_id(self) -> str:
-        return self.manifest["embedder"]["model_id"]
+        return self.manifest.embedder.model_id
 
     @property
     def dim(self) -> int:
-        return int(self.manifest["embedder"]["dim"])
+        return int(self.manifest.embedder.dim)
 
     def check_embedder(self, model_id: str, dim: int) -> None:
         """Refuse to mix vectors of two models: a query must use the index's embedder."""
@@ -74,23 +76,25 @@ class SearchIndex:
         return self.vectors.reconstruct_batch(np.asarray(rows, dtype=np.int64))
 
     def status(self) -> dict[str, Any]:
+        m = self.manifest
         return {
             "version": self.version,
-            "documents": len(self.manifest.get("documents", {})),
+            "documents": len(m.documents),
             "chunks": len(self.chunks),
-            "segments": len(self.manifest.get("segments", [])),
+            "segments": len(m.segments),
             "embedder": self.embedder_id,
             "dim": self.dim,
-            "built_at": self.manifest.get("created_at"),
-            "chunking": self.manifest.get("chunking"),
+            "built_at": m.created_at,
+            "chunking": {"chunker": m.chunking.chunker, "chunk_size": m.chunking.chunk_size,
+                         "chunk_overlap": m.chunking.chunk_overlap},
         }
 
 
-def live_mask(manifest: dict[str, Any], size: int = 0) -> np.ndarray:
+def live_mask(manifest: Manifest, size: int = 0) -> np.ndarray:
     """Bool per chunk id: true when a document of the manifest holds that id."""
-    live = np.zeros(max(int(manifest.get("next_id", 0)), size), dtype=bool)
-    for meta in manifest["documents"].values():
-        start, stop = meta["id_range"]
+    live = np.zeros(max(int(manifest.next_id), size), dtype=bool)
+    for meta in manifest.documents.values():
+        start, stop = meta.id_range
         live[start:stop] = True
     return live
 
@@ -128,34 +132,32 @@ def forget_verified() -> None:
     forget_manifests()
 
 
-def open_segments(root: Path, version_dir: Path, manifest: dict[str, Any],
+def open_segments(root: Path, version_dir: Path, manifest: Manifest,
                   verify: bool = True) -> tuple[list[Segment], tuple]:
     """The version's segments, each verified against the manifest once per process, and
     their file identities (equal identities: the very same bytes)."""
     key = Path(os.path.abspath(root))
     with _cache_lock:
-        known = dict(_cache.get(key, {}))
-    store = IndexStore(root)
+        known = _cache.get(key, {})
+    store = VersionStore(root)
     out: dict[tuple, Segment] = {}
-    for entry in manifest.get("segments", []):
-        directory = version_dir / SEGMENTS_DIR / entry["name"]
+    for entry in manifest.segments:
+        directory = version_dir / SEGMENTS_DIR / entry.name
         identity = _identity(directory)  # taken before reading: a later rewrite won't match
         segment = known.get(identity)
-        if segment is not None:
-            segment.path = directory  # the same bytes, now reached through this version
-        else:
+        if segment is None:
             if verify:
-                prefix = f"{SEGMENTS_DIR}/{entry['name']}/"
-                store.verify_files(version_dir, {rel: meta for rel, meta in manifest["files"].items()
+                prefix = f"{SEGMENTS_DIR}/{entry.name}/"
+                store.verify_files(version_dir, {rel: meta for rel, meta in manifest.files.items()
                                                  if rel.startswith(prefix)})
             try:
-                segment = read_segment(entry["name"], directory)
+                segment = read_segment(entry.name, directory)
             except Exception as exc:  # checksums passed, so this is a format/bug-level problem
                 raise IndexCorruptError(
                     f"Could not read index segment {directory}: {exc}. {REBUILD_HINT}") from exc
-            if segment.rows != entry["rows"]:
-                raise IndexCorruptError(f"Segment {entry['name']} has {segment.rows} rows, the manifest "
-                                        f"says {entry['rows']}. {REBUILD_HINT}")
+            if segment.rows != entry.rows:
+                raise IndexCorruptError(f"Segment {entry.name} has {segment.rows} rows, the manifest "
+                                        f"says {entry.rows}. {REBUILD_HINT}")
         out[identity] = segment
     if verify:
         with _cache_lock:
@@ -163,7 +165,7 @@ def open_segments(root: Path, version_dir: Path, manifest: dict[str, Any],
     return list(out.values()), tuple(out)
 
 
-def remember_segments(root: Path, version_dir: Path, manifest: dict[str, Any], written: list[Segment]) -> None:
+def remember_segments(root: Path, version_dir: Path, manifest: Manifest, written: list[Segment]) -> None:
     """After publishing: cache the segments just written from memory under their final
     identity (linked ones are already cached: same inodes), so the first load of the new
     version neither re-reads nor re-hashes anything."""
@@ -172,12 +174,10 @@ def remember_segments(root: Path, version_dir: Path, manifest: dict[str, Any], w
     with _cache_lock:
         known = _cache.get(key, {})
         fresh = {}
-        for entry in manifest["segments"]:
-            directory = version_dir / SEGMENTS_DIR / entry["name"]
-            identity = _identity(directory)
-            segment = known.get(identity) or written_by_name.get(entry["name"])
+        for entry in manifest.segments:
+            identity = _identity(version_dir / SEGMENTS_DIR / entry.name)
+            segment = known.get(identity) or written_by_name.get(entry.name)
             if segment is not None:
-                segment.path = directory
                 fresh[identity] = segment
         _cache[key] = fresh
 
@@ -187,7 +187,7 @@ def load_index(root: Path, verify: bool = True) -> SearchIndex:
     (once per segment and process, see the module docstring)."""
     import faiss
 
-    store = IndexStore(root)
+    store = VersionStore(root)
     version_dir = store.current_dir()
     manifest = store.read_manifest(version_dir)
     segments, identity = open_segments(root, version_dir, manifest, verify=verify)
@@ -200,14 +200,13 @@ def load_index(root: Path, verify: bool = True) -> SearchIndex:
     masks = segment_masks(segments, live_mask(manifest))
     chunks = [c for seg, keep in zip(segments, masks) for c, k in zip(seg.chunks, keep.tolist()) if k]
     ids = np.concatenate([seg.ids[keep] for seg, keep in zip(segments, masks)]) if segments else np.zeros(0, np.int64)
-    dim = int(manifest["embedder"]["dim"])
-    vectors = faiss.IndexFlatIP(dim)
+    vectors = faiss.IndexFlatIP(int(manifest.embedder.dim))
     if len(ids):
         vectors.add(np.ascontiguousarray(np.concatenate([s.vectors[k] for s, k in zip(segments, masks)])))
     lexical = LexicalIndex.from_term_freqs(TermFreqs.concat([(s.tf, k) for s, k in zip(segments, masks)]))
-    if len(chunks) != manifest.get("n_chunks"):
+    if len(chunks) != manifest.n_chunks:
         raise IndexCorruptError(f"The index holds {len(chunks)} live chunks, its manifest says "
-                                f"{manifest.get('n_chunks')}. {REBUILD_HINT}")
+                                f"{manifest.n_chunks}. {REBUILD_HINT}")
     index = SearchIndex(manifest, version_dir.name, chunks, ids, vectors, lexical)
     if verify:
         with _cache_lock:

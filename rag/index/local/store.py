@@ -1,0 +1,112 @@
+"""The local store: the live version for an update to start from, and publishing the next.
+
+An update writes its new rows as one new segment, hard-links the live version's unchanged
+segments into the new version (Lucene's design), applies the merge policy, and publishes
+atomically (`versions.py`). So adding one article to 10,000 writes O(article) bytes.
+"""
+
+from __future__ import annotations
+
+import time
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from rag.index.changes import IndexUpdate
+from rag.index.local.segments import (
+    SEGMENT_FILES,
+    Segment,
+    apply_merge_policy,
+    new_segment,
+    vectors_by_id,
+    write_segment,
+)
+from rag.index.local.versions import VersionStore
+from rag.index.local.view import (
+    SEGMENTS_DIR,
+    SearchIndex,
+    live_mask,
+    load_index,
+    open_segments,
+    remember_segments,
+    segment_masks,
+)
+from rag.index.manifest import FileEntry, Manifest, SegmentEntry
+
+
+@dataclass(frozen=True)
+class LiveVersion:
+    """The published version an update starts from, its segments verified."""
+
+    name: str
+    directory: Path
+    manifest: Manifest
+    segments: tuple[Segment, ...]
+
+
+class LocalStore:
+    """Versioned directories of immutable segments under `root` (the default store)."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+        self.versions = VersionStore(self.root)
+
+    def lock(self) -> AbstractContextManager[None]:
+        """Exclusive rebuild lock; a second rebuild fails at once with IndexLockedError."""
+        return self.versions.lock()
+
+    def current_version(self) -> str | None:
+        return self.versions.current_name()
+
+    def live(self) -> LiveVersion:
+        """The live version (IndexMissingError when there is none, IndexCorruptError when a
+        file of it fails its checksum)."""
+        directory = self.versions.current_dir()
+        manifest = self.versions.read_manifest(directory)
+        segments, _ = open_segments(self.root, directory, manifest)
+        return LiveVersion(directory.name, directory, manifest, tuple(segments))
+
+    def load(self) -> SearchIndex:
+        return load_index(self.root)
+
+    def publish(self, live: LiveVersion | None, update: IndexUpdate, embedded: np.ndarray) -> tuple[str, Manifest]:
+        """Publish the next version: the live segments linked, the new rows in one new
+        segment, then the merge policy. Returns the version's name and manifest."""
+        old_segments = list(live.segments) if live else []
+        counter = [live.manifest.next_segment if live else 0]
+
+        def new_name() -> str:
+            counter[0] += 1
+            return f"seg-{counter[0]:06d}"
+
+        segments = list(old_segments)
+        if update.new_chunks:
+            dim = int(update.embedder.dim)
+            vectors = update.vectors(embedded, lambda ids: vectors_by_id(old_segments, ids, dim))
+            segments.append(new_segment(new_name(), update.new_ids, update.new_chunks, vectors))
+        manifest = Manifest(embedder=update.embedder, chunking=update.chunking, documents=update.documents,
+                            next_id=update.next_id, scan_started_ns=update.scan_started_ns,
+                            created_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
+        segments = apply_merge_policy(segments, segment_masks(segments, live_mask(manifest)), new_name)
+
+        tmp = self.versions.new_version_dir()
+        known: dict[str, FileEntry] = {}
+        written = []
+        for segment in segments:
+            dest = tmp / SEGMENTS_DIR / segment.name
+            if live is not None and any(segment is s for s in live.segments):
+                # Unchanged, from the live version: share its files.
+                self.versions.link_files(live.directory / SEGMENTS_DIR / segment.name, dest, SEGMENT_FILES)
+                prefix = f"{SEGMENTS_DIR}/{segment.name}/"
+                known.update((rel, meta) for rel, meta in live.manifest.files.items() if rel.startswith(prefix))
+            else:
+                entries = write_segment(segment, dest)
+                written.append(segment)
+                known.update((f"{SEGMENTS_DIR}/{segment.name}/{f}", meta) for f, meta in entries.items())
+        manifest = replace(manifest, next_segment=counter[0], n_chunks=update.n_chunks,
+                           segments=tuple(SegmentEntry(s.name, s.rows) for s in segments))
+        name, manifest = self.versions.publish(tmp, manifest, known=known)
+        remember_segments(self.root, self.versions.versions / name, manifest, written)
+        return name, manifest

@@ -1,0 +1,137 @@
+"""Every word list and phrase pattern of German and English that the code recognises.
+
+Facts of the languages, never of particular questions or articles. Kept in one place so a
+change is seen by every step that reads text the same way: the chunker (anaphoric openers),
+the sentence splitter (abbreviations), question analysis, the reader and the citation check.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+# -- the question-language vote (rag.text.language) --------------------------------------------
+GERMAN_VOTE_WORDS = frozenset("""der die das und ist nicht ein eine einen einem einer eines dem
+den des zu mit von für auf wie wer wen wem wessen wann warum weshalb wieso wodurch wofür womit
+woran worauf woraus worin worüber wovon wozu welche welcher welchen welchem welches wo wohin
+woher wieviel viel viele hat haben hatte hatten sind war waren wird werden wurde wurden soll
+sollte im am auch noch aus bei nach über unter oder aber sich sie er ich wir ihr ihre sein
+seine seiner es heute aktuell seit bis vom zum zur kann können gibt gab durch gegen ohne um
+zwischen während dass als nur""".split())
+ENGLISH_VOTE_WORDS = frozenset("""the and is are not a of to with from for on how what who whom
+whose when why which where much many has have had were will would should does did do at also
+still by after about under or but it its they he she we you today currently since until can
+could there this that these those than been being""".split())
+# English words that carry no content, for matching English questions against German text.
+# Words spelled alike in both languages ("in", "was", "so", "an", "man"...) decide nothing in
+# the vote, so they are in neither vote list.
+ENGLISH_FUNCTION_WORDS = frozenset(ENGLISH_VOTE_WORDS | {"in", "was", "an", "so", "be", "as", "into", "new"})
+
+# -- sentence ends (rag.text.sentences) ---------------------------------------------------------
+ABBREVIATIONS = frozenset({
+    "z.b", "d.h", "u.a", "bzw", "ca", "dr", "prof", "nr", "mrd", "mio", "vgl", "usw", "etc",
+    "inkl", "evtl", "ggf", "sog", "st", "str", "jh", "jr", "mr", "mrs", "ms", "vs", "dh",
+    "u.s", "e.g", "i.e", "no", "abs", "bzgl", "co", "inc", "ltd", "corp",
+})
+# A sentence that opens by pointing back ("Dieses Team ...", "Zu dieser Zeit ...") does not
+# stand alone: its previous sentence goes with it (the chunker and the reader both use this).
+REFERS_BACK = re.compile(
+    r"^\W*(dies(e[mnrs]?)?|er|sie|ihm|ihr|damals|dabei|damit|daraufhin|deshalb|dafür"
+    r"|zu\s+dieser\s+zeit|this|these|those|he|she|they|at\s+that\s+time)\b",
+    re.IGNORECASE,
+)
+
+
+# -- search terms (rag.text.terms) --------------------------------------------------------------
+@lru_cache(maxsize=1)
+def german_stopwords() -> frozenset[str]:
+    """bm25s's German stopword list (imported on first use: bm25s pulls in scipy)."""
+    from bm25s.stopwords import STOPWORDS_GERMAN
+
+    return frozenset(STOPWORDS_GERMAN)
+
+
+# -- what a question asks for (rag.answer.analysis) ---------------------------------------------
+QUANTITY_QUESTION = re.compile(
+    r"\b(wie\s*viele?|wieviele?|wie\s+hoch|wie\s+groß|wie\s+teuer|welche[nrs]?\s+(summe|betrag|anteil|höhe)"
+    r"|auf\s+das\s+wievielfache|wievielfache|how\s+(much|many|high|large|big)"
+    r"|what\s+(amount|sum|share|stake|percentage))\b",
+    re.IGNORECASE,
+)
+# Only the asking words: a noun in the phrase ("welchen Anteil") still says what it is about.
+ASKING_WORDS = re.compile(
+    r"\b(wie\s*viele?|wieviele?|wie\s+hoch|wie\s+groß|wie\s+teuer|wievielfache|wer|wen|wem"
+    r"|how\s+(much|many|high|large|big)|who|whom)\b",
+    re.IGNORECASE,
+)
+TIME_QUESTION = re.compile(
+    r"\b(wann|seit\s+wann|bis\s+wann|(in|seit|bis)(\s+zu)?\s+welche[mn]?\s+(jahr|monat)|welches\s+jahr"
+    r"|when|(in|since|until|by)\s+(which|what)\s+(year|month)|what\s+year|which\s+year)\b",
+    re.IGNORECASE,
+)
+# "Wer ...?" / "Who ...?" (not "Wessen"/"Whose", which ask for a thing): a person or an
+# organisation, i.e. a name.
+NAME_QUESTION = re.compile(r"^\s*(wer|who|von\s+wem|by\s+whom)\b|\bwhich\s+(person|president|firm|company)\b",
+                           re.IGNORECASE)
+# A question about how things stand now: a present-state cue, or a yes/no question.
+PRESENT_QUESTION = re.compile(
+    r"\b(inzwischen|mittlerweile|derzeit|aktuell|zurzeit|heute|noch|now|currently|still|today|anymore)\b"
+    r"|^\s*(ist|sind|hat|haben|darf|dürfen|kann|können|wird|werden|gibt|is|are|does|do|can|has|have)\b",
+    re.IGNORECASE,
+)
+# "Bis wann ...?" is best answered by "bis 2030", not by the year it began: the bound's
+# preposition carries over to the answer, in German and across languages.
+BOUND_QUESTION = {
+    "end": re.compile(r"\b(bis(\s+zu)?\s+(wann|welche[mn]?)|until|till)\b", re.IGNORECASE),
+    "start": re.compile(r"\b(seit\s+(wann|welche[mn]?)|since\s+(when|which|what))\b", re.IGNORECASE),
+}
+# ", und wie viel ...", ", and which ...": a second question joined to the first.
+SECOND_QUESTION = re.compile(
+    r",?\s+(?:und|sowie|and)\s+(?=(?:wie|wer|wen|wem|was|wann|wo|welche[mnrs]?|warum|mit\s+welche[mnrs]?"
+    r"|an\s+welche[mnrs]?|how|what|which|who|when|where|why)\b)",
+    re.IGNORECASE,
+)
+# "im Jahr 2015": the year is the term, the word "Jahr" is filler.
+CALENDAR_FILLER = re.compile(r"\b(im|vom|des)\s+jahre?s?(?=\s+(1\d|20)\d{2}\b)|\bin\s+the\s+year\b", re.IGNORECASE)
+
+# -- what a sentence offers (rag.answer.reader.values) ------------------------------------------
+# A sentence that reports how things stand now or how they changed.
+CHANGE_SENTENCE = re.compile(
+    r"\b(inzwischen|mittlerweile|neuerdings|nicht\s+mehr|kein(e|en)?\s+\w+\s+mehr|künftig|jetzt|nun"
+    r"|no\s+longer|not\s+any\s+more|now|recently)\b",
+    re.IGNORECASE,
+)
+NUMBER_WORDS = frozenset((
+    "ein eine einen einer zwei drei vier fünf sechs sieben acht neun zehn elf zwölf zwanzig"
+    " dreißig hundert tausend hälfte drittel viertel dutzend one two three four five six seven"
+    " eight nine ten twelve twenty hundred thousand half quarter dozen"
+).split())
+MAGNITUDE = re.compile(
+    r"\b(mio|mrd|millionen?|milliarden?|billionen?|million|billion|trillion|prozent|percent)\b"
+    r"|%|\d+\s*-?\s*fache",
+    re.IGNORECASE,
+)
+MONTHS = re.compile(
+    r"\b(januar|februar|märz|april|mai|juni|juli|august|september|oktober|november|dezember"
+    r"|january|february|march|may|june|july|october|december)\b",
+    re.IGNORECASE,
+)
+# Bound prepositions in a sentence ("bis 2030", "seit März"), paired with BOUND_QUESTION.
+BOUND_WORDS = {"end": r"bis|until|till", "start": r"seit|since"}
+# Leading words of a capitalised run that are not part of a name ("Im März", "Diese Firma").
+FUNCTION_WORDS = frozenset(
+    "der die das den dem des ein eine einen einem einer im am in an auf aus bei mit nach von vor"
+    " zu zum zur für über unter seit laut auch und oder doch aber so wie als the a an of in on at"
+    " for by with from to and or but as".split())
+DETERMINER = re.compile(r"(dies|jen|jed|manch|welch|kein|sein|ihr|unser|all|beid|viel|einig|mehrer)(e[mnrs]?)?")
+
+# -- follow-up questions (rag.answer.condense) --------------------------------------------------
+FOLLOW_UP = re.compile(
+    r"^(und|aber|also|was ist mit|wie steht es mit|and|but|what about|how about)\b"
+    r"|\b(er|sie|es|ihm|ihr|ihn|dies|diese[rsmn]?|das|dafür|davon|dazu|darüber|damals|dort"
+    r"|he|she|it|they|them|this|that|these|those|there|then)\b",
+    re.IGNORECASE,
+)
+
+# -- remarks about the passages (rag.answer.citations) ------------------------------------------
+SOURCE_WORDS = re.compile(r"\b(passagen?|passages?|quellen?|sources?)\b", re.IGNORECASE)
