@@ -21,6 +21,9 @@ from rag.evaluation import metrics as m
 
 TYPES = ("fact", "paraphrase", "multi", "temporal", "crosslingual", "unanswerable")
 REQUIRED_FIELDS = {"id": str, "question": str, "answers": list, "sources": list, "type": str}
+# "dev": tune on it. "test": frozen, never tuned on, only grows; reports and CI floors use it.
+# An item without a split is a test item.
+SPLITS = ("dev", "test")
 
 # Metrics averaged over answerable questions; unanswerable ones only feed refusal metrics.
 ANSWER_METRICS = (
@@ -79,6 +82,15 @@ def load_items(path: str | Path) -> list[dict[str, Any]]:
     return items
 
 
+def select_split(items: list[dict[str, Any]], split: str) -> list[dict[str, Any]]:
+    """The items of one split ("dev" or "test"), or all of them ("all")."""
+    if split == "all":
+        return list(items)
+    if split not in SPLITS:
+        raise InputError(f"unknown split {split!r}; use dev, test or all")
+    return [item for item in items if item.get("split", "test") == split]
+
+
 def _validate(item: Any, where: str) -> None:
     if not isinstance(item, dict):
         raise InputError(f"{where}: expected a JSON object, got {type(item).__name__}")
@@ -99,6 +111,8 @@ def _validate(item: Any, where: str) -> None:
             re.compile(p)
         except (re.error, TypeError) as exc:
             raise InputError(f"{where}: invalid regex in 'answer_patterns': {p!r} ({exc})") from exc
+    if item.get("split", "test") not in SPLITS:
+        raise InputError(f"{where}: unknown split {item['split']!r}; use one of {', '.join(SPLITS)}")
     has_gold = bool(item["answers"] or patterns)
     if item["type"] == "unanswerable":
         if has_gold or item["sources"]:

@@ -28,11 +28,17 @@ could there this that these those than been being""".split())
 ENGLISH_FUNCTION_WORDS = frozenset(ENGLISH_VOTE_WORDS | {"in", "was", "an", "so", "be", "as", "into", "new"})
 
 # -- sentence ends (rag.text.sentences) ---------------------------------------------------------
-ABBREVIATIONS = frozenset({
-    "z.b", "d.h", "u.a", "bzw", "ca", "dr", "prof", "nr", "mrd", "mio", "vgl", "usw", "etc",
-    "inkl", "evtl", "ggf", "sog", "st", "str", "jh", "jr", "mr", "mrs", "ms", "vs", "dh",
-    "u.s", "e.g", "i.e", "no", "abs", "bzgl", "co", "inc", "ltd", "corp",
-})
+# Capitalised words that open a sentence but never follow an ordinal inside one: "auf 92.
+# Der ..." ends a sentence, "am 3. März" and "die 3. Liga" do not.
+SENTENCE_OPENERS = frozenset("""Der Die Das Dem Den Des Ein Eine Einen Einem Einer Eines Er Sie
+Es Wir Ich Ihr Man Dies Diese Dieser Dieses Diesen Damit Dazu Dabei Danach Dann Daher Darauf
+Darüber Davon Deshalb Dennoch Doch Denn Aber Und Oder Auch Auf Aus Bei Bis Für Im In Am An
+Als Mit Nach Nun Noch Nur So Seit Trotz Um Vom Von Vor Während Wegen Wie Wo Zu Zum Zur Zudem
+Jetzt Heute Gestern Laut Alle Insgesamt Bereits Schon Allerdings Außerdem Hier Dort Was Wer
+Warum Ob Weil Wenn Obwohl Nicht Kein Keine Somit Trotzdem Zuvor Zuletzt Inzwischen
+Mittlerweile Ebenfalls Später Damals Derzeit Gleichzeitig Zugleich Anschließend Hingegen
+Stattdessen Vielmehr Immerhin Erst Beim Gegen Ohne Über Unter Neben Seine Seinen Ihre Ihren
+Unsere The A An It He She They We This That These Those But And Or Then""".split())
 # A sentence that opens by pointing back ("Dieses Team ...", "Zu dieser Zeit ...") does not
 # stand alone: its previous sentence goes with it (the chunker and the reader both use this).
 REFERS_BACK = re.compile(
@@ -111,9 +117,10 @@ MAGNITUDE = re.compile(
     r"|%|\d+\s*-?\s*fache",
     re.IGNORECASE,
 )
+# Austrian "Jänner" and "Feber" included: 10kGNAD (DER STANDARD) writes them.
 MONTHS = re.compile(
-    r"\b(januar|februar|märz|april|mai|juni|juli|august|september|oktober|november|dezember"
-    r"|january|february|march|may|june|july|october|december)\b",
+    r"\b(januar|jänner|februar|feber|märz|april|mai|juni|juli|august|september|oktober|november"
+    r"|dezember|january|february|march|may|june|july|october|december)\b",
     re.IGNORECASE,
 )
 # Bound prepositions in a sentence ("bis 2030", "seit März"), paired with BOUND_QUESTION.
