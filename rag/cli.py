@@ -204,6 +204,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--path", type=Path, help="SQuAD-format JSON for --dataset xquad")
     p.add_argument("--mode", choices=["dense", "bm25", "hybrid", "all"])
     p.add_argument("--limit", type=int, help="only the first N questions")
+    p.add_argument("--split", choices=["test", "dev", "all"], default="test",
+                   help="test (default): the frozen held-out questions; dev: the ones to tune on")
     p.add_argument("--passages", choices=["retrieved", "oracle"], default="retrieved",
                    help="oracle: answer from the chunks that hold the gold answer (reader ceiling)")
     p.set_defaults(func=cmd_eval)

@@ -59,3 +59,8 @@ def test_offsets_are_exact_and_trimmed():
     spans = sentence_spans(text, offset=10)
     assert [text[s - 10:e - 10] for s, e in spans] == [
         "Erster Satz.", "Zweiter Satz mit 400.000 Euro.", "Dritter Satz"]
+
+
+def test_citation_markers_stay_with_their_sentence():
+    assert split_sentences("Microsoft erhält 49 Prozent [1]. Der Deal ist groß [1, 2]! [3]") == [
+        "Microsoft erhält 49 Prozent [1].", "Der Deal ist groß [1, 2]! [3]"]

@@ -26,9 +26,12 @@ def run_seed_eval(args, settings: Settings) -> int:
 
     from rag.assistant import Assistant
     from rag.evaluation.report import format_table, write_report
-    from rag.evaluation.runner import load_items, run_eval
+    from rag.evaluation.runner import load_items, run_eval, select_split
 
-    items = load_items(args.questions)
+    split = getattr(args, "split", "test")
+    items = select_split(load_items(args.questions), split)
+    if not items:
+        raise InputError(f"{args.questions} has no questions in split {split!r}.")
     if args.limit:
         items = items[: args.limit]
     judge = None
@@ -58,7 +61,7 @@ def run_seed_eval(args, settings: Settings) -> int:
         progress=lambda done, total, row: bar.update(1),
         meta={"llm": settings.llm.backend, "llm_model": settings.llm.model,
               "embedder": assistant.embedder.model_id, "retrieval": settings.retrieval.model_dump(),
-              "questions": str(args.questions), **passages_meta,
+              "questions": str(args.questions), "split": split, **passages_meta,
               **({"judge": judge.name} if judge else {})},
         judge=judge,
     )
@@ -67,7 +70,7 @@ def run_seed_eval(args, settings: Settings) -> int:
     import time
 
     suffix = "-oracle" if use_oracle else ""
-    out = Path(args.out) / f"{time.strftime('%Y%m%d-%H%M%S')}-{settings.llm.backend}{suffix}"
+    out = Path(args.out) / f"{time.strftime('%Y%m%d-%H%M%S')}-{settings.llm.backend}-{split}{suffix}"
     paths = write_report(result, out, compare_to=args.compare)
     print(format_table(result, compare_to=args.compare))
     if use_oracle:

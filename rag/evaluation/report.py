@@ -126,7 +126,9 @@ def format_table(result: EvalResult, compare_to: str | Path | dict | None = None
     or directory) a diff table is appended."""
     comparison = _comparison(result, compare_to)
     parts = [f"{title}\n{_text_table(h, rows)}" for title, h, rows in _tables(result, comparison)]
-    return "\n\n".join(parts)
+    split = result.meta.get("split")
+    head = [f"Split: {split} ({result.n_questions} questions from {result.meta.get('questions', '?')})"] if split else []
+    return "\n\n".join(head + parts)
 
 
 def _comparison(result: EvalResult, compare_to: str | Path | dict | None) -> list | None:
@@ -138,7 +140,8 @@ def _comparison(result: EvalResult, compare_to: str | Path | dict | None) -> lis
 
 def _markdown(result: EvalResult, comparison: list | None) -> str:
     meta = "\n".join(f"- **{k}**: `{v}`" for k, v in result.meta.items())
-    lines = [f"# Eval report — {result.n_questions} questions", "", meta, ""]
+    split = result.meta.get("split")
+    lines = [f"# Eval report — {result.n_questions} questions" + (f", split {split}" if split else ""), "", meta, ""]
     for title, header, rows in _tables(result, comparison):
         lines += [f"## {title}", "", _md_table(header, rows), ""]
     lines += [f"![scores by type]({PNG_NAME})", "", "## Misses", ""]

@@ -15,6 +15,7 @@ import numpy as np
 from rag.core.config import RetrievalSettings
 from rag.core.types import Hit, QuestionAnalysis
 from rag.index.local.view import SearchIndex
+from rag.retrieval.filters import SearchFilter
 from rag.retrieval.fusion import FUSIONS, diversify
 
 
@@ -25,19 +26,23 @@ class Retriever:
     settings: RetrievalSettings
     corpus_language: str = "de"
 
-    def search(self, query: str, language: str, k: int | None = None, mode: str | None = None) -> list[Hit]:
-        """Top-k hits for `query` (in `language`), best first. Every hit carries its dense
-        cosine and BM25 score."""
+    def search(self, query: str, language: str, k: int | None = None, mode: str | None = None,
+               where: SearchFilter | None = None) -> list[Hit]:
+        """Top-k hits for `query` (in `language`), best first, among the chunks `where`
+        admits. Every hit carries its dense cosine and BM25 score."""
         k = k or self.settings.k
         mode = mode or self.settings.mode
         n = max(self.settings.candidates, k)
         qvec = self.embedder.encode_queries([query])[0]
         lexical = self.index.lexical_scores(query)
+        allowed = where.mask(self.index.chunks) if where is not None else None
+        if allowed is not None:
+            lexical = np.where(allowed, lexical, 0).astype(lexical.dtype)
 
         dense_ranked: list[tuple[int, float]] = []
         bm25_ranked: list[tuple[int, float]] = []
         if mode in ("dense", "hybrid"):
-            dense_ranked = self.index.dense(qvec, n)
+            dense_ranked = self.index.dense(qvec, n, allowed)
         if mode in ("bm25", "hybrid") and lexical.size:
             top = np.argsort(-lexical, kind="stable")[:n]
             bm25_ranked = [(int(r), float(lexical[r])) for r in top if lexical[r] > 0]
@@ -66,16 +71,16 @@ class Retriever:
         ]
 
     def search_question(self, analysis: QuestionAnalysis, k: int | None = None,
-                        mode: str | None = None) -> list[Hit]:
+                        mode: str | None = None, where: SearchFilter | None = None) -> list[Hit]:
         """Top-k hits for an analysed question. A compound question's are the whole
         question's and each part's hits, taken in turn: one search for the whole question
         finds the part that dominates it and misses the other's article ("Wie viel ..., und
         welcher Konkurrent ...?")."""
-        whole = self.search(analysis.text, analysis.whole.language, k=k, mode=mode)
+        whole = self.search(analysis.text, analysis.whole.language, k=k, mode=mode, where=where)
         if not analysis.compound:
             return whole
         k = k or self.settings.k
-        lists = [whole] + [self.search(p.text, p.language, k=k, mode=mode) for p in analysis.parts]
+        lists = [whole] + [self.search(p.text, p.language, k=k, mode=mode, where=where) for p in analysis.parts]
         merged: list[Hit] = []
         seen: set[str] = set()
         for tier in zip_longest(*lists):

@@ -100,6 +100,19 @@ SECOND_QUESTION = re.compile(
 # "im Jahr 2015": the year is the term, the word "Jahr" is filler.
 CALENDAR_FILLER = re.compile(r"\b(im|vom|des)\s+jahre?s?(?=\s+(1\d|20)\d{2}\b)|\bin\s+the\s+year\b", re.IGNORECASE)
 
+# -- dates (rag.ingest.dates) ---------------------------------------------------------------
+MONTH_NUMBERS = {
+    "januar": 1, "jänner": 1, "jan": 1, "january": 1, "februar": 2, "feber": 2, "feb": 2, "february": 2,
+    "märz": 3, "mär": 3, "march": 3, "april": 4, "apr": 4, "mai": 5, "may": 5, "juni": 6, "jun": 6,
+    "june": 6, "juli": 7, "jul": 7, "july": 7, "august": 8, "aug": 8, "september": 9, "sep": 9,
+    "sept": 9, "oktober": 10, "okt": 10, "october": 10, "november": 11, "nov": 11, "dezember": 12,
+    "dez": 12, "december": 12,
+}
+# Words that announce a date for the future: "bis 2030", "ab 2027", "soll 2026 starten".
+FUTURE_CUES = ("bis", "ab", "künftig", "geplant", "planen", "plant", "soll", "sollen", "wird", "werden",
+               "voraussichtlich", "erwartet", "spätestens", "frühestens", "until", "by", "from", "will",
+               "planned", "expected")
+
 # -- what a sentence offers (rag.answer.reader.values) ------------------------------------------
 # A sentence that reports how things stand now or how they changed.
 CHANGE_SENTENCE = re.compile(
@@ -142,3 +155,12 @@ FOLLOW_UP = re.compile(
 
 # -- remarks about the passages (rag.answer.citations) ------------------------------------------
 SOURCE_WORDS = re.compile(r"\b(passagen?|passages?|quellen?|sources?)\b", re.IGNORECASE)
+
+# -- news layout (rag.answer.reader.features) ---------------------------------------------------
+# A dateline opens a news report's first paragraph: "Wien –", "Berlin/Ankara –", "Brüssel/Wien (APA) –".
+DATELINE = re.compile(r"^[A-ZÄÖÜ][\w.'/ -]{1,40}?(?:\s*\([^)]{1,20}\))?\s+[–—-]\s+")
+
+# -- answer leads (rag.answer.reader.extractive, rag.answer.citations) --------------------------
+# An English question is answered with the German sentence behind a short English lead; the
+# lead is framing, not a claim, so claim verification leaves it out.
+ANSWER_LEADS = {"en": "According to the documents:"}

@@ -13,6 +13,7 @@ articles, /tmp/research/splitter.md: spaCy alone ran 18 sentences across line br
 3. Sentences glued without a space ('betreiben."Dazu', "Satz.Der") are split.
 4. An opening quote left at the end of a sentence ("... sagte er. „Wir ...") moves to the
    sentence it opens.
+5. A citation marker stays with the sentence before it ("Der Deal ist groß! [3]").
 """
 
 from __future__ import annotations
@@ -28,12 +29,14 @@ _LINE = re.compile(r"[^\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]+")
 _NUMBER_WITH_PERIOD = re.compile(r"^(\d+(?:[.,:/]\d+)*)\.$")
 _GLUED = re.compile(r"(?<=[a-zäöüß0-9%)][.!?])([\"“”»']?)(?=[A-ZÄÖÜ][a-zäöüß])")
 _OPENING_QUOTES = "„»\"“"
+_MARKERS = re.compile(r"\[\d+(?:\s*[,;]\s*\d+)*\](?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])*")
 _lock = threading.Lock()
 
 # What sentence spans depend on (rag.ingest.chunking.chunker_id fingerprints it): the rules
 # here, and spaCy's tokenizer exceptions, which follow its version.
 SPLITTING_RULES = ("spacy-sentencizer+rules-v1", f"spacy {version('spacy')}", _NUMBER_WITH_PERIOD.pattern,
-                   _GLUED.pattern, " ".join(sorted(SENTENCE_OPENERS)), MONTHS.pattern, REFERS_BACK.pattern)
+                   _GLUED.pattern, _MARKERS.pattern, " ".join(sorted(SENTENCE_OPENERS)), MONTHS.pattern,
+                   REFERS_BACK.pattern)
 
 
 @lru_cache(maxsize=2)
@@ -69,6 +72,19 @@ def _cut(bounds: list[tuple[int, int]], cuts: set[int]) -> list[tuple[int, int]]
     return out
 
 
+def _keep_markers(line: str, bounds: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Rule 5: no sentence starts at or inside a citation marker; it joins the one before."""
+    inside = [(m.start(), m.end()) for m in _MARKERS.finditer(line)]
+    out: list[tuple[int, int]] = []
+    for s, e in bounds:
+        start = s + len(line[s:e]) - len(line[s:e].lstrip())
+        if out and any(a <= start < b for a, b in inside):
+            out[-1] = (out[-1][0], e)
+        else:
+            out.append((s, e))
+    return out
+
+
 def _move_opening_quotes(line: str, bounds: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """Rule 4: an opening quote after the last sentence end belongs to the next sentence."""
     out = list(bounds)
@@ -94,6 +110,7 @@ def sentence_spans(text: str, offset: int = 0, language: str = "de") -> list[tup
         bounds = [(s.start_char, s.end_char) for s in doc.sents]
         bounds = _split_after_numbers(doc, bounds)
         bounds = _cut(bounds, {g.end() for g in _GLUED.finditer(line)})
+        bounds = _keep_markers(line, bounds)
         for s, e in _move_opening_quotes(line, bounds):
             while s < e and line[s].isspace():
                 s += 1

@@ -60,11 +60,21 @@ class SearchIndex:
                 f"{model_id!r} (dim {dim}) is configured. Rebuild with: rag index --rebuild"
             )
 
-    def dense(self, query_vector: np.ndarray, n: int) -> list[tuple[int, float]]:
-        """Top-n (row, cosine) for one L2-normalised query vector."""
+    def dense(self, query_vector: np.ndarray, n: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """Top-n (row, cosine) for one L2-normalised query vector, among the `allowed` rows
+        (a bool mask; None: all). The mask is applied inside the search, before top-n."""
         if not self.chunks:
             return []
-        scores, rows = self.vectors.search(query_vector.reshape(1, -1).astype(np.float32), min(n, len(self.chunks)))
+        params = None
+        if allowed is not None:
+            import faiss
+
+            rows = np.flatnonzero(allowed).astype(np.int64)
+            if not len(rows):
+                return []
+            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(rows))
+        scores, rows = self.vectors.search(query_vector.reshape(1, -1).astype(np.float32),
+                                           min(n, len(self.chunks)), params=params)
         return [(int(r), float(s)) for s, r in zip(scores[0], rows[0]) if r >= 0]
 
     def lexical_scores(self, query: str) -> np.ndarray:

@@ -1,0 +1,47 @@
+"""Search filters: which rows a search may return, applied inside the search (before top-k),
+so a filter never leaves fewer than k hits when k matching ones exist."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class SearchFilter:
+    """Rows whose chunk passes every given condition. Dates are ISO prefixes ("2024",
+    "2024-06", "2024-06-30"); a date condition excludes undated chunks."""
+
+    since: str | None = None
+    until: str | None = None
+    sources: frozenset[str] | None = None  # only these documents
+    exclude_sources: frozenset[str] = frozenset()
+
+    @property
+    def empty(self) -> bool:
+        return self.since is None and self.until is None and self.sources is None and not self.exclude_sources
+
+    def mask(self, chunks) -> np.ndarray | None:
+        """Bool per row of `chunks` (None: no filter)."""
+        if self.empty:
+            return None
+        keep = np.ones(len(chunks), dtype=bool)
+        for row, chunk in enumerate(chunks):
+            if chunk.source in self.exclude_sources or (self.sources is not None and chunk.source not in self.sources):
+                keep[row] = False
+            elif self.since is not None or self.until is not None:
+                keep[row] = date_in_range(chunk.date, self.since, self.until)
+        return keep
+
+
+def date_in_range(date: str | None, since: str | None, until: str | None) -> bool:
+    """Is an ISO date prefix within [since, until]? Both bounds are inclusive at their own
+    precision: until "2024-06" admits "2024-06-30" and "2024-06", not "2024-07"."""
+    if not date:
+        return False
+    if since is not None and date[:len(since)] < since and not since.startswith(date):
+        return False
+    if until is not None and date[:len(until)] > until:
+        return False
+    return True
