@@ -10,6 +10,7 @@ from the old version until the new one is swapped in.
 
 from __future__ import annotations
 
+import datetime
 import threading
 import time
 from dataclasses import replace
@@ -27,6 +28,7 @@ from rag.core.types import Answer, Hit
 from rag.index.local.versions import VersionStore
 from rag.index.local.view import SearchIndex, load_index
 from rag.ingest.update import IndexReport, Progress, update_index
+from rag.retrieval.filters import SearchFilter, date_filter
 from rag.retrieval.retriever import Retriever
 
 # ("token", str) while generating, then exactly one ("answer", Answer).
@@ -55,9 +57,10 @@ class Assistant:
     def embedder(self):
         with self._lock:
             if self._embedder is None:
-                from rag.models.embedders import build_embedder
+                from rag.models.embedders import QueryCache, build_embedder
 
-                self._embedder = build_embedder(self.settings.embedding, self.settings.paths.models_dir)
+                self._embedder = QueryCache(build_embedder(self.settings.embedding, self.settings.paths.models_dir),
+                                            self.settings.embedding.query_cache_size)
             return self._embedder
 
     def index(self) -> SearchIndex:
@@ -97,10 +100,17 @@ class Assistant:
 
     def ask(self, question: str, history: list[tuple[str, str]] | None = None, *,
             k: int | None = None, mode: str | None = None, llm: str | None = None,
-            passages: Sequence[Hit] | None = None) -> Answer:
-        """Answer one question (with optional chat history) and verify its citations."""
+            passages: Sequence[Hit] | None = None, since: str | None = None,
+            until: str | None = None, as_of: str | None = None, where: SearchFilter | None = None) -> Answer:
+        """Answer one question (with optional chat history) and verify its citations.
+
+        `since`/`until` (ISO dates, "2024" to "2024-06-30") keep only sources dated in that
+        range, inside the search; `as_of` answers as the sources stood on that date (sources
+        up to it, and questions about now read as questions about then). `where` filters
+        the search further (e.g. sources to leave out)."""
         answer = None
-        for kind, value in self.stream(question, history, k=k, mode=mode, llm=llm, passages=passages):
+        for kind, value in self.stream(question, history, k=k, mode=mode, llm=llm, passages=passages,
+                                       since=since, until=until, as_of=as_of, where=where):
             if kind == "answer":
                 answer = value
         assert answer is not None
@@ -108,13 +118,18 @@ class Assistant:
 
     def stream(self, question: str, history: list[tuple[str, str]] | None = None, *,
                k: int | None = None, mode: str | None = None,
-               llm: str | None = None, passages: Sequence[Hit] | None = None) -> Iterator[StreamEvent]:
+               llm: str | None = None, passages: Sequence[Hit] | None = None,
+               since: str | None = None, until: str | None = None,
+               as_of: str | None = None, where: SearchFilter | None = None) -> Iterator[StreamEvent]:
         """Yield ("token", text) pieces as they are generated, then ("answer", Answer).
 
         `passages` replaces retrieval: the answer may only use and cite these (the eval's
-        oracle passages, see rag/evaluation/oracle.py)."""
+        oracle passages, see rag/evaluation/oracle.py). Dates as in `ask`."""
         started = time.perf_counter()
         question, notices = self._validate(question)
+        dates = date_filter(since, until, as_of)
+        if dates is not None:
+            where = replace(where, since=dates.since, until=dates.until) if where is not None else dates
         backend = self.backend(llm)
         standalone = question
         if history:
@@ -128,7 +143,7 @@ class Assistant:
         t0 = time.perf_counter()
         if passages is None:
             retriever = Retriever(self.index(), self.embedder, self.settings.retrieval)
-            hits = tuple(retriever.search_question(analysis, k=k, mode=mode))
+            hits = tuple(retriever.search_question(analysis, k=k, mode=mode, where=where))
         else:
             hits = tuple(passages)
         retrieve_ms = (time.perf_counter() - t0) * 1000
@@ -137,8 +152,10 @@ class Assistant:
         prompt_hits = hits
         if n_evidence:
             prompt_hits = evidence_passages(analysis, hits, self.reader, n_evidence)
+        about_now = any(part.about_now for part in analysis.parts)
         request = GenerationRequest(analysis, hits, build_messages(
-            standalone, prompt_hits, language, allow_refusal=not gated))
+            standalone, prompt_hits, language, allow_refusal=not gated, about_now=about_now,
+            today=as_of or datetime.date.today().isoformat()))
         t1 = time.perf_counter()
         used = backend.name
         pieces: list[str] = []
@@ -154,7 +171,7 @@ class Assistant:
                 # Never leave the user empty-handed: say what failed, answer extractively.
                 notices.append(f"The {backend.name} backend failed ({exc}); showing the extractive answer instead.")
                 chosen = self.reader.select(analysis, hits)
-                pieces = [answer_text(chosen) if chosen else refusal(language)]
+                pieces = [answer_text(chosen, language) if chosen else refusal(language)]
                 used = "extractive"
                 yield ("token", pieces[0])
         generate_ms = (time.perf_counter() - t1) * 1000

@@ -70,7 +70,9 @@ def _print_answer(answer) -> None:
     if answer.citations:
         print("\nSources:")
         for c in answer.citations:
-            date = f", {c.chunk.date}" if c.chunk.date else ""
+            from rag.text.dates import display_date
+
+            date = f", {display_date(c.chunk.date, c.chunk.date_source)}" if c.chunk.date else ""
             print(f"[{c.n}] {c.chunk.title}{date} — {c.chunk.source} (chars {c.start}-{c.end})")
             print(f"    „{c.text}“")
     t = answer.timings_ms
@@ -89,12 +91,13 @@ def cmd_ask(args) -> int:
         if args.question == "-" and not question:
             continue
         try:
+            dates = {"since": args.since, "until": args.until, "as_of": args.as_of}
             if args.json:
-                print(json.dumps(assistant.ask(question).to_json(), ensure_ascii=False), flush=True)
+                print(json.dumps(assistant.ask(question, **dates).to_json(), ensure_ascii=False), flush=True)
                 continue
             answer = None
             live = sys.stdout.isatty() and assistant.settings.llm.backend != "extractive"
-            for kind, value in assistant.stream(question):
+            for kind, value in assistant.stream(question, **dates):
                 if kind == "token" and live:
                     print(value, end="", flush=True)
                 elif kind == "answer":
@@ -147,6 +150,12 @@ def cmd_eval(args) -> int:
     return run_from_args(args, _settings(argparse.Namespace(**{**vars(args), "mode": retrieval_mode})))
 
 
+def cmd_train_reader(args) -> int:
+    from rag.evaluation.train_cli import run_from_args
+
+    return run_from_args(args, _settings(args))
+
+
 def cmd_serve(args) -> int:
     from rag.ui.server import serve
 
@@ -174,6 +183,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--k", type=int, help="passages to retrieve")
     p.add_argument("--mode", choices=["dense", "bm25", "hybrid"])
     p.add_argument("--json", action="store_true", help="print the JSON contract")
+    p.add_argument("--since", metavar="DATE", help="only sources dated on or after DATE (YYYY[-MM[-DD]])")
+    p.add_argument("--until", metavar="DATE", help="only sources dated on or before DATE")
+    p.add_argument("--as-of", metavar="DATE", help="answer as the sources stood on DATE")
     p.set_defaults(func=cmd_ask)
 
     p = sub.add_parser("status", help="show what the live index holds")
@@ -195,13 +207,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--llm-model")
     p.add_argument("--base-url")
     p.add_argument("--k", type=int)
-    p.add_argument("--questions", type=Path, default=Path("evals/questions.jsonl"))
+    p.add_argument("--set", choices=["seeds", "news"], default="seeds",
+                   help="seeds: the seed articles' questions; news: 10kGNAD's (needs --path to test.csv)")
+    p.add_argument("--questions", type=Path, help="questions file (default: the set's)")
     p.add_argument("--out", type=Path, default=Path("evals/results"))
     p.add_argument("--compare", type=Path)
     p.add_argument("--judge", metavar="NAME",
                    help="LLM backend that judges faithfulness (local, openai-compatible, langchain)")
     p.add_argument("--dataset", choices=["seeds", "xquad"], default="seeds")
-    p.add_argument("--path", type=Path, help="SQuAD-format JSON for --dataset xquad")
+    p.add_argument("--path", type=Path, help="SQuAD-format JSON for --dataset xquad; 10kGNAD test.csv for --set news")
     p.add_argument("--mode", choices=["dense", "bm25", "hybrid", "all"])
     p.add_argument("--limit", type=int, help="only the first N questions")
     p.add_argument("--split", choices=["test", "dev", "all"], default="test",
@@ -209,6 +223,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--passages", choices=["retrieved", "oracle"], default="retrieved",
                    help="oracle: answer from the chunks that hold the gold answer (reader ceiling)")
     p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("train-reader", help="fit the extractive reader's parameters on fit data only")
+    _common(p)
+    p.add_argument("--xquad", type=Path, help="XQuAD-de (SQuAD JSON); its fit half of the articles is used")
+    p.add_argument("--news", type=Path, help="10kGNAD test.csv: adds the news set's dev questions")
+    p.add_argument("--questions", type=Path, default=Path("evals/questions.jsonl"), help="seed eval set (dev split)")
+    p.add_argument("--news-questions", type=Path, default=Path("evals/news/questions.jsonl"))
+    p.add_argument("--k", type=int, default=5, help="passages retrieved per question, as at answer time")
+    p.add_argument("--c", type=float, default=1.0, help="inverse L2 strength of both logistic models")
+    p.add_argument("--max-false-refusals", type=float, default=0.05,
+                   help="the threshold refuses at most this share of the fit questions the passages answer")
+    p.add_argument("--work", type=Path, help="where the corpora's indexes live (default: the cache dir)")
+    p.add_argument("--out", type=Path, help="parameter file (default: the one in the package)")
+    p.set_defaults(func=cmd_train_reader)
 
     p = sub.add_parser("serve", help="start the chat UI")
     _common(p)

