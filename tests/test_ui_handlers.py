@@ -173,3 +173,39 @@ def test_backend_choices_and_api(fake_assistant):
     assert "extractive" in values and "fake" in values
     data = handlers.api_ask(fake_assistant, QUESTION, k=5, mode="hybrid", backend="fake")
     assert data["citations"] and data["citations"][0]["n"] == 1 and data["backend"] == "fake"
+
+
+def test_upload_accepts_the_same_types_with_the_same_checks(tmp_path):
+    import io
+    import zipfile
+
+    from tests import writers
+
+    seeds = tmp_path / "seeds"
+    limits = IngestSettings(max_pdf_pages=5)
+    assert store_bytes("Brücken.pdf", writers.make_pdf(), seeds, limits).status == "saved"
+    assert store_bytes("elbe.docx", writers.make_docx(), seeds, limits).status == "saved"
+    assert store_bytes("seite.html", writers.ARTICLE_PAGE.encode(), seeds, limits).status == "saved"
+    long_pdf = writers.make_pdf(pages=[[f"Seite {i} mit Text."] for i in range(6)])
+    refused = store_bytes("lang.pdf", long_pdf, seeds, limits)
+    assert refused.status == "rejected" and "6 pages, over the 5-page limit" in refused.message
+    scan = store_bytes("scan.pdf", writers.make_blank_pdf(), seeds, limits)
+    assert scan.status == "rejected" and "no text layer (scanned?); OCR is not supported" in scan.message
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("[Content_Types].xml", "<Types/>")
+        zf.writestr("word/document.xml", b" " * (110 << 20))
+    refused = store_bytes("bombe.docx", bomb.getvalue(), seeds, limits)
+    assert refused.status == "rejected" and "would inflate to 110 MB" in refused.message
+    assert sorted(p.name for p in seeds.iterdir()) == ["Bruecken.pdf", "elbe.docx", "seite.html"]
+
+
+def test_source_list_shows_page_and_link():
+    from rag.core.types import Chunk, Citation
+
+    chunk = Chunk("d:0", "d", "bericht.pdf", "Bericht", "2024-05-14", "Text auf Seite zwei.", 100, 120,
+                  page=2, url="https://example.org/bericht")
+    html_out = render.source_html(Citation(1, chunk, 100, 120, "Text auf Seite zwei."))
+    assert "p. 2" in html_out and 'href="https://example.org/bericht"' in html_out
+    unsafe = Chunk("d:0", "d", "x.md", "X", None, "T", 0, 1, url="javascript:alert(1)")
+    assert "href" not in render.source_html(Citation(1, unsafe, 0, 1, "T"))

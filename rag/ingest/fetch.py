@@ -124,7 +124,8 @@ def fetch(url: str, limits: IngestSettings) -> Fetched:
                     "Host": host, "User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate",
                     "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1"},
                     extensions={"sni_hostname": server_name})
-                with client.send(request, stream=True) as response:
+                response = client.send(request, stream=True)
+                try:
                     over_deadline()
                     if response.is_redirect:
                         location = response.headers.get("location")
@@ -139,6 +140,8 @@ def fetch(url: str, limits: IngestSettings) -> Fetched:
                         raise FetchError(f"not a web page (Content-Type {ctype}); save other files into the "
                                          f"documents folder instead")
                     return Fetched(url, ctype, _read_body(response, cap, over_deadline), hop)
+                finally:
+                    response.close()
             raise FetchError(f"more than {limits.fetch_max_redirects} redirects (RAG_INGEST__FETCH_MAX_REDIRECTS)")
     except httpx.TimeoutException:
         raise FetchError(f"timed out after {limits.fetch_timeout_s:g} s (RAG_INGEST__FETCH_TIMEOUT_S)") from None
