@@ -14,6 +14,7 @@ import datetime
 import threading
 import time
 from dataclasses import replace
+from pathlib import Path
 from typing import Any, Iterator, Sequence
 
 from rag.answer.analysis import analyze_question
@@ -30,6 +31,10 @@ from rag.index.local.view import SearchIndex, load_index
 from rag.ingest.update import IndexReport, Progress, update_index
 from rag.retrieval.filters import SearchFilter, date_filter
 from rag.retrieval.retriever import Retriever
+
+def _opt(value: Any) -> str | None:
+    return None if value is None else str(value)
+
 
 # ("token", str) while generating, then exactly one ("answer", Answer).
 StreamEvent = tuple[str, Any]
@@ -221,7 +226,27 @@ class Assistant:
         """Incremental (or forced full) rebuild from the seeds directory."""
         p = self.settings.paths
         return update_index(p.seeds_dir, p.index_dir, self.settings.chunking, self.embedder,
-                            self.settings.embedding.backend, force=force, progress=progress)
+                            self.settings.embedding.backend, force=force, progress=progress,
+                            limits=self.settings.ingest)
+
+    def add_url(self, url: str):
+        """Fetch a web page and store its article in the documents folder (`web/…md`);
+        returns the `StoredPage`. Raises FetchError (an InputError) when it cannot."""
+        from rag.ingest.web import add_url
+
+        return add_url(url, self.settings.paths.seeds_dir, self.settings.ingest)
+
+    def add_import(self, path: Path, fmt: str, text: str, *, title: str | None = None,
+                   date: str | None = None, id: str | None = None, delimiter: str = ",",
+                   quotechar: str = '"', header: bool = True) -> Path:
+        """Register a CSV or JSON Lines file for import, one document per row, without copying
+        it: writes `<documents>/<stem>.import.json`, which `rebuild` expands. Columns are
+        header names or 1-based numbers. Raises InputError for a missing file or column."""
+        from rag.ingest.imports import ImportSpec, write_spec
+
+        spec = ImportSpec(str(Path(path).resolve()), fmt, str(text), _opt(title), _opt(date), _opt(id),
+                          delimiter, quotechar, header)
+        return write_spec(self.settings.paths.seeds_dir, spec)
 
     def status(self) -> dict[str, Any]:
         return self.index().status()

@@ -1,4 +1,4 @@
-"""`rag` command line: index, ask, eval, models, serve, status.
+"""`rag` command line: add, index, ask, eval, models, serve, status.
 
 Only parsing, one call into the library, and rendering live here. RagError becomes a
 one-line message and exit code 2; anything else is a bug and keeps its traceback.
@@ -44,23 +44,65 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--embedder-backend", help="sentence-transformers (default) or hashing")
 
 
-def cmd_index(args) -> int:
-    from rag.assistant import Assistant
-
-    assistant = Assistant.from_settings(_settings(args))
-    report = assistant.rebuild(force=args.rebuild)
+def _print_report(report, as_json: bool) -> None:
+    # The one place skipped files are printed: each gets exactly one line.
     for source, reason in report.skipped:
         print(f"warning: skipped {source}: {reason}", file=sys.stderr)
-    if args.json:
+    if as_json:
         print(json.dumps(report.summary(), ensure_ascii=False))
-        return 0
+        return
     if report.full_rebuild and report.reason:
         print(f"Full build ({report.reason}).")
     for key, files in report.summary().items():
         print(f"{key:>10}: {len(files):3d}  {', '.join(files[:6])}{' …' if len(files) > 6 else ''}")
     print(f"Embedded {report.embedded_chunks} chunks; index has {report.total_chunks} chunks "
           f"(version {report.version}) in {report.seconds:.1f} s.")
+
+
+def cmd_index(args) -> int:
+    from rag.assistant import Assistant
+
+    assistant = Assistant.from_settings(_settings(args))
+    _print_report(assistant.rebuild(force=args.rebuild), args.json)
     return 0
+
+
+def _char(value: str | None) -> str | None:
+    return {"\\t": "\t", "tab": "\t"}.get(value, value) if value is not None else None
+
+
+def cmd_add(args) -> int:
+    from rag.assistant import Assistant
+
+    tables = [(fmt, path) for fmt, path in (("csv", args.csv), ("jsonl", args.jsonl)) if path]
+    if not (args.urls or tables):
+        print("error: give one or more URLs, or --csv FILE / --jsonl FILE", file=sys.stderr)
+        return 2
+    assistant = Assistant.from_settings(_settings(args))
+    status = 0
+    for url in args.urls:
+        try:
+            page = assistant.add_url(url)
+        except RagError as exc:  # one bad URL must not stop the others
+            print(f"error: {exc}", file=sys.stderr)
+            status = 2
+            continue
+        print(f"Added {page.source}: {page.title or '(untitled)'}"
+              f"{f' ({page.date})' if page.date else ''}, {page.chars} characters from {page.url}")
+    for fmt, path in tables:
+        if not args.text_col:
+            print(f"error: --{fmt} needs --text-col (a column name or 1-based number)", file=sys.stderr)
+            return 2
+        spec = assistant.add_import(path, fmt, args.text_col, title=args.title_col, date=args.date_col,
+                                    id=args.id_col, delimiter=_char(args.delimiter) or ",",
+                                    quotechar=_char(args.quotechar) or '"', header=not args.no_header)
+        print(f"Import spec written: {spec}. Each `rag index` reads the rows of {Path(path).resolve()} "
+              f"(not copied) as documents named {Path(path).name}#<{'id' if args.id_col else 'row'}>.")
+    if args.then_index and status == 0:
+        _print_report(assistant.rebuild(), False)
+    elif status == 0:
+        print("Run `rag index` to make them searchable.")
+    return status
 
 
 def _print_answer(answer) -> None:
@@ -73,7 +115,10 @@ def _print_answer(answer) -> None:
             from rag.text.dates import display_date
 
             date = f", {display_date(c.chunk.date, c.chunk.date_source)}" if c.chunk.date else ""
-            print(f"[{c.n}] {c.chunk.title}{date} — {c.chunk.source} (chars {c.start}-{c.end})")
+            page = f", p. {c.chunk.page}" if c.chunk.page else ""
+            print(f"[{c.n}] {c.chunk.title}{date} — {c.chunk.source}{page} (chars {c.start}-{c.end})")
+            if c.chunk.url:
+                print(f"    {c.chunk.url}")
             print(f"    „{c.text}“")
     t = answer.timings_ms
     print(f"\n({answer.backend}; retrieve {t['retrieve']:.0f} ms, generate {t['generate']:.0f} ms, "
@@ -173,6 +218,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rebuild", action="store_true", help="force a full rebuild")
     p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
     p.set_defaults(func=cmd_index)
+
+    p = sub.add_parser("add", help="add web pages by URL, or a CSV/JSONL file of articles (not copied)")
+    _common(p)
+    p.add_argument("urls", nargs="*", metavar="URL", help="http(s) pages; each article is stored as web/<name>.md")
+    p.add_argument("--csv", type=Path, help="a CSV file: one document per row")
+    p.add_argument("--jsonl", type=Path, help="a JSON Lines file: one document per line")
+    p.add_argument("--text-col", "--text-field", dest="text_col", help="column (name or 1-based number) with the text")
+    p.add_argument("--title-col", "--title-field", dest="title_col", help="column with the title")
+    p.add_argument("--date-col", "--date-field", dest="date_col", help="column with the date (ISO or DD.MM.YYYY)")
+    p.add_argument("--id-col", "--id-field", dest="id_col", help="column with a unique id (default: the row number)")
+    p.add_argument("--delimiter", help="CSV field delimiter (default ','; 'tab' for tabs)")
+    p.add_argument("--quotechar", help="CSV quote character (default '\"')")
+    p.add_argument("--no-header", action="store_true", help="the CSV has no header row: give columns by number")
+    p.add_argument("--then-index", action="store_true", help="update the index afterwards (as `rag index`)")
+    p.set_defaults(func=cmd_add)
 
     p = sub.add_parser("ask", help="answer a question ('-' reads one per line from stdin)")
     p.add_argument("question")

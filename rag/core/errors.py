@@ -43,3 +43,7 @@ class BackendUnavailableError(RagError):
 
 class BackendError(RagError):
     """A backend failed while answering (timeout, connection refused, malformed reply)."""
+
+
+class FetchError(InputError):
+    """A URL is not allowed, could not be fetched, or is not a page we can read."""

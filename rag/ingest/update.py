@@ -22,7 +22,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from rag.core.config import ChunkingSettings
+from rag.core.config import ChunkingSettings, IngestSettings
 from rag.core.errors import IndexCorruptError, IndexMissingError
 from rag.core.types import Chunk
 from rag.index.changes import IndexUpdate
@@ -71,8 +71,10 @@ def update_index(
     embedder_backend: str = "sentence-transformers",
     force: bool = False,
     progress: Progress | None = None,
+    limits: IngestSettings | None = None,
 ) -> IndexReport:
-    """Bring `index_dir` in line with `seeds_dir`, embedding only what changed."""
+    """Bring `index_dir` in line with `seeds_dir`, embedding only what changed. Files that
+    cannot be indexed are listed in `report.skipped` with why (for the edges to print)."""
     started = time.perf_counter()
     store = LocalStore(index_dir)
     notify = progress or (lambda f, m: None)
@@ -96,7 +98,8 @@ def update_index(
         # Python-object-heavy O(corpus) bookkeeping, see _gc_paused.
         with _gc_paused():
             scan_started_ns = time.time_ns()
-            loaded, report.skipped = scan_seeds(seeds_dir, old_docs, live.manifest.scan_started_ns if live else 0)
+            loaded, report.skipped = scan_seeds(seeds_dir, old_docs, live.manifest.scan_started_ns if live else 0,
+                                                 limits)
             keep = _classify(loaded, old_docs, report)
             if live is not None and not (report.added or report.changed or report.removed):
                 report.version = live.name
