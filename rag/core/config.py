@@ -8,10 +8,10 @@ only the section they need (`settings.chunking`, `settings.retrieval`, ...).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from rag.core.errors import ConfigError
 
@@ -163,6 +163,29 @@ class UISettings(BaseModel):
     share: bool = False
     auth: str = ""  # "user:password" enables basic auth
     max_upload_mb: float = Field(5.0, gt=0)
+    # Chat answers the UI works on at once (Gradio's queue); more wait in line. The Assistant
+    # answers concurrently; the `local` LLM still runs one generation at a time (its lock).
+    concurrency_limit: int = Field(4, ge=1)
+
+
+class APISettings(BaseModel):
+    """The HTTP API that `rag serve` runs beside the UI (rag/api/)."""
+
+    # Bearer tokens for /v1 and /api: `RAG_API__KEYS=key1,key2` (or a JSON list). Required
+    # whenever the server binds to a non-loopback address; empty = open, loopback only.
+    keys: Annotated[list[str], NoDecode] = []
+
+    @field_validator("keys", mode="before")
+    @classmethod
+    def _split_keys(cls, v: Any) -> Any:
+        if isinstance(v, str):
+            v = v.strip()
+            if v.startswith("["):
+                import json
+
+                return json.loads(v)
+            return [k.strip() for k in v.split(",") if k.strip()]
+        return v
 
 
 class Settings(BaseSettings):
@@ -181,6 +204,7 @@ class Settings(BaseSettings):
     reader: ReaderSettings = ReaderSettings()
     citations: CitationSettings = CitationSettings()
     ui: UISettings = UISettings()
+    api: APISettings = APISettings()
 
 
 def load_settings(**overrides: Any) -> Settings:
