@@ -148,7 +148,7 @@ def cmd_eval(args) -> int:
 
 
 def cmd_serve(args) -> int:
-    from rag.ui.server import serve
+    from rag.api.server import serve
 
     serve(_settings(args))
     return 0
@@ -208,7 +208,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="oracle: answer from the chunks that hold the gold answer (reader ceiling)")
     p.set_defaults(func=cmd_eval)
 
-    p = sub.add_parser("serve", help="start the chat UI")
+    p = sub.add_parser("serve", help="start the chat UI and the HTTP API (OpenAI-compatible /v1, REST /api)")
     _common(p)
     p.add_argument("--host")
     p.add_argument("--port", type=int)
