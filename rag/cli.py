@@ -1,4 +1,4 @@
-"""`rag` command line: index, ask, eval, models, serve, status.
+"""`rag` command line: index, ask, eval, models, serve, mcp, status.
 
 Only parsing, one call into the library, and rendering live here. RagError becomes a
 one-line message and exit code 2; anything else is a bug and keeps its traceback.
@@ -154,6 +154,13 @@ def cmd_serve(args) -> int:
     return 0
 
 
+def cmd_mcp(args) -> int:
+    from rag.integrations.mcp_server import run_stdio
+
+    run_stdio(_settings(args))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rag", description=__doc__.splitlines()[0])
     parser.add_argument("-v", "--verbose", action="store_true")
@@ -214,6 +221,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int)
     p.add_argument("--llm")
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("mcp", help="serve the `search` and `ask` tools over MCP on stdio")
+    _common(p)
+    p.add_argument("--llm")
+    p.set_defaults(func=cmd_mcp)
     return parser
 
 
