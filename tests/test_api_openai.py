@@ -10,6 +10,9 @@ import pytest
 from rag.api.errors import ApiError
 from rag.api.openai_routes import conversation
 from rag.api.schemas import ChatMessage
+from rag.backends import BACKENDS
+from rag.backends.fake import FakeBackend
+from rag.core.errors import ModelError
 
 KEY = "sk-test-openai"
 QUESTION = "Welchen Anteil an OpenAI soll Microsoft erhalten haben?"
@@ -107,6 +110,24 @@ def test_errors_come_in_openai_shape(served, client):
     assert "Please enter a question" in err.value.message
     raw = httpx.get(served[1] + "/v1/nope", headers={"Authorization": f"Bearer {KEY}"})
     assert raw.status_code == 404 and raw.json()["error"]["code"] == "unknown_url"
+
+
+class _FailsMidStream(FakeBackend):
+    name = "fails-mid-stream"
+
+    def stream(self, request):
+        yield "Teil "
+        raise ModelError("The model file vanished; reinstall it with: rag models install qwen-1.5b")
+
+
+def test_error_after_the_stream_started_is_an_error_event(client):
+    with BACKENDS.temporarily("fails-mid-stream", lambda ctx: _FailsMidStream(), "Test: fails mid-stream."):
+        stream = client.chat.completions.create(model="rag-fails-mid-stream", stream=True,
+                                                messages=[{"role": "user", "content": QUESTION}])
+        first = next(iter(stream))
+        assert first.choices[0].delta.role == "assistant"
+        with pytest.raises(openai.APIError, match="rag models install qwen-1.5b"):
+            list(stream)
 
 
 @pytest.mark.slow

@@ -160,7 +160,7 @@ class CitationSettings(BaseModel):
 class UISettings(BaseModel):
     host: str = "127.0.0.1"
     port: int = 7860
-    share: bool = False
+    share: bool = False  # Gradio share links: `rag serve` refuses them (the UI is mounted on the API)
     auth: str = ""  # "user:password" enables basic auth
     max_upload_mb: float = Field(5.0, gt=0)
     # Chat answers the UI works on at once (Gradio's queue); more wait in line. The Assistant

@@ -1,4 +1,4 @@
 """Integrations with other tools' APIs, each a thin layer over `rag.assistant.Assistant`:
-`langchain` (a LangChain retriever) and `mcp_server` (`rag mcp`). Each module imports its
-library at import time, so import only the one you use; `import rag` imports none.
+`langchain` (`RagRetriever`, imports langchain_core when imported) and `mcp_server`
+(`rag mcp`, imports the mcp SDK when the server is built). `import rag` imports neither.
 """
