@@ -61,6 +61,8 @@ class Assistant:
     # -- shared parts, loaded lazily -------------------------------------------------------
     @property
     def embedder(self):
+        if self._embedder is not None:  # read on every question: no lock once loaded
+            return self._embedder
         with self._lock:
             if self._embedder is None:
                 from rag.models.embedders import build_embedder
@@ -112,6 +114,9 @@ class Assistant:
 
     def backend(self, name: str | None = None):
         name = name or self.settings.llm.backend
+        loaded = self._backends.get(name)
+        if loaded is not None:
+            return loaded
         with self._lock:
             if name not in self._backends:
                 ctx = BackendContext(llm=self.settings.llm, models_dir=self.settings.paths.models_dir,
