@@ -25,7 +25,7 @@ class GateBackend(FakeBackend):
     server answered one at a time, the barrier would break and the questions fail."""
 
     name = "gate"
-    barrier = threading.Barrier(4, timeout=60)
+    barrier = threading.Barrier(4, timeout=120)  # generous: gradio_client connects slowly under load
 
     def stream(self, request):
         self.barrier.wait()
