@@ -1,4 +1,4 @@
-"""`rag` command line: add, index, ask, eval, models, serve, status.
+"""`rag` command line: add, index, ask, eval, train-reader, models, serve, mcp, status.
 
 Only parsing, one call into the library, and rendering live here. RagError becomes a
 one-line message and exit code 2; anything else is a bug and keeps its traceback.
@@ -202,9 +202,16 @@ def cmd_train_reader(args) -> int:
 
 
 def cmd_serve(args) -> int:
-    from rag.ui.server import serve
+    from rag.api.server import serve
 
     serve(_settings(args))
+    return 0
+
+
+def cmd_mcp(args) -> int:
+    from rag.integrations.mcp_server import run_stdio
+
+    run_stdio(_settings(args))
     return 0
 
 
@@ -298,12 +305,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, help="parameter file (default: the one in the package)")
     p.set_defaults(func=cmd_train_reader)
 
-    p = sub.add_parser("serve", help="start the chat UI")
+    p = sub.add_parser("serve", help="start the chat UI and the HTTP API (OpenAI-compatible /v1, REST /api)")
     _common(p)
     p.add_argument("--host")
     p.add_argument("--port", type=int)
     p.add_argument("--llm")
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("mcp", help="serve the `search` and `ask` tools over MCP on stdio")
+    _common(p)
+    p.add_argument("--llm")
+    p.set_defaults(func=cmd_mcp)
     return parser
 
 

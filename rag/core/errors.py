@@ -1,4 +1,4 @@
-"""One error hierarchy. Library code raises these; only the CLI and the UI catch them.
+"""One error hierarchy. Library code raises these; only the edges (CLI, UI, HTTP API) catch them.
 
 Every message should tell the user what to do next. Anything that is *not* a RagError is a
 bug and must keep its traceback.
@@ -15,6 +15,10 @@ class ConfigError(RagError):
 
 class InputError(RagError):
     """A question or document the user supplied cannot be used as given."""
+
+
+class NotFoundError(InputError):
+    """Something the user named (a document) does not exist."""
 
 
 class IndexMissingError(RagError):

@@ -12,7 +12,7 @@ from rag.assistant import Assistant
 from rag.ingest.formats import supported_suffixes
 from rag.ui import handlers
 
-# Passed to `launch(css=...)` by the server (Gradio 6 takes css/theme at launch).
+# Passed to `mount_gradio_app(css=...)` by `rag.ui.server.mount_ui` (Gradio 6 takes css at mount/launch).
 CSS = """
 .rag-sources { margin-top: .8em; font-size: .92em; }
 .rag-sources ol { padding-left: 1.4em; }
