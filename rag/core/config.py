@@ -26,13 +26,20 @@ class PathSettings(BaseModel):
 
 
 class EmbeddingSettings(BaseModel):
-    # "sentence-transformers" (real models) or "hashing" (deterministic, for tests).
-    backend: str = "sentence-transformers"
+    # "onnx" (the e5 export on onnxruntime, no torch), "sentence-transformers" (any model, on
+    # torch; builds the export) or "hashing" (deterministic, for tests).
+    backend: str = "onnx"
     # A name from `rag models list`, a local directory, or any sentence-transformers hub name.
     model: str = DEFAULT_EMBEDDER_MODEL
+    # onnx only: "fp32" gives the same vectors as sentence-transformers (indexes are
+    # interchangeable), "int8" gets its own model id (`+int8`), so switching rebuilds.
+    precision: Literal["fp32", "int8"] = "fp32"
     batch_size: int = Field(32, ge=1, le=1024)
+    # Texts are tokenised (and sorted by length, then batched) this many at a time: enough
+    # for batches of similar length, bounded memory for a million chunks.
+    sort_window: int = Field(2048, ge=1)
     dim: int = Field(384, ge=8, le=4096)  # only used by the hashing embedder
-    threads: int = Field(0, ge=0)  # 0 = leave torch's default
+    threads: int = Field(0, ge=0)  # 0 = the runtime's default (all cores)
 
 
 class ChunkingSettings(BaseModel):
