@@ -69,7 +69,7 @@ class Assistant:
                 import faiss
 
                 faiss.omp_set_num_threads(self.settings.retrieval.faiss_threads)
-                index = load_index(self.settings.paths.index_dir)
+                index = load_index(self.settings.paths.index_dir, settings=self.settings.index)
                 index.check_embedder(self.embedder.model_id, int(self.embedder.dim))
                 self._index = index
             return self._index
@@ -204,7 +204,8 @@ class Assistant:
         """Incremental (or forced full) rebuild from the seeds directory."""
         p = self.settings.paths
         return update_index(p.seeds_dir, p.index_dir, self.settings.chunking, self.embedder,
-                            self.settings.embedding.backend, force=force, progress=progress)
+                            self.settings.embedding.backend, force=force, progress=progress,
+                            index_settings=self.settings.index)
 
     def status(self) -> dict[str, Any]:
         return self.index().status()

@@ -74,6 +74,30 @@ class RetrievalSettings(BaseModel):
     faiss_threads: int = Field(1, ge=1)  # one thread is fastest for single queries here
 
 
+class IndexSettings(BaseModel):
+    """The local store's dense search (rag/index/local/ann.py). Numbers measured on this
+    2-core machine, shared with other jobs (load ~6), with benchmarks/ann.py (synthetic
+    clustered 384-d vectors, see README)."""
+
+    # A segment with at least this many rows gets an HNSW graph and is searched approximately;
+    # smaller ones are searched exactly. At 100k rows exact search took p50 32 ms on one
+    # thread and the graph 4 ms; below that size exact search is fast enough and costs no
+    # build (the graph of 100k rows took 288 s to build on the loaded 2 cores).
+    ann_min_rows: int = Field(100_000, ge=1)
+    # HNSW graph degree and build beam: M=32, efConstruction=80 gave recall@10 1.000 against
+    # exact search at efSearch 128 on 100k rows. M costs memory (~256 B a row at 32).
+    # Not measured at 1M rows (the build did not fit the time on 2 shared cores).
+    hnsw_m: int = Field(32, ge=4, le=128)
+    hnsw_ef_construction: int = Field(80, ge=8)
+    # Search beam: the recall/latency knob (read at query time; raised to n when n is larger).
+    hnsw_ef_search: int = Field(128, ge=8)
+    # A filtered search that admits at most this many rows is exact: scoring them directly is
+    # cheap, and a narrow filter starves a graph walk of admitted rows.
+    exact_filter_max_rows: int = Field(20_000, ge=0)
+    # Queries drawn for the recall@10 measured and recorded when a graph is built.
+    recall_sample: int = Field(200, ge=10)
+
+
 class LLMSettings(BaseModel):
     # A registered backend: extractive (default), fake, langchain, openai-compatible, local.
     backend: str = "extractive"
@@ -183,6 +207,7 @@ class Settings(BaseSettings):
     embedding: EmbeddingSettings = EmbeddingSettings()
     chunking: ChunkingSettings = ChunkingSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
+    index: IndexSettings = IndexSettings()
     llm: LLMSettings = LLMSettings()
     answer: AnswerSettings = AnswerSettings()
     reader: ReaderSettings = ReaderSettings()
