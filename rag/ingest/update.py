@@ -22,7 +22,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from rag.core.config import ChunkingSettings, IndexSettings
+from rag.core.config import ChunkingSettings, IndexSettings, IngestSettings
 from rag.core.errors import IndexCorruptError, IndexMissingError
 from rag.core.types import Chunk
 from rag.index.changes import IndexUpdate
@@ -71,9 +71,11 @@ def update_index(
     embedder_backend: str = "onnx",
     force: bool = False,
     progress: Progress | None = None,
+    limits: IngestSettings | None = None,
     index_settings: IndexSettings | None = None,
 ) -> IndexReport:
-    """Bring `index_dir` in line with `seeds_dir`, embedding only what changed.
+    """Bring `index_dir` in line with `seeds_dir`, embedding only what changed. Files that
+    cannot be indexed are listed in `report.skipped` with why (for the edges to print).
 
     Whether anything changed is decided from the manifest and the seed files' stats alone:
     with nothing to do, no segment is read and the embedder encodes nothing (building an
@@ -95,7 +97,7 @@ def update_index(
             manifest = None
         # Python-object-heavy O(corpus) bookkeeping, see _gc_paused.
         with _gc_paused():
-            report, keep, scan_started_ns = _scan(seeds_dir, manifest, reason)
+            report, keep, scan_started_ns = _scan(seeds_dir, manifest, reason, limits)
             if manifest is not None and not (report.added or report.changed or report.removed):
                 report.version = store.current_version()
                 report.total_chunks = manifest.n_chunks
@@ -108,7 +110,7 @@ def update_index(
                     live = store.live()  # only now are the segments read and checksummed
                 except IndexCorruptError as exc:
                     reason = f"existing index unusable ({exc}); rebuilding"
-                    report, keep, scan_started_ns = _scan(seeds_dir, None, reason)
+                    report, keep, scan_started_ns = _scan(seeds_dir, None, reason, limits)
             update = _plan(live.manifest if live else None, keep, set(report.unchanged), set(report.changed),
                            chunking, embedder_info, chunking_info)
             update.scan_started_ns = scan_started_ns
@@ -125,13 +127,14 @@ def update_index(
         return report
 
 
-def _scan(seeds_dir: Path, manifest, reason: str) -> tuple[IndexReport, list[SeedFile], int]:
+def _scan(seeds_dir: Path, manifest, reason: str, limits: IngestSettings | None
+          ) -> tuple[IndexReport, list[SeedFile], int]:
     """Compare the seed files with `manifest` (None: index everything); returns the report
     so far, the files to keep and when the scan started."""
     report = IndexReport(reason=reason, full_rebuild=manifest is None)
     old_docs: dict[str, DocumentEntry] = manifest.documents if manifest else {}
     scan_started_ns = time.time_ns()
-    loaded, report.skipped = scan_seeds(seeds_dir, old_docs, manifest.scan_started_ns if manifest else 0)
+    loaded, report.skipped = scan_seeds(seeds_dir, old_docs, manifest.scan_started_ns if manifest else 0, limits)
     return report, _classify(loaded, old_docs, report), scan_started_ns
 
 
