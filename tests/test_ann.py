@@ -95,3 +95,15 @@ def test_recall_at_10_is_measured_not_assumed():
     assert narrow < wide
     _, found = search_graph(graph, v[:3], 10, 2000, None)
     assert list(found[:, 0]) == [0, 1, 2]  # a stored row is its own nearest neighbour
+
+
+def test_a_filter_inside_the_graph_walk_matches_exact_filtered_search(tmp_path, seeds_dir):
+    # exact_filter_max_rows=0 sends every filtered search through the HNSW selector.
+    ann = _assistant(tmp_path, seeds_dir, "walk", ann_min_rows=10, exact_filter_max_rows=0)
+    exact = _assistant(tmp_path, seeds_dir, "plain")
+    a, e = load_index(ann.settings.paths.index_dir, settings=ann.settings.index), load_index(exact.settings.paths.index_dir)
+    allowed = np.zeros(len(a.chunks), dtype=bool)
+    allowed[1::2] = True
+    for q in _queries(e, 10):
+        got, want = a.dense(q, 5, allowed), e.dense(q, 5, allowed)
+        assert [r for r, _ in got] == [r for r, _ in want]
