@@ -95,9 +95,9 @@ class IndexSettings(BaseModel):
     # build (the graph of 100k rows took 288 s to build on the loaded 2 cores).
     ann_min_rows: int = Field(100_000, ge=1)
     # HNSW graph degree and build beam: M=32, efConstruction=80 gave recall@10 1.000 against
-    # exact search at efSearch 128 on 100k and 200k rows (p50 4.0 and 1.5 ms, exact 32 and
-    # 55 ms). M costs memory (~256 B a row at 32). Not measured at 1M rows: the build took
-    # 590 s at 200k on the 2 shared cores.
+    # exact search at efSearch 128 on 100k, 200k and 400k rows (p50 4.0, 1.5 and 0.8 ms;
+    # exact 32, 55 and 87 ms). M costs memory (~256 B a row at 32). Not measured at 1M
+    # rows: the build took 617 s at 400k on the 2 shared cores.
     hnsw_m: int = Field(32, ge=4, le=128)
     hnsw_ef_construction: int = Field(80, ge=8)
     # Search beam: the recall/latency knob (read at query time; raised to n when n is larger).
