@@ -219,6 +219,9 @@ class Assistant:
         generate_ms = (time.perf_counter() - t1) * 1000
 
         raw = "".join(pieces).strip()
+        if (used == "extractive" or gated) and not self.reader.fitted_for_embedder:
+            notices.append(f"The extractive reader was not fitted with the embedder {self.embedder.model_id!r}, so "
+                           "its refusals are less reliable; fit it with: rag train-reader (see evals/README.md).")
         answer = self._finish(question, standalone, raw, hits, language, used, notices)
         total_ms = (time.perf_counter() - started) * 1000
         yield ("answer", replace(answer, timings_ms={

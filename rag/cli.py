@@ -300,6 +300,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--questions", type=Path, default=Path("evals/questions.jsonl"), help="seed eval set (dev split)")
     p.add_argument("--news-questions", type=Path, default=Path("evals/news/questions.jsonl"))
     p.add_argument("--k", type=int, default=5, help="passages retrieved per question, as at answer time")
+    p.add_argument("--xquad-questions", type=int, default=400,
+                   help="a seeded sample of this many XQuAD fit-half questions (0 = all)")
     p.add_argument("--c", type=float, default=1.0, help="inverse L2 strength of both logistic models")
     p.add_argument("--max-false-refusals", type=float, default=0.05,
                    help="the threshold refuses at most this share of the fit questions the passages answer")

@@ -28,6 +28,7 @@ from rag.index.manifest import DocumentEntry
 from rag.ingest.documents import content_hash, read_document
 from rag.ingest.formats import Rejected, format_for_suffix, supported_list, too_large
 from rag.ingest.imports import IMPORT_SUFFIX, ImportSpec, expand, read_spec
+from rag.ingest.sidecar import SIDECAR_SUFFIX
 
 
 @dataclass
@@ -69,6 +70,27 @@ def _walk(seeds_dir: Path) -> list[tuple[str, str]]:
     return [(rel, path) for _, rel, path in out]
 
 
+def _sidecar_stat(path: str) -> tuple[int, ...]:
+    """The stat key of the file's `.meta.json`, () when it has none: part of the file's key,
+    so editing only the sidecar re-reads the file."""
+    try:
+        return _stat_key(os.stat(path + SIDECAR_SUFFIX))
+    except FileNotFoundError:
+        return ()
+
+
+def file_key(path: str | Path) -> tuple[int, ...]:
+    """The stat key recorded for a file in the manifest (its sidecar's included)."""
+    return _stat_key(os.stat(path)) + _sidecar_stat(os.fspath(path))
+
+
+def file_digest(path: str | Path) -> str:
+    """The content hash recorded for a file in the manifest (its sidecar's bytes included)."""
+    data = Path(path).read_bytes()
+    sidecar = Path(os.fspath(path) + SIDECAR_SUFFIX)
+    return content_hash(data + b"\0" + sidecar.read_bytes() if sidecar.exists() else data)
+
+
 class _Scan:
     def __init__(self, indexed: dict[str, DocumentEntry], trusted_before_ns: int, limits: IngestSettings):
         self.indexed, self.trusted, self.limits = indexed, trusted_before_ns, limits
@@ -87,7 +109,9 @@ class _Scan:
         meta = self.indexed.get(source)
         try:
             key = _stat_key(os.stat(path))
-            if self.clean(meta, key, key[2]):
+            sidecar_key = _sidecar_stat(path)
+            key += sidecar_key
+            if self.clean(meta, key, max(key[2::4])):
                 self.found.append(SeedFile(source, meta.content_hash, None, key))
                 return
             cap = getattr(self.limits, fmt.cap_setting)
@@ -97,14 +121,19 @@ class _Scan:
             with open(path, "rb") as fh:
                 key = _stat_key(os.fstat(fh.fileno()))
                 data = fh.read()
+            sidecar = None
+            if sidecar_key:
+                with open(path + SIDECAR_SUFFIX, "rb") as fh:
+                    key += _stat_key(os.fstat(fh.fileno()))
+                    sidecar = fh.read()
         except OSError as exc:
             self.skipped.append((source, f"unreadable: {exc.strerror or exc}"))
             return
-        digest = content_hash(data)
+        digest = content_hash(data if sidecar is None else data + b"\0" + sidecar)
         if meta is not None and meta.content_hash == digest:
             self.found.append(SeedFile(source, digest, None, key))
             return
-        doc = read_document(source, data, self.limits)
+        doc = read_document(source, data, self.limits, sidecar)
         if isinstance(doc, Rejected):
             self.skipped.append((source, doc.reason))
             return
@@ -166,6 +195,8 @@ def scan_seeds(seeds_dir: Path, indexed: dict[str, DocumentEntry], trusted_befor
     for source, path in _walk(seeds_dir):
         if source.endswith(IMPORT_SUFFIX):
             scan.spec(source, path, rows_by_spec, claimed)
+        elif source.endswith(SIDECAR_SUFFIX):
+            continue  # read with the file it describes
         else:
             scan.file(source, path)
     return scan.found, scan.skipped
