@@ -108,7 +108,7 @@ class Assistant:
         import faiss
 
         faiss.omp_set_num_threads(self.settings.retrieval.faiss_threads)
-        index = load_index(self.settings.paths.index_dir)
+        index = load_index(self.settings.paths.index_dir, settings=self.settings.index)
         index.check_embedder(self.embedder.model_id, int(self.embedder.dim))
         return index
 
@@ -278,7 +278,7 @@ class Assistant:
         p = self.settings.paths
         return update_index(p.seeds_dir, p.index_dir, self.settings.chunking, self.embedder,
                             self.settings.embedding.backend, force=force, progress=progress,
-                            limits=self.settings.ingest)
+                            limits=self.settings.ingest, index_settings=self.settings.index)
 
     def add_url(self, url: str):
         """Fetch a web page and store its article in the documents folder (`web/…md`);

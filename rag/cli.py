@@ -24,7 +24,8 @@ def _settings(args: argparse.Namespace) -> Settings:
             "models_dir": getattr(args, "models_dir", None)}.items() if v},
         "embedding": {k: v for k, v in {
             "model": getattr(args, "embedder", None),
-            "backend": getattr(args, "embedder_backend", None)}.items() if v},
+            "backend": getattr(args, "embedder_backend", None),
+            "precision": getattr(args, "precision", None)}.items() if v},
         "retrieval": {k: v for k, v in {
             "k": getattr(args, "k", None), "mode": getattr(args, "mode", None)}.items() if v},
         "llm": {k: v for k, v in {
@@ -41,7 +42,8 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--index", type=Path, help="index directory (default: index)")
     p.add_argument("--models-dir", type=Path, help="installed models (default: models)")
     p.add_argument("--embedder", help="embedding model name or path")
-    p.add_argument("--embedder-backend", help="sentence-transformers (default) or hashing")
+    p.add_argument("--embedder-backend", help="onnx (default), sentence-transformers or hashing")
+    p.add_argument("--precision", choices=["fp32", "int8"], help="onnx embedder precision")
 
 
 def _print_report(report, as_json: bool) -> None:
