@@ -24,8 +24,7 @@ from rag.backends import BackendContext, GenerationRequest, get_backend, list_ba
 from rag.core.config import Settings, load_settings
 from rag.core.errors import BackendError, InputError
 from rag.core.types import Answer, Hit
-from rag.index.local.versions import VersionStore
-from rag.index.local.view import SearchIndex, load_index
+from rag.index.stores import SearchView, VectorStore, open_store
 from rag.ingest.update import IndexReport, Progress, update_index
 from rag.retrieval.retriever import Retriever
 
@@ -39,11 +38,11 @@ class Assistant:
         self._backend_extra = backend_extra or {}
         self._lock = threading.RLock()
         self._embedder = None
-        self._index: SearchIndex | None = None
+        self._index: SearchView | None = None
         self._backends: dict[str, Any] = {}
         # The one extractive reader: the default backend's answers, the LLM gate, evidence
         # selection and the fallback all read with it (and share its sentence vectors).
-        self.reader = ExtractiveReader(settings.reader, idf=lambda t: self.index().lexical.idf(t),
+        self.reader = ExtractiveReader(settings.reader, idf=lambda t: self.index().idf(t),
                                        embedder=lambda: self.embedder)
 
     @classmethod
@@ -60,16 +59,20 @@ class Assistant:
                 self._embedder = build_embedder(self.settings.embedding, self.settings.paths.models_dir)
             return self._embedder
 
-    def index(self) -> SearchIndex:
+    def store(self) -> VectorStore:
+        """The configured store (`store.backend`) of the index in `paths.index_dir`."""
+        return open_store(self.settings.store, self.settings.paths.index_dir)
+
+    def index(self) -> SearchView:
         """The live index version, reloaded when a rebuild has swapped in a new one."""
-        store = VersionStore(self.settings.paths.index_dir)
+        store = self.store()
         with self._lock:
-            name = store.current_name()
+            name = store.current_version()
             if self._index is None or self._index.version != name:
                 import faiss
 
                 faiss.omp_set_num_threads(self.settings.retrieval.faiss_threads)
-                index = load_index(self.settings.paths.index_dir)
+                index = store.load()
                 index.check_embedder(self.embedder.model_id, int(self.embedder.dim))
                 self._index = index
             return self._index
@@ -201,10 +204,11 @@ class Assistant:
 
     # -- index management ----------------------------------------------------------------
     def rebuild(self, force: bool = False, progress: Progress | None = None) -> IndexReport:
-        """Incremental (or forced full) rebuild from the seeds directory."""
+        """Incremental (or forced full) rebuild from the seeds directory, into the configured store."""
         p = self.settings.paths
         return update_index(p.seeds_dir, p.index_dir, self.settings.chunking, self.embedder,
-                            self.settings.embedding.backend, force=force, progress=progress)
+                            self.settings.embedding.backend, force=force, progress=progress,
+                            store=self.store())
 
     def status(self) -> dict[str, Any]:
         return self.index().status()

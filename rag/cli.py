@@ -32,6 +32,8 @@ def _settings(args: argparse.Namespace) -> Settings:
             "base_url": getattr(args, "base_url", None)}.items() if v},
         "ui": {k: v for k, v in {
             "host": getattr(args, "host", None), "port": getattr(args, "port", None)}.items() if v},
+        "store": {k: v for k, v in {
+            "backend": getattr(args, "store", None), "uri": getattr(args, "store_uri", None)}.items() if v},
     }
     return load_settings(**{k: v for k, v in overrides.items() if v})
 
@@ -42,6 +44,8 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--models-dir", type=Path, help="installed models (default: models)")
     p.add_argument("--embedder", help="embedding model name or path")
     p.add_argument("--embedder-backend", help="sentence-transformers (default) or hashing")
+    p.add_argument("--store", help="where the index rows live: local (default) or milvus")
+    p.add_argument("--store-uri", help="milvus: a Lite path (x/milvus.db) or http://host:19530")
 
 
 def cmd_index(args) -> int:
@@ -60,6 +64,8 @@ def cmd_index(args) -> int:
         print(f"{key:>10}: {len(files):3d}  {', '.join(files[:6])}{' …' if len(files) > 6 else ''}")
     print(f"Embedded {report.embedded_chunks} chunks; index has {report.total_chunks} chunks "
           f"(version {report.version}) in {report.seconds:.1f} s.")
+    if report.writes:
+        print("Store: " + ", ".join(f"{n} rows {k}" for k, n in report.writes.items()) + ".")
     return 0
 
 

@@ -8,7 +8,8 @@ never mixed. The same function serves `rag index` and the UI's rebuild button.
 
 Everything but reading and hashing the seed files costs O(changed): this module plans the
 next version (`IndexUpdate`) and embeds its new chunks; the store publishes it
-(`rag.index.local.store`: one new segment, the rest hard-linked).
+(`rag.index.local.store`: one new segment, the rest hard-linked; `rag.index.milvus`: upserts
+and deletes).
 """
 
 from __future__ import annotations
@@ -26,8 +27,9 @@ from rag.core.config import ChunkingSettings
 from rag.core.errors import IndexCorruptError, IndexMissingError
 from rag.core.types import Chunk
 from rag.index.changes import IndexUpdate
-from rag.index.local.store import LiveVersion, LocalStore
+from rag.index.local.store import LocalStore
 from rag.index.manifest import ChunkingInfo, DocumentEntry, EmbedderInfo
+from rag.index.stores import VectorStore
 from rag.ingest.chunking import chunk_document, chunker_id, embedding_text
 from rag.ingest.sources import SeedFile, scan_seeds
 
@@ -46,6 +48,7 @@ class IndexReport:
     reason: str = ""
     embedded_chunks: int = 0
     total_chunks: int = 0
+    writes: dict[str, int] = field(default_factory=dict)  # rows the store wrote/deleted (Milvus)
     version: str | None = None
     seconds: float = 0.0
 
@@ -71,16 +74,18 @@ def update_index(
     embedder_backend: str = "sentence-transformers",
     force: bool = False,
     progress: Progress | None = None,
+    store: VectorStore | None = None,
 ) -> IndexReport:
-    """Bring `index_dir` in line with `seeds_dir`, embedding only what changed."""
+    """Bring the index in line with `seeds_dir`, embedding only what changed. `store` holds
+    the rows (default: the local store in `index_dir`)."""
     started = time.perf_counter()
-    store = LocalStore(index_dir)
+    store = store if store is not None else LocalStore(index_dir)
     notify = progress or (lambda f, m: None)
     with store.lock():
         report = IndexReport()
         embedder_info, chunking_info = index_config(embedder, embedder_backend, chunking)
 
-        live: LiveVersion | None = None
+        live = None
         try:
             live = store.live()
             report.reason = "rebuild requested" if force else live.manifest.incompatibility(embedder_info, chunking_info)
@@ -113,6 +118,7 @@ def update_index(
 
         notify(0.9, "writing index")
         report.version, manifest = store.publish(live, update, embedded)
+        report.writes = dict(getattr(store, "last_writes", {}))  # what a remote store reports
         report.total_chunks = manifest.n_chunks
         report.seconds = time.perf_counter() - started
         notify(1.0, "done")
