@@ -203,12 +203,17 @@ class Assistant:
         )
 
     # -- index management ----------------------------------------------------------------
-    def rebuild(self, force: bool = False, progress: Progress | None = None) -> IndexReport:
-        """Incremental (or forced full) rebuild from the seeds directory, into the configured store."""
+    def rebuild(self, force: bool = False, progress: Progress | None = None,
+                runner: str = "local") -> IndexReport:
+        """Incremental (or forced full) rebuild from the seeds directory. `runner` reads,
+        chunks and embeds: "local" in this process, "ray" on Ray (`settings.ray`)."""
+        from rag.ingest.runners import build_runner
+
         p = self.settings.paths
+        prepare = build_runner(runner, self.settings, self.embedder)
         return update_index(p.seeds_dir, p.index_dir, self.settings.chunking, self.embedder,
                             self.settings.embedding.backend, force=force, progress=progress,
-                            store=self.store())
+                            store=self.store(), prepare=prepare)
 
     def status(self) -> dict[str, Any]:
         return self.index().status()

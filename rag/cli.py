@@ -34,6 +34,7 @@ def _settings(args: argparse.Namespace) -> Settings:
             "host": getattr(args, "host", None), "port": getattr(args, "port", None)}.items() if v},
         "store": {k: v for k, v in {
             "backend": getattr(args, "store", None), "uri": getattr(args, "store_uri", None)}.items() if v},
+        "ray": {"address": args.ray} if getattr(args, "ray", None) else {},
     }
     return load_settings(**{k: v for k, v in overrides.items() if v})
 
@@ -52,7 +53,7 @@ def cmd_index(args) -> int:
     from rag.assistant import Assistant
 
     assistant = Assistant.from_settings(_settings(args))
-    report = assistant.rebuild(force=args.rebuild)
+    report = assistant.rebuild(force=args.rebuild, runner="local" if args.ray is None else "ray")
     for source, reason in report.skipped:
         print(f"warning: skipped {source}: {reason}", file=sys.stderr)
     if args.json:
@@ -169,6 +170,9 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
     p.add_argument("--rebuild", action="store_true", help="force a full rebuild")
     p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    p.add_argument("--ray", nargs="?", const="", metavar="ADDRESS",
+                   help="read, chunk and embed on Ray: a local Ray without ADDRESS, else the cluster "
+                        "at ADDRESS (e.g. auto, ray://head:10001)")
     p.set_defaults(func=cmd_index)
 
     p = sub.add_parser("ask", help="answer a question ('-' reads one per line from stdin)")

@@ -95,6 +95,22 @@ class StoreSettings(BaseModel):
     idf_cache: int = Field(20000, ge=0)
 
 
+class RaySettings(BaseModel):
+    """`rag index --ray`: read, clean, chunk and embed on Ray Data (rag/ingest/distributed.py)."""
+
+    # "" = start a local Ray on this machine (127.0.0.1 only); "auto" or "ray://host:10001"
+    # joins a running cluster, whose nodes must see paths.seeds_dir and paths.models_dir.
+    address: str = ""
+    num_cpus: int = Field(2, ge=1)  # local Ray only: this machine has 2 cores
+    # Embedding actors, each holding one embedder (~0.5 GB RSS for e5-small): one per core.
+    workers: int = Field(2, ge=1)
+    cpus_per_worker: float = Field(1.0, gt=0)  # also the torch threads of each actor
+    # Chunks per embedding call: 64 keeps padding waste low (e5 pads to the batch's longest)
+    # while amortising per-call overhead; Ray's own default of 1024 would stall progress.
+    embed_batch: int = Field(64, ge=1)
+    read_batch: int = Field(16, ge=1)  # files per read/clean/chunk task
+
+
 class LLMSettings(BaseModel):
     # A registered backend: extractive (default), fake, langchain, openai-compatible, local.
     backend: str = "extractive"
@@ -210,6 +226,7 @@ class Settings(BaseSettings):
     citations: CitationSettings = CitationSettings()
     ui: UISettings = UISettings()
     store: StoreSettings = StoreSettings()
+    ray: RaySettings = RaySettings()
 
 
 def load_settings(**overrides: Any) -> Settings:

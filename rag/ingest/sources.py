@@ -72,28 +72,45 @@ def scan_seeds(seeds_dir: Path, indexed: dict[str, DocumentEntry], trusted_befor
     for source, path in _walk(seeds_dir):
         meta = indexed.get(source)
         try:
-            key = _stat_key(os.stat(path))
-            if meta is not None and meta.stat == key and key[2] < trusted_before_ns - RACY_NS:
-                sources.append(SeedFile(source, meta.content_hash, None, key))
-                continue
-            with open(path, "rb") as fh:
-                key = _stat_key(os.fstat(fh.fileno()))
-                data = fh.read()
+            clean = known_clean(source, path, meta, trusted_before_ns)
         except OSError as exc:
             skipped.append((source, f"unreadable: {exc.strerror or exc}"))
             continue
-        if not data.strip():
-            skipped.append((source, "empty file"))
-            continue
-        digest = content_hash(data)
-        if meta is not None and meta.content_hash == digest:
-            sources.append(SeedFile(source, digest, None, key))
-            continue
-        doc = parse_document(source, data)
-        if doc is None:
-            skipped.append((source, "binary or undecodable content"))
-            continue
-        sources.append(SeedFile(source, digest, doc, key))
+        result = clean or read_seed(source, path, meta.content_hash if meta else None)
+        (skipped if isinstance(result, tuple) else sources).append(result)
     for source, reason in skipped:
         log.warning("Skipped %s: %s", source, reason)
     return sources, skipped
+
+
+def walk_seeds(seeds_dir: Path) -> list[tuple[str, str]]:
+    """(source relative to the seeds directory, path) of every supported file, in order."""
+    return _walk(seeds_dir)
+
+
+def known_clean(source: str, path: str, meta: DocumentEntry | None, trusted_before_ns: int) -> SeedFile | None:
+    """The indexed file as-is, without reading it, when its stat says it is unchanged."""
+    key = _stat_key(os.stat(path))
+    if meta is not None and meta.stat == key and key[2] < trusted_before_ns - RACY_NS:
+        return SeedFile(source, meta.content_hash, None, key)
+    return None
+
+
+def read_seed(source: str, path: str, indexed_hash: str | None) -> SeedFile | tuple[str, str]:
+    """Read and hash one file; parse it unless its content is `indexed_hash`. A file that
+    cannot be used gives (source, reason)."""
+    try:
+        with open(path, "rb") as fh:
+            key = _stat_key(os.fstat(fh.fileno()))
+            data = fh.read()
+    except OSError as exc:
+        return (source, f"unreadable: {exc.strerror or exc}")
+    if not data.strip():
+        return (source, "empty file")
+    digest = content_hash(data)
+    if indexed_hash == digest:
+        return SeedFile(source, digest, None, key)
+    doc = parse_document(source, data)
+    if doc is None:
+        return (source, "binary or undecodable content")
+    return SeedFile(source, digest, doc, key)

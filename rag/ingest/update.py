@@ -9,7 +9,8 @@ never mixed. The same function serves `rag index` and the UI's rebuild button.
 Everything but reading and hashing the seed files costs O(changed): this module plans the
 next version (`IndexUpdate`) and embeds its new chunks; the store publishes it
 (`rag.index.local.store`: one new segment, the rest hard-linked; `rag.index.milvus`: upserts
-and deletes).
+and deletes). Reading, chunking and embedding are a runner's (`rag.ingest.runners`: this
+process, or Ray); the plan is the same whichever ran them.
 """
 
 from __future__ import annotations
@@ -19,13 +20,13 @@ import gc
 import time
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Protocol
 
 import numpy as np
 
 from rag.core.config import ChunkingSettings
 from rag.core.errors import IndexCorruptError, IndexMissingError
-from rag.core.types import Chunk
+from rag.core.types import Chunk, Document
 from rag.index.changes import IndexUpdate
 from rag.index.local.store import LocalStore
 from rag.index.manifest import ChunkingInfo, DocumentEntry, EmbedderInfo
@@ -34,6 +35,41 @@ from rag.ingest.chunking import chunk_document, chunker_id, embedding_text
 from rag.ingest.sources import SeedFile, scan_seeds
 
 Progress = Callable[[float, str], None]  # progress(fraction 0..1, message)
+
+
+class Prepared(Protocol):
+    """What a runner hands the planner: the seed files (parsed unless indexed as-is), and
+    the chunks and vectors of the documents it parsed."""
+
+    files: list[SeedFile]
+    skipped: list[tuple[str, str]]
+
+    def chunks(self, doc: Document) -> list[Chunk]: ...
+
+    def embed(self, chunks: list[Chunk], notify: Progress) -> np.ndarray: ...
+
+
+# prepare(seeds_dir, indexed documents, trusted_before_ns) -> Prepared
+Prepare = Callable[[Path, dict[str, DocumentEntry], int], Prepared]
+
+
+class LocalPrepared:
+    """This process reads, chunks and embeds (`scan_seeds`, `chunk_document`, the embedder)."""
+
+    def __init__(self, chunking: ChunkingSettings, embedder):
+        self.chunking, self.embedder = chunking, embedder
+        self.files: list[SeedFile] = []
+        self.skipped: list[tuple[str, str]] = []
+
+    def __call__(self, seeds_dir: Path, indexed: dict[str, DocumentEntry], trusted_before_ns: int) -> "LocalPrepared":
+        self.files, self.skipped = scan_seeds(seeds_dir, indexed, trusted_before_ns)
+        return self
+
+    def chunks(self, doc: Document) -> list[Chunk]:
+        return chunk_document(doc, self.chunking)
+
+    def embed(self, chunks: list[Chunk], notify: Progress) -> np.ndarray:
+        return _embed(self.embedder, chunks, notify)
 
 
 @dataclass
@@ -75,11 +111,14 @@ def update_index(
     force: bool = False,
     progress: Progress | None = None,
     store: VectorStore | None = None,
+    prepare: Prepare | None = None,
 ) -> IndexReport:
     """Bring the index in line with `seeds_dir`, embedding only what changed. `store` holds
-    the rows (default: the local store in `index_dir`)."""
+    the rows (default: the local store in `index_dir`); `prepare` reads, chunks and embeds
+    (default: this process)."""
     started = time.perf_counter()
     store = store if store is not None else LocalStore(index_dir)
+    prepare = prepare if prepare is not None else LocalPrepared(chunking, embedder)
     notify = progress or (lambda f, m: None)
     with store.lock():
         report = IndexReport()
@@ -101,7 +140,8 @@ def update_index(
         # Python-object-heavy O(corpus) bookkeeping, see _gc_paused.
         with _gc_paused():
             scan_started_ns = time.time_ns()
-            loaded, report.skipped = scan_seeds(seeds_dir, old_docs, live.manifest.scan_started_ns if live else 0)
+            prepared = prepare(seeds_dir, old_docs, live.manifest.scan_started_ns if live else 0)
+            loaded, report.skipped = prepared.files, prepared.skipped
             keep = _classify(loaded, old_docs, report)
             if live is not None and not (report.added or report.changed or report.removed):
                 report.version = live.name
@@ -110,10 +150,10 @@ def update_index(
                 notify(1.0, "index is up to date")
                 return report
             update = _plan(live.manifest if live else None, keep, set(report.unchanged), set(report.changed),
-                           chunking, embedder_info, chunking_info)
+                           prepared.chunks, embedder_info, chunking_info)
             update.scan_started_ns = scan_started_ns
         notify(0.05, f"embedding {len(update.to_embed)} new chunks")
-        embedded = _embed(embedder, [update.new_chunks[i] for i in update.to_embed], notify)
+        embedded = prepared.embed([update.new_chunks[i] for i in update.to_embed], notify)
         report.embedded_chunks = len(update.to_embed)
 
         notify(0.9, "writing index")
@@ -173,8 +213,8 @@ def _gc_paused():
             gc.enable()
 
 
-def _plan(old, keep: list[SeedFile], unchanged: set[str], changed: set[str], chunking: ChunkingSettings,
-          embedder_info: EmbedderInfo, chunking_info: ChunkingInfo) -> IndexUpdate:
+def _plan(old, keep: list[SeedFile], unchanged: set[str], changed: set[str],
+          chunker: Callable[[Document], list[Chunk]], embedder_info: EmbedderInfo, chunking_info: ChunkingInfo) -> IndexUpdate:
     """Decide ids and vector sources; unchanged documents are neither parsed nor chunked."""
     old_docs: dict[str, DocumentEntry] = old.documents if old else {}
     # Vectors we can keep for renamed documents, by content hash.
@@ -188,7 +228,7 @@ def _plan(old, keep: list[SeedFile], unchanged: set[str], changed: set[str], chu
             plan.documents[src.source] = meta if meta.stat == src.stat else replace(meta, stat=src.stat)
             continue
         doc = src.doc
-        chunks = chunk_document(doc, chunking)
+        chunks = chunker(doc)
         old_range = reusable.get(doc.content_hash) if doc.source not in changed else None
         old_ids = range(*old_range) if old_range is not None else None
         if old_ids is not None and len(old_ids) != len(chunks):
