@@ -1,7 +1,7 @@
-"""Start the chat UI: `python app.py` (same as `rag serve` / `make run`).
+"""Start the chat UI and the HTTP API: `python app.py` (same as `rag serve` / `make run`).
 
 Settings come from `RAG_*` environment variables, e.g. `RAG_UI__PORT=8080`,
-`RAG_UI__AUTH=user:password`, `RAG_LLM__BACKEND=local`.
+`RAG_UI__AUTH=user:password`, `RAG_API__KEYS=key1,key2`, `RAG_LLM__BACKEND=local`.
 """
 
 import sys
@@ -10,16 +10,16 @@ import sys
 def main() -> int:
     from rag.core.config import load_settings
     from rag.core.errors import IndexCorruptError, IndexMismatchError, IndexMissingError, RagError
-    from rag.ui.server import serve
+    from rag.api.server import serve
 
     try:
         serve(load_settings())
     except IndexMissingError as exc:
-        print(f"error: {exc}\nNo index found: run `rag index` (or `make index`), then start the UI again.",
+        print(f"error: {exc}\nNo index found: run `rag index` (or `make index`), then start the server again.",
               file=sys.stderr)
         return 2
     except (IndexCorruptError, IndexMismatchError) as exc:
-        print(f"error: {exc}\nRebuild it with `rag index --rebuild`, then start the UI again.", file=sys.stderr)
+        print(f"error: {exc}\nRebuild it with `rag index --rebuild`, then start the server again.", file=sys.stderr)
         return 2
     except RagError as exc:  # settings, auth string, ...: the message says what to fix
         print(f"error: {exc}", file=sys.stderr)

@@ -4,15 +4,25 @@
     answer = assistant.ask("Welchen Anteil an OpenAI soll Microsoft erhalten haben?")
 
 Models and the index load on first use. The live index version is re-checked on every
-question, so a rebuild (CLI or UI) is picked up without a restart, and answers keep coming
-from the old version until the new one is swapped in.
+question, so a rebuild (CLI, UI or API) is picked up without a restart, and answers keep
+coming from the old version until the new one is swapped in.
+
+One Assistant serves many questions at once (the UI's queue, the HTTP API's threads). Only
+loading shared parts (embedder, backends) and swapping in a new index version take the lock;
+answering does not. A question takes the live `SearchView` once and keeps it to the end: a
+version is immutable, so a swap mid-question changes nothing under it. The shared parts are
+safe to use from several threads: the FAISS flat index is only searched (one OpenMP thread
+per query), and the sentence-transformers embedder gave identical vectors (max difference
+< 1e-4) with 8 threads encoding questions while a ninth embedded document batches.
 """
 
 from __future__ import annotations
 
+import datetime
 import threading
 import time
 from dataclasses import replace
+from pathlib import Path
 from typing import Any, Iterator, Sequence
 
 from rag.answer.analysis import analyze_question
@@ -22,11 +32,17 @@ from rag.answer.prompting import build_messages, is_refusal_text, refusal
 from rag.answer.reader.extractive import ExtractiveReader, answer_text
 from rag.backends import BackendContext, GenerationRequest, get_backend, list_backends
 from rag.core.config import Settings, load_settings
-from rag.core.errors import BackendError, InputError
-from rag.core.types import Answer, Hit
+from rag.core.errors import BackendError, IndexCorruptError, IndexMissingError, InputError
+from rag.core.types import Answer, Hit, QuestionAnalysis
+from rag.index.filters import SearchFilter, date_filter
 from rag.index.stores import SearchView, VectorStore, open_store
+from rag.ingest.listing import DocumentState, list_documents, remove_document
 from rag.ingest.update import IndexReport, Progress, update_index
 from rag.retrieval.retriever import Retriever
+
+def _opt(value: Any) -> str | None:
+    return None if value is None else str(value)
+
 
 # ("token", str) while generating, then exactly one ("answer", Answer).
 StreamEvent = tuple[str, Any]
@@ -38,12 +54,12 @@ class Assistant:
         self._backend_extra = backend_extra or {}
         self._lock = threading.RLock()
         self._embedder = None
+        self._store: VectorStore | None = None
         self._index: SearchView | None = None
         self._backends: dict[str, Any] = {}
         # The one extractive reader: the default backend's answers, the LLM gate, evidence
         # selection and the fallback all read with it (and share its sentence vectors).
-        self.reader = ExtractiveReader(settings.reader, idf=lambda t: self.index().idf(t),
-                                       embedder=lambda: self.embedder)
+        self.reader = ExtractiveReader(settings.reader, idf=self._idf, embedder=lambda: self.embedder)
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, **overrides: Any) -> "Assistant":
@@ -52,33 +68,71 @@ class Assistant:
     # -- shared parts, loaded lazily -------------------------------------------------------
     @property
     def embedder(self):
+        if self._embedder is not None:  # read on every question: no lock once loaded
+            return self._embedder
         with self._lock:
             if self._embedder is None:
-                from rag.models.embedders import build_embedder
+                from rag.models.embedders import QueryCache, build_embedder
 
-                self._embedder = build_embedder(self.settings.embedding, self.settings.paths.models_dir)
+                self._embedder = QueryCache(build_embedder(self.settings.embedding, self.settings.paths.models_dir),
+                                            self.settings.embedding.query_cache_size)
             return self._embedder
 
     def store(self) -> VectorStore:
         """The configured store (`store.backend`) of the index in `paths.index_dir`."""
-        return open_store(self.settings.store, self.settings.paths.index_dir)
+        if self._store is None:
+            with self._lock:
+                if self._store is None:
+                    self._store = open_store(self.settings.store, self.settings.paths.index_dir)
+        return self._store
 
     def index(self) -> SearchView:
-        """The live index version, reloaded when a rebuild has swapped in a new one."""
-        store = self.store()
-        with self._lock:
-            name = store.current_version()
-            if self._index is None or self._index.version != name:
-                import faiss
+        """The live index version, reloaded when a rebuild has swapped in a new one.
 
-                faiss.omp_set_num_threads(self.settings.retrieval.faiss_threads)
-                index = store.load()
-                index.check_embedder(self.embedder.model_id, int(self.embedder.dim))
+        The check is one small file read and takes no lock; only loading a new version does,
+        so questions keep being answered from the old one meanwhile."""
+        store = self.store()
+        current = self._index
+        if current is not None and current.version == store.current_version():
+            return current
+        with self._lock:
+            for attempt in range(3):
+                name = store.current_version()
+                if self._index is not None and self._index.version == name:
+                    return self._index
+                try:
+                    index = self._load_index(store)
+                except IndexCorruptError:
+                    # Two quick rebuilds may have published past the version we started to
+                    # read and removed it (two versions are kept); read the newest instead.
+                    if attempt < 2 and store.current_version() != name:
+                        continue
+                    raise
                 self._index = index
-            return self._index
+                return index
+        raise AssertionError("unreachable")
+
+    def _load_index(self, store: VectorStore) -> SearchView:
+        import faiss
+
+        faiss.omp_set_num_threads(self.settings.retrieval.faiss_threads)
+        index = store.load()
+        index.check_embedder(self.embedder.model_id, int(self.embedder.dim))
+        return index
+
+    def _idf(self, token: str) -> float:
+        # The reader weighs each question term several times per question: it reads the
+        # version in memory instead of re-checking the pointer file for every term. A question
+        # that straddles a swap may weigh its terms with the newer version's document
+        # frequencies: a corpus statistic, never a row of the version it retrieved from.
+        index = self._index or self.index()
+        return index.idf(token)
 
     def backend(self, name: str | None = None):
         name = name or self.settings.llm.backend
+        loaded = self._backends.get(name)
+        if loaded is not None:
+            return loaded
         with self._lock:
             if name not in self._backends:
                 ctx = BackendContext(llm=self.settings.llm, models_dir=self.settings.paths.models_dir,
@@ -100,10 +154,17 @@ class Assistant:
 
     def ask(self, question: str, history: list[tuple[str, str]] | None = None, *,
             k: int | None = None, mode: str | None = None, llm: str | None = None,
-            passages: Sequence[Hit] | None = None) -> Answer:
-        """Answer one question (with optional chat history) and verify its citations."""
+            passages: Sequence[Hit] | None = None, since: str | None = None,
+            until: str | None = None, as_of: str | None = None, where: SearchFilter | None = None) -> Answer:
+        """Answer one question (with optional chat history) and verify its citations.
+
+        `since`/`until` (ISO dates, "2024" to "2024-06-30") keep only sources dated in that
+        range, inside the search; `as_of` answers as the sources stood on that date (sources
+        up to it, and questions about now read as questions about then). `where` filters
+        the search further (e.g. sources to leave out)."""
         answer = None
-        for kind, value in self.stream(question, history, k=k, mode=mode, llm=llm, passages=passages):
+        for kind, value in self.stream(question, history, k=k, mode=mode, llm=llm, passages=passages,
+                                       since=since, until=until, as_of=as_of, where=where):
             if kind == "answer":
                 answer = value
         assert answer is not None
@@ -111,13 +172,18 @@ class Assistant:
 
     def stream(self, question: str, history: list[tuple[str, str]] | None = None, *,
                k: int | None = None, mode: str | None = None,
-               llm: str | None = None, passages: Sequence[Hit] | None = None) -> Iterator[StreamEvent]:
+               llm: str | None = None, passages: Sequence[Hit] | None = None,
+               since: str | None = None, until: str | None = None,
+               as_of: str | None = None, where: SearchFilter | None = None) -> Iterator[StreamEvent]:
         """Yield ("token", text) pieces as they are generated, then ("answer", Answer).
 
         `passages` replaces retrieval: the answer may only use and cite these (the eval's
-        oracle passages, see rag/evaluation/oracle.py)."""
+        oracle passages, see rag/evaluation/oracle.py). Dates as in `ask`."""
         started = time.perf_counter()
         question, notices = self._validate(question)
+        dates = date_filter(since, until, as_of)
+        if dates is not None:
+            where = replace(where, since=dates.since, until=dates.until) if where is not None else dates
         backend = self.backend(llm)
         standalone = question
         if history:
@@ -129,19 +195,17 @@ class Assistant:
         language = analysis.language
 
         t0 = time.perf_counter()
-        if passages is None:
-            retriever = Retriever(self.index(), self.embedder, self.settings.retrieval)
-            hits = tuple(retriever.search_question(analysis, k=k, mode=mode))
-        else:
-            hits = tuple(passages)
+        hits = tuple(self._retrieve(analysis, k, mode, where) if passages is None else passages)
         retrieve_ms = (time.perf_counter() - t0) * 1000
 
         n_evidence, gated = self._prompt_policy(backend)
         prompt_hits = hits
         if n_evidence:
             prompt_hits = evidence_passages(analysis, hits, self.reader, n_evidence)
+        about_now = any(part.about_now for part in analysis.parts)
         request = GenerationRequest(analysis, hits, build_messages(
-            standalone, prompt_hits, language, allow_refusal=not gated))
+            standalone, prompt_hits, language, allow_refusal=not gated, about_now=about_now,
+            today=as_of or datetime.date.today().isoformat()))
         t1 = time.perf_counter()
         used = backend.name
         pieces: list[str] = []
@@ -157,7 +221,7 @@ class Assistant:
                 # Never leave the user empty-handed: say what failed, answer extractively.
                 notices.append(f"The {backend.name} backend failed ({exc}); showing the extractive answer instead.")
                 chosen = self.reader.select(analysis, hits)
-                pieces = [answer_text(chosen) if chosen else refusal(language)]
+                pieces = [answer_text(chosen, language) if chosen else refusal(language)]
                 used = "extractive"
                 yield ("token", pieces[0])
         generate_ms = (time.perf_counter() - t1) * 1000
@@ -167,6 +231,17 @@ class Assistant:
         total_ms = (time.perf_counter() - started) * 1000
         yield ("answer", replace(answer, timings_ms={
             "retrieve": retrieve_ms, "generate": generate_ms, "total": total_ms}))
+
+    def search(self, question: str, *, k: int | None = None, mode: str | None = None) -> list[Hit]:
+        """Retrieval only: the top-k passages for `question`, best first (the LangChain
+        retriever, `rag mcp`'s search)."""
+        question, _ = self._validate(question)
+        return self._retrieve(analyze_question(question), k, mode)
+
+    def _retrieve(self, analysis: QuestionAnalysis, k: int | None, mode: str | None,
+                  where: SearchFilter | None = None) -> list[Hit]:
+        retriever = Retriever(self.index(), self.embedder, self.settings.retrieval)
+        return retriever.search_question(analysis, k=k, mode=mode, where=where)
 
     def _prompt_policy(self, backend) -> tuple[int, bool]:
         """(evidence sentences, gated) for an LLM backend: the settings, or where they say
@@ -213,10 +288,43 @@ class Assistant:
         prepare = build_runner(runner, self.settings, self.embedder)
         return update_index(p.seeds_dir, p.index_dir, self.settings.chunking, self.embedder,
                             self.settings.embedding.backend, force=force, progress=progress,
-                            store=self.store(), prepare=prepare)
+                            limits=self.settings.ingest, store=self.store(), prepare=prepare)
+
+    def add_url(self, url: str):
+        """Fetch a web page and store its article in the documents folder (`web/…md`);
+        returns the `StoredPage`. Raises FetchError (an InputError) when it cannot."""
+        from rag.ingest.web import add_url
+
+        return add_url(url, self.settings.paths.seeds_dir, self.settings.ingest)
+
+    def add_import(self, path: Path, fmt: str, text: str, *, title: str | None = None,
+                   date: str | None = None, id: str | None = None, delimiter: str = ",",
+                   quotechar: str = '"', header: bool = True) -> Path:
+        """Register a CSV or JSON Lines file for import, one document per row, without copying
+        it: writes `<documents>/<stem>.import.json`, which `rebuild` expands. Columns are
+        header names or 1-based numbers. Raises InputError for a missing file or column."""
+        from rag.ingest.imports import ImportSpec, write_spec
+
+        spec = ImportSpec(str(Path(path).resolve()), fmt, str(text), _opt(title), _opt(date), _opt(id),
+                          delimiter, quotechar, header)
+        return write_spec(self.settings.paths.seeds_dir, spec)
 
     def status(self) -> dict[str, Any]:
         return self.index().status()
+
+    def documents(self) -> list[DocumentState]:
+        """Every document in the documents folder or the live index, with what the next
+        rebuild will do with it (`indexed`, `new`, `changed`, `deleted`)."""
+        try:
+            indexed = self.index().manifest.documents
+        except IndexMissingError:  # before the first build every document is new
+            indexed = {}
+        return list_documents(self.settings.paths.seeds_dir, indexed)
+
+    def delete_document(self, source: str) -> str:
+        """Remove document `source` from the documents folder (NotFoundError when it is not
+        there); it leaves the index with the next rebuild."""
+        return remove_document(self.settings.paths.seeds_dir, source)
 
     def backends(self) -> list[dict[str, Any]]:
         """Registered answer backends with whether they are usable here and why not."""

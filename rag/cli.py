@@ -1,4 +1,4 @@
-"""`rag` command line: index, ask, eval, models, serve, status.
+"""`rag` command line: add, index, ask, eval, train-reader, models, serve, mcp, status.
 
 Only parsing, one call into the library, and rendering live here. RagError becomes a
 one-line message and exit code 2; anything else is a bug and keeps its traceback.
@@ -49,16 +49,13 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--store-uri", help="milvus: a Lite path (x/milvus.db) or http://host:19530")
 
 
-def cmd_index(args) -> int:
-    from rag.assistant import Assistant
-
-    assistant = Assistant.from_settings(_settings(args))
-    report = assistant.rebuild(force=args.rebuild, runner="local" if args.ray is None else "ray")
+def _print_report(report, as_json: bool) -> None:
+    # The one place skipped files are printed: each gets exactly one line.
     for source, reason in report.skipped:
         print(f"warning: skipped {source}: {reason}", file=sys.stderr)
-    if args.json:
+    if as_json:
         print(json.dumps(report.summary(), ensure_ascii=False))
-        return 0
+        return
     if report.full_rebuild and report.reason:
         print(f"Full build ({report.reason}).")
     for key, files in report.summary().items():
@@ -67,7 +64,52 @@ def cmd_index(args) -> int:
           f"(version {report.version}) in {report.seconds:.1f} s.")
     if report.writes:
         print("Store: " + ", ".join(f"{n} rows {k}" for k, n in report.writes.items()) + ".")
+
+
+def cmd_index(args) -> int:
+    from rag.assistant import Assistant
+
+    assistant = Assistant.from_settings(_settings(args))
+    _print_report(assistant.rebuild(force=args.rebuild, runner="local" if args.ray is None else "ray"), args.json)
     return 0
+
+
+def _char(value: str | None) -> str | None:
+    return {"\\t": "\t", "tab": "\t"}.get(value, value) if value is not None else None
+
+
+def cmd_add(args) -> int:
+    from rag.assistant import Assistant
+
+    tables = [(fmt, path) for fmt, path in (("csv", args.csv), ("jsonl", args.jsonl)) if path]
+    if not (args.urls or tables):
+        print("error: give one or more URLs, or --csv FILE / --jsonl FILE", file=sys.stderr)
+        return 2
+    assistant = Assistant.from_settings(_settings(args))
+    status = 0
+    for url in args.urls:
+        try:
+            page = assistant.add_url(url)
+        except RagError as exc:  # one bad URL must not stop the others
+            print(f"error: {exc}", file=sys.stderr)
+            status = 2
+            continue
+        print(f"Added {page.source}: {page.title or '(untitled)'}"
+              f"{f' ({page.date})' if page.date else ''}, {page.chars} characters from {page.url}")
+    for fmt, path in tables:
+        if not args.text_col:
+            print(f"error: --{fmt} needs --text-col (a column name or 1-based number)", file=sys.stderr)
+            return 2
+        spec = assistant.add_import(path, fmt, args.text_col, title=args.title_col, date=args.date_col,
+                                    id=args.id_col, delimiter=_char(args.delimiter) or ",",
+                                    quotechar=_char(args.quotechar) or '"', header=not args.no_header)
+        print(f"Import spec written: {spec}. Each `rag index` reads the rows of {Path(path).resolve()} "
+              f"(not copied) as documents named {Path(path).name}#<{'id' if args.id_col else 'row'}>.")
+    if args.then_index and status == 0:
+        _print_report(assistant.rebuild(), False)
+    elif status == 0:
+        print("Run `rag index` to make them searchable.")
+    return status
 
 
 def _print_answer(answer) -> None:
@@ -77,8 +119,13 @@ def _print_answer(answer) -> None:
     if answer.citations:
         print("\nSources:")
         for c in answer.citations:
-            date = f", {c.chunk.date}" if c.chunk.date else ""
-            print(f"[{c.n}] {c.chunk.title}{date} — {c.chunk.source} (chars {c.start}-{c.end})")
+            from rag.text.dates import display_date
+
+            date = f", {display_date(c.chunk.date, c.chunk.date_source)}" if c.chunk.date else ""
+            page = f", p. {c.chunk.page}" if c.chunk.page else ""
+            print(f"[{c.n}] {c.chunk.title}{date} — {c.chunk.source}{page} (chars {c.start}-{c.end})")
+            if c.chunk.url:
+                print(f"    {c.chunk.url}")
             print(f"    „{c.text}“")
     t = answer.timings_ms
     print(f"\n({answer.backend}; retrieve {t['retrieve']:.0f} ms, generate {t['generate']:.0f} ms, "
@@ -96,12 +143,13 @@ def cmd_ask(args) -> int:
         if args.question == "-" and not question:
             continue
         try:
+            dates = {"since": args.since, "until": args.until, "as_of": args.as_of}
             if args.json:
-                print(json.dumps(assistant.ask(question).to_json(), ensure_ascii=False), flush=True)
+                print(json.dumps(assistant.ask(question, **dates).to_json(), ensure_ascii=False), flush=True)
                 continue
             answer = None
             live = sys.stdout.isatty() and assistant.settings.llm.backend != "extractive"
-            for kind, value in assistant.stream(question):
+            for kind, value in assistant.stream(question, **dates):
                 if kind == "token" and live:
                     print(value, end="", flush=True)
                 elif kind == "answer":
@@ -154,10 +202,23 @@ def cmd_eval(args) -> int:
     return run_from_args(args, _settings(argparse.Namespace(**{**vars(args), "mode": retrieval_mode})))
 
 
+def cmd_train_reader(args) -> int:
+    from rag.evaluation.train_cli import run_from_args
+
+    return run_from_args(args, _settings(args))
+
+
 def cmd_serve(args) -> int:
-    from rag.ui.server import serve
+    from rag.api.server import serve
 
     serve(_settings(args))
+    return 0
+
+
+def cmd_mcp(args) -> int:
+    from rag.integrations.mcp_server import run_stdio
+
+    run_stdio(_settings(args))
     return 0
 
 
@@ -175,6 +236,21 @@ def build_parser() -> argparse.ArgumentParser:
                         "at ADDRESS (e.g. auto, ray://head:10001)")
     p.set_defaults(func=cmd_index)
 
+    p = sub.add_parser("add", help="add web pages by URL, or a CSV/JSONL file of articles (not copied)")
+    _common(p)
+    p.add_argument("urls", nargs="*", metavar="URL", help="http(s) pages; each article is stored as web/<name>.md")
+    p.add_argument("--csv", type=Path, help="a CSV file: one document per row")
+    p.add_argument("--jsonl", type=Path, help="a JSON Lines file: one document per line")
+    p.add_argument("--text-col", "--text-field", dest="text_col", help="column (name or 1-based number) with the text")
+    p.add_argument("--title-col", "--title-field", dest="title_col", help="column with the title")
+    p.add_argument("--date-col", "--date-field", dest="date_col", help="column with the date (ISO or DD.MM.YYYY)")
+    p.add_argument("--id-col", "--id-field", dest="id_col", help="column with a unique id (default: the row number)")
+    p.add_argument("--delimiter", help="CSV field delimiter (default ','; 'tab' for tabs)")
+    p.add_argument("--quotechar", help="CSV quote character (default '\"')")
+    p.add_argument("--no-header", action="store_true", help="the CSV has no header row: give columns by number")
+    p.add_argument("--then-index", action="store_true", help="update the index afterwards (as `rag index`)")
+    p.set_defaults(func=cmd_add)
+
     p = sub.add_parser("ask", help="answer a question ('-' reads one per line from stdin)")
     p.add_argument("question")
     _common(p)
@@ -184,6 +260,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--k", type=int, help="passages to retrieve")
     p.add_argument("--mode", choices=["dense", "bm25", "hybrid"])
     p.add_argument("--json", action="store_true", help="print the JSON contract")
+    p.add_argument("--since", metavar="DATE", help="only sources dated on or after DATE (YYYY[-MM[-DD]])")
+    p.add_argument("--until", metavar="DATE", help="only sources dated on or before DATE")
+    p.add_argument("--as-of", metavar="DATE", help="answer as the sources stood on DATE")
     p.set_defaults(func=cmd_ask)
 
     p = sub.add_parser("status", help="show what the live index holds")
@@ -205,13 +284,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--llm-model")
     p.add_argument("--base-url")
     p.add_argument("--k", type=int)
-    p.add_argument("--questions", type=Path, default=Path("evals/questions.jsonl"))
+    p.add_argument("--set", choices=["seeds", "news"], default="seeds",
+                   help="seeds: the seed articles' questions; news: 10kGNAD's (needs --path to test.csv)")
+    p.add_argument("--questions", type=Path, help="questions file (default: the set's)")
     p.add_argument("--out", type=Path, default=Path("evals/results"))
     p.add_argument("--compare", type=Path)
     p.add_argument("--judge", metavar="NAME",
                    help="LLM backend that judges faithfulness (local, openai-compatible, langchain)")
     p.add_argument("--dataset", choices=["seeds", "xquad"], default="seeds")
-    p.add_argument("--path", type=Path, help="SQuAD-format JSON for --dataset xquad")
+    p.add_argument("--path", type=Path, help="SQuAD-format JSON for --dataset xquad; 10kGNAD test.csv for --set news")
     p.add_argument("--mode", choices=["dense", "bm25", "hybrid", "all"])
     p.add_argument("--limit", type=int, help="only the first N questions")
     p.add_argument("--split", choices=["test", "dev", "all"], default="test",
@@ -220,12 +301,31 @@ def build_parser() -> argparse.ArgumentParser:
                    help="oracle: answer from the chunks that hold the gold answer (reader ceiling)")
     p.set_defaults(func=cmd_eval)
 
-    p = sub.add_parser("serve", help="start the chat UI")
+    p = sub.add_parser("train-reader", help="fit the extractive reader's parameters on fit data only")
+    _common(p)
+    p.add_argument("--xquad", type=Path, help="XQuAD-de (SQuAD JSON); its fit half of the articles is used")
+    p.add_argument("--news", type=Path, help="10kGNAD test.csv: adds the news set's dev questions")
+    p.add_argument("--questions", type=Path, default=Path("evals/questions.jsonl"), help="seed eval set (dev split)")
+    p.add_argument("--news-questions", type=Path, default=Path("evals/news/questions.jsonl"))
+    p.add_argument("--k", type=int, default=5, help="passages retrieved per question, as at answer time")
+    p.add_argument("--c", type=float, default=1.0, help="inverse L2 strength of both logistic models")
+    p.add_argument("--max-false-refusals", type=float, default=0.05,
+                   help="the threshold refuses at most this share of the fit questions the passages answer")
+    p.add_argument("--work", type=Path, help="where the corpora's indexes live (default: the cache dir)")
+    p.add_argument("--out", type=Path, help="parameter file (default: the one in the package)")
+    p.set_defaults(func=cmd_train_reader)
+
+    p = sub.add_parser("serve", help="start the chat UI and the HTTP API (OpenAI-compatible /v1, REST /api)")
     _common(p)
     p.add_argument("--host")
     p.add_argument("--port", type=int)
     p.add_argument("--llm")
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("mcp", help="serve the `search` and `ask` tools over MCP on stdio")
+    _common(p)
+    p.add_argument("--llm")
+    p.set_defaults(func=cmd_mcp)
     return parser
 
 

@@ -74,3 +74,39 @@ def real_assistant(tmp_path_factory, e5_installed) -> Assistant:
     assistant = Assistant.from_settings(settings)
     assistant.rebuild()
     return assistant
+
+
+@pytest.fixture(scope="module")
+def seeds_index(tmp_path_factory):
+    """`build(**settings) -> Assistant`: a module's own copy of the seeds, indexed with the
+    hashing embedder (for the servers a test module shares between its tests)."""
+    def build(**overrides) -> Assistant:
+        root = tmp_path_factory.mktemp("served")
+        shutil.copytree(SEEDS, root / "seeds")
+        settings = load_settings(paths={"seeds_dir": root / "seeds", "index_dir": root / "index",
+                                        "models_dir": REPO / "models"},
+                                 embedding={"backend": "hashing", "dim": 256}, **overrides)
+        assistant = Assistant.from_settings(settings)
+        assistant.rebuild()
+        return assistant
+
+    return build
+
+
+@pytest.fixture(scope="module")
+def serve_app():
+    """`start(assistant, **create_app_kwargs) -> base URL`: the real app (HTTP API + UI) on
+    127.0.0.1 and a free port, stopped when the module's tests are done."""
+    from rag.api.app import create_app
+    from rag.api.server import BackgroundServer
+
+    servers = []
+
+    def start(assistant: Assistant, **kwargs) -> str:
+        server = BackgroundServer(create_app(assistant, **kwargs)).start()
+        servers.append(server)
+        return server.url
+
+    yield start
+    for server in servers:
+        server.stop()

@@ -6,7 +6,8 @@ import datetime as dt
 
 import pytest
 
-from rag.ingest.dates import display_date, inferred_date, resolve_date
+from rag.ingest.dates import inferred_date, resolve_date
+from rag.text.dates import display_date
 
 TODAY = dt.date(2026, 12, 2)
 

@@ -58,17 +58,22 @@ def test_doc_id_is_stable_and_depends_on_name_and_content():
     assert parse_document("a.txt", data + b" Mehr.").doc_id != a.doc_id
 
 
-def test_bad_files_are_skipped_with_their_names(seeds_dir, caplog):
+def test_bad_files_are_skipped_with_their_names_and_reasons(seeds_dir):
     (seeds_dir / "empty.txt").write_bytes(b"")
     (seeds_dir / "blank.md").write_text("   \n\n")
     (seeds_dir / "binary.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" * 20)
     (seeds_dir / "garbage.txt").write_bytes(bytes(range(128, 256)) * 30)
-    (seeds_dir / "ignored.pdf").write_bytes(b"%PDF-1.4")
+    (seeds_dir / "truncated.pdf").write_bytes(b"%PDF-1.4")
+    (seeds_dir / "notes.xyz").write_text("Ein Text in einem unbekannten Format.")
     report = load_documents(seeds_dir)
     skipped = dict(report.skipped)
-    assert set(skipped) == {"empty.txt", "blank.md", "binary.txt", "garbage.txt"}
+    assert set(skipped) == {"empty.txt", "blank.md", "binary.txt", "garbage.txt", "truncated.pdf", "notes.xyz"}
+    assert skipped["empty.txt"].startswith("empty") and skipped["blank.md"].startswith("empty")
+    assert skipped["binary.txt"].startswith("unsupported type: the content is a PNG image")
+    assert skipped["garbage.txt"].startswith("undecodable")
+    assert skipped["truncated.pdf"].startswith("undecodable: not a readable PDF")
+    assert skipped["notes.xyz"] == ("unsupported type (.xyz); supported: .docx, .htm, .html, .md, .pdf, .txt")
     assert len(report.documents) == 5
-    assert "empty.txt" in caplog.text and "binary.txt" in caplog.text
 
 
 def test_legacy_windows_encoding_is_decoded():

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 from pathlib import Path
 
 import pytest
@@ -27,15 +26,8 @@ def _require_chromium() -> None:
 
 
 @pytest.fixture(scope="module")
-def url(real_assistant):
-    from rag.ui.server import launch
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    demo = launch(real_assistant, host="127.0.0.1", port=port, auth="", prevent_thread_lock=True, quiet=True)
-    yield f"http://127.0.0.1:{port}/"
-    demo.close()
+def url(real_assistant, serve_app):
+    return serve_app(real_assistant, ui_auth="") + "/"
 
 
 def test_ask_in_browser_shows_answer_and_highlighted_source(url):

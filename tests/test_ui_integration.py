@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import socket
-
 import pytest
 
 pytestmark = pytest.mark.slow
@@ -12,21 +10,10 @@ QUESTION = "Welchen Anteil an OpenAI soll Microsoft erhalten haben?"
 EXPECTED_SOURCES = {"000_0d2b54194bb49e3b.txt", "002_6df6d283adceccb0.txt"}
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def served(real_assistant):
-    from rag.ui.server import launch
-
-    port = free_port()
-    demo = launch(real_assistant, host="127.0.0.1", port=port, auth="tester:secret",
-                  prevent_thread_lock=True, quiet=True)
-    yield f"http://127.0.0.1:{port}/"
-    demo.close()
+def served(real_assistant, serve_app):
+    # `rag serve`'s app: the UI mounted beside the HTTP API, with the UI's login.
+    return serve_app(real_assistant, ui_auth="tester:secret") + "/"
 
 
 def test_api_endpoint_answers_with_citations(served):

@@ -18,9 +18,10 @@ from typing import Callable
 import numpy as np
 
 from rag.core.config import CitationSettings
+from rag.answer.facts import facts_held, roles_swapped
 from rag.core.types import Chunk, Citation, Hit
-from rag.text.lexicon import SOURCE_WORDS
-from rag.text.sentences import sentence_spans
+from rag.text.lexicon import ANSWER_LEAD, SOURCE_WORDS
+from rag.text.sentences import refers_back, sentence_spans
 from rag.text.terms import tokenize
 
 MARKER_GROUP = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
@@ -50,28 +51,44 @@ class SupportScorer:
         return spans, vecs
 
     def best_span(self, sentence: str, chunk: Chunk) -> tuple[float, tuple[int, int]]:
-        """(support, (start, end) in document offsets) of the chunk sentence that fits best."""
+        """(support, (start, end) in document offsets) of the chunk sentence that supports
+        the claim best, or of a sentence with the one before it that it points back to
+        ("Zu dieser Zeit hatte Microsoft ..."): together they state one fact. A span that
+        lacks one of the claim's numbers or names, or swaps its roles, supports nothing
+        (`rag.answer.facts`): the words of a recombined claim are all there, its facts are
+        not, and two unlinked sentences are two facts."""
         spans, _ = self._spans(chunk, with_vectors=False)
         if not spans:
             return 0.0, (chunk.start, chunk.end)
+        texts = [chunk.text[s - chunk.start:e - chunk.start] for s, e in spans]
+        windows = [(i, i) for i in range(len(spans))] + [
+            (i, i + 1) for i in range(len(spans) - 1) if refers_back(texts[i + 1])]
+        window_texts = [" ".join(texts[a:b + 1]) for a, b in windows]
+        held = np.array([facts_held(sentence, w) and not roles_swapped(sentence, w) for w in window_texts])
         claim = set(tokenize(sentence))
-        lexical = np.zeros(len(spans))
+        lexical = np.zeros(len(windows))
         if claim:
-            for i, (s, e) in enumerate(spans):
-                lexical[i] = len(claim & set(tokenize(chunk.text[s - chunk.start:e - chunk.start]))) / len(claim)
-        if lexical.max() >= 1.0:
-            # Full word coverage (e.g. a quoted sentence) is maximal support: skip embedding.
-            best = int(np.argmax(lexical))
-            return 1.0, spans[best]
+            for i, w in enumerate(window_texts):
+                lexical[i] = len(claim & set(tokenize(w))) / len(claim)
+        lexical = np.where(held, lexical, 0.0)
+        single = np.arange(len(windows)) < len(spans)
+        if (lexical[single] >= 1.0).any():
+            # Full word coverage by one sentence (e.g. a quoted sentence) is maximal
+            # support: skip embedding.
+            best = int(np.argmax(np.where(single, lexical, 0.0)))
+            return 1.0, spans[windows[best][0]]
         _, vecs = self._spans(chunk, with_vectors=True)
-        dense = np.zeros(len(spans))
+        dense = np.zeros(len(windows))
         if vecs is not None:
             cos = vecs @ self.embed([sentence])[0]
             # Map cosine onto 0..1 so that min_cosine lands at 0.5, the acceptance line.
-            dense = np.clip(0.5 + (cos - self.settings.min_cosine) * 5.0, 0.0, 1.0)
-        combined = np.maximum(lexical, dense)
-        best = int(np.argmax(combined))
-        return float(combined[best]), spans[best]
+            per_sentence = np.clip(0.5 + (cos - self.settings.min_cosine) * 5.0, 0.0, 1.0)
+            dense = np.array([per_sentence[a:b + 1].max() for a, b in windows])
+        combined = np.where(held, np.maximum(lexical, dense), 0.0)
+        # One sentence before a pair when they support the claim equally.
+        best = max(range(len(windows)), key=lambda i: (round(float(combined[i]), 6), single[i]))
+        a, b = windows[best]
+        return float(combined[best]), (spans[a][0], spans[b][1])
 
 
 @dataclass
@@ -94,6 +111,10 @@ def ground_answer(text: str, hits: list[Hit] | tuple[Hit, ...], scorer: SupportS
     for start, end in sentence_spans(text):
         sentence = text[start:end]
         claim = MARKER_GROUP.sub("", sentence).strip()
+        # A lead ("According to the documents:") frames the claim; it is not one.
+        lead_match = ANSWER_LEAD.match(claim)
+        lead = lead_match.group(1) if lead_match else ""
+        claim = claim[lead_match.end():].strip() if lead_match else claim
         cited = [int(n) for g in MARKER_GROUP.findall(sentence) for n in re.split(r"[,;]", g)]
         if _is_remark(claim, hits, scorer):
             notices.append(f"Dropped “{claim[:60]}”: it is about the passages, not the question.")
@@ -140,7 +161,7 @@ def ground_answer(text: str, hits: list[Hit] | tuple[Hit, ...], scorer: SupportS
         if markers:
             tail = body[-1] if body and body[-1] in ".!?" else ""
             body = (body[:-1] if tail else body).rstrip() + " " + markers + tail
-        pieces.append(text[cursor:start] + body)
+        pieces.append(text[cursor:start] + (f"{lead} " if lead else "") + body)
         cursor = end
     pieces.append(text[cursor:])
     citations = tuple(

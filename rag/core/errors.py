@@ -1,4 +1,4 @@
-"""One error hierarchy. Library code raises these; only the CLI and the UI catch them.
+"""One error hierarchy. Library code raises these; only the edges (CLI, UI, HTTP API) catch them.
 
 Every message should tell the user what to do next. Anything that is *not* a RagError is a
 bug and must keep its traceback.
@@ -15,6 +15,10 @@ class ConfigError(RagError):
 
 class InputError(RagError):
     """A question or document the user supplied cannot be used as given."""
+
+
+class NotFoundError(InputError):
+    """Something the user named (a document) does not exist."""
 
 
 class IndexMissingError(RagError):
@@ -43,3 +47,7 @@ class BackendUnavailableError(RagError):
 
 class BackendError(RagError):
     """A backend failed while answering (timeout, connection refused, malformed reply)."""
+
+
+class FetchError(InputError):
+    """A URL is not allowed, could not be fetched, or is not a page we can read."""

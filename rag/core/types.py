@@ -13,11 +13,11 @@ from typing import Any
 @dataclass(frozen=True)
 class Document:
     doc_id: str  # stable: derived from file name + content hash
-    source: str  # file name relative to the seeds directory
+    source: str  # file name relative to the documents directory, or "<file>#<id>" for an imported row
     title: str
     date: str | None  # publication date, ISO: "YYYY", "YYYY-MM" or "YYYY-MM-DD"
     text: str  # cleaned text; all offsets point into this
-    content_hash: str  # sha256 of the raw file bytes
+    content_hash: str  # sha256 of the raw file bytes (of an imported row: of its text, title, date)
     # Where `date` comes from: "marker" | "user" | "metadata" | "dateline" | "inferred"
     # ("inferred": the latest past date the text reports, so "not before").
     date_source: str | None = None

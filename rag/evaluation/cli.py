@@ -1,4 +1,5 @@
-"""`rag eval`: the seed eval set (default) or an external SQuAD-format benchmark."""
+"""`rag eval`: an eval set (`--set seeds`, the default, or `news`: 10kGNAD) or an external
+SQuAD-format benchmark (`--dataset xquad`). Every run names its split (test by default)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ def run_from_args(args, settings: Settings) -> int:
         from rag.evaluation.squad import run_squad_benchmark
 
         return run_squad_benchmark(Path(args.path), settings, mode=args.mode or "all",
-                                   out_dir=Path(args.out), limit=args.limit)
+                                   out_dir=Path(args.out), limit=args.limit,
+                                   split=getattr(args, "split", "test"))
     return run_seed_eval(args, settings)
 
 
@@ -29,7 +31,10 @@ def run_seed_eval(args, settings: Settings) -> int:
     from rag.evaluation.runner import load_items, run_eval, select_split
 
     split = getattr(args, "split", "test")
-    items = select_split(load_items(args.questions), split)
+    eval_set = getattr(args, "set", "seeds")
+    questions = args.questions or Path("evals/news/questions.jsonl" if eval_set == "news" else "evals/questions.jsonl")
+    args.questions = questions
+    items = select_split(load_items(questions), split)
     if not items:
         raise InputError(f"{args.questions} has no questions in split {split!r}.")
     if args.limit:
@@ -39,7 +44,12 @@ def run_seed_eval(args, settings: Settings) -> int:
         from rag.evaluation.judge import make_judge
 
         judge = make_judge(args.judge, settings)  # before the run: a bad name fails at once
-    assistant = Assistant.from_settings(settings)
+    if eval_set == "news":
+        from rag.evaluation.corpora import news_assistant
+
+        assistant = news_assistant(settings, settings.paths.cache_dir / "eval", args.path)
+    else:
+        assistant = Assistant.from_settings(settings)
     index = assistant.index()  # fail fast with "run rag index" before asking 70 questions
     oracle, passages_meta = {}, {}
     use_oracle = getattr(args, "passages", "retrieved") == "oracle"
@@ -61,7 +71,7 @@ def run_seed_eval(args, settings: Settings) -> int:
         progress=lambda done, total, row: bar.update(1),
         meta={"llm": settings.llm.backend, "llm_model": settings.llm.model,
               "embedder": assistant.embedder.model_id, "retrieval": settings.retrieval.model_dump(),
-              "questions": str(args.questions), "split": split, **passages_meta,
+              "questions": str(args.questions), "set": eval_set, "split": split, **passages_meta,
               **({"judge": judge.name} if judge else {})},
         judge=judge,
     )
@@ -70,7 +80,7 @@ def run_seed_eval(args, settings: Settings) -> int:
     import time
 
     suffix = "-oracle" if use_oracle else ""
-    out = Path(args.out) / f"{time.strftime('%Y%m%d-%H%M%S')}-{settings.llm.backend}-{split}{suffix}"
+    out = Path(args.out) / f"{time.strftime('%Y%m%d-%H%M%S')}-{eval_set}-{settings.llm.backend}-{split}{suffix}"
     paths = write_report(result, out, compare_to=args.compare)
     print(format_table(result, compare_to=args.compare))
     if use_oracle:

@@ -12,7 +12,7 @@ JSON_NAME, MD_NAME, PNG_NAME = "report.json", "report.md", "by_type.png"
 # Metrics shown per type in tables and the chart, in this order.
 TYPE_COLUMNS = (
     "n", "answer_match", "token_f1", "chrf", "hit@5", "mrr@10",
-    "citation_precision", "citation_recall", "correct_refusal_rate", "false_refusal_rate",
+    "citation_precision", "citation_recall", "states_change", "correct_refusal_rate", "false_refusal_rate",
 )  # fmt: skip
 CHART_METRICS = ("answer_match", "hit@5", "mrr@10", "citation_recall", "correct_refusal_rate")
 

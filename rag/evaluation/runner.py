@@ -29,7 +29,7 @@ SPLITS = ("dev", "test")
 ANSWER_METRICS = (
     "answer_match", "token_f1", "chrf",
     "hit@1", "hit@3", "hit@5", "mrr@10",
-    "citation_validity", "citation_precision", "citation_recall",
+    "citation_validity", "citation_precision", "citation_recall", "states_change",
 )  # fmt: skip
 # Higher is better for everything listed except these (used to colour diffs).
 LOWER_IS_BETTER = frozenset({"false_refusal_rate", "latency_p50_ms", "latency_p95_ms", "errors",
@@ -165,6 +165,12 @@ def score_item(item: dict[str, Any], response: dict[str, Any]) -> dict[str, Any]
     for k in (1, 3, 5):
         row[f"hit@{k}"] = m.hit_at_k(retrieved, gold_sources, k)
     row["mrr@10"] = m.mrr(retrieved, gold_sources, k=10)
+    if item.get("older_answers") and not refused:
+        # A question about now whose older sources say otherwise: the answer must also state
+        # the earlier state, citing an older source.
+        older = {"answers": item["older_answers"], "answer_patterns": []}
+        row["states_change"] = float(m.answer_match(older, answer)
+                                     and bool(set(cited) & set(item.get("older_sources", []))))
     if not refused:
         row["citation_validity"] = m.citation_validity(answer, citations)
         row["citation_precision"] = m.citation_precision(cited, gold_sources)

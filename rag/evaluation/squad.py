@@ -69,12 +69,18 @@ def run_retrieval(retriever, questions: list[Question], mode: str) -> tuple[dict
     return retrieval_metrics(ranks, latencies), rows
 
 
-def run_answers(assistant, questions: list[Question]) -> tuple[dict[str, float], list]:
+def run_answers(assistant, questions: list[Question], without_article: bool = False) -> tuple[dict[str, float], list]:
+    """Answer each question; `without_article`: with its own article filtered out of the
+    search, so every question is unanswerable and should be refused."""
     from tqdm.auto import tqdm
 
+    from rag.index.filters import SearchFilter
+
     em, f1, contained, refused, rows = [], [], [], [], []
-    for q in tqdm(questions, desc="Answers (hybrid)", unit="q", file=sys.stderr):
-        answer = assistant.ask(q.question, mode="hybrid")
+    label = "Unanswerables (own article removed)" if without_article else "Answers (hybrid)"
+    for q in tqdm(questions, desc=label, unit="q", file=sys.stderr):
+        where = SearchFilter(exclude_sources=frozenset({q.source})) if without_article else None
+        answer = assistant.ask(q.question, mode="hybrid", where=where)
         text = "" if answer.refused else answer.text
         norm = normalize_answer(text)
         em.append(float(any(norm == normalize_answer(g) for g in q.answers)))
@@ -103,11 +109,17 @@ def format_table(result: dict[str, Any]) -> str:
         lines.append(f"answers ({result['meta']['llm']}, hybrid, n={ans['n']}): EM {ans['exact_match']:.3f}  "
                      f"F1 {ans['token_f1']:.3f}  contained {ans['contained']:.3f}  "
                      f"refused {ans['refused']:.3f}")
+    un = result.get("unanswerable")
+    if un:
+        lines.append(f"unanswerable (the same questions, own article filtered out, n={un['n']}): "
+                     f"refused {un['refused']:.3f}")
+    lines.insert(0, f"Split: {result['meta'].get('split', 'all')} "
+                    f"({result['meta'].get('split_articles', '?')} of {result['n_documents']} articles' questions)")
     return "\n".join(lines)
 
 
 def benchmark(squad: SquadSet, settings: Settings, modes: list[str], work: Path,
-              answer_sample: int = ANSWER_SAMPLE) -> dict[str, Any]:
+              answer_sample: int = ANSWER_SAMPLE, split: str = "all") -> dict[str, Any]:
     """Index `squad`'s documents under `work` and score every question."""
     import faiss
 
@@ -127,14 +139,21 @@ def benchmark(squad: SquadSet, settings: Settings, modes: list[str], work: Path,
     retriever = Retriever(index, assistant.embedder, settings.retrieval)
     retriever.search("Aufwärmen", "de", k=K)  # first-call costs (lazy imports, allocations)
 
-    questions = [q for q in squad.questions if q.spans]
+    from rag.evaluation.reader_training import xquad_split
+
+    # The reader is fitted on the "fit" half of the articles (rag train-reader); "test"
+    # reports on the other half, "dev" on the fit half itself.
+    halves = xquad_split(q.source for q in squad.questions)
+    wanted = {"test": "report", "dev": "fit"}.get(split)
+    questions = [q for q in squad.questions if q.spans and (wanted is None or halves[q.source] == wanted)]
     result: dict[str, Any] = {
         "n_questions": len(questions), "n_documents": len(squad.documents),
         "n_chunks": report.total_chunks, "unmappable": len(squad.unmappable),
         "altered_by_cleaning": squad.altered, "retrieval": {}, "per_question": {},
         "meta": {"embedder": assistant.embedder.model_id, "llm": settings.llm.backend,
                  "retrieval": settings.retrieval.model_dump(), "chunking": settings.chunking.model_dump(),
-                 "index_seconds": round(index_s, 1), "k": K},
+                 "index_seconds": round(index_s, 1), "k": K, "split": split,
+                 "split_articles": len({q.source for q in questions})},
     }
     for mode in modes:
         metrics, rows = run_retrieval(retriever, questions, mode)
@@ -145,6 +164,9 @@ def benchmark(squad: SquadSet, settings: Settings, modes: list[str], work: Path,
         sample = questions[::step]
         result["answers"], result["per_question"]["answers"] = run_answers(assistant, sample)
         result["answers"]["n"] = len(sample)
+        result["unanswerable"], result["per_question"]["unanswerable"] = run_answers(
+            assistant, sample, without_article=True)
+        result["unanswerable"]["n"] = len(sample)
     return result
 
 
@@ -158,7 +180,7 @@ def _load_average() -> list[float] | None:
 
 
 def run_squad_benchmark(path: Path, settings: Settings, mode: str = "all", out_dir: Path = Path("evals/results"),
-                        limit: int | None = None) -> int:
+                        limit: int | None = None, split: str = "all") -> int:
     """Run the benchmark, print the table, write `out_dir/xquad-<timestamp>.json`; exit code."""
     squad = load_squad(path, limit=limit)
     if not squad.questions:
@@ -170,7 +192,7 @@ def run_squad_benchmark(path: Path, settings: Settings, mode: str = "all", out_d
     modes = list(MODES) if mode == "all" else [mode]
     load_before = _load_average()
     with tempfile.TemporaryDirectory(prefix="rag-squad-") as tmp:
-        result = benchmark(squad, settings, modes, Path(tmp))
+        result = benchmark(squad, settings, modes, Path(tmp), split=split)
     result["meta"].update({"dataset": str(path), "limit": limit, "mode": mode,
                            "load_average": {"before": load_before, "after": _load_average()},
                            "unmappable_answers": squad.unmappable})

@@ -21,7 +21,8 @@ from rag.text.sentences import SPLITTING_RULES, refers_back, sentence_spans
 # fingerprint of the rules it depends on (cleaning, sentence ends, abbreviations, anaphoric
 # openers), so editing any of them, for whatever reason, rebuilds the index: unchanged files
 # are never re-parsed, and two chunkings must never mix in one index.
-CHUNKER_VERSION = "sentences-v2"  # v2: a chunk that opens by pointing back carries its antecedent
+# v2: a chunk that opens by pointing back carries its antecedent; v3: no chunk spans two pages.
+CHUNKER_VERSION = "sentences-v3"
 
 
 @lru_cache(maxsize=1)
@@ -54,12 +55,17 @@ def _units(text: str, size: int) -> list[tuple[int, int]]:
 
 def chunk_document(doc: Document, settings: ChunkingSettings) -> list[Chunk]:
     """Pack sentences into chunks of at most `chunk_size` characters (one over-long
-    sentence is cut), starting a new chunk at a paragraph break once half full."""
+    sentence is cut), starting a new chunk at a paragraph break once half full. In a paged
+    document (PDF) every page starts a new chunk and none carries overlap across it, so a
+    chunk's page is the page of every passage cited from it."""
     text, size, overlap = doc.text, settings.chunk_size, settings.chunk_overlap
     units = _units(text, size)
     groups: list[list[tuple[int, int]]] = []
     current: list[tuple[int, int]] = []
     for unit in units:
+        if current and doc.pages and bisect_right(doc.pages, unit[0]) != bisect_right(doc.pages, current[0][0]):
+            groups.append(current)
+            current = []
         if current:
             span = unit[1] - current[0][0]
             paragraph_break = "\n\n" in text[current[-1][1]:unit[0]]

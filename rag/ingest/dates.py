@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from rag.text.dates import date_key
 from rag.text.lexicon import FUTURE_CUES, MONTH_NUMBERS
 
 DATE_SOURCES = ("user", "marker", "metadata", "dateline", "inferred")
@@ -109,8 +110,7 @@ def _reported(text: str, today: dt.date) -> list[str]:
 def inferred_date(text: str, today: dt.date | None = None) -> str | None:
     """The latest past date the text reports ("not before"), or None."""
     dates = _reported(text, today or dt.date.today())
-    # Compare at month precision first: "2024-10" is later than "2024" though it sorts before.
-    return max(dates, key=lambda d: (d[:4], d[5:7] or "00", d[8:10] or "00"), default=None)
+    return max(dates, key=date_key, default=None)
 
 
 def resolve_date(*, user: str | None = None, marker: str | None = None, metadata: str | None = None,
@@ -125,10 +125,3 @@ def resolve_date(*, user: str | None = None, marker: str | None = None, metadata
         return line, "dateline"
     guess = inferred_date(text, today)
     return (guess, "inferred") if guess else (None, None)
-
-
-def display_date(date: str | None, source: str | None) -> str:
-    """How a date is shown: an inferred one is a lower bound ("≥ 2024-10")."""
-    if not date:
-        return ""
-    return f"≥ {date}" if source == "inferred" else date

@@ -2,13 +2,15 @@
 
     files needing a read ─ read_clean (tasks) ─ chunk_rows (tasks) ─ EmbedActor (actor pool)
 
-The driver lists the seed files and skips those whose stat says they are indexed as they
-are (as `scan_seeds` does); the rest are read, hashed, cleaned and chunked by Ray tasks, and
-embedded by a pool of actors that each load the installed embedder once (never a download:
-the hub is switched offline in the actors). The driver collects documents, chunks and
-vectors and hands them to the same planner as the single-process path, so the chunk ids,
-the plan and the published index are the same; vectors differ only by float rounding of
-batched inference (tested within 1e-5).
+The driver scans the seeds as the single-process path does (`scan_seeds`: a file whose stat
+says it is indexed as it is is not read; import specs are expanded into rows there) and
+hands the files that need reading to the pipeline as its `reader`: Ray tasks read, hash,
+clean and chunk them, and a pool of actors that each load the installed embedder once
+(never a download: the hub is switched offline in the actors) embeds the chunks. Rows of
+imported CSV/JSONL files, parsed by the driver, go through chunk and embed the same way. The
+driver hands documents, chunks and vectors to the same planner as the single-process path,
+so the chunk ids, the plan and the published index are the same; vectors differ only by
+float rounding of batched inference (tested within 1e-5).
 
 On a cluster every node must see `paths.seeds_dir` and `paths.models_dir` at the same path
 (a shared file system), and the driver holds the new vectors until it writes them to the
@@ -17,8 +19,8 @@ store: at 384 floats a chunk, 1M new chunks take 1.5 GB there.
 
 from __future__ import annotations
 
+import contextlib
 import json
-import logging
 import os
 from dataclasses import asdict
 from pathlib import Path
@@ -26,24 +28,28 @@ from typing import Any
 
 import numpy as np
 
-from rag.core.config import ChunkingSettings, EmbeddingSettings, Settings
+from rag.core.config import ChunkingSettings, EmbeddingSettings, IngestSettings, Settings
 from rag.core.types import Chunk, Document
 from rag.index.manifest import DocumentEntry
 from rag.ingest.chunking import chunk_document, embedding_text
 from rag.ingest.ray_runtime import ray_session
-from rag.ingest.sources import SeedFile, known_clean, read_seed, walk_seeds
+from rag.ingest.sources import ReadJob, SeedFile, read_seed, scan_seeds
 
-log = logging.getLogger("rag.ingest.documents")
 COLUMNS = ["source", "kind", "hash", "stat", "payload", "text"]
 
 
-def read_clean(batch):
-    """Stage 1 (tasks): read, hash and clean each file (`read_seed`); one row per file."""
+def read_clean(batch, ingest: dict[str, Any]):
+    """Stage 1 (tasks): read, hash and clean each file (`read_seed`); one row per file. A row
+    that carries a parsed document (an imported row) passes as it is."""
     import pandas as pd
 
+    limits = IngestSettings(**ingest)
     rows = []
-    for source, path, indexed in zip(batch["source"], batch["path"], batch["indexed_hash"]):
-        result = read_seed(source, path, indexed or None)
+    for source, path, indexed, parsed in zip(batch["source"], batch["path"], batch["indexed_hash"], batch["doc"]):
+        if parsed:
+            rows.append([source, "parsed", "", "", parsed, ""])
+            continue
+        result = read_seed(ReadJob(source, path, indexed), limits)
         if isinstance(result, tuple):
             rows.append([source, "skip", "", "", result[1], ""])
         else:
@@ -60,7 +66,7 @@ def chunk_rows(batch, chunking: dict[str, Any]):
     rows = []
     for row in batch[COLUMNS].itertuples(index=False):
         rows.append(list(row))
-        if row.kind == "doc":
+        if row.kind in ("doc", "parsed"):
             for chunk in chunk_document(_document(row.payload), settings):
                 rows.append([row.source, "chunk", "", "", json.dumps(asdict(chunk), ensure_ascii=False),
                              embedding_text(chunk)])
@@ -97,51 +103,45 @@ class RayPrepare:
         self._vectors: dict[str, np.ndarray] = {}
 
     def __call__(self, seeds_dir: Path, indexed: dict[str, DocumentEntry], trusted_before_ns: int) -> "RayPrepare":
-        listed = walk_seeds(seeds_dir)
-        found: dict[str, SeedFile | tuple[str, str]] = {}
-        to_read = []
-        for source, path in listed:
-            meta = indexed.get(source)
-            try:
-                clean = known_clean(source, path, meta, trusted_before_ns)
-            except OSError as exc:
-                found[source] = (source, f"unreadable: {exc.strerror or exc}")
-                continue
-            if clean is not None:
-                found[source] = clean
-            else:
-                to_read.append({"source": source, "path": os.path.abspath(path),
-                                "indexed_hash": meta.content_hash if meta else ""})
-        if to_read:
-            found.update(self._run(to_read))
-        results = [found[s] for s, _ in listed if s in found]
-        self.files = [r for r in results if isinstance(r, SeedFile)]
-        self.skipped = [r for r in results if isinstance(r, tuple)]
-        for source, reason in self.skipped:
-            log.warning("Skipped %s: %s", source, reason)
+        with contextlib.ExitStack() as stack:
+            self._stack, self._ray = stack, None  # Ray starts on first use: an unchanged corpus needs none
+            self.files, self.skipped = scan_seeds(seeds_dir, indexed, trusted_before_ns, self.settings.ingest,
+                                                  reader=self._read)
+            parsed = [f.doc for f in self.files if f.doc is not None and f.source not in self._chunks]
+            if parsed:  # imported rows: parsed by the scan, chunked and embedded on Ray
+                self._run([{"source": d.source, "path": "", "indexed_hash": "",
+                            "doc": json.dumps(asdict(d), ensure_ascii=False)} for d in parsed])
         return self
 
-    def _run(self, to_read: list[dict[str, str]]) -> dict[str, SeedFile | tuple[str, str]]:
+    def _read(self, jobs: list[ReadJob]) -> list[SeedFile | tuple[str, str]]:
+        out = self._run([{"source": j.source, "path": os.path.abspath(j.path), "indexed_hash": j.indexed_hash,
+                          "doc": ""} for j in jobs])
+        return [out[j.source] for j in jobs]
+
+    def _run(self, inputs: list[dict[str, str]]) -> dict[str, SeedFile | tuple[str, str]]:
         s = self.settings
         embedding = s.embedding.model_dump()
         embedding["threads"] = max(1, int(s.ray.cpus_per_worker))
         model = Path(s.embedding.model).expanduser()
         if model.is_dir():  # a relative model directory must resolve on the workers too
             embedding["model"] = str(model.resolve())
-        with ray_session(s.ray) as ray:
-            ds = (ray.data.from_items(to_read)
-                  .map_batches(read_clean, batch_format="pandas", batch_size=s.ray.read_batch)
-                  .map_batches(chunk_rows, batch_format="pandas", batch_size=s.ray.read_batch,
-                               fn_kwargs={"chunking": s.chunking.model_dump()})
-                  .map_batches(EmbedActor, batch_format="numpy", batch_size=s.ray.embed_batch,
-                               compute=ray.data.ActorPoolStrategy(size=s.ray.workers),
-                               num_cpus=s.ray.cpus_per_worker,
-                               fn_constructor_kwargs={"embedding": embedding,
-                                                      "models_dir": str(Path(s.paths.models_dir).resolve())}))
-            out: dict[str, SeedFile | tuple[str, str]] = {}
-            for row in ds.iter_rows():
-                self._collect(row, out)
-        for source, chunks in self._chunks.items():  # rows came in any order
+        if self._ray is None:
+            self._ray = self._stack.enter_context(ray_session(s.ray))
+        ray = self._ray
+        ds = (ray.data.from_items(inputs)
+              .map_batches(read_clean, batch_format="pandas", batch_size=s.ray.read_batch,
+                           fn_kwargs={"ingest": s.ingest.model_dump()})
+              .map_batches(chunk_rows, batch_format="pandas", batch_size=s.ray.read_batch,
+                           fn_kwargs={"chunking": s.chunking.model_dump()})
+              .map_batches(EmbedActor, batch_format="numpy", batch_size=s.ray.embed_batch,
+                           compute=ray.data.ActorPoolStrategy(size=s.ray.workers),
+                           num_cpus=s.ray.cpus_per_worker,
+                           fn_constructor_kwargs={"embedding": embedding,
+                                                  "models_dir": str(Path(s.paths.models_dir).resolve())}))
+        out: dict[str, SeedFile | tuple[str, str]] = {}
+        for row in ds.iter_rows():
+            self._collect(row, out)
+        for chunks in self._chunks.values():  # rows came in any order
             chunks.sort(key=lambda c: int(c.chunk_id.rpartition(":")[2]))
         return out
 
@@ -153,6 +153,8 @@ class RayPrepare:
             chunk = _chunk(str(row["payload"]))
             self._chunks.setdefault(source, []).append(chunk)
             self._vectors[chunk.chunk_id] = np.asarray(row["vector"], dtype=np.float32)
+        elif kind == "parsed":
+            self._chunks.setdefault(source, [])
         else:
             doc = _document(str(row["payload"])) if kind == "doc" else None
             stat = tuple(json.loads(str(row["stat"])))

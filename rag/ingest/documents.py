@@ -1,22 +1,21 @@
-"""Reading articles: decode, repair encoding, pull out title and date, strip web boilerplate.
+"""From a file's bytes to a `Document`: extract (rag/ingest/formats/), repair encoding, pull out
+title and date, strip boilerplate lines, and keep page offsets exact.
 
-Every function here is pure except `load_documents`, which reads the seeds directory.
+Every function here is pure except `load_documents`, which reads the documents directory.
 """
 
 from __future__ import annotations
 
 import hashlib
-import logging
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rag.core.config import IngestSettings
 from rag.core.types import Document
+from rag.ingest.formats import Extracted, Rejected, read, supported_suffixes
+from rag.ingest.formats.encoding import decode_text
 from rag.text.sentences import split_sentences
-
-log = logging.getLogger(__name__)
-
-SUPPORTED_SUFFIXES = (".txt", ".md")
 
 _DATE_MARKER = re.compile(r"^\s*date\s+(\d{4}-\d{2})\b[ \t]*", re.IGNORECASE)
 # Whole lines that are navigation, comment widgets, syndication tags or credits, not article.
@@ -71,20 +70,10 @@ def repair_text(text: str) -> str:
 
 
 def decode_bytes(data: bytes) -> str | None:
-    """Decode file bytes; None when the file is binary or in no encoding we can trust."""
+    """Decode text-file bytes; None when empty, binary or in no encoding we can trust."""
     if not data.strip():
         return None
-    if b"\x00" in data[:4096]:
-        return None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    # Legacy Windows files are common in news dumps; accept only if it is mostly text.
-    text = data.decode("cp1252", errors="replace")
-    if text.count("\ufffd") > max(3, len(text) // 200):
-        return None
-    return text
+    return decode_text(data)
 
 
 def _is_headline(line: str) -> bool:
@@ -92,20 +81,36 @@ def _is_headline(line: str) -> bool:
     return 0 < len(line) <= 160 and not re.search(r"[.!?:;,]$", line) and len(line.split()) >= 3
 
 
+def _normalise(raw: str) -> str:
+    return repair_text(raw).replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _tidy(text: str) -> str:
+    lines = [ln.rstrip() for ln in text.split("\n")]
+    lines = [ln for ln in lines if not _BOILERPLATE_LINE.match(ln)]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def clean_text(raw: str) -> str:
+    """Repaired text without boilerplate lines (any format's text, one page of a PDF)."""
+    return _tidy(_normalise(raw))
+
+
+def _headline(text: str) -> str | None:
+    first_line = text.split("\n", 1)[0]
+    return first_line.strip() if _is_headline(first_line) else None
+
+
 def clean_article(raw: str) -> tuple[str, str | None, str | None]:
     """Return (clean text, title or None, date "YYYY-MM" or None) for one raw article."""
-    text = repair_text(raw).replace("\r\n", "\n").replace("\r", "\n")
+    text = _normalise(raw)
     date = None
     match = _DATE_MARKER.match(text)
     if match:
         date = match.group(1)
         text = text[match.end():]
-    lines = [ln.rstrip() for ln in text.split("\n")]
-    lines = [ln for ln in lines if not _BOILERPLATE_LINE.match(ln)]
-    text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
-    first_line = text.split("\n", 1)[0]
-    title = first_line.strip() if _is_headline(first_line) else None
-    return text, title, date
+    text = _tidy(text)
+    return text, _headline(text), date
 
 
 def _fallback_title(text: str, source: str) -> str:
@@ -116,53 +121,77 @@ def _fallback_title(text: str, source: str) -> str:
     return first if len(first) <= 90 else first[:87].rsplit(" ", 1)[0] + " …"
 
 
-def parse_document(source: str, data: bytes) -> Document | None:
-    """Turn one file's bytes into a Document, or None when it holds no usable text."""
-    raw = decode_bytes(data)
-    if raw is None:
-        return None
-    text, title, date = clean_article(raw)
+def _paged_text(parts: tuple[str, ...]) -> tuple[str, tuple[int, ...]]:
+    """Pages cleaned one by one and joined by a blank line: (text, start offset of each page).
+    Cleaning a page at a time keeps every page's offset exact."""
+    text, starts = "", []
+    for part in parts:
+        cleaned = clean_text(part)
+        if cleaned and text:
+            text += "\n\n"
+        starts.append(len(text))
+        text += cleaned
+    return text, tuple(starts)
+
+
+def build_document(source: str, digest: str, extracted: Extracted) -> Document | None:
+    """The cleaned Document of what a format extracted; None when no text is left."""
+    pages: tuple[int, ...] = ()
+    title, date, date_source = extracted.title, extracted.date, extracted.date_source
+    if extracted.paged:
+        text, pages = _paged_text(extracted.parts)
+        guess = _headline(text)
+    elif extracted.markers:
+        text, guess, marker_date = clean_article("\n\n".join(extracted.parts))
+        if date is None and marker_date:
+            date, date_source = marker_date, "marker"
+    else:
+        text = clean_text("\n\n".join(extracted.parts))
+        guess = _headline(text)
     if not text:
         return None
-    digest = content_hash(data)
     return Document(
         doc_id=make_doc_id(source, digest),
         source=source,
-        title=title or _fallback_title(text, source),
+        title=title or guess or _fallback_title(text, source),
         date=date,
-        date_source="marker" if date else None,
+        date_source=date_source if date else None,
         text=text,
         content_hash=digest,
+        url=extracted.url,
+        pages=pages,
     )
+
+
+def read_document(source: str, data: bytes, limits: IngestSettings | None = None) -> Document | Rejected:
+    """One file's Document, or why it cannot be indexed (the warning line's reason)."""
+    extracted = read(source, data, limits or IngestSettings())
+    if isinstance(extracted, Rejected):
+        return extracted
+    doc = build_document(source, content_hash(data), extracted)
+    return doc if doc is not None else Rejected("empty: no text left after cleaning")
+
+
+def parse_document(source: str, data: bytes, limits: IngestSettings | None = None) -> Document | None:
+    """Turn one file's bytes into a Document, or None when it holds no usable text."""
+    doc = read_document(source, data, limits)
+    return doc if isinstance(doc, Document) else None
 
 
 def list_sources(seeds_dir: Path) -> list[Path]:
-    """Supported files under seeds_dir, in a stable order (sub-folders included)."""
+    """Files of a supported type under seeds_dir, in a stable order (sub-folders included)."""
     seeds_dir = Path(seeds_dir)
+    suffixes = supported_suffixes()
     return sorted(
         p for p in seeds_dir.rglob("*")
-        if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES and not p.name.startswith(".")
+        if p.is_file() and p.suffix.lower() in suffixes and not p.name.startswith(".")
     )
 
 
-def load_documents(seeds_dir: Path) -> LoadReport:
-    """Read every supported file; unusable ones are skipped with a warning naming them."""
-    report = LoadReport()
-    for path in list_sources(seeds_dir):
-        source = path.relative_to(seeds_dir).as_posix()
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            report.skipped.append((source, f"unreadable: {exc.strerror or exc}"))
-            continue
-        if not data.strip():
-            report.skipped.append((source, "empty file"))
-            continue
-        doc = parse_document(source, data)
-        if doc is None:
-            report.skipped.append((source, "binary or undecodable content"))
-            continue
-        report.documents.append(doc)
-    for source, reason in report.skipped:
-        log.warning("Skipped %s: %s", source, reason)
-    return report
+def load_documents(seeds_dir: Path, limits: IngestSettings | None = None) -> LoadReport:
+    """Every document under seeds_dir (imported rows included) and the files skipped, with why.
+    Nothing is printed: the edges print `skipped`, once."""
+    from rag.ingest.sources import scan_seeds  # sources builds on this module
+
+    found, skipped = scan_seeds(Path(seeds_dir), {}, limits=limits)
+    return LoadReport(documents=[f.doc for f in found if f.doc is not None], skipped=skipped)

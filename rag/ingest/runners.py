@@ -21,7 +21,7 @@ RAY_INSTALL = "pip install -e '.[ray]'"
 
 @RUNNERS.register("local", "Read, chunk and embed in this process.")
 def _local(settings: Settings, embedder) -> Prepare:
-    return LocalPrepared(settings.chunking, embedder)
+    return LocalPrepared(settings.chunking, embedder, settings.ingest)
 
 
 @RUNNERS.register("ray", "Ray Data stages with an actor pool of embedders (local Ray or a cluster).",

@@ -24,7 +24,7 @@ from typing import Any, Callable, Protocol
 
 import numpy as np
 
-from rag.core.config import ChunkingSettings
+from rag.core.config import ChunkingSettings, IngestSettings
 from rag.core.errors import IndexCorruptError, IndexMissingError
 from rag.core.types import Chunk, Document
 from rag.index.changes import IndexUpdate
@@ -56,13 +56,13 @@ Prepare = Callable[[Path, dict[str, DocumentEntry], int], Prepared]
 class LocalPrepared:
     """This process reads, chunks and embeds (`scan_seeds`, `chunk_document`, the embedder)."""
 
-    def __init__(self, chunking: ChunkingSettings, embedder):
-        self.chunking, self.embedder = chunking, embedder
+    def __init__(self, chunking: ChunkingSettings, embedder, limits: IngestSettings | None = None):
+        self.chunking, self.embedder, self.limits = chunking, embedder, limits
         self.files: list[SeedFile] = []
         self.skipped: list[tuple[str, str]] = []
 
     def __call__(self, seeds_dir: Path, indexed: dict[str, DocumentEntry], trusted_before_ns: int) -> "LocalPrepared":
-        self.files, self.skipped = scan_seeds(seeds_dir, indexed, trusted_before_ns)
+        self.files, self.skipped = scan_seeds(seeds_dir, indexed, trusted_before_ns, self.limits)
         return self
 
     def chunks(self, doc: Document) -> list[Chunk]:
@@ -110,15 +110,17 @@ def update_index(
     embedder_backend: str = "sentence-transformers",
     force: bool = False,
     progress: Progress | None = None,
+    limits: IngestSettings | None = None,
     store: VectorStore | None = None,
     prepare: Prepare | None = None,
 ) -> IndexReport:
     """Bring the index in line with `seeds_dir`, embedding only what changed. `store` holds
     the rows (default: the local store in `index_dir`); `prepare` reads, chunks and embeds
-    (default: this process)."""
+    (default: this process, with `limits`). Files that cannot be indexed are listed in
+    `report.skipped` with why (for the edges to print)."""
     started = time.perf_counter()
     store = store if store is not None else LocalStore(index_dir)
-    prepare = prepare if prepare is not None else LocalPrepared(chunking, embedder)
+    prepare = prepare if prepare is not None else LocalPrepared(chunking, embedder, limits)
     notify = progress or (lambda f, m: None)
     with store.lock():
         report = IndexReport()

@@ -154,3 +154,31 @@ class HashingEmbedder:
 @register_embedder("hashing", "Deterministic bag-of-words hashing; no model (tests).")
 def _hashing(settings: EmbeddingSettings, models_dir: Path) -> Embedder:
     return HashingEmbedder(settings.dim)
+
+
+class QueryCache:
+    """An embedder whose query vectors are remembered (retrieval and the reader both embed
+    the question; a follow-up or a retried question is embedded again). Documents pass
+    through uncached: the reader keeps its own sentence vectors."""
+
+    def __init__(self, embedder: Embedder, size: int):
+        self._embedder = embedder
+        self._size = size
+        self._vectors: dict[str, np.ndarray] = {}
+        self.model_id = embedder.model_id
+        self.dim = embedder.dim
+
+    def __getattr__(self, name: str):  # anything else (e.g. a test counter) is the embedder's
+        return getattr(self._embedder, name)
+
+    def encode_documents(self, texts: Sequence[str], **kwargs) -> np.ndarray:
+        return self._embedder.encode_documents(texts, **kwargs)
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        cache = self._vectors  # replaced, never mutated: safe for concurrent readers
+        missing = [t for t in dict.fromkeys(texts) if t not in cache]
+        fresh = dict(zip(missing, self._embedder.encode_queries(missing))) if missing else {}
+        if fresh:
+            self._vectors = fresh if len(cache) + len(fresh) > self._size else {**cache, **fresh}
+        found = {**cache, **fresh}
+        return np.array([found[t] for t in texts], dtype=np.float32).reshape(len(texts), self.dim)

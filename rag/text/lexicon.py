@@ -145,6 +145,21 @@ FUNCTION_WORDS = frozenset(
     " for by with from to and or but as".split())
 DETERMINER = re.compile(r"(dies|jen|jed|manch|welch|kein|sein|ihr|unser|all|beid|viel|einig|mehrer)(e[mnrs]?)?")
 
+# -- facts in claims (rag.answer.facts) --------------------------------------------------------
+# Spelled-out counts; "ein/eine" only before a magnitude ("eine Milliarde"), see facts.py.
+COUNT_WORDS = {
+    "zwei": "2", "drei": "3", "vier": "4", "fünf": "5", "sechs": "6", "sieben": "7", "acht": "8",
+    "neun": "9", "zehn": "10", "elf": "11", "zwölf": "12", "zwanzig": "20", "dreißig": "30",
+    "hundert": "100", "tausend": "1000", "two": "2", "three": "3", "four": "4", "five": "5",
+    "six": "6", "seven": "7", "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12",
+    "twenty": "20", "thirty": "30", "hundred": "100", "thousand": "1000",
+}
+PREPOSITIONS = frozenset("""an auf aus bei bis durch für gegen hinter in mit nach neben ohne seit
+über um unter von vor während wegen zu zum zur im am ins vom beim at by for from in into of on
+to with without""".split())
+# Words of the passive voice, which puts the agent after the verb ("wurde von X übernommen").
+PASSIVE_MARKERS = frozenset({"wurde", "wurden", "wird", "werden", "worden", "von", "durch", "by", "was", "were"})
+
 # -- follow-up questions (rag.answer.condense) --------------------------------------------------
 FOLLOW_UP = re.compile(
     r"^(und|aber|also|was ist mit|wie steht es mit|and|but|what about|how about)\b"
@@ -161,6 +176,9 @@ SOURCE_WORDS = re.compile(r"\b(passagen?|passages?|quellen?|sources?)\b", re.IGN
 DATELINE = re.compile(r"^[A-ZÄÖÜ][\w.'/ -]{1,40}?(?:\s*\([^)]{1,20}\))?\s+[–—-]\s+")
 
 # -- answer leads (rag.answer.reader.extractive, rag.answer.citations) --------------------------
-# An English question is answered with the German sentence behind a short English lead; the
-# lead is framing, not a claim, so claim verification leaves it out.
+# An English question is answered with the German sentence behind a short English lead, and
+# a change over time with the date each state was reported ("Stand 2023-01: ..."). A lead is
+# framing, not a claim, so claim verification leaves it out.
 ANSWER_LEADS = {"en": "According to the documents:"}
+STATE_LEADS = {"de": "Stand {date}:", "en": "As of {date}:"}
+ANSWER_LEAD = re.compile(r"^(According to the documents:|Stand [^:]{1,40}:|As of [^:]{1,40}:)\s*")

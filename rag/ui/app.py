@@ -9,10 +9,10 @@ from __future__ import annotations
 import gradio as gr
 
 from rag.assistant import Assistant
-from rag.ingest.documents import SUPPORTED_SUFFIXES
+from rag.ingest.formats import supported_suffixes
 from rag.ui import handlers
 
-# Passed to `launch(css=...)` by the server (Gradio 6 takes css/theme at launch).
+# Passed to `mount_gradio_app(css=...)` by `rag.ui.server.mount_ui` (Gradio 6 takes css at mount/launch).
 CSS = """
 .rag-sources { margin-top: .8em; font-size: .92em; }
 .rag-sources ol { padding-left: 1.4em; }
@@ -77,9 +77,9 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         with gr.Tab("Dokumente / Documents"):
             status_md = gr.Markdown("…")
             refresh = gr.Button("Refresh status", size="sm")
-            files = gr.File(label=f"Upload {' / '.join(SUPPORTED_SUFFIXES)} "
-                                  f"(max {settings.ui.max_upload_mb:g} MB each)",
-                            file_count="multiple", file_types=list(SUPPORTED_SUFFIXES), type="filepath")
+            suffixes = supported_suffixes()
+            files = gr.File(label=f"Upload {' / '.join(suffixes)} ({handlers.caps_text(settings.ingest)})",
+                            file_count="multiple", file_types=list(suffixes), type="filepath")
             upload_md = gr.Markdown()
             force = gr.Checkbox(False, label="Full rebuild (re-embed everything)")
             rebuild_btn = gr.Button("Rebuild index", variant="primary")

@@ -120,7 +120,8 @@ def upload(assistant: Assistant, files: list | None) -> str:
     results: list[UploadResult] = []
     for f in files:
         path = getattr(f, "name", None) or str(f)  # gr.File gives paths (or tempfile wrappers)
-        results.append(save_upload(path, assistant.settings.paths.seeds_dir, ui.max_upload_mb))
+        results.append(save_upload(path, assistant.settings.paths.seeds_dir, assistant.settings.ingest,
+                                   ui.max_upload_mb))
     for r in results:
         if r.status == "rejected":
             gr.Warning(html.escape(r.message))
@@ -128,6 +129,12 @@ def upload(assistant: Assistant, files: list | None) -> str:
     if any(r.status in ("saved", "renamed") for r in results):
         lines.append("\nPress **Rebuild index** to make new documents searchable.")
     return "\n".join(lines)
+
+
+def caps_text(limits) -> str:
+    """The per-type size caps, for the upload label."""
+    return (f"text {limits.max_text_mb:g} MB, HTML {limits.max_html_mb:g} MB, PDF {limits.max_pdf_mb:g} MB "
+            f"and {limits.max_pdf_pages} pages, DOCX {limits.max_docx_mb:g} MB")
 
 
 def _names(files: list[str], limit: int = 8) -> str:

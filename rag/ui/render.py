@@ -67,7 +67,10 @@ def highlighted_chunk(citation: Citation) -> str:
 
 def source_html(citation: Citation, key: str = "a") -> str:
     chunk = citation.chunk
-    meta = " · ".join(esc(p) for p in (chunk.date, chunk.source) if p)
+    page = f"p. {chunk.page}" if chunk.page else None
+    meta = " · ".join(esc(p) for p in (chunk.date, chunk.source, page) if p)
+    if chunk.url and chunk.url.startswith(("http://", "https://")):  # never a javascript: link
+        meta += f' · <a href="{esc(chunk.url)}" target="_blank" rel="noopener noreferrer">{esc(chunk.url)}</a>'
     return (
         f'<li id="{anchor_id(key, citation.n)}" class="rag-source">'
         f"<strong>[{citation.n}] {esc(chunk.title)}</strong> <small>{meta}</small>"

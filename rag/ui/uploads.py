@@ -1,9 +1,11 @@
 """Saving uploaded documents into the seeds directory, safely.
 
 Names are reduced to a safe basename (no directories, no traversal, no hidden files, ASCII
-letters, digits, `._-`); content must be a supported type that `parse_document` can read as
-text and stay under the size cap. Nothing is ever overwritten: identical content already in
-the seeds is reported as a duplicate and skipped, a name clash gets a `-1`, `-2`… suffix.
+letters, digits, `._-`). The content passes exactly the checks `rag index` applies
+(`rag.ingest.documents.read_document`): a supported suffix, the type judged by content, the
+type's size cap, the DOCX zip-bomb guard and the PDF page cap, and some text to index.
+Nothing is ever overwritten: identical content already in the seeds is reported as a
+duplicate and skipped, a name clash gets a `-1`, `-2`… suffix.
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from rag.ingest.documents import SUPPORTED_SUFFIXES, content_hash, list_sources, parse_document
+from rag.core.config import IngestSettings
+from rag.ingest.documents import content_hash, list_sources, read_document
+from rag.ingest.formats import Rejected
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _GERMAN = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ß": "ss"})
@@ -60,20 +64,12 @@ def _existing_hashes(seeds_dir: Path) -> dict[str, str]:
     return hashes
 
 
-def store_bytes(original: str, data: bytes, seeds_dir: Path, max_mb: float) -> UploadResult:
+def store_bytes(original: str, data: bytes, seeds_dir: Path, limits: IngestSettings) -> UploadResult:
     """Validate and save one upload; never raises for a bad file, it reports it instead."""
     name = safe_name(original)
-    limit = int(max_mb * 1024 * 1024)
-
-    def reject(why: str) -> UploadResult:
-        return UploadResult(original, "rejected", None, f"{original}: rejected — {why}")
-
-    if Path(name).suffix.lower() not in SUPPORTED_SUFFIXES:
-        return reject(f"only {', '.join(SUPPORTED_SUFFIXES)} files are accepted")
-    if len(data) > limit:
-        return reject(f"{len(data) / 1048576:.1f} MB is over the {max_mb:g} MB limit")
-    if parse_document(name, data) is None:
-        return reject("empty, binary or not decodable as text")
+    checked = read_document(name, data, limits)
+    if isinstance(checked, Rejected):
+        return UploadResult(original, "rejected", None, f"{original}: rejected — {checked.reason}")
     seeds_dir = Path(seeds_dir)
     seeds_dir.mkdir(parents=True, exist_ok=True)
     twin = _existing_hashes(seeds_dir).get(content_hash(data))
@@ -88,7 +84,7 @@ def store_bytes(original: str, data: bytes, seeds_dir: Path, max_mb: float) -> U
         except FileExistsError:
             continue
     else:
-        return reject("could not find a free file name")
+        return UploadResult(original, "rejected", None, f"{original}: rejected — could not find a free file name")
     if final != name or name != original:
         return UploadResult(original, "renamed" if final != name else "saved", final,
                             f"{original}: saved as {final}"
@@ -96,16 +92,16 @@ def store_bytes(original: str, data: bytes, seeds_dir: Path, max_mb: float) -> U
     return UploadResult(original, "saved", final, f"{original}: saved")
 
 
-def save_upload(path: str | Path, seeds_dir: Path, max_mb: float) -> UploadResult:
-    """Save a file Gradio received (a temp path whose basename is the uploaded name)."""
+def save_upload(path: str | Path, seeds_dir: Path, limits: IngestSettings, max_mb: float) -> UploadResult:
+    """Save a file Gradio received (a temp path whose basename is the uploaded name). `max_mb`
+    is checked before reading, so a huge upload never enters memory; `limits` after."""
     path = Path(path)
-    limit = int(max_mb * 1024 * 1024)
     try:
         size = path.stat().st_size
-        if size > limit:  # check before reading: a huge upload never enters memory
-            return UploadResult(path.name, "rejected", None,
-                                f"{path.name}: rejected — {size / 1048576:.1f} MB is over the {max_mb:g} MB limit")
+        if size > max_mb * 1048576:
+            return UploadResult(path.name, "rejected", None, f"{path.name}: rejected — too large: "
+                                f"{size / 1048576:.1f} MB, over the {max_mb:g} MB upload limit (RAG_UI__MAX_UPLOAD_MB)")
         data = path.read_bytes()
     except OSError as exc:
         return UploadResult(path.name, "rejected", None, f"{path.name}: rejected — unreadable ({exc.strerror})")
-    return store_bytes(path.name, data, seeds_dir, max_mb)
+    return store_bytes(path.name, data, seeds_dir, limits)

@@ -1,5 +1,6 @@
-"""Candidate answer sentences of the retrieved passages, each with its stemmed terms and the
-sentence before it (which a sentence that points back is read together with)."""
+"""Candidate answer sentences of the retrieved passages, each with its stemmed terms, where it
+stands (passage rank, document offset) and its neighbours (a sentence that points back is
+read together with the one before it)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from rag.text.terms import tokenize
 
 @dataclass(frozen=True)
 class Candidate:
-    number: int  # passage number, 1-based
+    number: int  # passage number, 1-based (the passage's retrieval rank)
     text: str
     source: str
     date: str | None
@@ -19,6 +20,10 @@ class Candidate:
     # The previous sentence's terms: "Zu dieser Zeit ...", "Er ..." refer back to it.
     context: frozenset[str] = frozenset()
     previous: str = ""
+    following: frozenset[str] = frozenset()  # the next sentence's terms
+    start: int = 0  # document offsets of the sentence
+    end: int = 0
+    date_source: str | None = None  # see Document.date_source
 
     @property
     def points_back(self) -> bool:
@@ -37,15 +42,17 @@ def candidates(passages) -> list[Candidate]:
     seen: set[str] = set()
     for number, hit in enumerate(passages, start=1):
         chunk = hit.chunk
-        previous, previous_text = frozenset(), ""
-        for s, e in sentence_spans(chunk.text):
-            text = chunk.text[s:e]
-            terms = frozenset(tokenize(text))
-            context, previous = previous, terms
-            before, previous_text = previous_text, text
+        spans = sentence_spans(chunk.text)
+        texts = [chunk.text[s:e] for s, e in spans]
+        terms = [frozenset(tokenize(t)) for t in texts]
+        for i, ((s, e), text) in enumerate(zip(spans, texts)):
             # A question in the article (an FAQ heading, a rhetorical one) never answers one.
             if len(text.split()) < 4 or text.rstrip("\"'“”»«) ").endswith("?") or text in seen:
                 continue
             seen.add(text)
-            out.append(Candidate(number, text, chunk.source, chunk.date, terms, context, before))
+            out.append(Candidate(
+                number, text, chunk.source, chunk.date, terms[i],
+                context=terms[i - 1] if i else frozenset(), previous=texts[i - 1] if i else "",
+                following=terms[i + 1] if i + 1 < len(terms) else frozenset(),
+                start=chunk.start + s, end=chunk.start + e, date_source=chunk.date_source))
     return out

@@ -1,10 +1,10 @@
 """The extractive reader: answer with the passage sentences that best answer the question.
 
 No LLM, so nothing is invented: every answer sentence is a verbatim sentence of a passage,
-cited with its passage number. A sentence is scored by idf-weighted coverage of the
-question's stemmed terms plus its embedding similarity to the question, and discounted when
-it lacks the kind of value the question asks for (a number, a date). When the best one is
-too weak, the reader finds nothing and the caller refuses in the question's language.
+cited with its passage number. Which sentence answers, and whether any does, is decided by
+a learned model (`model.py`) over FEATURES of each (question part, sentence) pair
+(`features.py`); its parameters come from fit data only (`rag train-reader`). When the
+model finds no answer, the caller refuses in the question's language.
 
 It serves three callers: the `extractive` backend (its answer), the LLM gate (whether the
 passages answer at all) and evidence selection (which sentences an LLM is shown).
@@ -18,19 +18,22 @@ from typing import Callable, Sequence
 import numpy as np
 
 from rag.answer.reader.candidates import Candidate, candidates
-from rag.answer.reader.features import coverage, matched, term_weights
-from rag.answer.reader.values import offers_answer_type, reports_change, states_bound
+from rag.answer.reader.features import coverage, matched, sentence_features, term_weights
+from rag.answer.reader.model import ReaderModel, load_model
 from rag.core.config import ReaderSettings
 from rag.core.types import Hit, QuestionAnalysis, QuestionPart
+from rag.answer.reader.values import reports_change
+from rag.text.dates import date_key, display_date
+from rag.text.lexicon import ANSWER_LEADS, STATE_LEADS
 
 
 @dataclass(frozen=True)
 class SentenceScores:
     """How each candidate answers one question part, aligned with the candidates."""
 
-    weights: dict[str, float]  # the part's terms and their idf weights
-    scores: np.ndarray  # float per candidate
-    typed: np.ndarray  # bool per candidate: offers the asked-for kind of value
+    scores: np.ndarray  # P(the sentence answers the part), per candidate
+    features: np.ndarray  # FEATURES rows
+    answerable: float  # P(the passages answer the part at all)
 
 
 @dataclass(frozen=True)
@@ -40,24 +43,41 @@ class Selected:
     number: int  # passage number, 1-based
     text: str
     score: float
+    # For a question about now whose newest source reports a change: "earlier" for the
+    # older source's statement, "now" for the newest one's; each is shown with its date.
+    state: str | None = None
+    date: str | None = None
+    date_source: str | None = None
 
 
 class ExtractiveReader:
     def __init__(self, settings: ReaderSettings, idf: Callable[[str], float] | None = None,
-                 embedder: Callable[[], object | None] | None = None):
+                 embedder: Callable[[], object | None] | None = None, model: ReaderModel | None = None):
         self.settings = settings
         self.idf = idf or (lambda token: 1.0)  # token -> idf over the whole index
         self._embedder = embedder or (lambda: None)  # supplied lazily: loading it is costly
+        self._model = model
         self._vectors: dict[str, np.ndarray] = {}  # sentence -> embedding (see _sentence_vectors)
 
+    @property
+    def model(self) -> ReaderModel:
+        if self._model is None:
+            self._model = load_model(self.settings.params_path) if self.settings.params_path else load_model()
+        return self._model
+
+    @property
+    def threshold(self) -> float:
+        override = self.settings.answer_threshold
+        return self.model.threshold if override is None else override
+
     # -- scoring ------------------------------------------------------------------------------
-    def _dense(self, question: str, texts: list[str], floor: float) -> np.ndarray:
+    def cosines(self, question: str, texts: list[str]) -> np.ndarray:
+        """Cosine of each text to the question (zeros without an embedder)."""
         embedder = self._embedder()
-        if embedder is None:
+        if embedder is None or not texts:
             return np.zeros(len(texts))
         q = embedder.encode_queries([question])[0]
-        cos = self._sentence_vectors(embedder, texts) @ q
-        return np.clip((cos - floor) / (self.settings.cos_ceiling - floor), 0, 1)
+        return self._sentence_vectors(embedder, texts) @ q
 
     def _sentence_vectors(self, embedder, texts: list[str]) -> np.ndarray:
         """Each sentence is embedded once: every part of a compound question, the LLM's
@@ -74,88 +94,71 @@ class ExtractiveReader:
             self._vectors = fresh if full else {**cache, **fresh}
         return np.array([found[t] for t in texts])
 
+    def features_for(self, part: QuestionPart, cands: list[Candidate], language: str) -> np.ndarray:
+        cos = self.cosines(part.text, [c.text for c in cands])
+        return sentence_features(part, cands, language, self.idf, cos, self.settings.related_credit)
+
     def score(self, part: QuestionPart, cands: list[Candidate], language: str) -> SentenceScores:
-        """How well each candidate answers `part` of a question in `language`."""
-        s = self.settings
-        weights = term_weights(part, self.idf)
-        if not cands or not weights:
-            return SentenceScores(weights, np.zeros(len(cands)), np.zeros(len(cands), dtype=bool))
-        lexical = np.array([coverage(c, weights, s.related_credit) for c in cands])
-        # An English question's cosine to the German sentence that answers it is lower than
-        # its German translation's, so its floor is lower (see ReaderSettings).
-        floor = s.cos_floor - (s.cross_lingual_cos_gap if language != "de" else 0.0)
-        dense = self._dense(part.text, [c.text for c in cands], floor)
-        # A German question's words are strong evidence; an English question's score rests
-        # on meaning.
-        lex_weight = s.lexical_weight if language == "de" else s.cross_lingual_lexical_weight
-        scores = lex_weight * lexical + (1 - lex_weight) * dense
-        if part.about_now:
-            scores = scores + s.change_bonus * np.array([reports_change(c.text) for c in cands])
-        kind = part.expected
-        # A sentence that points back ("Dieses Team ...") is answered together with its
-        # previous sentence, so the value may stand there.
-        typed = np.array([offers_answer_type(c.text, kind, part.text) or (
-            c.points_back and offers_answer_type(c.previous, kind, part.text)) for c in cands])
-        # "Bis wann ...?": when some sentence states the bound ("bis 2030"), a date without
-        # it (the year it began) answers a different question. Without one, any date will do.
-        bounded = np.array([bool(states_bound(c.text, part)) for c in cands])
-        if (typed & bounded).any():
-            typed = typed & bounded
-        return SentenceScores(weights, np.where(typed, scores, scores * s.wrong_type_factor), typed)
+        """How well each candidate answers `part` of a question in `language`, and how
+        likely the candidates answer it at all."""
+        if not cands:
+            return SentenceScores(np.zeros(0), np.zeros((0, 0)), 0.0)
+        x = self.features_for(part, cands, language)
+        probs = self.model.sentence.probabilities(x)
+        q = self.model.answerability_features(probs, x, part.expected, language)
+        return SentenceScores(probs, x, float(self.model.answerability.probabilities(q[None, :])[0]))
 
     # -- selection ----------------------------------------------------------------------------
-    def _select_for(self, part: QuestionPart, cands: list[Candidate], language: str) -> list[tuple[int, float]]:
-        """(candidate index, score) for one simple question, best first; empty: no answer."""
+    def _select_for(self, part: QuestionPart, cands: list[Candidate],
+                    language: str) -> list[tuple[int, float, str | None]]:
+        """(candidate index, probability, state) for one simple question, best first;
+        empty: no answer."""
         s = self.settings
         scored = self.score(part, cands, language)
-        weights, scores, typed = scored.weights, scored.scores, scored.typed
-        if not weights or not len(scores):
+        if not len(scored.scores) or scored.answerable < self.threshold:
             return []
-        order = [int(i) for i in np.argsort(-scores, kind="stable")]
+        probs = scored.scores
+        order = [int(i) for i in np.argsort(-probs, kind="stable")]
+        if part.about_now:
+            timeline = self._newest_first(order, probs, cands)
+            if timeline:
+                return timeline
         best = order[0]
-        # When even the best sentence lacks the number or date asked for, the passages talk
-        # about the topic without answering: refuse rather than cite a near miss.
-        if scores[best] < s.min_score or not typed[best]:
-            return []
+        weights = term_weights(part, self.idf)
         covered = matched(cands[best], weights, s.related_credit)
-        if part.expected and not self._anchored(weights, covered, scores[best], language, part):
-            return []
         chosen = [best]
         for i in order[1:]:
-            if len(chosen) >= s.max_sentences or scores[i] < s.relative_score * scores[best]:
+            if len(chosen) >= s.max_sentences or probs[i] < s.relative_score * probs[best]:
                 break
             # Citing a further article dilutes the answer's proof: it must come closer.
             if cands[i].source not in {cands[j].source for j in chosen} and (
-                    scores[i] < s.other_source_relative_score * scores[best]):
+                    probs[i] < s.other_source_relative_score * probs[best]):
                 continue
-            # An extra sentence must also offer the asked-for kind of value, or it is padding.
-            if typed[i] and coverage(cands[i], weights, s.related_credit, covered) >= s.min_new_coverage:
+            # A further sentence must add some of what the question asks, or it repeats.
+            if coverage(cands[i], weights, s.related_credit, covered) >= s.min_new_coverage:
                 chosen.append(i)
                 for t, c in matched(cands[i], weights, s.related_credit).items():
                     covered[t] = max(c, covered.get(t, 0.0))
-        return [(i, float(scores[i])) for i in chosen]
+        return [(i, float(probs[i]), None) for i in chosen]
 
-    def _anchored(self, weights: dict[str, float], covered: dict[str, float], score: float,
-                  language: str, part: QuestionPart) -> bool:
-        """Is a sentence that offers the asked-for kind of value about what is asked?
-
-        A number or a date is easy to find; the question's rarest words ("gegründet",
-        "Umsatz") say which one is wanted, and its topic names (idf floored at 1: "OpenAI"
-        in a corpus about OpenAI) say whose. Lacking a rare word is forgiven when the
-        meaning is close (a paraphrase); lacking the named subject is not (Microsoft's
-        layoffs do not answer how many people OpenAI employs), except for "Wer ...?", whose
-        answer is the subject."""
-        names = part.subject_terms
-        if language != "de":
-            # An English question shares only its names with German sentences: the answer
-            # must mention one of them ("US-Präsident" for "Which US president"), if any.
-            named = {t for t in names if t in weights and not t.isdigit()}
-            return not named or any(t in covered for t in named)
-        if part.expected != "name" and any(w <= 1.0 and t not in covered and t in names for t, w in weights.items()):
-            return False
-        rarest = sorted(weights.values(), reverse=True)[:2][-1]
-        return score >= self.settings.unanchored_min_score or any(
-            w >= rarest and t in covered for t, w in weights.items())
+    def _newest_first(self, order: list[int], probs: np.ndarray,
+                      cands: list[Candidate]) -> list[tuple[int, float, str | None]]:
+        """A question about now is answered from the newest source that answers it nearly as
+        well as the best (`recent_relative_score`). When that source reports a change ("nicht
+        mehr", "künftig") and an older source answers too, the older statement comes first,
+        as the earlier state. Empty when no answering source is dated."""
+        best = order[0]
+        close = [i for i in order if probs[i] >= self.settings.recent_relative_score * probs[best]]
+        dated = [i for i in close if cands[i].date]
+        if not dated:
+            return []
+        newest = max(dated, key=lambda i: (date_key(cands[i].date), probs[i]))
+        older = [i for i in dated if cands[i].source != cands[newest].source
+                 and date_key(cands[i].date) < date_key(cands[newest].date)]
+        if older and reports_change(cands[newest].text):
+            earlier = max(older, key=lambda i: probs[i])
+            return [(earlier, float(probs[earlier]), "earlier"), (newest, float(probs[newest]), "now")]
+        return [(newest, float(probs[newest]), None)]
 
     def select(self, analysis: QuestionAnalysis, passages: Sequence[Hit]) -> list[Selected]:
         """The chosen sentences, best first; empty means the passages do not answer.
@@ -165,15 +168,15 @@ class ExtractiveReader:
         other part's (often from another article)."""
         cands = candidates(passages)
         picks = [self._select_for(part, cands, analysis.language) for part in analysis.parts]
-        if analysis.compound:
-            picks = [p[:1] for p in picks]
-        chosen: dict[int, float] = {}
-        for i, score in (pick for part in picks for pick in part):
-            chosen.setdefault(i, score)
+        if analysis.compound:  # one sentence per part (or its earlier and current state)
+            picks = [p if any(state for _, _, state in p) else p[:1] for p in picks]
+        chosen: dict[int, tuple[float, str | None]] = {}
+        for i, score, state in (pick for part in picks for pick in part):
+            chosen.setdefault(i, (score, state))
         if len(chosen) > self.settings.max_sentences:
-            chosen = dict(sorted(chosen.items(), key=lambda kv: -kv[1])[: self.settings.max_sentences])
+            chosen = dict(sorted(chosen.items(), key=lambda kv: -kv[1][0])[: self.settings.max_sentences])
         out, said = [], set()
-        for i, score in chosen.items():
+        for i, (score, state) in chosen.items():
             c = cands[i]
             if c.text in said:  # already said as the antecedent of a sentence pointing back
                 continue
@@ -181,16 +184,26 @@ class ExtractiveReader:
             said.add(c.text)
             if text != c.text:
                 said.add(c.previous)
-            out.append(Selected(c.number, text, score))
+            out.append(Selected(c.number, text, score, state, c.date, c.date_source))
         return out
 
 
-def answer_text(selected: Sequence[Selected]) -> str:
-    """The chosen sentences, each with its passage marker before its final punctuation."""
+def answer_text(selected: Sequence[Selected], language: str = "de") -> str:
+    """The chosen sentences, each with its passage marker before its final punctuation. An
+    English question gets the German sentences behind a short English lead: nothing is
+    translated, so nothing can be mistranslated. A change over time shows each state with
+    the date it was reported ("Stand 2023-01: ... [1] Stand 2025-01: ... [2]")."""
     parts = []
     for chosen in selected:
         body = chosen.text.strip()
         tail = body[-1] if body[-1] in ".!?" else "."
         body = body[:-1] if body[-1] in ".!?" else body
-        parts.append(f"{body} [{chosen.number}]{tail}")
+        sentence = f"{body} [{chosen.number}]{tail}"
+        if chosen.state and chosen.date:
+            lead = STATE_LEADS.get(language, STATE_LEADS["de"])
+            sentence = lead.format(date=display_date(chosen.date, chosen.date_source)) + " " + sentence
+        parts.append(sentence)
+    lead = ANSWER_LEADS.get(language)
+    if lead and parts and not any(c.state for c in selected):
+        return f"{lead} " + " ".join(parts)
     return " ".join(parts)

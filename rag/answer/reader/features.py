@@ -1,12 +1,30 @@
-"""Question-term coverage of a candidate sentence: pure functions, testable without an index."""
+"""Features of a (question part, candidate sentence) pair, the inputs of the learned reader:
+pure functions of their inputs, testable without an index.
+
+Each is a fact about the pair (how much of the question's weight the sentence covers, its
+cosine to the question, whether it holds the asked-for kind of value, where it stands, what
+its neighbours cover); how much each counts is learned (`rag/answer/reader/model.py`).
+"""
 
 from __future__ import annotations
 
+import math
 import os
 from typing import Callable
 
+import numpy as np
+
 from rag.answer.reader.candidates import Candidate
+from rag.answer.reader.values import offers_answer_type, reports_change, states_bound
 from rag.core.types import QuestionPart
+from rag.text.lexicon import DATELINE
+
+FEATURES = (
+    "cos", "cos_gap", "cos_rank1", "cov", "cov_gap", "cov_rank1", "cov_exact", "rare_hit", "subject_cov",
+    "prev_cov", "next_cov", "window_cov", "typed", "untyped_needed", "bound", "change_now",
+    "points_back", "passage_inv_rank", "opens_document", "dateline", "log_words", "new_terms",
+    "lang_en", "en_cos", "en_cos_gap", "has_digit",
+)
 
 
 def term_weights(part: QuestionPart, idf: Callable[[str], float]) -> dict[str, float]:
@@ -52,3 +70,58 @@ def coverage(c: Candidate, weights: dict[str, float], related_credit: float,
     already = already or {}
     hits = matched(c, weights, related_credit)
     return sum(weights[t] * max(0.0, credit - already.get(t, 0.0)) for t, credit in hits.items()) / total
+
+
+def _coverage_of(terms: frozenset[str], weights: dict[str, float], total: float) -> float:
+    return sum(w for t, w in weights.items() if t in terms) / total
+
+
+def sentence_features(part: QuestionPart, cands: list[Candidate], language: str,
+                      idf: Callable[[str], float], cos: np.ndarray, related_credit: float) -> np.ndarray:
+    """One row of FEATURES per candidate, for `part` of a question in `language`; `cos` is
+    each candidate's cosine to the part (0 when there is no embedder)."""
+    n = len(cands)
+    out = np.zeros((n, len(FEATURES)), dtype=np.float64)
+    if not n:
+        return out
+    weights = term_weights(part, idf)
+    total = sum(weights.values()) or 1.0
+    rarest = max(weights, key=weights.get) if weights else None
+    subjects = [t for t in part.subject_terms if t in weights]
+    asked_words = set(part.topic_terms)
+    cov = np.array([coverage(c, weights, related_credit) for c in cands]) if weights else np.zeros(n)
+    cos = np.asarray(cos, dtype=np.float64)
+    en = 1.0 if language != "de" else 0.0
+    col = {name: i for i, name in enumerate(FEATURES)}
+    for i, c in enumerate(cands):
+        hits = matched(c, weights, related_credit) if weights else {}
+        typed = offers_answer_type(c.text, part.expected, part.text) or (
+            c.points_back and offers_answer_type(c.previous, part.expected, part.text))
+        row = out[i]
+        row[col["cov_exact"]] = _coverage_of(c.terms, weights, total) if weights else 0.0
+        row[col["rare_hit"]] = 1.0 if rarest is not None and rarest in hits else 0.0
+        row[col["subject_cov"]] = (sum(1 for t in subjects if t in hits) / len(subjects)) if subjects else 1.0
+        row[col["prev_cov"]] = _coverage_of(c.context, weights, total) if weights else 0.0
+        row[col["next_cov"]] = _coverage_of(c.following, weights, total) if weights else 0.0
+        row[col["window_cov"]] = _coverage_of(c.context | c.terms | c.following, weights, total) if weights else 0.0
+        row[col["typed"]] = 1.0 if part.expected and typed else 0.0
+        row[col["untyped_needed"]] = 1.0 if part.expected and not typed else 0.0
+        row[col["bound"]] = 1.0 if states_bound(c.text, part) else 0.0
+        row[col["change_now"]] = 1.0 if part.about_now and reports_change(c.text) else 0.0
+        row[col["points_back"]] = 1.0 if c.points_back else 0.0
+        row[col["passage_inv_rank"]] = 1.0 / c.number
+        row[col["opens_document"]] = 1.0 if c.start == 0 else 0.0
+        row[col["dateline"]] = 1.0 if DATELINE.match(c.text) else 0.0
+        row[col["log_words"]] = math.log(len(c.text.split()))
+        row[col["new_terms"]] = math.log1p(len(c.terms - asked_words))
+        row[col["has_digit"]] = 1.0 if any(ch.isdigit() for ch in c.text) else 0.0
+    out[:, col["cos"]] = cos
+    out[:, col["cos_gap"]] = cos - cos.max()
+    out[:, col["cos_rank1"]] = (cos >= cos.max()).astype(float)
+    out[:, col["cov"]] = cov
+    out[:, col["cov_gap"]] = cov - cov.max()
+    out[:, col["cov_rank1"]] = (cov >= cov.max()).astype(float) if cov.max() > 0 else 0.0
+    out[:, col["lang_en"]] = en
+    out[:, col["en_cos"]] = en * cos
+    out[:, col["en_cos_gap"]] = en * out[:, col["cos_gap"]]
+    return out

@@ -1,0 +1,121 @@
+"""The facts a claim states, so verification can keep them together: its numbers, its names,
+and who did what to whom.
+
+Word overlap and embedding similarity both accept a claim that recombines a passage's
+facts: a role swap ("Oracle übernahm Microsoft" from "Microsoft übernahm Oracle"), a number
+moved to another sentence's event, a changed quantity ("drei Prozent" for "fünf Prozent").
+A claim is only supported by a passage span that holds all of its numbers and names, with
+its participants on the same sides of the verb they share.
+
+Hand-written: the checks need the shape of numbers and names, which no German NER or NLI
+model available offline here provides (see ../shared/MODELS.md).
+"""
+
+from __future__ import annotations
+
+import re
+
+from rag.text.lexicon import COUNT_WORDS, FUNCTION_WORDS, MAGNITUDE, PASSIVE_MARKERS, PREPOSITIONS
+from rag.text.terms import tokenize
+
+# A number as written in German or English news: "400.000", "1,5", "2:1", "49 %".
+_NUMBER = re.compile(r"\d+(?:[.,:]\d+)*")
+_WORD = re.compile(r"[\w'-]+")
+# "eine Milliarde", "ein Drittel": the article is the number 1 before a magnitude.
+_ONE_BEFORE_MAGNITUDE = re.compile(r"\b(ein|eine|einen|einer|one|a)\s+(?=" + MAGNITUDE.pattern + ")", re.IGNORECASE)
+
+
+def _normalise_number(raw: str) -> str:
+    """'400.000' and '400,000' -> '400000'; '1,5' and '1.5' -> '1.5'; '2:1' stays."""
+    if ":" in raw:
+        return raw
+    groups = re.split(r"[.,]", raw)
+    if len(groups) > 1 and all(len(g) == 3 for g in groups[1:]):
+        return "".join(groups)  # thousands separators
+    if len(groups) == 2:
+        return f"{groups[0]}.{groups[1]}"  # a decimal comma or point
+    return raw
+
+
+def numbers_in(text: str) -> set[str]:
+    """Every number the text states, normalised, spelled-out counts included."""
+    out = {_normalise_number(m.group(0)) for m in _NUMBER.finditer(text)}
+    for word in _WORD.findall(text.casefold()):
+        if word in COUNT_WORDS:
+            out.add(COUNT_WORDS[word])
+    if _ONE_BEFORE_MAGNITUDE.search(text):
+        out.add("1")
+    return out
+
+
+def names_in(text: str) -> set[str]:
+    """Words that are names by their shape: internal capitals or digits ("OpenAI",
+    "GPT-4"), or capitalised words not at a sentence start in English (where nouns are
+    lower case). German capitalises every noun, so a plain capitalised word is no name."""
+    out = set()
+    words = _WORD.findall(text)
+    english = sum(w.casefold() in {"the", "and", "of", "is", "was", "in", "to"} for w in words) >= 2
+    for i, w in enumerate(words):
+        core = w.strip("'-")
+        if len(core) < 2:
+            continue
+        if any(c.isupper() for c in core[1:]) or (any(c.isdigit() for c in core) and any(c.isalpha() for c in core)):
+            out.add(core.casefold())
+        elif english and i > 0 and core[0].isupper() and core.casefold() not in FUNCTION_WORDS:
+            out.add(core.casefold())
+    return out
+
+
+def _mentions(span_text: str) -> str:
+    return " ".join(_WORD.findall(span_text.casefold()))
+
+
+def facts_held(claim: str, span_text: str) -> bool:
+    """Does the span state every number and name of the claim?"""
+    if not numbers_in(claim) <= numbers_in(span_text):
+        return False
+    mentions = _mentions(span_text)
+    # A name may be inflected in the span ("Microsofts"), so a prefix match suffices.
+    return all(re.search(r"\b" + re.escape(name), mentions) for name in names_in(claim))
+
+
+def roles_swapped(claim: str, span_text: str) -> bool:
+    """Does the claim put two participants around a verb the other way round from the span?
+    ("Oracle übernahm Microsoft" against "Microsoft übernahm Oracle".) A participant before
+    the verb is the capitalised word right before it, unless a preposition governs it ("an
+    Anthropic hält der Konzern": Anthropic is no subject); one after it is any capitalised
+    word later in the same clause. A change of voice ("wurde ... von") swaps the sides
+    legitimately, so then nothing is claimed."""
+    claim_words, span_words = _CLAUSE_WORDS.findall(claim), _CLAUSE_WORDS.findall(span_text)
+    if _has_passive(claim_words) != _has_passive(span_words):
+        return False
+    span_triples = _triples(span_words)
+    return any((b, v, a) in span_triples for a, v, b in _triples(claim_words) if a != b)
+
+
+_CLAUSE_WORDS = re.compile(r"[\w'-]+|[,;:.!?]")
+_CLAUSE_END = frozenset(",;:.!?") | {"und", "oder", "aber", "dass", "weil", "and", "or", "but", "that"}
+
+
+def _triples(words: list[str]) -> set[tuple[str, str, str]]:
+    """(participant, verb, participant) stems around each lower-case content word."""
+    out = set()
+    for i in range(1, len(words) - 1):
+        raw = words[i]
+        verb = tokenize(raw)
+        before = tokenize(words[i - 1])
+        if not verb or not raw[:1].islower() or raw in FUNCTION_WORDS or not before or not words[i - 1][:1].isupper():
+            continue
+        if i >= 2 and words[i - 2].casefold() in PREPOSITIONS:
+            continue
+        for w in words[i + 1:]:
+            if w.casefold() in _CLAUSE_END:
+                break
+            stems = tokenize(w)
+            if stems and w[:1].isupper():
+                out.add((before[0], verb[0], stems[0]))
+    return out
+
+
+def _has_passive(words: list[str]) -> bool:
+    return any(w.casefold() in PASSIVE_MARKERS for w in words)

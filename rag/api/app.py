@@ -1,0 +1,60 @@
+"""`create_app(assistant)`: one FastAPI app with the HTTP API and the chat UI on the same port."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from typing import Any, Sequence
+
+from rag import __version__
+from rag.assistant import Assistant
+
+DESCRIPTION = """Offline Q&A over German news with verified citations.
+
+* **/v1**: OpenAI-compatible (`GET /v1/models`, `POST /v1/chat/completions`); every response
+  carries a top-level `citations` list for the `[n]` markers in its text.
+* **/api**: the JSON contract of `rag ask --json`, documents, incremental rebuilds, status.
+
+Send an API key (`RAG_API__KEYS`) as `Authorization: Bearer <key>`. The chat UI is at `/`.
+"""
+
+
+def _warm_up(assistant: Assistant) -> None:
+    # Load the embedder and index once the server runs, so the first question is fast
+    # without delaying startup. Errors here resurface, readably, on the first question.
+    try:
+        assistant.index()
+        assistant.embedder.encode_queries(["warm-up"])
+    except Exception:  # noqa: BLE001 - best effort only
+        pass
+
+
+def create_app(assistant: Assistant, *, keys: Sequence[str] | None = None, ui: bool = True,
+               ui_auth: str | None = None, warm_up: bool = True) -> Any:
+    """The app `rag serve` runs: /v1 and /api over `assistant`, the docs at /docs, and the UI
+    at / (unless `ui=False`). `keys` defaults to `settings.api.keys`; `ui_auth` to
+    `settings.ui.auth`. Binding it beyond loopback without keys is refused by `serve`."""
+    from fastapi import FastAPI
+
+    from rag.api.auth import bearer_dependency
+    from rag.api.errors import install_error_handlers
+    from rag.api.openai_routes import v1_router
+    from rag.api.rest_routes import api_router
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app):
+        if warm_up:  # a thread: startup does not wait for the models
+            threading.Thread(target=_warm_up, args=(assistant,), daemon=True, name="rag-warm-up").start()
+        yield
+
+    app = FastAPI(title="rag: news Q&A with verified citations", version=__version__,
+                  description=DESCRIPTION, lifespan=lifespan)
+    install_error_handlers(app)
+    auth = bearer_dependency(assistant.settings.api.keys if keys is None else keys)
+    app.include_router(v1_router(assistant, auth))
+    app.include_router(api_router(assistant, auth))
+    if ui:  # last: Gradio's mount at "/" would shadow any route added after it
+        from rag.ui.server import mount_ui
+
+        mount_ui(app, assistant, auth=ui_auth)
+    return app

@@ -1,0 +1,94 @@
+"""`/api`: the JSON contract, documents, rebuilds and status, for scripts and services.
+
+Uploads go through the UI's own checks (`rag.ui.uploads.save_upload`: allowed types, size,
+decodable text, duplicates, safe names). Uploading or deleting changes the documents folder;
+the index follows with `POST /api/index`, or at once with `?index=true`.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from dataclasses import asdict
+from pathlib import Path, PurePosixPath
+from typing import Callable
+
+from fastapi import APIRouter, Depends, File, Query, UploadFile
+
+from rag.api.errors import add_catch_all
+from rag.api.schemas import (
+    AnswerOut,
+    AskRequest,
+    DeleteOut,
+    DocumentOut,
+    IndexReportOut,
+    IndexRequest,
+    StatusOut,
+    UploadOut,
+    UploadReportOut,
+)
+from rag.assistant import Assistant
+from rag.ui.uploads import safe_name, save_upload
+
+_REINDEX = Query(False, description="Run the incremental rebuild right away and return its report.")
+
+
+def _received_name(filename: str | None) -> str:
+    # The temp file carries the client's base name, as Gradio's do: save_upload reports and
+    # sanitises that name. Anything odd (empty, "..", NUL) is replaced by its safe form.
+    name = PurePosixPath((filename or "").replace("\\", "/")).name
+    return name if name not in ("", ".", "..") and "\0" not in name else safe_name(filename or "")
+
+
+def _save(assistant: Assistant, upload: UploadFile) -> UploadOut:
+    s = assistant.settings
+    with tempfile.TemporaryDirectory(prefix="rag-upload-") as tmp:
+        path = Path(tmp) / _received_name(upload.filename)
+        with open(path, "wb") as out:  # disk to disk: a large upload never sits in memory
+            shutil.copyfileobj(upload.file, out, 1 << 20)
+        result = save_upload(path, s.paths.seeds_dir, s.ui.max_upload_mb)
+    return UploadOut(**asdict(result))
+
+
+def api_router(assistant: Assistant, auth: Callable) -> APIRouter:
+    router = APIRouter(prefix="/api", tags=["REST"], dependencies=[Depends(auth)])
+
+    def rebuild(force: bool = False) -> IndexReportOut:
+        return IndexReportOut(**assistant.rebuild(force=force).to_json())
+
+    @router.post("/ask", response_model=AnswerOut, summary="Answer a question: the JSON contract")
+    def ask(req: AskRequest):
+        answer = assistant.ask(req.question, list(req.history), k=req.k, mode=req.mode, llm=req.backend)
+        return answer.to_json()
+
+    @router.get("/documents", response_model=list[DocumentOut],
+                summary="List the documents and what the next rebuild does with each")
+    def documents():
+        return [d.to_json() for d in assistant.documents()]
+
+    @router.post("/documents", response_model=UploadReportOut,
+                 summary="Upload documents into the documents folder (the UI's checks)")
+    def upload(files: list[UploadFile] = File(..., description="One or more documents."),
+               index: bool = _REINDEX):
+        saved = [_save(assistant, f) for f in files]
+        changed = any(r.status in ("saved", "renamed") for r in saved)
+        return UploadReportOut(files=saved, index=rebuild() if index and changed else None)
+
+    @router.delete("/documents/{source:path}", response_model=DeleteOut,
+                   summary="Delete a document's file (it leaves the index with the next rebuild)")
+    def delete(source: str, index: bool = _REINDEX):
+        deleted = assistant.delete_document(source)
+        return DeleteOut(deleted=deleted, index=rebuild() if index else None)
+
+    @router.post("/index", response_model=IndexReportOut,
+                 summary="Rebuild the index incrementally (only new and changed documents are embedded)")
+    def index(req: IndexRequest | None = None):
+        return rebuild(force=bool(req and req.force))
+
+    @router.get("/status", response_model=StatusOut, summary="The live index and the answer backends")
+    def status():
+        return StatusOut(index=assistant.status(), backends=assistant.backends(),
+                         default_backend=assistant.settings.llm.backend)
+
+    add_catch_all(router)
+    return router

@@ -1,0 +1,117 @@
+"""The REST API with httpx against a running server: the JSON contract, uploads, deletes,
+rebuilds, status, keys and the OpenAPI docs."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from rag.api.schemas import AnswerOut
+
+KEY = "sk-test-rest"
+QUESTION = "Welchen Anteil an OpenAI soll Microsoft erhalten haben?"
+ARTICLE = ("Die Stadtwerke Kleinhausen eröffnen im Mai 2024 einen Solarpark mit 4000 Modulen. "
+           "Der Solarpark soll jährlich 3 Millionen Kilowattstunden Strom liefern.")
+
+
+@pytest.fixture(scope="module")
+def served(seeds_index, serve_app):
+    assistant = seeds_index(api={"keys": [KEY, "second-key"]}, ui={"max_upload_mb": 0.01})
+    return assistant, serve_app(assistant)
+
+
+@pytest.fixture(scope="module")
+def api(served):
+    with httpx.Client(base_url=served[1], headers={"Authorization": f"Bearer {KEY}"}, timeout=120) as client:
+        yield client
+
+
+def test_ask_returns_the_json_contract(api, served):
+    data = api.post("/api/ask", json={"question": QUESTION, "k": 3}).json()
+    expected = served[0].ask(QUESTION, k=3).to_json()
+    assert set(data) == set(AnswerOut.model_fields) == set(expected)
+    assert {k: v for k, v in data.items() if k != "timings_ms"} == \
+        {k: v for k, v in expected.items() if k != "timings_ms"}
+    assert len(data["retrieved"]) == 3 and data["citations"] and not data["refused"]
+
+
+def test_ask_with_history_and_bad_input(api):
+    data = api.post("/api/ask", json={"question": "Und wer ist dabei?",
+                                      "history": [["Wie viel Geld soll in Stargate fließen?", "500 Milliarden [1]."]]}).json()
+    assert "Stargate" in data["standalone_question"]
+    bad = api.post("/api/ask", json={"question": "x", "mode": "magic"})
+    assert bad.status_code == 400 and bad.json()["error"]["param"] == "mode"
+    empty = api.post("/api/ask", json={"question": " "})
+    assert empty.status_code == 400 and "Please enter a question" in empty.json()["error"]["message"]
+    unknown = api.post("/api/ask", json={"question": QUESTION, "backend": "nope"})
+    assert unknown.status_code == 400 and unknown.json()["error"]["code"] == "backend_unavailable"
+
+
+def test_keys_guard_every_api_route(served):
+    url = served[1]
+    for method, path in [("GET", "/api/status"), ("GET", "/api/documents"), ("POST", "/api/index"),
+                         ("POST", "/api/ask"), ("DELETE", "/api/documents/x.txt"), ("GET", "/v1/models")]:
+        for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": "Basic dTpw"}):
+            r = httpx.request(method, url + path, headers=headers, timeout=30)
+            assert r.status_code == 401, (method, path, headers)
+            assert r.json()["error"]["type"] == "authentication_error"
+            assert r.headers["www-authenticate"] == "Bearer"
+    assert httpx.get(url + "/api/status", headers={"Authorization": "Bearer second-key"}, timeout=30).status_code == 200
+
+
+def test_upload_rebuild_ask_delete(api, served):
+    seeds = served[0].settings.paths.seeds_dir
+    files = [("files", ("../../Solarpark Kleinhausen.txt", ARTICLE.encode(), "text/plain")),
+             ("files", ("copy.txt", (seeds / "000_0d2b54194bb49e3b.txt").read_bytes(), "text/plain")),
+             ("files", ("run.exe", b"MZ\x90\x00", "application/octet-stream")),
+             ("files", ("big.txt", b"Wort " * 4000, "text/plain"))]
+    report = api.post("/api/documents", files=files).json()
+    status = {f["original"]: (f["status"], f["name"]) for f in report["files"]}
+    assert status["Solarpark Kleinhausen.txt"] == ("saved", "Solarpark_Kleinhausen.txt")
+    assert status["copy.txt"][0] == "duplicate" and status["run.exe"][0] == "rejected"
+    assert status["big.txt"][0] == "rejected" and report["index"] is None
+    assert (seeds / "Solarpark_Kleinhausen.txt").read_text() == ARTICLE
+    assert not list(seeds.parent.glob("*.txt"))  # nothing escaped the documents folder
+
+    docs = {d["source"]: d for d in api.get("/api/documents").json()}
+    assert docs["Solarpark_Kleinhausen.txt"]["state"] == "new"
+    assert docs["000_0d2b54194bb49e3b.txt"]["state"] == "indexed" and docs["000_0d2b54194bb49e3b.txt"]["chunks"] > 0
+
+    rebuilt = api.post("/api/index", json={}).json()
+    assert rebuilt["added"] == ["Solarpark_Kleinhausen.txt"] and rebuilt["embedded_chunks"] >= 1
+    answer = api.post("/api/ask", json={"question": "Wie viele Module hat der Solarpark in Kleinhausen?"}).json()
+    assert "4000" in answer["answer"]
+    assert answer["citations"][0]["source"] == "Solarpark_Kleinhausen.txt"
+
+    gone = api.delete("/api/documents/Solarpark_Kleinhausen.txt", params={"index": "true"}).json()
+    assert gone["deleted"] == "Solarpark_Kleinhausen.txt" and gone["index"]["removed"] == ["Solarpark_Kleinhausen.txt"]
+    assert "Solarpark_Kleinhausen.txt" not in {d["source"] for d in api.get("/api/documents").json()}
+    missing = api.delete("/api/documents/..%2F..%2Fetc%2Fpasswd")
+    assert missing.status_code == 404 and missing.json()["error"]["type"] == "not_found_error"
+
+
+def test_upload_with_index_true_rebuilds_at_once(api, served):
+    report = api.post("/api/documents", params={"index": "true"},
+                      files=[("files", ("kurz.md", "# Kurz\n\nDer Testverein Oberwald wurde 1911 gegründet.".encode()))]).json()
+    assert report["files"][0]["status"] == "saved" and report["index"]["added"] == ["kurz.md"]
+    assert api.delete("/api/documents/kurz.md", params={"index": "true"}).json()["index"]["removed"] == ["kurz.md"]
+
+
+def test_status_and_forced_rebuild(api, served):
+    status = api.get("/api/status").json()
+    assert status["index"]["documents"] == 5 and status["default_backend"] == "extractive"
+    assert {"extractive", "fake"} <= {b["name"] for b in status["backends"]}
+    report = api.post("/api/index", json={"force": True}).json()
+    assert report["full_rebuild"] and len(report["added"]) + len(report["unchanged"]) == 5
+    assert api.get("/api/status").json()["index"]["version"] == report["version"]
+
+
+def test_docs_list_the_rest_api(served):
+    spec = httpx.get(served[1] + "/openapi.json").json()
+    paths = spec["paths"]
+    assert {"/api/ask", "/api/documents", "/api/documents/{source}", "/api/index", "/api/status",
+            "/v1/models", "/v1/chat/completions"} <= set(paths)
+    assert set(paths["/api/documents"]) == {"get", "post"} and "delete" in paths["/api/documents/{source}"]
+    assert spec["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
+    page = httpx.get(served[1] + "/docs")
+    assert page.status_code == 200 and "swagger-ui" in page.text and "/openapi.json" in page.text

@@ -1,0 +1,148 @@
+"""The extractive reader (rag/answer/reader/): its features, its parameter file, and the
+selection policy around the learned scores. The policy is tested with a stub model whose
+weights are set here, so each outcome follows from the rule under test, not from training."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from rag.answer.analysis import analyze_question
+from rag.answer.reader.candidates import candidates
+from rag.answer.reader.extractive import ExtractiveReader, answer_text
+from rag.answer.reader.features import FEATURES, sentence_features
+from rag.answer.reader.model import ANSWERABILITY_FEATURES, Logistic, ReaderModel, load_model
+from rag.core.config import ReaderSettings
+from rag.core.errors import ModelError
+from rag.core.types import Chunk, Hit
+
+
+def _hit(source: str, text: str, date: str | None = None, start: int = 0, date_source: str | None = None) -> Hit:
+    return Hit(Chunk(f"{source}:0", source, source, "Titel", date, text, start, start + len(text),
+                     date_source=date_source), 1.0, 1)
+
+
+def stub_model(weights: dict[str, float], threshold: float = 0.5) -> ReaderModel:
+    """Sentence logit = sum of the given feature weights; answerability = the best
+    sentence's probability (its logit passes through unchanged)."""
+    n, m = len(FEATURES), len(ANSWERABILITY_FEATURES)
+    sentence = Logistic(FEATURES, np.zeros(n), np.ones(n), np.array([weights.get(f, 0.0) for f in FEATURES]), 0.0)
+    answerability = Logistic(ANSWERABILITY_FEATURES, np.zeros(m), np.ones(m),
+                             np.array([1.0 if f == "best_logit" else 0.0 for f in ANSWERABILITY_FEATURES]), 0.0)
+    return ReaderModel(sentence, answerability, threshold, {})
+
+
+def _reader(weights: dict[str, float], threshold: float = 0.5, **settings) -> ExtractiveReader:
+    return ExtractiveReader(ReaderSettings(**settings), idf=lambda token: 2.0, model=stub_model(weights, threshold))
+
+
+def _select(reader: ExtractiveReader, question: str, passages) -> list[str]:
+    return [s.text for s in reader.select(analyze_question(question), passages)]
+
+
+# -- features --------------------------------------------------------------------------------
+def test_features_say_what_the_sentence_offers():
+    text = ("Wien – Die Gewerkschaft lanciert einen Rechner. So hätten bereits 18 Prozent der "
+            "Arbeiter einen All-in-Vertrag. Das sagte der Chef am Montag.")
+    cands = candidates([_hit("a.txt", text)])
+    part = analyze_question("Wie viele Arbeiter haben einen All-in-Vertrag?").whole
+    x = sentence_features(part, cands, "de", lambda t: 2.0, np.array([0.8, 0.9, 0.7]), 0.5)
+    col = {name: i for i, name in enumerate(FEATURES)}
+    assert x.shape == (3, len(FEATURES))
+    opening, answer, closing = x
+    assert opening[col["dateline"]] == 1 and opening[col["opens_document"]] == 1
+    assert answer[col["typed"]] == 1 and answer[col["untyped_needed"]] == 0  # "18 Prozent"
+    assert closing[col["typed"]] == 0 and closing[col["untyped_needed"]] == 1
+    assert answer[col["cov"]] == max(x[:, col["cov"]]) and answer[col["cov_gap"]] == 0
+    assert answer[col["cos_rank1"]] == 1 and answer[col["cos_gap"]] == 0 and opening[col["cos_gap"]] < 0
+    assert closing[col["prev_cov"]] == answer[col["cov_exact"]]  # its neighbour holds the terms
+
+
+def test_the_parameter_file_is_checked(tmp_path):
+    model = load_model()  # the shipped file loads and fits the features
+    assert model.sentence.features == FEATURES and 0 < model.threshold < 1
+    assert "command" in model.meta or "calibration" in model.meta
+    bad = tmp_path / "params.json"
+    bad.write_text(json.dumps({"format": "rag-reader-params/1", "sentence": {}}))
+    with pytest.raises(ModelError, match="rag train-reader"):
+        load_model(bad)
+
+
+# -- selection policy ------------------------------------------------------------------------
+def test_below_the_threshold_the_reader_refuses():
+    passages = [_hit("a.txt", "Der Leuchtturm wurde 1872 aus rotem Granit gebaut.")]
+    assert _select(_reader({"cov": 4.0}, threshold=0.5), "Wann wurde der Leuchtturm gebaut?", passages)
+    assert not _select(_reader({"cov": 4.0}, threshold=0.999), "Wann wurde der Leuchtturm gebaut?", passages)
+
+
+def test_an_antecedent_already_chosen_is_not_said_twice():
+    text = ("Die Broncos besiegten die Steelers in der Divisional Round mit 23 Punkten. "
+            "Sie schlugen daraufhin im Championship-Spiel die Patriots mit 20 Punkten.")
+    chosen = _select(_reader({"cov": 6.0}), "Wie hoch besiegten die Broncos die Steelers, "
+                     "und wie hoch schlugen sie die Patriots?", [_hit("a.txt", text)])
+    # Each part is answered by one sentence; the second points back to the first, which
+    # must not be said again in front of it.
+    assert " ".join(chosen) == text
+
+
+@pytest.mark.parametrize("same_article", [True, False])
+def test_a_further_article_is_cited_only_when_nearly_as_strong(same_article):
+    best = "Kalmar verkaufte im Sommer 500 Fahrräder."
+    second = "Im Winter waren es 300 Fahrräder von Kalmar."
+    passages = [_hit("a.txt", f"{best} {second}")] if same_article else [_hit("a.txt", best), _hit("b.txt", second)]
+    # Probabilities from coverage alone: best 4 of 5 question terms (0.96), second 3 of 5 (0.92).
+    reader = _reader({"cov": 4.0}, relative_score=0.6, other_source_relative_score=0.99)
+    chosen = _select(reader, "Wie viele Fahrräder verkaufte Kalmar im Sommer und im Winter?", passages)
+    assert chosen == ([best, second] if same_article else [best])
+
+
+def test_a_question_about_now_is_answered_from_the_newest_source_with_the_change():
+    old = _hit("old.txt", "Microsoft ist der exklusive Cloud-Anbieter von OpenAI.", date="2023-01")
+    new = _hit("new.txt", "Microsoft ist künftig nicht mehr exklusiver Cloud-Anbieter von OpenAI.",
+               date="2025-01", date_source="user")
+    reader = _reader({"cov": 5.0})
+    selected = reader.select(analyze_question("Ist Microsoft heute noch exklusiver Cloud-Anbieter von OpenAI?"),
+                             [old, new])
+    assert [(s.number, s.state, s.date) for s in selected] == [(1, "earlier", "2023-01"), (2, "now", "2025-01")]
+    assert answer_text(selected, "de") == (
+        "Stand 2023-01: Microsoft ist der exklusive Cloud-Anbieter von OpenAI [1]. "
+        "Stand 2025-01: Microsoft ist künftig nicht mehr exklusiver Cloud-Anbieter von OpenAI [2].")
+    # About the past: no recency preference, no change stated.
+    past = reader.select(analyze_question("War Microsoft 2023 der exklusive Cloud-Anbieter von OpenAI?"), [old, new])
+    assert all(s.state is None for s in past)
+
+
+def test_an_english_question_gets_an_english_lead():
+    passages = [_hit("a.txt", "Microsoft investierte 2019 eine Milliarde Dollar in OpenAI.")]
+    selected = _reader({"cos": 8.0, "cov": 4.0}).select(
+        analyze_question("How much did Microsoft invest in OpenAI in 2019?"), passages)
+    assert answer_text(selected, "en") == (
+        "According to the documents: Microsoft investierte 2019 eine Milliarde Dollar in OpenAI [1].")
+
+
+class _FlatEmbedder:
+    """Every text at the same cosine to every question."""
+
+    def encode_queries(self, texts):
+        return np.tile([1.0, 0.0], (len(texts), 1))
+
+    def encode_documents(self, texts):
+        return np.tile([0.86, (1 - 0.86 ** 2) ** 0.5], (len(texts), 1))
+
+
+def test_each_candidate_sentence_is_embedded_once():
+    embedded: list[str] = []
+
+    class CountingEmbedder(_FlatEmbedder):
+        def encode_documents(self, texts):
+            embedded.extend(texts)
+            return super().encode_documents(texts)
+
+    embedder = CountingEmbedder()
+    reader = ExtractiveReader(ReaderSettings(), embedder=lambda: embedder, model=stub_model({"cov": 4.0}))
+    passages = [_hit("a.txt", "Der Leuchtturm wurde 1872 gebaut. Ein Laib Bergkäse reift vierzehn Monate lang.")]
+    for _ in range(2):  # two parts per call, two calls (as the LLM gate and evidence do)
+        _select(reader, "Wann wurde der Leuchtturm gebaut, und wie lange reift Bergkäse?", passages)
+    assert sorted(embedded) == ["Der Leuchtturm wurde 1872 gebaut.", "Ein Laib Bergkäse reift vierzehn Monate lang."]
