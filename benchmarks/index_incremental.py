@@ -127,7 +127,7 @@ def warm_e5(models_dir: Path):
     from rag.core.config import EmbeddingSettings
     from rag.models.embedders import build_embedder
 
-    embedder = build_embedder(EmbeddingSettings(), models_dir)
+    embedder = build_embedder(EmbeddingSettings(backend="sentence-transformers"), models_dir)
     embedder.encode_documents(["Aufwärmen des Modells."] * 4)
     return embedder
 
@@ -180,9 +180,9 @@ def real_part(args, paragraphs, work: Path) -> dict:
     seeds, index_dir = work / "real-seeds", work / "real-index"
     maker = write_corpus(paragraphs, seeds, args.real_articles, seed=7)
     embedder = warm_e5(args.models_dir)
-    build_t, report = timed(lambda: update_index(seeds, index_dir, chunking, embedder))
+    build_t, report = timed(lambda: update_index(seeds, index_dir, chunking, embedder, "sentence-transformers"))
     texts = [embedding_text(c) for c in load_index(index_dir).chunks]
-    model = embedder._model  # the raw SentenceTransformer, same batch size and prompt
+    model = embedder.model  # the raw SentenceTransformer, same batch size and prompt
     raw_t, _ = timed(lambda: model.encode_document(texts, batch_size=settings.batch_size,
                                                    normalize_embeddings=True, convert_to_numpy=True))
     add_t, embed_t, n_chunks, _ = measure_adds(maker, seeds, index_dir, chunking, embedder,

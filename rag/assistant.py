@@ -83,7 +83,8 @@ class Assistant:
         if self._store is None:
             with self._lock:
                 if self._store is None:
-                    self._store = open_store(self.settings.store, self.settings.paths.index_dir)
+                    self._store = open_store(self.settings.store, self.settings.paths.index_dir,
+                                             self.settings.index)
         return self._store
 
     def index(self) -> SearchView:
@@ -116,7 +117,7 @@ class Assistant:
         import faiss
 
         faiss.omp_set_num_threads(self.settings.retrieval.faiss_threads)
-        index = store.load()
+        index = store.load()  # the local store loads with `settings.index` (HNSW for large segments)
         index.check_embedder(self.embedder.model_id, int(self.embedder.dim))
         return index
 
@@ -227,6 +228,9 @@ class Assistant:
         generate_ms = (time.perf_counter() - t1) * 1000
 
         raw = "".join(pieces).strip()
+        if (used == "extractive" or gated) and not self.reader.fitted_for_embedder:
+            notices.append(f"The extractive reader was not fitted with the embedder {self.embedder.model_id!r}, so "
+                           "its refusals are less reliable; fit it with: rag train-reader (see evals/README.md).")
         answer = self._finish(question, standalone, raw, hits, language, used, notices)
         total_ms = (time.perf_counter() - started) * 1000
         yield ("answer", replace(answer, timings_ms={
@@ -288,7 +292,8 @@ class Assistant:
         prepare = build_runner(runner, self.settings, self.embedder)
         return update_index(p.seeds_dir, p.index_dir, self.settings.chunking, self.embedder,
                             self.settings.embedding.backend, force=force, progress=progress,
-                            limits=self.settings.ingest, store=self.store(), prepare=prepare)
+                            limits=self.settings.ingest, index_settings=self.settings.index,
+                            store=self.store(), prepare=prepare)
 
     def add_url(self, url: str):
         """Fetch a web page and store its article in the documents folder (`web/…md`);

@@ -24,7 +24,8 @@ def _settings(args: argparse.Namespace) -> Settings:
             "models_dir": getattr(args, "models_dir", None)}.items() if v},
         "embedding": {k: v for k, v in {
             "model": getattr(args, "embedder", None),
-            "backend": getattr(args, "embedder_backend", None)}.items() if v},
+            "backend": getattr(args, "embedder_backend", None),
+            "precision": getattr(args, "precision", None)}.items() if v},
         "retrieval": {k: v for k, v in {
             "k": getattr(args, "k", None), "mode": getattr(args, "mode", None)}.items() if v},
         "llm": {k: v for k, v in {
@@ -44,7 +45,8 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--index", type=Path, help="index directory (default: index)")
     p.add_argument("--models-dir", type=Path, help="installed models (default: models)")
     p.add_argument("--embedder", help="embedding model name or path")
-    p.add_argument("--embedder-backend", help="sentence-transformers (default) or hashing")
+    p.add_argument("--embedder-backend", help="onnx (default), sentence-transformers or hashing")
+    p.add_argument("--precision", choices=["fp32", "int8"], help="onnx embedder precision")
     p.add_argument("--store", help="where the index rows live: local (default) or milvus")
     p.add_argument("--store-uri", help="milvus: a Lite path (x/milvus.db) or http://host:19530")
 
@@ -308,6 +310,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--questions", type=Path, default=Path("evals/questions.jsonl"), help="seed eval set (dev split)")
     p.add_argument("--news-questions", type=Path, default=Path("evals/news/questions.jsonl"))
     p.add_argument("--k", type=int, default=5, help="passages retrieved per question, as at answer time")
+    p.add_argument("--xquad-questions", type=int, default=400,
+                   help="a seeded sample of this many XQuAD fit-half questions (0 = all)")
     p.add_argument("--c", type=float, default=1.0, help="inverse L2 strength of both logistic models")
     p.add_argument("--max-false-refusals", type=float, default=0.05,
                    help="the threshold refuses at most this share of the fit questions the passages answer")

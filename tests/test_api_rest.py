@@ -47,6 +47,13 @@ def test_ask_with_history_and_bad_input(api):
     assert unknown.status_code == 400 and unknown.json()["error"]["code"] == "backend_unavailable"
 
 
+def test_ask_within_a_date_range(api):
+    data = api.post("/api/ask", json={"question": QUESTION, "since": "2024-06"}).json()
+    assert data["retrieved"] and all(r["date"] is not None and r["date"][:7] >= "2024-06" for r in data["retrieved"])
+    bad = api.post("/api/ask", json={"question": QUESTION, "since": "letzte Woche"})
+    assert bad.status_code == 400 and "YYYY" in bad.json()["error"]["message"]
+
+
 def test_keys_guard_every_api_route(served):
     url = served[1]
     for method, path in [("GET", "/api/status"), ("GET", "/api/documents"), ("POST", "/api/index"),

@@ -30,10 +30,11 @@ def test_date_marker_goes_to_metadata_and_out_of_text():
         assert doc.text.startswith(("Microsoft hat Berichte", "Zwischen OpenAI"))
 
 
-def test_headline_becomes_title_and_undated_has_no_date():
+def test_headline_becomes_title_and_undated_gets_only_a_lower_bound():
     doc = _doc("001_06e8ede0839f87ad.txt")
     assert doc.title == "Neuer Deal in Sicht: Microsoft und OpenAI verhandeln weiter über Partnerschaft"
-    assert doc.date is None
+    # No marker, no metadata: only the latest year the text reports ("not before 2019").
+    assert (doc.date, doc.date_source) == ("2019", "inferred")
 
 
 def test_article_without_headline_gets_a_readable_title():

@@ -38,7 +38,7 @@ def _fake_model(root: Path, dim: int = 384) -> Path:
 def test_fake_model_passes(tmp_path):
     d = _fake_model(tmp_path)
     assert verify_installed(d, full=True)["dim"] == 384
-    assert resolve_embedder(E5_DIRNAME, tmp_path) == (d, E5_DIRNAME)
+    assert resolve_embedder(E5_DIRNAME, tmp_path) == (d, E5_DIRNAME, 384)
 
 
 def test_missing_dir(tmp_path):

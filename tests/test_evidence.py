@@ -25,8 +25,8 @@ class _Reader:
 
     def score(self, part, cands, language):
         self.asked.append(part.text)
-        return SentenceScores({}, np.array([self.rule(part.text, c.text) for c in cands], float),
-                              np.ones(len(cands), dtype=bool))
+        return SentenceScores(np.array([self.rule(part.text, c.text) for c in cands], float),
+                              np.zeros((len(cands), 0)), 1.0)
 
 
 def _scorer_for(wanted: dict[str, float]) -> _Reader:

@@ -36,7 +36,7 @@ def test_round_trip_preserves_chunks_and_manifest(hashing_assistant, hashing_set
     m = index.manifest
     assert m.format_version == 2 and m.embedder.model_id == "hashing-256"
     assert m.embedder.dim == 256 and m.chunking.chunk_size == 700
-    assert set(m.documents) == {p.name for p in hashing_settings.paths.seeds_dir.iterdir()}
+    assert set(m.documents) == {p.name for p in hashing_settings.paths.seeds_dir.iterdir() if not p.name.endswith(".meta.json")}
     assert all(len(meta.content_hash) == 64 for meta in m.documents.values())
     assert index.vectors.ntotal == len(index.chunks) == index.lexical.size > 0
     # A fresh build is one segment; the manifest checksums each of its files.
@@ -194,3 +194,40 @@ def test_kill_minus_9_at_random_points_leaves_a_loadable_index(tmp_path, seeds_d
         assert answer.hits
     assert kills >= 10, f"only {kills} of 20 runs were killed mid-way ({durations}); the timing window is off"
     json.loads((index_dir / "versions" / VersionStore(index_dir).current_name() / "manifest.json").read_text())
+
+
+class _NoModel:
+    """An embedder that has an id and a dimension but no model: any encoding fails."""
+
+    model_id, dim = "hashing-256", 256
+
+    def encode_documents(self, texts, progress=None):
+        raise AssertionError("nothing changed, yet the model was asked to encode")
+
+    encode_queries = encode_documents
+
+
+def test_nothing_changed_reads_no_segment_and_no_model(hashing_assistant, hashing_settings, monkeypatch):
+    import rag.index.local.store as store
+    from rag.ingest.update import update_index
+
+    def no_segments(*args, **kwargs):
+        raise AssertionError("nothing changed, yet the segments were read")
+
+    monkeypatch.setattr(store, "open_segments", no_segments)
+    p = hashing_settings.paths
+    report = update_index(p.seeds_dir, p.index_dir, hashing_settings.chunking, _NoModel(), "hashing")
+    assert report.unchanged and not (report.added or report.changed or report.removed)
+    assert report.embedded_chunks == 0 and not report.full_rebuild
+
+
+def test_a_file_rewritten_in_place_is_checked_by_checksum(hashing_assistant, hashing_settings):
+    # Same size, new bytes, new mtime: the stat no longer matches, so the sha256 decides.
+    live = VersionStore(hashing_settings.paths.index_dir).current_dir()
+    vectors = live / "segments" / "seg-000001" / "vectors.npy"
+    data = bytearray(vectors.read_bytes())
+    data[-1] ^= 0xFF
+    vectors.unlink()  # a hard link may be shared with nothing here, but never write through one
+    vectors.write_bytes(bytes(data))
+    report = _fresh(hashing_settings).rebuild()
+    assert report.full_rebuild and "unusable" in report.reason

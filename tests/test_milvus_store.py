@@ -166,3 +166,27 @@ def test_manifest_checks_and_store_choice(pair, tmp_path):
         open_store(local.settings.store.model_copy(update={"backend": "nope"}), tmp_path)
     with pytest.raises(ConfigError, match=r"\.db"):
         open_store(milvus.settings.store.model_copy(update={"uri": str(tmp_path / "x")}), tmp_path)
+
+
+def test_nothing_changed_in_milvus_loads_no_model_and_writes_nothing(pair, monkeypatch):
+    """The fast path of an update with nothing to do holds for Milvus too: decided from the
+    manifest (`live_manifest`) and the seed files' stats; no embedding, no publish."""
+    from rag.index.milvus.store import MilvusStore
+    from rag.ingest.update import update_index
+
+    class NoModel:
+        model_id, dim = "hashing-256", 256
+
+        def encode_documents(self, texts, progress=None):
+            raise AssertionError("nothing changed, yet the model was asked to encode")
+
+    def no_publish(*args, **kwargs):
+        raise AssertionError("nothing changed, yet the store was written")
+
+    _, milvus = pair
+    monkeypatch.setattr(MilvusStore, "publish", no_publish)
+    s = milvus.settings
+    report = update_index(s.paths.seeds_dir, s.paths.index_dir, s.chunking, NoModel(), "hashing",
+                          store=milvus.store())
+    assert report.unchanged and not (report.added or report.changed or report.removed)
+    assert report.embedded_chunks == 0 and not report.full_rebuild and report.writes == {}

@@ -75,6 +75,11 @@ def test_ray_hashing_matches_single_process_and_updates_incrementally(local_ray,
     stable = {c: k for c, (k, _, _) in _rows(single).items()}
     assert {c: k for c, (k, _, _) in _rows(on_ray).items()} == stable
     _compare(_rows(single), _rows(on_ray), tol=0.0)
+    # A sidecar (<file>.meta.json) is read with its file on Ray too: its date, its hash.
+    dated = "003_7f6e26588299af66.txt"
+    assert on_ray.index().manifest.documents[dated] == single.index().manifest.documents[dated]
+    assert {c.date_source for c in on_ray.index().chunks_of(range(*on_ray.index().manifest.documents[dated].id_range))} \
+        == {"user"}
 
     # An unchanged corpus reads nothing on Ray; one new article is one article's rows.
     assert on_ray.rebuild(runner="ray").writes == {}

@@ -43,29 +43,27 @@ def test_cli_ask_with_real_model(real_assistant):
     assert "49" in data["answer"] and data["citations"]
 
 
-def test_eval_floors_extractive(real_assistant):
-    """Floors the current system meets with margin (measured: see the closing note of the
-    eval issue). Raise them as quality improves; never lower them to pass."""
-    items = load_items(REPO / "evals" / "questions.jsonl")
+def test_eval_floors_extractive_on_the_test_split(real_assistant):
+    """Floors on the frozen test split, which the reader was never fitted to. Measured with
+    the parameters in rag/answer/reader/params/ (`rag eval --split test`, 2026-12-02):
+    answer_match 0.667 (fact 0.895, temporal 0.571), citation precision 0.929, false
+    refusals 0.067, correct refusals 3/5, hit@5 1.0, MRR@10 0.963. The floors sit one
+    question below. Raise them as quality improves; never lower them to pass."""
+    from rag.evaluation.runner import select_split
+
+    items = select_split(load_items(REPO / "evals" / "questions.jsonl"), "test")
     result = run_eval(lambda q: real_assistant.ask(q).to_json(), items)
     o = result.overall
     assert result.n_questions == len(items) >= 50
     assert o["errors"] == 0
-    # Measured with bounded dates ("bis 2030"), full credit for a pointed-back antecedent,
-    # further articles cited only when nearly as strong, and English questions scored with a
-    # lower cosine floor but anchored to a name: answer_match 0.815 (fact 0.974, multi 0.8,
-    # temporal 0.4, crosslingual 0.778), citation precision 0.944, false refusals 0.046
-    # (3/65), correct refusals 8/9.
-    assert o["answer_match"] >= 0.79
-    assert result.by_type["crosslingual"]["answer_match"] >= 0.66
-    assert result.by_type["fact"]["answer_match"] >= 0.92
-    assert result.by_type["multi"]["answer_match"] >= 0.6
-    assert result.by_type["temporal"]["answer_match"] >= 0.2
-    assert o["hit@5"] >= 0.95 and o["mrr@10"] >= 0.88
+    assert o["answer_match"] >= 0.64
+    assert result.by_type["fact"]["answer_match"] >= 0.84
+    assert result.by_type["temporal"]["answer_match"] >= 0.5
+    assert o["hit@5"] >= 0.95 and o["mrr@10"] >= 0.9
     assert o["citation_validity"] == 1.0
-    assert o["citation_precision"] >= 0.92
-    assert o["false_refusal_rate"] <= 0.065
-    assert o["correct_refusal_rate"] >= 0.75
+    assert o["citation_precision"] >= 0.9
+    assert o["false_refusal_rate"] <= 0.09
+    assert o["correct_refusal_rate"] >= 0.6
 
 
 def test_eval_arithmetic_with_fake_backend(hashing_settings):

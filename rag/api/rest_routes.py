@@ -46,7 +46,7 @@ def _save(assistant: Assistant, upload: UploadFile) -> UploadOut:
         path = Path(tmp) / _received_name(upload.filename)
         with open(path, "wb") as out:  # disk to disk: a large upload never sits in memory
             shutil.copyfileobj(upload.file, out, 1 << 20)
-        result = save_upload(path, s.paths.seeds_dir, s.ui.max_upload_mb)
+        result = save_upload(path, s.paths.seeds_dir, s.ingest, s.ui.max_upload_mb)
     return UploadOut(**asdict(result))
 
 
@@ -58,7 +58,8 @@ def api_router(assistant: Assistant, auth: Callable) -> APIRouter:
 
     @router.post("/ask", response_model=AnswerOut, summary="Answer a question: the JSON contract")
     def ask(req: AskRequest):
-        answer = assistant.ask(req.question, list(req.history), k=req.k, mode=req.mode, llm=req.backend)
+        answer = assistant.ask(req.question, list(req.history), k=req.k, mode=req.mode, llm=req.backend,
+                               since=req.since, until=req.until, as_of=req.as_of)
         return answer.to_json()
 
     @router.get("/documents", response_model=list[DocumentOut],

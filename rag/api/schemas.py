@@ -44,6 +44,9 @@ class AskRequest(BaseModel):
     k: int | None = Field(None, ge=1, le=50, description="Passages to retrieve (default: RAG_RETRIEVAL__K).")
     mode: Mode | None = None
     backend: str | None = Field(None, description="Answer backend (default: RAG_LLM__BACKEND).")
+    since: str | None = Field(None, description="Only documents dated on or after this (YYYY, YYYY-MM or YYYY-MM-DD).")
+    until: str | None = Field(None, description="Only documents dated on or before this.")
+    as_of: str | None = Field(None, description="Answer as of this date: documents up to it, \"now\" read as then.")
 
 
 class CitationOut(BaseModel):

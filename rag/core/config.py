@@ -33,13 +33,20 @@ class PathSettings(BaseModel):
 
 
 class EmbeddingSettings(BaseModel):
-    # "sentence-transformers" (real models) or "hashing" (deterministic, for tests).
-    backend: str = "sentence-transformers"
+    # "onnx" (the e5 export on onnxruntime, no torch), "sentence-transformers" (any model, on
+    # torch; builds the export) or "hashing" (deterministic, for tests).
+    backend: str = "onnx"
     # A name from `rag models list`, a local directory, or any sentence-transformers hub name.
     model: str = DEFAULT_EMBEDDER_MODEL
+    # onnx only: "fp32" gives the same vectors as sentence-transformers (indexes are
+    # interchangeable), "int8" gets its own model id (`+int8`), so switching rebuilds.
+    precision: Literal["fp32", "int8"] = "fp32"
     batch_size: int = Field(32, ge=1, le=1024)
+    # Texts are tokenised (and sorted by length, then batched) this many at a time: enough
+    # for batches of similar length, bounded memory for a million chunks.
+    sort_window: int = Field(2048, ge=1)
     dim: int = Field(384, ge=8, le=4096)  # only used by the hashing embedder
-    threads: int = Field(0, ge=0)  # 0 = leave torch's default
+    threads: int = Field(0, ge=0)  # 0 = the runtime's default (all cores)
     # Query vectors kept: retrieval and the reader both embed each question (one e5 call
     # each, ~20-40 ms on 2 cores), and follow-ups repeat questions.
     query_cache_size: int = Field(512, ge=0)
@@ -114,11 +121,36 @@ class RaySettings(BaseModel):
     num_cpus: int = Field(2, ge=1)  # local Ray only: this machine has 2 cores
     # Embedding actors, each holding one embedder (~0.5 GB RSS for e5-small): one per core.
     workers: int = Field(2, ge=1)
-    cpus_per_worker: float = Field(1.0, gt=0)  # also the torch threads of each actor
+    cpus_per_worker: float = Field(1.0, gt=0)  # also the embedder threads of each actor
     # Chunks per embedding call: 64 keeps padding waste low (e5 pads to the batch's longest)
     # while amortising per-call overhead; Ray's own default of 1024 would stall progress.
     embed_batch: int = Field(64, ge=1)
     read_batch: int = Field(16, ge=1)  # files per read/clean/chunk task
+
+
+class IndexSettings(BaseModel):
+    """The local store's dense search (rag/index/local/ann.py). Numbers measured on this
+    2-core machine, shared with other jobs (load ~6), with benchmarks/ann.py (synthetic
+    clustered 384-d vectors, see README)."""
+
+    # A segment with at least this many rows gets an HNSW graph and is searched approximately;
+    # smaller ones are searched exactly. At 100k rows exact search took p50 32 ms on one
+    # thread and the graph 4 ms; below that size exact search is fast enough and costs no
+    # build (the graph of 100k rows took 288 s to build on the loaded 2 cores).
+    ann_min_rows: int = Field(100_000, ge=1)
+    # HNSW graph degree and build beam: M=32, efConstruction=80 gave recall@10 1.000 against
+    # exact search at efSearch 128 on 100k, 200k and 400k rows (p50 4.0, 1.5 and 0.8 ms;
+    # exact 32, 55 and 87 ms). M costs memory (~256 B a row at 32). Not measured at 1M
+    # rows: the build took 617 s at 400k on the 2 shared cores.
+    hnsw_m: int = Field(32, ge=4, le=128)
+    hnsw_ef_construction: int = Field(80, ge=8)
+    # Search beam: the recall/latency knob (read at query time; raised to n when n is larger).
+    hnsw_ef_search: int = Field(128, ge=8)
+    # A filtered search that admits at most this many rows is exact: scoring them directly is
+    # cheap, and a narrow filter starves a graph walk of admitted rows.
+    exact_filter_max_rows: int = Field(20_000, ge=0)
+    # Queries drawn for the recall@10 measured and recorded when a graph is built.
+    recall_sample: int = Field(200, ge=10)
 
 
 class LLMSettings(BaseModel):
@@ -282,6 +314,7 @@ class Settings(BaseSettings):
     embedding: EmbeddingSettings = EmbeddingSettings()
     chunking: ChunkingSettings = ChunkingSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
+    index: IndexSettings = IndexSettings()
     llm: LLMSettings = LLMSettings()
     answer: AnswerSettings = AnswerSettings()
     reader: ReaderSettings = ReaderSettings()

@@ -47,7 +47,7 @@ def run_seed_eval(args, settings: Settings) -> int:
     if eval_set == "news":
         from rag.evaluation.corpora import news_assistant
 
-        assistant = news_assistant(settings, settings.paths.cache_dir / "eval", args.path)
+        assistant = news_assistant(settings, settings.paths.cache_dir / "corpora", args.path)
     else:
         assistant = Assistant.from_settings(settings)
     index = assistant.index()  # fail fast with "run rag index" before asking 70 questions

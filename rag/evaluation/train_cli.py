@@ -4,6 +4,7 @@ them (with the command, the data and the in-sample scores) to the parameter file
 from __future__ import annotations
 
 import json
+import random
 import shlex
 import sys
 from pathlib import Path
@@ -15,7 +16,7 @@ from rag.core.errors import InputError
 def run_from_args(args, settings: Settings) -> int:
     from tqdm.auto import tqdm
 
-    from rag.answer.reader.model import PARAMS
+    from rag.answer.reader.model import own_params_path
     from rag.evaluation.corpora import news_assistant, seeds_assistant, xquad_assistant
     from rag.evaluation.reader_training import (
         TrainQuestion,
@@ -30,7 +31,7 @@ def run_from_args(args, settings: Settings) -> int:
 
     if not args.xquad or not Path(args.xquad).is_file():
         raise InputError("rag train-reader needs XQuAD-de: --xquad ../shared/benchmarks/xquad/xquad.de.json")
-    work = Path(args.work or settings.paths.cache_dir / "train")
+    work = Path(args.work or settings.paths.cache_dir / "corpora")
     # Training embeds every candidate sentence of each corpus once; keep them all.
     settings = settings.model_copy(update={"reader": settings.reader.model_copy(
         update={"sentence_cache_size": 1_000_000})})
@@ -45,7 +46,13 @@ def run_from_args(args, settings: Settings) -> int:
     squad = load_squad(Path(args.xquad))
     split = xquad_split(q.source for q in squad.questions)
     fit_questions = [q for q in squad.questions if split[q.source] == "fit" and q.spans]
-    run(xquad_assistant(settings, work, squad), [
+    if args.xquad_questions and args.xquad_questions < len(fit_questions):
+        # A seeded sample: 26 features need hundreds of questions, not all ~600 (each costs
+        # two searches and a featurisation; ~1 s on 2 cores).
+        fit_questions = random.Random(20261202).sample(fit_questions, args.xquad_questions)
+    xquad = xquad_assistant(settings, work, squad)
+    embedder_id = xquad.embedder.model_id
+    run(xquad, [
         item for q in fit_questions for item in (
             TrainQuestion(q.qid, q.question, "xquad", span_gold(q.spans, q.source)),
             # The same question with its article filtered out of the search: a plausible
@@ -63,11 +70,13 @@ def run_from_args(args, settings: Settings) -> int:
     model, report = fit(examples, c=args.c, max_false_refusals=args.max_false_refusals, meta={
         "command": "rag " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[0].endswith("rag")
         else " ".join(shlex.quote(a) for a in sys.argv),
+        "embedder": embedder_id,
         "data": {"examples_per_group": counts, "k": args.k, "xquad": str(args.xquad),
-                 "xquad_fit_articles": sorted(t for t, s in split.items() if s == "fit"),
+                 "xquad_fit_questions": len(fit_questions), "xquad_fit_articles": sorted(t for t, s in split.items() if s == "fit"),
                  "news": str(args.news) if args.news else None, "splits_used": "fit/dev only"},
     })
-    out = Path(args.out or PARAMS)
+    out = Path(args.out or own_params_path(embedder_id))
+    out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(model.to_json(), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     print(json.dumps({"examples_per_group": counts, "in_sample": report, "threshold": model.threshold}, indent=1))
     print(f"Wrote {out}. Held-out scores: rag eval --split test (seeds), --set news, --dataset xquad --split test.")

@@ -50,12 +50,17 @@ class DocumentEntry:
 class FileEntry:
     size: int
     sha256: str
+    # (mtime_ns, inode) when published: an unchanged stat means unchanged bytes, so an update
+    # with nothing to do checks files without reading them (as git does for the work tree).
+    stat: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class SegmentEntry:
     name: str
     rows: int
+    # Large segments only: their HNSW graph's parameters and measured recall@10 (ann.py).
+    ann: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -111,7 +116,7 @@ class Manifest:
                 n_chunks=int(data.get("n_chunks", 0)),
                 scan_started_ns=int(data.get("scan_started_ns", 0)),
                 created_at=str(data.get("created_at", "")),
-                files={rel: FileEntry(**f) for rel, f in data.get("files", {}).items()},
+                files={rel: _file(f) for rel, f in data.get("files", {}).items()},
                 format_version=FORMAT_VERSION,
             )
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
@@ -123,6 +128,11 @@ def _document(d: dict[str, Any]) -> DocumentEntry:
     return DocumentEntry(d["doc_id"], d["content_hash"], d["title"], d.get("date"),
                          (int(d["id_range"][0]), int(d["id_range"][1])), int(d.get("chars", 0)),
                          tuple(stat) if stat is not None else None)
+
+
+def _file(f: dict[str, Any]) -> FileEntry:
+    stat = f.get("stat")
+    return FileEntry(int(f["size"]), str(f["sha256"]), tuple(stat) if stat is not None else None)
 
 
 def _plain(obj: Any) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from typing import Any, Protocol, Sequence
 
 import numpy as np
 
-from rag.core.config import StoreSettings
+from rag.core.config import IndexSettings, StoreSettings
 from rag.core.errors import BackendUnavailableError, ConfigError
 from rag.core.registry import Registry
 from rag.core.types import Chunk
@@ -87,6 +87,12 @@ class VectorStore(Protocol):
 
     def current_version(self) -> str | None: ...
 
+    def live_manifest(self) -> Manifest:
+        """The published version's manifest, checked cheaply (no rows read): what an update
+        decides "nothing changed" from before it reads anything else (IndexMissingError /
+        IndexCorruptError / IndexMismatchError)."""
+        ...
+
     def live(self) -> LiveState:
         """The published version (IndexMissingError / IndexCorruptError / IndexMismatchError)."""
         ...
@@ -101,24 +107,27 @@ MILVUS_INSTALL = "pip install -e '.[milvus]'"
 
 
 @STORES.register("local", "Versioned segment directories in the index directory (default).")
-def _local(settings: StoreSettings, index_dir: Path) -> VectorStore:
+def _local(settings: StoreSettings, index_dir: Path, index: IndexSettings | None = None) -> VectorStore:
     from rag.index.local.store import LocalStore
 
     _refuse_foreign(index_dir, "local")
-    return LocalStore(index_dir)
+    return LocalStore(index_dir, index)
 
 
 @STORES.register("milvus", "A Milvus collection: Milvus Lite file, server, cluster or managed.",
                  requires=("pymilvus",), install=MILVUS_INSTALL)
-def _milvus(settings: StoreSettings, index_dir: Path) -> VectorStore:
+def _milvus(settings: StoreSettings, index_dir: Path, index: IndexSettings | None = None) -> VectorStore:
+    # `index` (the local store's exact/HNSW dense search) does not apply: Milvus indexes its
+    # collection as `settings.index_type` says.
     from rag.index.milvus.store import MilvusStore
 
     return MilvusStore(index_dir, settings)
 
 
-def open_store(settings: StoreSettings, index_dir: Path) -> VectorStore:
-    """The store named by `settings.backend` for the index in `index_dir`."""
-    return STORES.get(settings.backend).factory(settings, Path(index_dir))
+def open_store(settings: StoreSettings, index_dir: Path, index: IndexSettings | None = None) -> VectorStore:
+    """The store named by `settings.backend` for the index in `index_dir`; `index`: the local
+    store's dense search settings (`IndexSettings`, HNSW for large segments)."""
+    return STORES.get(settings.backend).factory(settings, Path(index_dir), index)
 
 
 def _refuse_foreign(index_dir: Path, backend: str) -> None:

@@ -103,6 +103,7 @@ class RayPrepare:
         self._vectors: dict[str, np.ndarray] = {}
 
     def __call__(self, seeds_dir: Path, indexed: dict[str, DocumentEntry], trusted_before_ns: int) -> "RayPrepare":
+        self._chunks, self._vectors = {}, {}  # an update may scan twice (a corrupt live index)
         with contextlib.ExitStack() as stack:
             self._stack, self._ray = stack, None  # Ray starts on first use: an unchanged corpus needs none
             self.files, self.skipped = scan_seeds(seeds_dir, indexed, trusted_before_ns, self.settings.ingest,

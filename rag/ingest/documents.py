@@ -14,7 +14,9 @@ from pathlib import Path
 from rag.core.config import IngestSettings
 from rag.core.types import Document
 from rag.ingest.formats import Extracted, Rejected, read, supported_suffixes
+from rag.ingest.dates import resolve_date
 from rag.ingest.formats.encoding import decode_text
+from rag.ingest.sidecar import apply_sidecar, read_sidecar
 from rag.text.sentences import split_sentences
 
 _DATE_MARKER = re.compile(r"^\s*date\s+(\d{4}-\d{2})\b[ \t]*", re.IGNORECASE)
@@ -150,6 +152,8 @@ def build_document(source: str, digest: str, extracted: Extracted) -> Document |
         guess = _headline(text)
     if not text:
         return None
+    if date is None:  # nothing said by the user, the file or its format: the text's own words
+        date, date_source = resolve_date(text=text)
     return Document(
         doc_id=make_doc_id(source, digest),
         source=source,
@@ -163,12 +167,19 @@ def build_document(source: str, digest: str, extracted: Extracted) -> Document |
     )
 
 
-def read_document(source: str, data: bytes, limits: IngestSettings | None = None) -> Document | Rejected:
-    """One file's Document, or why it cannot be indexed (the warning line's reason)."""
+def read_document(source: str, data: bytes, limits: IngestSettings | None = None,
+                  sidecar: bytes | None = None) -> Document | Rejected:
+    """One file's Document, or why it cannot be indexed (the warning line's reason).
+    `sidecar`: the bytes of its `<file>.meta.json`, if any (see sidecar.py)."""
     extracted = read(source, data, limits or IngestSettings())
     if isinstance(extracted, Rejected):
         return extracted
-    doc = build_document(source, content_hash(data), extracted)
+    if sidecar is not None:
+        meta = read_sidecar(sidecar)
+        if isinstance(meta, Rejected):
+            return meta
+        extracted = apply_sidecar(extracted, meta)
+    doc = build_document(source, content_hash(data if sidecar is None else data + b"\0" + sidecar), extracted)
     return doc if doc is not None else Rejected("empty: no text left after cleaning")
 
 

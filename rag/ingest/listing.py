@@ -15,13 +15,16 @@ from typing import Any, Mapping
 
 from rag.core.errors import NotFoundError
 from rag.index.manifest import DocumentEntry
-from rag.ingest.documents import content_hash, list_sources
+from rag.ingest.documents import list_sources
+from rag.ingest.imports import IMPORT_SUFFIX
+from rag.ingest.sidecar import SIDECAR_SUFFIX
+from rag.ingest.sources import file_digest, file_key
 
 
 @dataclass(frozen=True)
 class DocumentState:
     source: str  # path relative to the documents directory, "/"-separated: its id
-    state: str  # "indexed" | "new" | "changed" | "deleted"
+    state: str  # "indexed" | "new" | "changed" | "deleted" | "imported" (a row of an import spec)
     title: str | None  # as indexed (None until it is)
     date: str | None
     chunks: int  # chunks in the live index (0 until indexed)
@@ -38,11 +41,11 @@ def _on_disk(seeds_dir: Path) -> dict[str, Path]:
     return {p.relative_to(seeds_dir).as_posix(): p for p in list_sources(seeds_dir)}
 
 
-def _state(path: Path, st: os.stat_result, meta: DocumentEntry) -> str:
-    if meta.stat is not None and meta.stat == (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino):
-        return "indexed"
+def _state(path: Path, meta: DocumentEntry) -> str:
     try:
-        same = content_hash(path.read_bytes()) == meta.content_hash
+        if meta.stat is not None and meta.stat == file_key(path):
+            return "indexed"
+        same = file_digest(path) == meta.content_hash
     except OSError:
         same = False
     return "indexed" if same else "changed"
@@ -54,6 +57,9 @@ def list_documents(seeds_dir: Path, indexed: Mapping[str, DocumentEntry]) -> lis
     out = []
     for source in sorted(set(files) | set(indexed)):
         meta, path = indexed.get(source), files.get(source)
+        if path is None and meta is not None and "#" in source:  # a row of an import spec
+            out.append(DocumentState(source, "imported", meta.title, meta.date, meta.n_chunks, None))
+            continue
         if path is None:
             out.append(DocumentState(source, "deleted", meta.title, meta.date, meta.n_chunks, None))
             continue
@@ -64,7 +70,7 @@ def list_documents(seeds_dir: Path, indexed: Mapping[str, DocumentEntry]) -> lis
         if meta is None:
             out.append(DocumentState(source, "new", None, None, 0, st.st_size))
         else:
-            out.append(DocumentState(source, _state(path, st, meta), meta.title, meta.date,
+            out.append(DocumentState(source, _state(path, meta), meta.title, meta.date,
                                      meta.n_chunks, st.st_size))
     return out
 
@@ -73,10 +79,14 @@ def remove_document(seeds_dir: Path, source: str) -> str:
     """Delete the file of document `source` (an id from `list_documents`). Only a listed file
     can be named, so no path outside the documents directory can be reached."""
     path = _on_disk(seeds_dir).get(source)
+    if path is None and "#" in source:
+        raise NotFoundError(f"{source!r} is a row of the imported file {source.split('#', 1)[0]}: "
+                            f"remove the *{IMPORT_SUFFIX} spec that names it instead.")
     if path is None:
         raise NotFoundError(f"There is no document {source!r} in the documents folder.")
     try:
         path.unlink()
+        Path(os.fspath(path) + SIDECAR_SUFFIX).unlink(missing_ok=True)  # its metadata goes with it
     except FileNotFoundError:
         raise NotFoundError(f"There is no document {source!r} in the documents folder.") from None
     return source

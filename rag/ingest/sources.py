@@ -29,6 +29,7 @@ from rag.index.manifest import DocumentEntry
 from rag.ingest.documents import content_hash, read_document
 from rag.ingest.formats import Rejected, format_for_suffix, supported_list, too_large
 from rag.ingest.imports import IMPORT_SUFFIX, ImportSpec, expand, read_spec
+from rag.ingest.sidecar import SIDECAR_SUFFIX
 
 
 @dataclass
@@ -84,20 +85,50 @@ Reader = Callable[[list[ReadJob]], list["SeedFile | tuple[str, str]"]]
 
 
 def read_seed(job: ReadJob, limits: IngestSettings) -> SeedFile | tuple[str, str]:
-    """Read and hash one file; parse it unless its content is the indexed one."""
+    """Read and hash one file, with its `.meta.json` sidecar when it has one (its stat is
+    part of the key, its bytes part of the hash); parse it unless its content is the indexed
+    one. The local and the Ray readers both read through here."""
     try:
         with open(job.path, "rb") as fh:
             key = _stat_key(os.fstat(fh.fileno()))
             data = fh.read()
+        sidecar = None
+        try:
+            with open(job.path + SIDECAR_SUFFIX, "rb") as fh:
+                key += _stat_key(os.fstat(fh.fileno()))
+                sidecar = fh.read()
+        except FileNotFoundError:
+            pass
     except OSError as exc:
         return (job.source, f"unreadable: {exc.strerror or exc}")
-    digest = content_hash(data)
+    digest = content_hash(data if sidecar is None else data + b"\0" + sidecar)
     if job.indexed_hash == digest:
         return SeedFile(job.source, digest, None, key)
-    doc = read_document(job.source, data, limits)
+    doc = read_document(job.source, data, limits, sidecar)
     if isinstance(doc, Rejected):
         return (job.source, doc.reason)
     return SeedFile(job.source, digest, doc, key)
+
+
+def _sidecar_stat(path: str) -> tuple[int, ...]:
+    """The stat key of the file's `.meta.json`, () when it has none: part of the file's key,
+    so editing only the sidecar re-reads the file."""
+    try:
+        return _stat_key(os.stat(path + SIDECAR_SUFFIX))
+    except FileNotFoundError:
+        return ()
+
+
+def file_key(path: str | Path) -> tuple[int, ...]:
+    """The stat key recorded for a file in the manifest (its sidecar's included)."""
+    return _stat_key(os.stat(path)) + _sidecar_stat(os.fspath(path))
+
+
+def file_digest(path: str | Path) -> str:
+    """The content hash recorded for a file in the manifest (its sidecar's bytes included)."""
+    data = Path(path).read_bytes()
+    sidecar = Path(os.fspath(path) + SIDECAR_SUFFIX)
+    return content_hash(data + b"\0" + sidecar.read_bytes() if sidecar.exists() else data)
 
 
 class _Scan:
@@ -118,7 +149,8 @@ class _Scan:
         meta = self.indexed.get(source)
         try:
             key = _stat_key(os.stat(path))
-            if self.clean(meta, key, key[2]):
+            key += _sidecar_stat(path)
+            if self.clean(meta, key, max(key[2::4])):
                 self.items.append(SeedFile(source, meta.content_hash, None, key))
                 return
             cap = getattr(self.limits, fmt.cap_setting)
@@ -190,6 +222,8 @@ def scan_seeds(seeds_dir: Path, indexed: dict[str, DocumentEntry], trusted_befor
     for source, path in _walk(seeds_dir):
         if source.endswith(IMPORT_SUFFIX):
             scan.spec(source, path, rows_by_spec, claimed)
+        elif source.endswith(SIDECAR_SUFFIX):
+            continue  # read with the file it describes
         else:
             scan.file(source, path)
     jobs = [item for item in scan.items if isinstance(item, ReadJob)]

@@ -24,7 +24,7 @@ from typing import Any, Callable, Protocol
 
 import numpy as np
 
-from rag.core.config import ChunkingSettings, IngestSettings
+from rag.core.config import ChunkingSettings, IndexSettings, IngestSettings
 from rag.core.errors import IndexCorruptError, IndexMissingError
 from rag.core.types import Chunk, Document
 from rag.index.changes import IndexUpdate
@@ -107,53 +107,60 @@ def update_index(
     index_dir: Path,
     chunking: ChunkingSettings,
     embedder,
-    embedder_backend: str = "sentence-transformers",
+    embedder_backend: str = "onnx",
     force: bool = False,
     progress: Progress | None = None,
     limits: IngestSettings | None = None,
+    index_settings: IndexSettings | None = None,
     store: VectorStore | None = None,
     prepare: Prepare | None = None,
 ) -> IndexReport:
     """Bring the index in line with `seeds_dir`, embedding only what changed. `store` holds
-    the rows (default: the local store in `index_dir`); `prepare` reads, chunks and embeds
-    (default: this process, with `limits`). Files that cannot be indexed are listed in
-    `report.skipped` with why (for the edges to print)."""
+    the rows (default: the local store in `index_dir`, with `index_settings`); `prepare`
+    reads, chunks and embeds (default: this process, with `limits`). Files that cannot be
+    indexed are listed in `report.skipped` with why (for the edges to print).
+
+    Whether anything changed is decided from the live manifest (`store.live_manifest()`: the
+    local store checks its files by stat, Milvus its store.json and collection) and the seed
+    files' stats alone: with nothing to do, no segment or row is read and the embedder
+    encodes nothing (building an embedder loads no model, see rag/models/embedders.py; the
+    Ray runner starts Ray only when a file needs reading)."""
     started = time.perf_counter()
-    store = store if store is not None else LocalStore(index_dir)
+    store = store if store is not None else LocalStore(index_dir, index_settings)
     prepare = prepare if prepare is not None else LocalPrepared(chunking, embedder, limits)
     notify = progress or (lambda f, m: None)
     with store.lock():
-        report = IndexReport()
         embedder_info, chunking_info = index_config(embedder, embedder_backend, chunking)
-
-        live = None
+        reason, manifest = "", None
         try:
-            live = store.live()
-            report.reason = "rebuild requested" if force else live.manifest.incompatibility(embedder_info, chunking_info)
-            if report.reason:
-                live = None
+            manifest = store.live_manifest()
+            reason = "rebuild requested" if force else manifest.incompatibility(embedder_info, chunking_info)
         except IndexMissingError:
-            report.reason = "no index yet"
+            reason = "no index yet"
         except IndexCorruptError as exc:
-            report.reason = f"existing index unusable ({exc}); rebuilding"
-        report.full_rebuild = live is None
-
-        old_docs: dict[str, DocumentEntry] = live.manifest.documents if live else {}
+            reason = f"existing index unusable ({exc}); rebuilding"
+        if reason:
+            manifest = None
         # Python-object-heavy O(corpus) bookkeeping, see _gc_paused.
         with _gc_paused():
-            scan_started_ns = time.time_ns()
-            prepared = prepare(seeds_dir, old_docs, live.manifest.scan_started_ns if live else 0)
-            loaded, report.skipped = prepared.files, prepared.skipped
-            keep = _classify(loaded, old_docs, report)
-            if live is not None and not (report.added or report.changed or report.removed):
-                report.version = live.name
-                report.total_chunks = live.manifest.n_chunks
+            report, prepared, keep, scan_started_ns = _scan(prepare, seeds_dir, manifest, reason)
+            if manifest is not None and not (report.added or report.changed or report.removed):
+                report.version = store.current_version()
+                report.total_chunks = manifest.n_chunks
                 report.seconds = time.perf_counter() - started
                 notify(1.0, "index is up to date")
                 return report
+            live = None
+            if manifest is not None:
+                try:
+                    live = store.live()  # only now are the segments read and checksummed
+                except IndexCorruptError as exc:
+                    reason = f"existing index unusable ({exc}); rebuilding"
+                    report, prepared, keep, scan_started_ns = _scan(prepare, seeds_dir, None, reason)
             update = _plan(live.manifest if live else None, keep, set(report.unchanged), set(report.changed),
                            prepared.chunks, embedder_info, chunking_info)
             update.scan_started_ns = scan_started_ns
+        report.full_rebuild = live is None
         notify(0.05, f"embedding {len(update.to_embed)} new chunks")
         embedded = prepared.embed([update.new_chunks[i] for i in update.to_embed], notify)
         report.embedded_chunks = len(update.to_embed)
@@ -165,6 +172,19 @@ def update_index(
         report.seconds = time.perf_counter() - started
         notify(1.0, "done")
         return report
+
+
+def _scan(prepare: Prepare, seeds_dir: Path, manifest, reason: str
+          ) -> tuple[IndexReport, Prepared, list[SeedFile], int]:
+    """Compare the seed files with `manifest` (None: index everything) through `prepare`
+    (which reads, and parses, only files whose stat or hash says they changed); returns the
+    report so far, the prepared files, the files to keep and when the scan started."""
+    report = IndexReport(reason=reason, full_rebuild=manifest is None)
+    old_docs: dict[str, DocumentEntry] = manifest.documents if manifest else {}
+    scan_started_ns = time.time_ns()
+    prepared = prepare(seeds_dir, old_docs, manifest.scan_started_ns if manifest else 0)
+    report.skipped = prepared.skipped
+    return report, prepared, _classify(prepared.files, old_docs, report), scan_started_ns
 
 
 def _classify(loaded: list[SeedFile], old_docs: dict[str, DocumentEntry], report: IndexReport) -> list[SeedFile]:
@@ -249,17 +269,20 @@ def _plan(old, keep: list[SeedFile], unchanged: set[str], changed: set[str],
     return plan
 
 
-def _embed(embedder, chunks: list[Chunk], notify: Progress, batch: int = 256) -> np.ndarray:
-    """Embed in slices so the UI/CLI progress moves; tqdm shows the bar in a terminal."""
+def _embed(embedder, chunks: list[Chunk], notify: Progress) -> np.ndarray:
+    """Embed all new chunks in one call, so the embedder sorts them by length and tokenises
+    each text once; its progress callback moves the UI/CLI progress and tqdm's bar."""
     from tqdm.auto import tqdm
 
     if not chunks:
         return np.zeros((0, int(embedder.dim)), dtype=np.float32)
     texts = [embedding_text(c) for c in chunks]
-    parts = []
+    done = [0]
     with tqdm(total=len(texts), desc="Embedding", unit="chunk", disable=len(texts) < 64) as bar:
-        for start in range(0, len(texts), batch):
-            parts.append(embedder.encode_documents(texts[start:start + batch]))
-            bar.update(len(parts[-1]))
-            notify(0.05 + 0.85 * (start + len(parts[-1])) / len(texts), "embedding")
-    return np.vstack(parts).astype(np.float32)
+        def advance(n: int) -> None:
+            done[0] += n
+            bar.update(n)
+            notify(0.05 + 0.85 * done[0] / len(texts), "embedding")
+
+        vectors = embedder.encode_documents(texts, progress=advance)
+    return np.asarray(vectors, dtype=np.float32)

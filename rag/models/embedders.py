@@ -1,14 +1,25 @@
-"""Embedders, chosen by name: `sentence-transformers` (real models) and `hashing` (tests).
+"""Embedders, chosen by name: `onnx` (default), `sentence-transformers` and `hashing` (tests).
 
 Every embedder returns L2-normalised float32 rows, so inner product == cosine in FAISS.
+
+Building an embedder is cheap: `model_id` and `dim` come from the model's manifest, and the
+weights load on the first encode. So `rag index` with nothing to do, and loading an index,
+never load (or import) a model.
+
+`model_id` is what the index manifest records; a different id forces a rebuild. The ONNX
+fp32 export computes the same vectors as sentence-transformers (cosine >= 0.9999999, max
+abs difference ~1e-7 per component; tests/test_onnx_parity.py), so both carry the model's
+own id and their indexes are interchangeable. int8 vectors differ (mean cosine ~0.996) and
+get the id with "+int8" appended.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+import threading
 from pathlib import Path
-from typing import Protocol, Sequence
+from typing import Callable, Protocol, Sequence
 
 import numpy as np
 
@@ -16,12 +27,14 @@ from rag.core.config import EmbeddingSettings
 from rag.core.errors import BackendUnavailableError, ModelError
 from rag.core.registry import Registry
 
+Progress = Callable[[int], None]  # called with the number of texts just encoded
+
 
 class Embedder(Protocol):
     model_id: str  # recorded in the index manifest; a different id forces a rebuild
     dim: int
 
-    def encode_documents(self, texts: Sequence[str]) -> np.ndarray: ...
+    def encode_documents(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray: ...
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray: ...
 
@@ -35,7 +48,7 @@ def embedder_names() -> list[str]:
 
 
 def build_embedder(settings: EmbeddingSettings, models_dir: Path) -> Embedder:
-    """Create the embedder named by `settings.backend` (loads the model now)."""
+    """Create the embedder named by `settings.backend`. Cheap: the model loads on first use."""
     return EMBEDDERS.get(settings.backend).factory(settings, models_dir)
 
 
@@ -46,33 +59,54 @@ def _normalise(vectors: np.ndarray) -> np.ndarray:
 
 
 class SentenceTransformerEmbedder:
-    """Any sentence-transformers model; prompts come from the model's own config."""
+    """Any sentence-transformers model (torch); prompts come from the model's own config."""
 
-    def __init__(self, model, model_id: str, batch_size: int):
-        self._model = model
+    def __init__(self, location: Path | str, model_id: str, settings: EmbeddingSettings, dim: int | None):
+        self._location = location
         self.model_id = model_id
+        self._settings = settings
+        self._dim = dim  # known from the manifest for installed models; else read from the model
+        self._model = None
+        self._lock = threading.Lock()
+
+    @property
+    def dim(self) -> int:
+        return self._dim if self._dim is not None else self._get_dim(self.model)
+
+    @staticmethod
+    def _get_dim(model) -> int:
         # sentence-transformers 6 renamed the getter; keep working with 5.x too.
         getter = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
-        self.dim = int(getter())
-        self.batch_size = batch_size
+        return int(getter())
 
-    def encode_documents(self, texts: Sequence[str], show_progress: bool = False) -> np.ndarray:
-        if not texts:
+    @property
+    def model(self):
+        with self._lock:
+            if self._model is None:
+                self._model = _load_sentence_transformer(self._location, self._settings)
+                if self._dim is not None and self._get_dim(self._model) != self._dim:
+                    raise ModelError(f"{self._location} has dimension {self._get_dim(self._model)}, its manifest "
+                                     f"says {self._dim}. Rebuild it: rag models install e5 --force")
+            return self._model
+
+    def encode_documents(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
+        if not len(texts):
             return np.zeros((0, self.dim), dtype=np.float32)
-        out = self._model.encode_document(
-            list(texts),
-            batch_size=self.batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=show_progress,
-        )
-        return _checked(out, self.dim, self.model_id)
+        parts = []
+        window = self._settings.sort_window  # sentence-transformers sorts by length per call
+        for start in range(0, len(texts), window):
+            parts.append(self.model.encode_document(
+                list(texts[start:start + window]), batch_size=self._settings.batch_size,
+                normalize_embeddings=True, convert_to_numpy=True))
+            if progress is not None:
+                progress(len(parts[-1]))
+        return _checked(np.concatenate(parts), self.dim, self.model_id)
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
-        if not texts:
+        if not len(texts):
             return np.zeros((0, self.dim), dtype=np.float32)
-        out = self._model.encode_query(
-            list(texts), batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True
+        out = self.model.encode_query(
+            list(texts), batch_size=self._settings.batch_size, normalize_embeddings=True, convert_to_numpy=True
         )
         return _checked(out, self.dim, self.model_id)
 
@@ -88,12 +122,7 @@ def _checked(vectors: np.ndarray, dim: int, model_id: str) -> np.ndarray:
     return vectors
 
 
-@register_embedder("sentence-transformers", "Any sentence-transformers model (default: the rebuilt multilingual-e5-small).",
-                   requires=("sentence_transformers", "torch"), install="pip install -e .")
-def _sentence_transformers(settings: EmbeddingSettings, models_dir: Path) -> Embedder:
-    from rag.models import resolve_embedder
-
-    location, model_id = resolve_embedder(settings.model, models_dir)
+def _load_sentence_transformer(location: Path | str, settings: EmbeddingSettings):
     try:
         import torch
         from sentence_transformers import SentenceTransformer
@@ -107,13 +136,49 @@ def _sentence_transformers(settings: EmbeddingSettings, models_dir: Path) -> Emb
 
     hf_logging.disable_progress_bar()  # per-tensor "Loading weights" bars are noise for users
     try:
-        model = SentenceTransformer(str(location), device="cpu")
+        return SentenceTransformer(str(location), device="cpu")
     except Exception as exc:  # any load failure means the directory is unusable
         raise ModelError(
             f"Could not load embedding model {settings.model!r} from {location}: {exc}. "
             "If it is the default model, rebuild it: rag models install e5 --force"
         ) from exc
-    return SentenceTransformerEmbedder(model, model_id, settings.batch_size)
+
+
+@register_embedder("sentence-transformers", "Any sentence-transformers model, on torch (builds the ONNX export).",
+                   requires=("sentence_transformers", "torch"), install="pip install -e .")
+def _sentence_transformers(settings: EmbeddingSettings, models_dir: Path) -> Embedder:
+    from rag.models import resolve_embedder
+
+    location, model_id, dim = resolve_embedder(settings.model, models_dir)
+    return SentenceTransformerEmbedder(location, model_id, settings, dim)
+
+
+class OnnxEmbedder:
+    """An ONNX export (`rag models install e5`) on onnxruntime + tokenizers; no torch."""
+
+    def __init__(self, encoder, model_id: str):
+        self._encoder = encoder  # rag.models.onnx_encoder.OnnxEncoder
+        self.model_id = model_id
+        self.dim = encoder.dim
+        self.precision = encoder.variant
+
+    def encode_documents(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
+        return _checked(self._encoder.encode(texts, "passage", progress), self.dim, self.model_id)
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return _checked(self._encoder.encode(texts, "query"), self.dim, self.model_id)
+
+
+@register_embedder("onnx", "The ONNX export of the e5 model on onnxruntime (default; fp32 or int8).",
+                   requires=("onnxruntime", "tokenizers"), install="pip install -e .")
+def _onnx(settings: EmbeddingSettings, models_dir: Path) -> Embedder:
+    from rag.models import resolve_onnx
+    from rag.models.onnx_encoder import OnnxEncoder
+
+    encoder = OnnxEncoder(resolve_onnx(settings.model, models_dir), settings.precision, threads=settings.threads,
+                          batch_size=settings.batch_size, sort_window=settings.sort_window)
+    model_id = encoder.manifest["model_id"]
+    return OnnxEmbedder(encoder, model_id if settings.precision == "fp32" else f"{model_id}+{settings.precision}")
 
 
 class HashingEmbedder:
@@ -142,7 +207,7 @@ class HashingEmbedder:
                 out[row, 0] = 1.0
         return _normalise(out)
 
-    def encode_documents(self, texts: Sequence[str], show_progress: bool = False) -> np.ndarray:
+    def encode_documents(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
         self.calls += 1
         self.documents_encoded += len(texts)
         return self._encode(texts)

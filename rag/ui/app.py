@@ -32,13 +32,16 @@ def build_app(assistant: Assistant) -> gr.Blocks:
     settings = assistant.settings
     choices = handlers.backend_choices(assistant)
 
-    def chat(message, history, pairs, backend, k, mode):
-        yield from handlers.respond(assistant, message, history, pairs, backend, k, mode)
+    def chat(message, history, pairs, backend, k, mode, since, until):
+        yield from handlers.respond(assistant, message, history, pairs, backend, k, mode, since, until)
 
     def ask(question: str, k: int = settings.retrieval.k, mode: str = settings.retrieval.mode,
-            backend: str = settings.llm.backend) -> dict:
-        """Answer one question; returns the JSON contract of `rag ask --json`."""
-        return handlers.api_ask(assistant, question, k=k, mode=mode, backend=backend)
+            backend: str = settings.llm.backend, since: str = "", until: str = "", as_of: str = "") -> dict:
+        """Answer one question; returns the JSON contract of `rag ask --json`. `since`/`until`
+        (YYYY, YYYY-MM or YYYY-MM-DD) keep only documents dated in that range; `as_of`
+        answers as of that date."""
+        return handlers.api_ask(assistant, question, k=k, mode=mode, backend=backend,
+                                since=since, until=until, as_of=as_of)
 
     def status():
         return handlers.status_markdown(assistant)
@@ -71,6 +74,9 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                                           info="Unavailable backends explain why when chosen.")
                     k = gr.Slider(1, 20, value=settings.retrieval.k, step=1, label="Passages (k)")
                     mode = gr.Radio(handlers.MODES, value=settings.retrieval.mode, label="Retrieval")
+                    with gr.Row():
+                        since = gr.Textbox(label="Von / Since", placeholder="YYYY[-MM[-DD]]", elem_id="since")
+                        until = gr.Textbox(label="Bis / Until", placeholder="YYYY[-MM[-DD]]", elem_id="until")
                     timings = gr.Markdown("_No answer yet._", elem_id="timings")
                     with gr.Accordion("Backends", open=False):
                         gr.Markdown(handlers.backends_markdown(assistant))
@@ -86,7 +92,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
             report_md = gr.Markdown()
 
         # Clear the textbox at once, then stream; the question travels via `pending`.
-        chat_inputs = [pending, chatbot, pairs, backend, k, mode]
+        chat_inputs = [pending, chatbot, pairs, backend, k, mode, since, until]
         for trigger in (msg.submit, send.click):
             trigger(lambda m: ("", m), msg, [msg, pending], queue=False, api_visibility="private").then(
                 chat, chat_inputs, [chatbot, pairs, timings], api_visibility="private")

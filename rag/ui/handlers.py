@@ -37,6 +37,7 @@ def _pairs(pairs: list | None) -> list[tuple[str, str]]:
 # -- chat -------------------------------------------------------------------------------------
 def respond(assistant: Assistant, message: str, history: list[dict] | None, pairs: list | None,
             backend: str | None = None, k: int | float | None = None, mode: str | None = None,
+            since: str | None = None, until: str | None = None,
             ) -> Iterator[tuple[list[dict], list, str]]:
     """Stream one answer: yields (chat messages, (question, answer) pairs, timings markdown).
 
@@ -57,7 +58,8 @@ def respond(assistant: Assistant, message: str, history: list[dict] | None, pair
     text = ""
     try:
         for kind, value in assistant.stream(message, pairs, k=int(k) if k else None,
-                                            mode=mode or None, llm=backend or None):
+                                            mode=mode or None, llm=backend or None,
+                                            since=(since or "").strip() or None, until=(until or "").strip() or None):
             if kind == "token":
                 text += value
                 chat[-1] = {"role": "assistant", "content": render.streaming_html(text)}
@@ -73,11 +75,12 @@ def respond(assistant: Assistant, message: str, history: list[dict] | None, pair
 
 
 def api_ask(assistant: Assistant, question: str, k: int | None = None, mode: str | None = None,
-            backend: str | None = None) -> dict[str, Any]:
+            backend: str | None = None, since: str | None = None, until: str | None = None,
+            as_of: str | None = None) -> dict[str, Any]:
     """The programmatic endpoint: one question in, the `Answer.to_json()` contract out."""
     try:
-        return assistant.ask(question, k=int(k) if k else None, mode=mode or None,
-                             llm=backend or None).to_json()
+        return assistant.ask(question, k=int(k) if k else None, mode=mode or None, llm=backend or None,
+                             since=since or None, until=until or None, as_of=as_of or None).to_json()
     except RagError as exc:
         raise ui_error(exc) from None
 

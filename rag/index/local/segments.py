@@ -13,6 +13,7 @@ Files of `segments/<name>/` (all numpy arrays are loaded with allow_pickle=False
     chunks.jsonl     one JSON object per row, in row order
     tf_indptr.npy, tf_tokens.npy, tf_counts.npy   BM25 term counts (CSR over vocab.json)
     vocab.json       the segment's own stem list; segments merge vocabularies at load
+    ann.faiss        only in large segments: an HNSW graph over the vectors (`ann.py`)
 """
 
 from __future__ import annotations
@@ -27,12 +28,18 @@ from typing import Sequence
 
 import numpy as np
 
+from rag.index.local.ann import ANN_FILE, graph_bytes, read_graph
 from rag.index.local.lexical import TermFreqs
 from rag.index.manifest import FileEntry
 from rag.core.types import Chunk, chunk_from_dict
 
 SEGMENT_FILES = ("ids.npy", "vectors.npy", "chunks.jsonl", "tf_indptr.npy", "tf_tokens.npy",
                  "tf_counts.npy", "vocab.json")
+
+
+def segment_files(directory: Path) -> tuple[str, ...]:
+    """The files of the segment in `directory`: the fixed ones, and its graph if it has one."""
+    return SEGMENT_FILES + ((ANN_FILE,) if (directory / ANN_FILE).is_file() else ())
 
 
 def chunk_line(chunk_id: int, chunk: Chunk) -> bytes:
@@ -51,6 +58,7 @@ class Segment:
     vectors: np.ndarray  # float32 (rows, dim)
     lines: bytes  # chunks.jsonl, one line per row
     tf: TermFreqs  # term counts over this segment's own vocabulary
+    graph: object | None = None  # faiss HNSW over `vectors` (large segments only)
 
     @property
     def rows(self) -> int:
@@ -87,6 +95,8 @@ class Segment:
         if not (len(self.vectors) == self.rows == len(starts) == self.tf.rows):
             raise ValueError(f"segment {self.name}: {self.rows} ids, {len(self.vectors)} vectors, "
                              f"{len(starts)} chunks, {self.tf.rows} term rows")
+        if self.graph is not None and self.graph.ntotal != self.rows:
+            raise ValueError(f"segment {self.name}: its graph has {self.graph.ntotal} rows, not {self.rows}")
 
 
 def new_segment(name: str, ids: Sequence[int], chunks: Sequence[Chunk], vectors: np.ndarray) -> Segment:
@@ -124,6 +134,17 @@ def write_segment(segment: Segment, directory: Path) -> dict[str, FileEntry]:
         "tf_counts.npy": _npy_bytes(segment.tf.counts),
         "vocab.json": json.dumps(segment.tf.stems(), ensure_ascii=False).encode("utf-8"),
     }
+    if segment.graph is not None:
+        blobs[ANN_FILE] = graph_bytes(segment.graph)
+    return _write_blobs(directory, blobs)
+
+
+def write_graph(graph, directory: Path) -> dict[str, FileEntry]:
+    """Add a graph file to the existing segment directory `directory`."""
+    return _write_blobs(directory, {ANN_FILE: graph_bytes(graph)})
+
+
+def _write_blobs(directory: Path, blobs: dict) -> dict[str, FileEntry]:
     entries = {}
     for fname, data in blobs.items():
         with open(directory / fname, "wb") as fh:
@@ -139,8 +160,9 @@ def read_segment(name: str, directory: Path) -> Segment:
     stems = json.loads((directory / "vocab.json").read_text(encoding="utf-8"))
     tf = TermFreqs({s: i for i, s in enumerate(stems)}, arrays["tf_indptr.npy"].astype(np.int64),
                    arrays["tf_tokens.npy"].astype(np.int32), arrays["tf_counts.npy"].astype(np.int32))
+    graph = read_graph(directory / ANN_FILE) if (directory / ANN_FILE).is_file() else None
     segment = Segment(name, arrays["ids.npy"].astype(np.int64), arrays["vectors.npy"].astype(np.float32, copy=False),
-                      (directory / "chunks.jsonl").read_bytes(), tf)
+                      (directory / "chunks.jsonl").read_bytes(), tf, graph)
     segment.check()
     return segment
 

@@ -14,13 +14,16 @@ from pathlib import Path
 
 import numpy as np
 
+from rag.core.config import IndexSettings
 from rag.index.changes import IndexUpdate
+from rag.index.local.ann import build_graph, graph_info
 from rag.index.local.segments import (
-    SEGMENT_FILES,
     Segment,
     apply_merge_policy,
     new_segment,
+    segment_files,
     vectors_by_id,
+    write_graph,
     write_segment,
 )
 from rag.index.local.versions import VersionStore
@@ -49,8 +52,9 @@ class LiveVersion:
 class LocalStore:
     """Versioned directories of immutable segments under `root` (the default store)."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, settings: IndexSettings | None = None):
         self.root = Path(root)
+        self.settings = settings or IndexSettings()
         self.versions = VersionStore(self.root)
 
     def lock(self) -> AbstractContextManager[None]:
@@ -59,6 +63,15 @@ class LocalStore:
 
     def current_version(self) -> str | None:
         return self.versions.current_name()
+
+    def live_manifest(self) -> Manifest:
+        """The live version's manifest, its files checked by stat, not read unless their
+        stat changed (IndexMissingError when there is none, IndexCorruptError when a file
+        is missing or altered)."""
+        directory = self.versions.current_dir()
+        manifest = self.versions.read_manifest(directory)
+        self.versions.check_unchanged(directory, manifest.files)
+        return manifest
 
     def live(self) -> LiveVersion:
         """The live version (IndexMissingError when there is none, IndexCorruptError when a
@@ -69,7 +82,7 @@ class LocalStore:
         return LiveVersion(directory.name, directory, manifest, tuple(segments))
 
     def load(self) -> SearchIndex:
-        return load_index(self.root)
+        return load_index(self.root, settings=self.settings)
 
     def publish(self, live: LiveVersion | None, update: IndexUpdate, embedded: np.ndarray) -> tuple[str, Manifest]:
         """Publish the next version: the live segments linked, the new rows in one new
@@ -93,20 +106,29 @@ class LocalStore:
 
         tmp = self.versions.new_version_dir()
         known: dict[str, FileEntry] = {}
-        written = []
+        written, ann = [], {}
         for segment in segments:
             dest = tmp / SEGMENTS_DIR / segment.name
-            if live is not None and any(segment is s for s in live.segments):
+            prefix = f"{SEGMENTS_DIR}/{segment.name}/"
+            linked = live is not None and any(segment is s for s in live.segments)
+            if linked:
                 # Unchanged, from the live version: share its files.
-                self.versions.link_files(live.directory / SEGMENTS_DIR / segment.name, dest, SEGMENT_FILES)
-                prefix = f"{SEGMENTS_DIR}/{segment.name}/"
+                source = live.directory / SEGMENTS_DIR / segment.name
+                self.versions.link_files(source, dest, segment_files(source))
                 known.update((rel, meta) for rel, meta in live.manifest.files.items() if rel.startswith(prefix))
-            else:
+                ann[segment.name] = next((e.ann for e in live.manifest.segments if e.name == segment.name), None)
+            if segment.graph is None and segment.rows >= self.settings.ann_min_rows:
+                segment = replace(segment, graph=build_graph(segment.vectors, self.settings))
+                ann[segment.name] = graph_info(segment.graph, segment.vectors, self.settings)
+                if linked:  # a linked segment that lacked a graph (ann_min_rows was lowered)
+                    known.update((prefix + f, meta) for f, meta in write_graph(segment.graph, dest).items())
+                    written.append(segment)
+            if not linked:
                 entries = write_segment(segment, dest)
                 written.append(segment)
-                known.update((f"{SEGMENTS_DIR}/{segment.name}/{f}", meta) for f, meta in entries.items())
+                known.update((prefix + f, meta) for f, meta in entries.items())
         manifest = replace(manifest, next_segment=counter[0], n_chunks=update.n_chunks,
-                           segments=tuple(SegmentEntry(s.name, s.rows) for s in segments))
+                           segments=tuple(SegmentEntry(s.name, s.rows, ann.get(s.name)) for s in segments))
         name, manifest = self.versions.publish(tmp, manifest, known=known)
         remember_segments(self.root, self.versions.versions / name, manifest, written)
         return name, manifest

@@ -102,6 +102,23 @@ class VersionStore:
             raise IndexCorruptError(f"The index manifest is unreadable ({exc}). {REBUILD_HINT}") from None
         return manifest
 
+    def check_unchanged(self, version_dir: Path, entries: dict[str, FileEntry]) -> None:
+        """Each file is as published: size and stat equal (no reading), or, when its stat
+        changed (a copied index directory), its sha256 still matches. IndexCorruptError
+        otherwise. The cheap check of an update that finds nothing to do."""
+        changed = {}
+        for rel, meta in entries.items():
+            try:
+                st = (version_dir / rel).stat()
+            except FileNotFoundError:
+                raise IndexCorruptError(f"Index file {rel} is missing. {REBUILD_HINT}") from None
+            if st.st_size != meta.size:
+                raise IndexCorruptError(f"Index file {rel} is truncated or extended. {REBUILD_HINT}")
+            if meta.stat != (st.st_mtime_ns, st.st_ino):
+                changed[rel] = meta
+        if changed:
+            self.verify_files(version_dir, changed)
+
     def verify_files(self, version_dir: Path, entries: dict[str, FileEntry]) -> None:
         """Check each file's size and sha256 against its manifest entry."""
         def check(item: tuple[str, FileEntry]) -> str | None:
@@ -151,6 +168,8 @@ class VersionStore:
             meta = (known or {}).get(rel)
             if meta is None or meta.size != st.st_size:
                 meta = FileEntry(st.st_size, sha256_file(path))
+            # Renaming the version directory into place keeps each file's mtime and inode.
+            meta = FileEntry(meta.size, meta.sha256, (st.st_mtime_ns, st.st_ino))
             if st.st_nlink == 1:  # a hard link shares an older version's already-synced data
                 fsync_path(path)
             return rel, meta

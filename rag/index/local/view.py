@@ -2,8 +2,9 @@
 
 A version is a manifest plus immutable segments (`segments.py`). The manifest's
 `documents` say which chunk ids are live; loading verifies every segment file against the
-manifest's sha256, then concatenates the live rows of all segments into one FAISS
-IndexFlatIP, one chunk list and one BM25 index.
+manifest's sha256, then concatenates the live rows of all segments into one chunk list,
+one BM25 index and one dense index (`dense.py`: exact FAISS IndexFlatIP for small
+segments, the HNSW graphs of large ones).
 
 Within a process, verified segments are cached by file identity (name, size, inode,
 mtime). Segments are immutable and hard-linked from one version into the next, so after an
@@ -22,10 +23,12 @@ from typing import Any
 
 import numpy as np
 
+from rag.core.config import IndexSettings
 from rag.core.errors import IndexCorruptError, IndexMismatchError
 from rag.core.types import Chunk
+from rag.index.local.dense import DenseIndex, GraphPart
 from rag.index.local.lexical import LexicalIndex, TermFreqs
-from rag.index.local.segments import SEGMENT_FILES, Segment, read_segment
+from rag.index.local.segments import Segment, read_segment, segment_files
 from rag.index.local.versions import VersionStore, forget_manifests
 from rag.index.manifest import REBUILD_HINT, Manifest
 
@@ -41,7 +44,7 @@ class SearchIndex:
     version: str
     chunks: list[Chunk]
     ids: np.ndarray  # int64, row -> stable chunk id
-    vectors: Any  # faiss.IndexFlatIP; FAISS position == row
+    vectors: DenseIndex  # dense search over the rows
     lexical: LexicalIndex
 
     @property
@@ -63,19 +66,7 @@ class SearchIndex:
     def dense(self, query_vector: np.ndarray, n: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
         """Top-n (row, cosine) for one L2-normalised query vector, among the `allowed` rows
         (a bool mask; None: all). The mask is applied inside the search, before top-n."""
-        if not self.chunks:
-            return []
-        params = None
-        if allowed is not None:
-            import faiss
-
-            rows = np.flatnonzero(allowed).astype(np.int64)
-            if not len(rows):
-                return []
-            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(rows))
-        scores, rows = self.vectors.search(query_vector.reshape(1, -1).astype(np.float32),
-                                           min(n, len(self.chunks)), params=params)
-        return [(int(r), float(s)) for s, r in zip(scores[0], rows[0]) if r >= 0]
+        return self.vectors.search(query_vector, n, allowed)
 
     def lexical_scores(self, query: str) -> np.ndarray:
         return self.lexical.scores(query)
@@ -83,7 +74,7 @@ class SearchIndex:
     def vectors_for_rows(self, rows: list[int]) -> np.ndarray:
         if not rows:
             return np.zeros((0, self.dim), dtype=np.float32)
-        return self.vectors.reconstruct_batch(np.asarray(rows, dtype=np.int64))
+        return self.vectors.reconstruct(np.asarray(rows, dtype=np.int64))
 
     # -- the SearchView interface (rag/index/stores.py): keys are rows ----------------------
     @property
@@ -117,6 +108,8 @@ class SearchIndex:
             "documents": len(m.documents),
             "chunks": len(self.chunks),
             "segments": len(m.segments),
+            "dense_search": "hnsw" if self.vectors.approximate else "exact",
+            "ann_recall_at_10": {e.name: e.ann["recall_at_10"] for e in m.segments if e.ann},
             "embedder": self.embedder_id,
             "dim": self.dim,
             "built_at": m.created_at,
@@ -162,7 +155,7 @@ _cache_lock = threading.Lock()
 
 def _identity(directory: Path) -> tuple:
     out = [directory.name]
-    for fname in SEGMENT_FILES:
+    for fname in segment_files(directory):
         try:
             st = (directory / fname).stat()
         except FileNotFoundError:
@@ -231,11 +224,10 @@ def remember_segments(root: Path, version_dir: Path, manifest: Manifest, written
         _cache[key] = fresh
 
 
-def load_index(root: Path, verify: bool = True) -> SearchIndex:
+def load_index(root: Path, verify: bool = True, settings: IndexSettings | None = None) -> SearchIndex:
     """Load the live version; every file is checksum-verified against the manifest
     (once per segment and process, see the module docstring)."""
-    import faiss
-
+    settings = settings or IndexSettings()
     store = VersionStore(root)
     version_dir = store.current_dir()
     manifest = store.read_manifest(version_dir)
@@ -249,15 +241,31 @@ def load_index(root: Path, verify: bool = True) -> SearchIndex:
     masks = segment_masks(segments, live_mask(manifest))
     chunks = [c for seg, keep in zip(segments, masks) for c, k in zip(seg.chunks, keep.tolist()) if k]
     ids = np.concatenate([seg.ids[keep] for seg, keep in zip(segments, masks)]) if segments else np.zeros(0, np.int64)
-    vectors = faiss.IndexFlatIP(int(manifest.embedder.dim))
-    if len(ids):
-        vectors.add(np.ascontiguousarray(np.concatenate([s.vectors[k] for s, k in zip(segments, masks)])))
     lexical = LexicalIndex.from_term_freqs(TermFreqs.concat([(s.tf, k) for s, k in zip(segments, masks)]))
     if len(chunks) != manifest.n_chunks:
         raise IndexCorruptError(f"The index holds {len(chunks)} live chunks, its manifest says "
                                 f"{manifest.n_chunks}. {REBUILD_HINT}")
-    index = SearchIndex(manifest, version_dir.name, chunks, ids, vectors, lexical)
+    index = SearchIndex(manifest, version_dir.name, chunks, ids,
+                        _dense(int(manifest.embedder.dim), segments, masks, settings), lexical)
     if verify:
         with _cache_lock:
             _merged[key] = (version_dir.name, identity, index)
     return index
+
+
+def _dense(dim: int, segments: list[Segment], masks: list[np.ndarray], settings: IndexSettings) -> DenseIndex:
+    """Rows of segments with a graph are searched through it; the rest go into one flat index."""
+    flat_vectors, flat_rows, graphs, start = [], [], [], 0
+    for segment, keep in zip(segments, masks):
+        live = int(np.count_nonzero(keep))
+        if segment.graph is not None:
+            rows = np.full(segment.rows, -1, dtype=np.int64)
+            rows[keep] = np.arange(start, start + live)
+            graphs.append(GraphPart(segment.graph, segment.vectors, rows, np.flatnonzero(keep)))
+        elif live:
+            flat_vectors.append(segment.vectors[keep])
+            flat_rows.append(np.arange(start, start + live))
+        start += live
+    return DenseIndex(dim, np.concatenate(flat_vectors) if flat_vectors else np.zeros((0, dim), np.float32),
+                      np.concatenate(flat_rows) if flat_rows else np.zeros(0, np.int64), graphs, start,
+                      settings.hnsw_ef_search, settings.exact_filter_max_rows)

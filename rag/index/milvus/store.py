@@ -75,6 +75,11 @@ class MilvusStore:
     def current_version(self) -> str | None:
         return self.versions.current_name()
 
+    def live_manifest(self) -> Manifest:
+        """The live version's manifest, checked as `live` checks it (its store.json, and that
+        the collection exists); no row is read. An update with nothing to do stops here."""
+        return self.live().manifest
+
     def live(self) -> MilvusLive:
         """The live version, if its rows are in the configured collection (IndexCorruptError
         otherwise, so that an update rebuilds)."""

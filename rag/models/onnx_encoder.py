@@ -1,0 +1,146 @@
+"""Sentence embeddings with onnxruntime + `tokenizers`: no torch, no transformers at run time.
+
+The exported directory (written by `onnx_export.py` during `rag models install e5`) holds:
+    encoder.onnx / encoder-int8.onnx   the BertModel from `inputs_embeds` on (fp32 / int8)
+    word_embeddings.npy                the token embedding table, memory-mapped here
+    tokenizer.json                     the fast tokenizer of the sentence-transformers model
+    onnx_model.json                    the manifest (prompts, pooling, sizes, sha256, parity)
+
+The token table lives outside the graph on purpose: it is 250,037 x 384 (82% of the
+weights), yet a query touches a few dozen rows. Memory-mapping it means a query process
+never reads the rest, and onnxruntime parses an 86 MB graph instead of 470 MB. The
+lookup is exact (the rows are the model's own weights), so the result is the same as
+exporting from `input_ids`.
+
+Encoding: prefix, tokenise once (truncated to max_seq_length, not padded), sort by token
+length within a window, pad each batch to its own longest row, run, mean-pool over the
+mask, L2-normalise: what sentence-transformers does with Transformer + Pooling(mean) +
+Normalize, minus the padding to the longest text of a whole call.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+
+from rag.core.errors import ModelError
+
+MANIFEST = "onnx_model.json"
+FORMAT_VERSION = 1
+REBUILD_HINT = "Rebuild it with: rag models install e5 --force"
+Progress = Callable[[int], None]  # called with the number of texts just finished
+
+
+def read_manifest(model_dir: Path) -> dict:
+    """The exported model's manifest, checked for shape; ModelError says how to rebuild."""
+    path = Path(model_dir) / MANIFEST
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+        manifest["variants"], manifest["files"], manifest["model_id"]  # noqa: B018 - shape check
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ModelError(f"The ONNX embedder at {model_dir} is unusable: {MANIFEST} is missing or "
+                         f"unreadable ({exc.__class__.__name__}: {exc}). {REBUILD_HINT}") from None
+    if manifest.get("format_version") != FORMAT_VERSION:
+        raise ModelError(f"The ONNX embedder at {model_dir} has format "
+                         f"{manifest.get('format_version')!r}, not {FORMAT_VERSION}. {REBUILD_HINT}")
+    return manifest
+
+
+def verify_files(model_dir: Path, manifest: dict, names: Sequence[str]) -> None:
+    """Each named file exists with its recorded size (sha256 is checked at install time)."""
+    for name in names:
+        entry = manifest["files"].get(name)
+        path = Path(model_dir) / name
+        if entry is None or not path.is_file() or path.stat().st_size != entry["size"]:
+            found = path.stat().st_size if path.is_file() else "no"
+            raise ModelError(f"The ONNX embedder at {model_dir} is unusable: {name} has {found} bytes, "
+                             f"expected {entry and entry['size']}. {REBUILD_HINT}")
+
+
+class OnnxEncoder:
+    """Encode texts with one variant ("fp32" or "int8") of an exported model directory.
+
+    Construction reads only the manifest; the tokenizer, the table and the onnxruntime
+    session load on the first `encode` (so `model_id` and `dim` cost nothing).
+    """
+
+    def __init__(self, model_dir: Path, variant: str = "fp32", *, threads: int = 0,
+                 batch_size: int = 32, sort_window: int = 2048):
+        self.model_dir = Path(model_dir)
+        self.manifest = read_manifest(self.model_dir)
+        variants = self.manifest["variants"]
+        if variant not in variants:
+            raise ModelError(f"The ONNX embedder at {model_dir} has no {variant!r} variant "
+                             f"(it has {', '.join(sorted(variants))}). {REBUILD_HINT}")
+        self.variant = variant
+        self.dim = int(self.manifest["dim"])
+        self.prompts = dict(self.manifest["prompts"])
+        self.max_len = int(self.manifest["max_seq_length"])
+        self.pad_id = int(self.manifest["pad_token_id"])
+        self.threads = threads
+        self.batch_size = batch_size
+        self.sort_window = sort_window
+        self._loaded: tuple | None = None
+        self._load_lock = threading.Lock()
+
+    def _load(self) -> tuple:
+        with self._load_lock:
+            if self._loaded is None:
+                import onnxruntime as ort
+                from tokenizers import Tokenizer
+
+                graph = self.manifest["variants"][self.variant]["file"]
+                verify_files(self.model_dir, self.manifest, [graph, "word_embeddings.npy", "tokenizer.json"])
+                tokenizer = Tokenizer.from_file(str(self.model_dir / "tokenizer.json"))
+                tokenizer.no_padding()  # batches are padded here, each to its own longest row
+                tokenizer.enable_truncation(max_length=self.max_len)
+                table = np.load(self.model_dir / "word_embeddings.npy", mmap_mode="r", allow_pickle=False)
+                options = ort.SessionOptions()
+                options.intra_op_num_threads = self.threads  # 0: onnxruntime's default (all cores)
+                options.inter_op_num_threads = 1
+                # Idle worker threads would otherwise spin, burning a core next to the UI server.
+                options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+                try:
+                    session = ort.InferenceSession(str(self.model_dir / graph), options,
+                                                   providers=["CPUExecutionProvider"])
+                except Exception as exc:  # onnxruntime raises its own untyped errors
+                    raise ModelError(f"onnxruntime could not load {self.model_dir / graph}: {exc}. "
+                                     f"{REBUILD_HINT}") from exc
+                self._loaded = (tokenizer, table, session)
+            return self._loaded
+
+    def encode(self, texts: Sequence[str], prompt: str, progress: Progress | None = None) -> np.ndarray:
+        """L2-normalised float32 rows for `texts`, each prefixed with the named prompt
+        ("query", "passage"); `progress(n)` after each batch."""
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        if not len(texts):
+            return out
+        tokenizer, table, session = self._load()
+        prefix = self.prompts.get(prompt, "")
+        for start in range(0, len(texts), self.sort_window):
+            window = [prefix + t for t in texts[start:start + self.sort_window]]
+            ids = [e.ids for e in tokenizer.encode_batch(window, add_special_tokens=True)]
+            order = sorted(range(len(ids)), key=lambda i: len(ids[i]), reverse=True)
+            for b in range(0, len(order), self.batch_size):
+                rows = order[b:b + self.batch_size]
+                out[[start + r for r in rows]] = self._forward(session, table, [ids[r] for r in rows])
+                if progress is not None:
+                    progress(len(rows))
+        return out
+
+    def _forward(self, session, table: np.ndarray, ids: list[list[int]]) -> np.ndarray:
+        longest = max(len(row) for row in ids)
+        padded = np.full((len(ids), longest), self.pad_id, dtype=np.int64)
+        mask = np.zeros((len(ids), longest), dtype=np.int64)
+        for i, row in enumerate(ids):
+            padded[i, :len(row)] = row
+            mask[i, :len(row)] = 1
+        embeds = np.asarray(table[padded], dtype=np.float32)
+        hidden = session.run(None, {"inputs_embeds": embeds, "attention_mask": mask})[0]
+        weights = mask[:, :, None].astype(np.float32)
+        pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+        return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)

