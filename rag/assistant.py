@@ -9,7 +9,7 @@ coming from the old version until the new one is swapped in.
 
 One Assistant serves many questions at once (the UI's queue, the HTTP API's threads). Only
 loading shared parts (embedder, backends) and swapping in a new index version take the lock;
-answering does not. A question takes the live `SearchIndex` once and keeps it to the end: a
+answering does not. A question takes the live `SearchView` once and keeps it to the end: a
 version is immutable, so a swap mid-question changes nothing under it. The shared parts are
 safe to use from several threads: the FAISS flat index is only searched (one OpenMP thread
 per query), and the sentence-transformers embedder gave identical vectors (max difference
@@ -34,11 +34,10 @@ from rag.backends import BackendContext, GenerationRequest, get_backend, list_ba
 from rag.core.config import Settings, load_settings
 from rag.core.errors import BackendError, IndexCorruptError, IndexMissingError, InputError
 from rag.core.types import Answer, Hit, QuestionAnalysis
-from rag.index.local.versions import VersionStore
-from rag.index.local.view import SearchIndex, load_index
+from rag.index.filters import SearchFilter, date_filter
+from rag.index.stores import SearchView, VectorStore, open_store
 from rag.ingest.listing import DocumentState, list_documents, remove_document
 from rag.ingest.update import IndexReport, Progress, update_index
-from rag.retrieval.filters import SearchFilter, date_filter
 from rag.retrieval.retriever import Retriever
 
 def _opt(value: Any) -> str | None:
@@ -55,7 +54,8 @@ class Assistant:
         self._backend_extra = backend_extra or {}
         self._lock = threading.RLock()
         self._embedder = None
-        self._index: SearchIndex | None = None
+        self._store: VectorStore | None = None
+        self._index: SearchView | None = None
         self._backends: dict[str, Any] = {}
         # The one extractive reader: the default backend's answers, the LLM gate, evidence
         # selection and the fallback all read with it (and share its sentence vectors).
@@ -78,37 +78,46 @@ class Assistant:
                                             self.settings.embedding.query_cache_size)
             return self._embedder
 
-    def index(self) -> SearchIndex:
+    def store(self) -> VectorStore:
+        """The configured store (`store.backend`) of the index in `paths.index_dir`."""
+        if self._store is None:
+            with self._lock:
+                if self._store is None:
+                    self._store = open_store(self.settings.store, self.settings.paths.index_dir,
+                                             self.settings.index)
+        return self._store
+
+    def index(self) -> SearchView:
         """The live index version, reloaded when a rebuild has swapped in a new one.
 
         The check is one small file read and takes no lock; only loading a new version does,
         so questions keep being answered from the old one meanwhile."""
-        store = VersionStore(self.settings.paths.index_dir)
+        store = self.store()
         current = self._index
-        if current is not None and current.version == store.current_name():
+        if current is not None and current.version == store.current_version():
             return current
         with self._lock:
             for attempt in range(3):
-                name = store.current_name()
+                name = store.current_version()
                 if self._index is not None and self._index.version == name:
                     return self._index
                 try:
-                    index = self._load_index()
+                    index = self._load_index(store)
                 except IndexCorruptError:
                     # Two quick rebuilds may have published past the version we started to
                     # read and removed it (two versions are kept); read the newest instead.
-                    if attempt < 2 and store.current_name() != name:
+                    if attempt < 2 and store.current_version() != name:
                         continue
                     raise
                 self._index = index
                 return index
         raise AssertionError("unreachable")
 
-    def _load_index(self) -> SearchIndex:
+    def _load_index(self, store: VectorStore) -> SearchView:
         import faiss
 
         faiss.omp_set_num_threads(self.settings.retrieval.faiss_threads)
-        index = load_index(self.settings.paths.index_dir, settings=self.settings.index)
+        index = store.load()  # the local store loads with `settings.index` (HNSW for large segments)
         index.check_embedder(self.embedder.model_id, int(self.embedder.dim))
         return index
 
@@ -118,7 +127,7 @@ class Assistant:
         # that straddles a swap may weigh its terms with the newer version's document
         # frequencies: a corpus statistic, never a row of the version it retrieved from.
         index = self._index or self.index()
-        return index.lexical.idf(token)
+        return index.idf(token)
 
     def backend(self, name: str | None = None):
         name = name or self.settings.llm.backend
@@ -273,12 +282,18 @@ class Assistant:
         )
 
     # -- index management ----------------------------------------------------------------
-    def rebuild(self, force: bool = False, progress: Progress | None = None) -> IndexReport:
-        """Incremental (or forced full) rebuild from the seeds directory."""
+    def rebuild(self, force: bool = False, progress: Progress | None = None,
+                runner: str = "local") -> IndexReport:
+        """Incremental (or forced full) rebuild from the seeds directory. `runner` reads,
+        chunks and embeds: "local" in this process, "ray" on Ray (`settings.ray`)."""
+        from rag.ingest.runners import build_runner
+
         p = self.settings.paths
+        prepare = build_runner(runner, self.settings, self.embedder)
         return update_index(p.seeds_dir, p.index_dir, self.settings.chunking, self.embedder,
                             self.settings.embedding.backend, force=force, progress=progress,
-                            limits=self.settings.ingest, index_settings=self.settings.index)
+                            limits=self.settings.ingest, index_settings=self.settings.index,
+                            store=self.store(), prepare=prepare)
 
     def add_url(self, url: str):
         """Fetch a web page and store its article in the documents folder (`web/…md`);

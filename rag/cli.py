@@ -33,6 +33,9 @@ def _settings(args: argparse.Namespace) -> Settings:
             "base_url": getattr(args, "base_url", None)}.items() if v},
         "ui": {k: v for k, v in {
             "host": getattr(args, "host", None), "port": getattr(args, "port", None)}.items() if v},
+        "store": {k: v for k, v in {
+            "backend": getattr(args, "store", None), "uri": getattr(args, "store_uri", None)}.items() if v},
+        "ray": {"address": args.ray} if getattr(args, "ray", None) else {},
     }
     return load_settings(**{k: v for k, v in overrides.items() if v})
 
@@ -44,6 +47,8 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--embedder", help="embedding model name or path")
     p.add_argument("--embedder-backend", help="onnx (default), sentence-transformers or hashing")
     p.add_argument("--precision", choices=["fp32", "int8"], help="onnx embedder precision")
+    p.add_argument("--store", help="where the index rows live: local (default) or milvus")
+    p.add_argument("--store-uri", help="milvus: a Lite path (x/milvus.db) or http://host:19530")
 
 
 def _print_report(report, as_json: bool) -> None:
@@ -59,13 +64,15 @@ def _print_report(report, as_json: bool) -> None:
         print(f"{key:>10}: {len(files):3d}  {', '.join(files[:6])}{' …' if len(files) > 6 else ''}")
     print(f"Embedded {report.embedded_chunks} chunks; index has {report.total_chunks} chunks "
           f"(version {report.version}) in {report.seconds:.1f} s.")
+    if report.writes:
+        print("Store: " + ", ".join(f"{n} rows {k}" for k, n in report.writes.items()) + ".")
 
 
 def cmd_index(args) -> int:
     from rag.assistant import Assistant
 
     assistant = Assistant.from_settings(_settings(args))
-    _print_report(assistant.rebuild(force=args.rebuild), args.json)
+    _print_report(assistant.rebuild(force=args.rebuild, runner="local" if args.ray is None else "ray"), args.json)
     return 0
 
 
@@ -226,6 +233,9 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
     p.add_argument("--rebuild", action="store_true", help="force a full rebuild")
     p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    p.add_argument("--ray", nargs="?", const="", metavar="ADDRESS",
+                   help="read, chunk and embed on Ray: a local Ray without ADDRESS, else the cluster "
+                        "at ADDRESS (e.g. auto, ray://head:10001)")
     p.set_defaults(func=cmd_index)
 
     p = sub.add_parser("add", help="add web pages by URL, or a CSV/JSONL file of articles (not copied)")

@@ -84,6 +84,50 @@ class RetrievalSettings(BaseModel):
     faiss_threads: int = Field(1, ge=1)  # one thread is fastest for single queries here
 
 
+class StoreSettings(BaseModel):
+    """Where the index's chunks, vectors and term statistics live (rag/index/stores.py). The
+    manifest (documents, hashes, embedder, chunking) always stays in `paths.index_dir`."""
+
+    # "local": versioned segment directories in paths.index_dir (default, one machine);
+    # "milvus": a Milvus collection (pip install -e '.[milvus]').
+    backend: str = "local"
+    # milvus: a Milvus Lite directory ("/tmp/x/milvus.db", in-process, one process at a time),
+    # or a server / cluster / managed endpoint ("http://host:19530"). "" = <index_dir>/milvus.db.
+    uri: str = ""
+    token: str = ""  # managed Milvus (Zilliz Cloud) API key, or "user:password"
+    collection: str = "rag_chunks"
+    # FLAT is exact: the same ranking as the local store's exact inner-product search. HNSW
+    # for millions of rows on a server; Milvus Lite builds HNSW in pure Python (100k rows
+    # took 3-12 minutes here) and its search is O(rows) Python anyway (~1.4 us/row/query).
+    index_type: Literal["FLAT", "HNSW", "IVF_FLAT"] = "FLAT"
+    hnsw_m: int = Field(16, ge=4, le=64)  # Milvus's usual default; graph memory ~ 2*M*8 B/row
+    hnsw_ef_construction: int = Field(200, ge=8)
+    hnsw_ef: int = Field(128, ge=1)  # search breadth: must be >= retrieval.candidates (50)
+    ivf_nlist: int = Field(1024, ge=1)  # ~sqrt(rows) for 1M rows
+    ivf_nprobe: int = Field(32, ge=1)
+    # Rows per upsert call: 500 rows x (384 floats + ~2.5 KB of text, stems, metadata) is
+    # ~2 MB, far under gRPC's 64 MB message limit, and Lite validates rows one by one anyway.
+    write_batch: int = Field(500, ge=1, le=10000)
+    # Reader idf lookups cached per index version (one count query per new term).
+    idf_cache: int = Field(20000, ge=0)
+
+
+class RaySettings(BaseModel):
+    """`rag index --ray`: read, clean, chunk and embed on Ray Data (rag/ingest/distributed.py)."""
+
+    # "" = start a local Ray on this machine (127.0.0.1 only); "auto" or "ray://host:10001"
+    # joins a running cluster, whose nodes must see paths.seeds_dir and paths.models_dir.
+    address: str = ""
+    num_cpus: int = Field(2, ge=1)  # local Ray only: this machine has 2 cores
+    # Embedding actors, each holding one embedder (~0.5 GB RSS for e5-small): one per core.
+    workers: int = Field(2, ge=1)
+    cpus_per_worker: float = Field(1.0, gt=0)  # also the embedder threads of each actor
+    # Chunks per embedding call: 64 keeps padding waste low (e5 pads to the batch's longest)
+    # while amortising per-call overhead; Ray's own default of 1024 would stall progress.
+    embed_batch: int = Field(64, ge=1)
+    read_batch: int = Field(16, ge=1)  # files per read/clean/chunk task
+
+
 class IndexSettings(BaseModel):
     """The local store's dense search (rag/index/local/ann.py). Numbers measured on this
     2-core machine, shared with other jobs (load ~6), with benchmarks/ann.py (synthetic
@@ -278,6 +322,8 @@ class Settings(BaseSettings):
     ingest: IngestSettings = IngestSettings()
     ui: UISettings = UISettings()
     api: APISettings = APISettings()
+    store: StoreSettings = StoreSettings()
+    ray: RaySettings = RaySettings()
 
 
 def load_settings(**overrides: Any) -> Settings:

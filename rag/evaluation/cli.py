@@ -61,7 +61,7 @@ def run_seed_eval(args, settings: Settings) -> int:
         retriever = Retriever(index, assistant.embedder, settings.retrieval)
         # k = the index size: every chunk, best first.
         oracle, missing = oracle_for_items(items, lambda q: [
-            h.chunk for h in retriever.search_question(analyze_question(q), k=len(index.chunks))])
+            h.chunk for h in retriever.search_question(analyze_question(q), k=index.size)])
         # An answerable item whose gold string no single chunk holds keeps retrieval; the
         # run lists it.
         passages_meta = {"passages": "oracle", "oracle_missing": missing}

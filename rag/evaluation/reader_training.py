@@ -28,7 +28,7 @@ from rag.answer.reader.candidates import Candidate, candidates
 from rag.answer.reader.features import FEATURES
 from rag.answer.reader.model import ANSWERABILITY_FEATURES, Logistic, ReaderModel
 from rag.evaluation.metrics import answer_match
-from rag.retrieval.filters import SearchFilter
+from rag.index.filters import SearchFilter
 from rag.retrieval.retriever import Retriever
 
 

@@ -74,7 +74,7 @@ def run_answers(assistant, questions: list[Question], without_article: bool = Fa
     search, so every question is unanswerable and should be refused."""
     from tqdm.auto import tqdm
 
-    from rag.retrieval.filters import SearchFilter
+    from rag.index.filters import SearchFilter
 
     em, f1, contained, refused, rows = [], [], [], [], []
     label = "Unanswerables (own article removed)" if without_article else "Answers (hybrid)"

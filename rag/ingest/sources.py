@@ -21,6 +21,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import Callable
 
 from rag.core.config import IngestSettings
 from rag.core.types import Document
@@ -70,6 +71,45 @@ def _walk(seeds_dir: Path) -> list[tuple[str, str]]:
     return [(rel, path) for _, rel, path in out]
 
 
+@dataclass(frozen=True)
+class ReadJob:
+    """A file to read, hash and parse (`read_seed`); `indexed_hash` is "" for a new one."""
+
+    source: str
+    path: str
+    indexed_hash: str
+
+
+# reader(jobs) -> one result per job, in order: a SeedFile, or (source, reason) when unusable.
+Reader = Callable[[list[ReadJob]], list["SeedFile | tuple[str, str]"]]
+
+
+def read_seed(job: ReadJob, limits: IngestSettings) -> SeedFile | tuple[str, str]:
+    """Read and hash one file, with its `.meta.json` sidecar when it has one (its stat is
+    part of the key, its bytes part of the hash); parse it unless its content is the indexed
+    one. The local and the Ray readers both read through here."""
+    try:
+        with open(job.path, "rb") as fh:
+            key = _stat_key(os.fstat(fh.fileno()))
+            data = fh.read()
+        sidecar = None
+        try:
+            with open(job.path + SIDECAR_SUFFIX, "rb") as fh:
+                key += _stat_key(os.fstat(fh.fileno()))
+                sidecar = fh.read()
+        except FileNotFoundError:
+            pass
+    except OSError as exc:
+        return (job.source, f"unreadable: {exc.strerror or exc}")
+    digest = content_hash(data if sidecar is None else data + b"\0" + sidecar)
+    if job.indexed_hash == digest:
+        return SeedFile(job.source, digest, None, key)
+    doc = read_document(job.source, data, limits, sidecar)
+    if isinstance(doc, Rejected):
+        return (job.source, doc.reason)
+    return SeedFile(job.source, digest, doc, key)
+
+
 def _sidecar_stat(path: str) -> tuple[int, ...]:
     """The stat key of the file's `.meta.json`, () when it has none: part of the file's key,
     so editing only the sidecar re-reads the file."""
@@ -94,8 +134,8 @@ def file_digest(path: str | Path) -> str:
 class _Scan:
     def __init__(self, indexed: dict[str, DocumentEntry], trusted_before_ns: int, limits: IngestSettings):
         self.indexed, self.trusted, self.limits = indexed, trusted_before_ns, limits
-        self.found: list[SeedFile] = []
-        self.skipped: list[tuple[str, str]] = []
+        # In walk order: a document, a file still to read, or (source, reason) not indexed.
+        self.items: list[SeedFile | ReadJob | tuple[str, str]] = []
 
     def clean(self, meta: DocumentEntry | None, key: tuple[int, ...], ctime: int) -> bool:
         return meta is not None and meta.stat == key and ctime < self.trusted - RACY_NS
@@ -103,41 +143,25 @@ class _Scan:
     def file(self, source: str, path: str) -> None:
         fmt = format_for_suffix(PurePosixPath(source).suffix)
         if fmt is None:
-            self.skipped.append((source, f"unsupported type ({PurePosixPath(source).suffix or 'no extension'}); "
+            self.items.append((source, f"unsupported type ({PurePosixPath(source).suffix or 'no extension'}); "
                                          f"{supported_list()}"))
             return
         meta = self.indexed.get(source)
         try:
             key = _stat_key(os.stat(path))
-            sidecar_key = _sidecar_stat(path)
-            key += sidecar_key
+            key += _sidecar_stat(path)
             if self.clean(meta, key, max(key[2::4])):
-                self.found.append(SeedFile(source, meta.content_hash, None, key))
+                self.items.append(SeedFile(source, meta.content_hash, None, key))
                 return
             cap = getattr(self.limits, fmt.cap_setting)
             if key[0] > cap * 1048576:  # not even read
-                self.skipped.append((source, too_large(key[0], cap, f"{fmt.label} file", fmt.cap_setting).reason))
+                self.items.append((source, too_large(key[0], cap, f"{fmt.label} file", fmt.cap_setting).reason))
                 return
-            with open(path, "rb") as fh:
-                key = _stat_key(os.fstat(fh.fileno()))
-                data = fh.read()
-            sidecar = None
-            if sidecar_key:
-                with open(path + SIDECAR_SUFFIX, "rb") as fh:
-                    key += _stat_key(os.fstat(fh.fileno()))
-                    sidecar = fh.read()
         except OSError as exc:
-            self.skipped.append((source, f"unreadable: {exc.strerror or exc}"))
+            self.items.append((source, f"unreadable: {exc.strerror or exc}"))
             return
-        digest = content_hash(data if sidecar is None else data + b"\0" + sidecar)
-        if meta is not None and meta.content_hash == digest:
-            self.found.append(SeedFile(source, digest, None, key))
-            return
-        doc = read_document(source, data, self.limits, sidecar)
-        if isinstance(doc, Rejected):
-            self.skipped.append((source, doc.reason))
-            return
-        self.found.append(SeedFile(source, digest, doc, key))
+        # Read later, by `scan_seeds`'s reader, in this place of the order.
+        self.items.append(ReadJob(source, path, meta.content_hash if meta else ""))
 
     def spec(self, source: str, path: str, rows_by_spec: dict[str, list[str]], claimed: dict[str, str]) -> None:
         try:
@@ -145,13 +169,13 @@ class _Scan:
                 spec_key = _stat_key(os.fstat(fh.fileno()))
                 spec = read_spec(fh.read())
         except OSError as exc:
-            self.skipped.append((source, f"unreadable: {exc.strerror or exc}"))
+            self.items.append((source, f"unreadable: {exc.strerror or exc}"))
             return
         if isinstance(spec, Rejected):
-            self.skipped.append((source, spec.reason))
+            self.items.append((source, spec.reason))
             return
         if spec.name in claimed:
-            self.skipped.append((source, f"unsupported: {claimed[spec.name]} already imports a file named "
+            self.items.append((source, f"unsupported: {claimed[spec.name]} already imports a file named "
                                          f"{spec.name}; rename one of them"))
             return
         claimed[spec.name] = source
@@ -164,29 +188,32 @@ class _Scan:
                 key = data_key + spec_key
                 ctime = max(data_key[2], spec_key[2])
                 if indexed_rows and all(self.clean(self.indexed[r], key, ctime) for r in indexed_rows):
-                    self.found.extend(SeedFile(r, self.indexed[r].content_hash, None, key) for r in indexed_rows)
+                    self.items.extend(SeedFile(r, self.indexed[r].content_hash, None, key) for r in indexed_rows)
                     return
                 data = fh.read()
         except OSError as exc:
-            self.skipped.append((source, f"unreadable: {spec.path}: {exc.strerror or exc}"))
+            self.items.append((source, f"unreadable: {spec.path}: {exc.strerror or exc}"))
             return
         rows, skipped = expand(spec, data, self.limits)
-        self.skipped.extend(skipped)
+        self.items.extend(skipped)
         for row in rows:
             meta = self.indexed.get(row.source)
             unchanged = meta is not None and meta.content_hash == row.content_hash
-            self.found.append(SeedFile(row.source, row.content_hash, None if unchanged else row.doc, key))
+            self.items.append(SeedFile(row.source, row.content_hash, None if unchanged else row.doc, key))
 
 
 def scan_seeds(seeds_dir: Path, indexed: dict[str, DocumentEntry], trusted_before_ns: int = 0,
-               limits: IngestSettings | None = None) -> tuple[list[SeedFile], list[tuple[str, str]]]:
+               limits: IngestSettings | None = None,
+               reader: Reader | None = None) -> tuple[list[SeedFile], list[tuple[str, str]]]:
     """Hash every document whose stat is not known clean (see the module docstring);
     parse (extraction, cleaning) only those not indexed under this name with this content.
     Parsing is deterministic, so an indexed file would parse the same, and parsing ten
     thousand unchanged files would dominate a one-article update. `trusted_before_ns`: the
-    start of the scan that recorded the indexed stats (0 trusts none). Returns the documents
-    and the (source, reason) of everything not indexed."""
-    scan = _Scan(indexed, trusted_before_ns, limits or IngestSettings())
+    start of the scan that recorded the indexed stats (0 trusts none). `reader` reads the
+    files that need it (default: `read_seed` in this process; `rag.ingest.distributed`: on
+    Ray). Returns the documents and the (source, reason) of everything not indexed."""
+    limits = limits or IngestSettings()
+    scan = _Scan(indexed, trusted_before_ns, limits)
     rows_by_spec: dict[str, list[str]] = {}
     for src in indexed:
         if "#" in src:
@@ -199,4 +226,11 @@ def scan_seeds(seeds_dir: Path, indexed: dict[str, DocumentEntry], trusted_befor
             continue  # read with the file it describes
         else:
             scan.file(source, path)
-    return scan.found, scan.skipped
+    jobs = [item for item in scan.items if isinstance(item, ReadJob)]
+    results = iter(reader(jobs) if reader is not None and jobs else [read_seed(job, limits) for job in jobs])
+    found: list[SeedFile] = []
+    skipped: list[tuple[str, str]] = []
+    for item in scan.items:
+        result = next(results) if isinstance(item, ReadJob) else item
+        (skipped if isinstance(result, tuple) else found).append(result)
+    return found, skipped

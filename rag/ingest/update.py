@@ -8,7 +8,9 @@ never mixed. The same function serves `rag index` and the UI's rebuild button.
 
 Everything but reading and hashing the seed files costs O(changed): this module plans the
 next version (`IndexUpdate`) and embeds its new chunks; the store publishes it
-(`rag.index.local.store`: one new segment, the rest hard-linked).
+(`rag.index.local.store`: one new segment, the rest hard-linked; `rag.index.milvus`: upserts
+and deletes). Reading, chunking and embedding are a runner's (`rag.ingest.runners`: this
+process, or Ray); the plan is the same whichever ran them.
 """
 
 from __future__ import annotations
@@ -18,20 +20,56 @@ import gc
 import time
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Protocol
 
 import numpy as np
 
 from rag.core.config import ChunkingSettings, IndexSettings, IngestSettings
 from rag.core.errors import IndexCorruptError, IndexMissingError
-from rag.core.types import Chunk
+from rag.core.types import Chunk, Document
 from rag.index.changes import IndexUpdate
-from rag.index.local.store import LiveVersion, LocalStore
+from rag.index.local.store import LocalStore
 from rag.index.manifest import ChunkingInfo, DocumentEntry, EmbedderInfo
+from rag.index.stores import VectorStore
 from rag.ingest.chunking import chunk_document, chunker_id, embedding_text
 from rag.ingest.sources import SeedFile, scan_seeds
 
 Progress = Callable[[float, str], None]  # progress(fraction 0..1, message)
+
+
+class Prepared(Protocol):
+    """What a runner hands the planner: the seed files (parsed unless indexed as-is), and
+    the chunks and vectors of the documents it parsed."""
+
+    files: list[SeedFile]
+    skipped: list[tuple[str, str]]
+
+    def chunks(self, doc: Document) -> list[Chunk]: ...
+
+    def embed(self, chunks: list[Chunk], notify: Progress) -> np.ndarray: ...
+
+
+# prepare(seeds_dir, indexed documents, trusted_before_ns) -> Prepared
+Prepare = Callable[[Path, dict[str, DocumentEntry], int], Prepared]
+
+
+class LocalPrepared:
+    """This process reads, chunks and embeds (`scan_seeds`, `chunk_document`, the embedder)."""
+
+    def __init__(self, chunking: ChunkingSettings, embedder, limits: IngestSettings | None = None):
+        self.chunking, self.embedder, self.limits = chunking, embedder, limits
+        self.files: list[SeedFile] = []
+        self.skipped: list[tuple[str, str]] = []
+
+    def __call__(self, seeds_dir: Path, indexed: dict[str, DocumentEntry], trusted_before_ns: int) -> "LocalPrepared":
+        self.files, self.skipped = scan_seeds(seeds_dir, indexed, trusted_before_ns, self.limits)
+        return self
+
+    def chunks(self, doc: Document) -> list[Chunk]:
+        return chunk_document(doc, self.chunking)
+
+    def embed(self, chunks: list[Chunk], notify: Progress) -> np.ndarray:
+        return _embed(self.embedder, chunks, notify)
 
 
 @dataclass
@@ -46,6 +84,7 @@ class IndexReport:
     reason: str = ""
     embedded_chunks: int = 0
     total_chunks: int = 0
+    writes: dict[str, int] = field(default_factory=dict)  # rows the store wrote/deleted (Milvus)
     version: str | None = None
     seconds: float = 0.0
 
@@ -73,15 +112,22 @@ def update_index(
     progress: Progress | None = None,
     limits: IngestSettings | None = None,
     index_settings: IndexSettings | None = None,
+    store: VectorStore | None = None,
+    prepare: Prepare | None = None,
 ) -> IndexReport:
-    """Bring `index_dir` in line with `seeds_dir`, embedding only what changed. Files that
-    cannot be indexed are listed in `report.skipped` with why (for the edges to print).
+    """Bring the index in line with `seeds_dir`, embedding only what changed. `store` holds
+    the rows (default: the local store in `index_dir`, with `index_settings`); `prepare`
+    reads, chunks and embeds (default: this process, with `limits`). Files that cannot be
+    indexed are listed in `report.skipped` with why (for the edges to print).
 
-    Whether anything changed is decided from the manifest and the seed files' stats alone:
-    with nothing to do, no segment is read and the embedder encodes nothing (building an
-    embedder loads no model, see rag/models/embedders.py)."""
+    Whether anything changed is decided from the live manifest (`store.live_manifest()`: the
+    local store checks its files by stat, Milvus its store.json and collection) and the seed
+    files' stats alone: with nothing to do, no segment or row is read and the embedder
+    encodes nothing (building an embedder loads no model, see rag/models/embedders.py; the
+    Ray runner starts Ray only when a file needs reading)."""
     started = time.perf_counter()
-    store = LocalStore(index_dir, index_settings)
+    store = store if store is not None else LocalStore(index_dir, index_settings)
+    prepare = prepare if prepare is not None else LocalPrepared(chunking, embedder, limits)
     notify = progress or (lambda f, m: None)
     with store.lock():
         embedder_info, chunking_info = index_config(embedder, embedder_backend, chunking)
@@ -97,45 +143,48 @@ def update_index(
             manifest = None
         # Python-object-heavy O(corpus) bookkeeping, see _gc_paused.
         with _gc_paused():
-            report, keep, scan_started_ns = _scan(seeds_dir, manifest, reason, limits)
+            report, prepared, keep, scan_started_ns = _scan(prepare, seeds_dir, manifest, reason)
             if manifest is not None and not (report.added or report.changed or report.removed):
                 report.version = store.current_version()
                 report.total_chunks = manifest.n_chunks
                 report.seconds = time.perf_counter() - started
                 notify(1.0, "index is up to date")
                 return report
-            live: LiveVersion | None = None
+            live = None
             if manifest is not None:
                 try:
                     live = store.live()  # only now are the segments read and checksummed
                 except IndexCorruptError as exc:
                     reason = f"existing index unusable ({exc}); rebuilding"
-                    report, keep, scan_started_ns = _scan(seeds_dir, None, reason, limits)
+                    report, prepared, keep, scan_started_ns = _scan(prepare, seeds_dir, None, reason)
             update = _plan(live.manifest if live else None, keep, set(report.unchanged), set(report.changed),
-                           chunking, embedder_info, chunking_info)
+                           prepared.chunks, embedder_info, chunking_info)
             update.scan_started_ns = scan_started_ns
         report.full_rebuild = live is None
         notify(0.05, f"embedding {len(update.to_embed)} new chunks")
-        embedded = _embed(embedder, [update.new_chunks[i] for i in update.to_embed], notify)
+        embedded = prepared.embed([update.new_chunks[i] for i in update.to_embed], notify)
         report.embedded_chunks = len(update.to_embed)
 
         notify(0.9, "writing index")
         report.version, manifest = store.publish(live, update, embedded)
+        report.writes = dict(getattr(store, "last_writes", {}))  # what a remote store reports
         report.total_chunks = manifest.n_chunks
         report.seconds = time.perf_counter() - started
         notify(1.0, "done")
         return report
 
 
-def _scan(seeds_dir: Path, manifest, reason: str, limits: IngestSettings | None
-          ) -> tuple[IndexReport, list[SeedFile], int]:
-    """Compare the seed files with `manifest` (None: index everything); returns the report
-    so far, the files to keep and when the scan started."""
+def _scan(prepare: Prepare, seeds_dir: Path, manifest, reason: str
+          ) -> tuple[IndexReport, Prepared, list[SeedFile], int]:
+    """Compare the seed files with `manifest` (None: index everything) through `prepare`
+    (which reads, and parses, only files whose stat or hash says they changed); returns the
+    report so far, the prepared files, the files to keep and when the scan started."""
     report = IndexReport(reason=reason, full_rebuild=manifest is None)
     old_docs: dict[str, DocumentEntry] = manifest.documents if manifest else {}
     scan_started_ns = time.time_ns()
-    loaded, report.skipped = scan_seeds(seeds_dir, old_docs, manifest.scan_started_ns if manifest else 0, limits)
-    return report, _classify(loaded, old_docs, report), scan_started_ns
+    prepared = prepare(seeds_dir, old_docs, manifest.scan_started_ns if manifest else 0)
+    report.skipped = prepared.skipped
+    return report, prepared, _classify(prepared.files, old_docs, report), scan_started_ns
 
 
 def _classify(loaded: list[SeedFile], old_docs: dict[str, DocumentEntry], report: IndexReport) -> list[SeedFile]:
@@ -186,8 +235,8 @@ def _gc_paused():
             gc.enable()
 
 
-def _plan(old, keep: list[SeedFile], unchanged: set[str], changed: set[str], chunking: ChunkingSettings,
-          embedder_info: EmbedderInfo, chunking_info: ChunkingInfo) -> IndexUpdate:
+def _plan(old, keep: list[SeedFile], unchanged: set[str], changed: set[str],
+          chunker: Callable[[Document], list[Chunk]], embedder_info: EmbedderInfo, chunking_info: ChunkingInfo) -> IndexUpdate:
     """Decide ids and vector sources; unchanged documents are neither parsed nor chunked."""
     old_docs: dict[str, DocumentEntry] = old.documents if old else {}
     # Vectors we can keep for renamed documents, by content hash.
@@ -201,7 +250,7 @@ def _plan(old, keep: list[SeedFile], unchanged: set[str], changed: set[str], chu
             plan.documents[src.source] = meta if meta.stat == src.stat else replace(meta, stat=src.stat)
             continue
         doc = src.doc
-        chunks = chunk_document(doc, chunking)
+        chunks = chunker(doc)
         old_range = reusable.get(doc.content_hash) if doc.source not in changed else None
         old_ids = range(*old_range) if old_range is not None else None
         if old_ids is not None and len(old_ids) != len(chunks):

@@ -7,7 +7,8 @@
   On XQuAD-de (1,190 questions) MRR@10 0.920 vs 0.905 for the best reciprocal rank fusion.
 - "rrf": weighted reciprocal rank fusion, score = sum(w / (rrf_k + rank)).
 
-A side is a list of (row, score), best first; the result is one such list.
+A side is a list of (row, score), best first; the result is one such list. Rows are the
+store's keys (`rag.index.stores.SearchView`).
 """
 
 from __future__ import annotations
@@ -22,11 +23,11 @@ Ranked = list[tuple[int, float]]
 
 
 def zscore(dense: Ranked, bm25: Ranked, bm25_weight: float, settings: RetrievalSettings,
-           cosines: Callable[[list[int]], np.ndarray], lexical: np.ndarray) -> Ranked:
+           cosines: Callable[[list[int]], np.ndarray], lexical: Callable[[list[int]], np.ndarray]) -> Ranked:
     """Weighted sum of per-side z-scores over the union of both candidate lists.
 
     Every candidate gets both scores (`cosines(rows)` gives a BM25-only candidate's cosine,
-    `lexical[row]` a dense-only candidate's BM25 score), so a chunk found by one side is not
+    `lexical(rows)` a dense-only candidate's BM25 score), so a chunk found by one side is not
     penalised as absent from the other. Without BM25 candidates the order is exactly the
     dense order.
     """
@@ -34,13 +35,13 @@ def zscore(dense: Ranked, bm25: Ranked, bm25_weight: float, settings: RetrievalS
         return [(row, settings.dense_weight * cos) for row, cos in dense]
     rows = sorted({r for r, _ in dense} | {r for r, _ in bm25})
     cos = cosines(rows)
-    score = settings.dense_weight * _standardise(cos) + bm25_weight * _standardise(lexical[rows])
+    score = settings.dense_weight * _standardise(cos) + bm25_weight * _standardise(lexical(rows))
     order = sorted(range(len(rows)), key=lambda i: (-score[i], rows[i]))
     return [(rows[i], float(score[i])) for i in order]
 
 
 def rrf(dense: Ranked, bm25: Ranked, bm25_weight: float, settings: RetrievalSettings,
-        cosines: Callable[[list[int]], np.ndarray], lexical: np.ndarray) -> Ranked:
+        cosines: Callable[[list[int]], np.ndarray], lexical: Callable[[list[int]], np.ndarray]) -> Ranked:
     """Weighted reciprocal rank fusion: each side adds weight / (rrf_k + rank)."""
     scores: dict[int, float] = {}
     for weight, ranked in ((settings.dense_weight, dense), (bm25_weight, bm25)):

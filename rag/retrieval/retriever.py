@@ -1,4 +1,7 @@
-"""Dense, BM25 and fused retrieval over a SearchIndex (fusion: `rag.retrieval.fusion`).
+"""Dense, BM25 and fused retrieval over a store's SearchView (fusion: `rag.retrieval.fusion`).
+
+Both searches run in the store (`rag.index.stores`: FAISS and BM25 arrays locally, the
+engine in Milvus), with filters inside them; only the fusion runs here.
 
 For questions not in the corpus language the BM25 weight is `cross_lingual_bm25_weight`:
 German BM25 matches only the names in an English question and would outvote the dense
@@ -10,18 +13,16 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from itertools import zip_longest
 
-import numpy as np
-
 from rag.core.config import RetrievalSettings
 from rag.core.types import Hit, QuestionAnalysis
-from rag.index.local.view import SearchIndex
-from rag.retrieval.filters import SearchFilter
+from rag.index.filters import SearchFilter
+from rag.index.stores import SearchView
 from rag.retrieval.fusion import FUSIONS, diversify
 
 
 @dataclass
 class Retriever:
-    index: SearchIndex
+    index: SearchView
     embedder: object  # rag.models.embedders.Embedder
     settings: RetrievalSettings
     corpus_language: str = "de"
@@ -34,18 +35,14 @@ class Retriever:
         mode = mode or self.settings.mode
         n = max(self.settings.candidates, k)
         qvec = self.embedder.encode_queries([query])[0]
-        lexical = self.index.lexical_scores(query)
-        allowed = where.mask(self.index.chunks) if where is not None else None
-        if allowed is not None:
-            lexical = np.where(allowed, lexical, 0).astype(lexical.dtype)
+        lexical = self.index.search_lexical(query, where)
 
         dense_ranked: list[tuple[int, float]] = []
         bm25_ranked: list[tuple[int, float]] = []
         if mode in ("dense", "hybrid"):
-            dense_ranked = self.index.dense(qvec, n, allowed)
-        if mode in ("bm25", "hybrid") and lexical.size:
-            top = np.argsort(-lexical, kind="stable")[:n]
-            bm25_ranked = [(int(r), float(lexical[r])) for r in top if lexical[r] > 0]
+            dense_ranked = self.index.search_dense(qvec, n, where)
+        if mode in ("bm25", "hybrid"):
+            bm25_ranked = lexical.top(n)
 
         if mode == "dense":
             fused = dense_ranked
@@ -54,20 +51,21 @@ class Retriever:
         else:
             fused = FUSIONS[self.settings.fusion](
                 dense_ranked, bm25_ranked, self.bm25_weight_for(language), self.settings,
-                cosines=lambda rows: self.index.vectors_for_rows(rows) @ qvec, lexical=lexical)
-        fused = diversify(fused, k, self.settings.max_chunks_per_doc, lambda row: self.index.chunks[row].doc_id)
+                cosines=lambda rows: self.index.cosines(rows, qvec), lexical=lexical.scores)
+        fused = diversify(fused, k, self.settings.max_chunks_per_doc, lambda row: self.index.chunk(row).doc_id)
 
         rows = [r for r, _ in fused]
-        dense_scores = self.index.vectors_for_rows(rows) @ qvec if rows else np.zeros(0)
+        dense_scores = self.index.cosines(rows, qvec)
+        lexical_scores = lexical.scores(rows)
         return [
             Hit(
-                chunk=self.index.chunks[row],
+                chunk=chunk,
                 score=float(score),
-                rank=rank,
+                rank=i + 1,
                 dense_score=float(dense_scores[i]),
-                lexical_score=float(lexical[row]) if lexical.size else 0.0,
+                lexical_score=float(lexical_scores[i]),
             )
-            for i, ((row, score), rank) in enumerate(zip(fused, range(1, len(fused) + 1)))
+            for i, ((_, score), chunk) in enumerate(zip(fused, self.index.chunks_of(rows)))
         ]
 
     def search_question(self, analysis: QuestionAnalysis, k: int | None = None,

@@ -76,6 +76,31 @@ class SearchIndex:
             return np.zeros((0, self.dim), dtype=np.float32)
         return self.vectors.reconstruct(np.asarray(rows, dtype=np.int64))
 
+    # -- the SearchView interface (rag/index/stores.py): keys are rows ----------------------
+    @property
+    def size(self) -> int:
+        return len(self.chunks)
+
+    def search_dense(self, query_vector: np.ndarray, n: int, where=None) -> list[tuple[int, float]]:
+        return self.dense(query_vector, n, where.mask(self.chunks) if where is not None else None)
+
+    def search_lexical(self, query: str, where=None) -> "RowScores":
+        scores = self.lexical_scores(query)
+        allowed = where.mask(self.chunks) if where is not None else None
+        return RowScores(np.where(allowed, scores, 0).astype(scores.dtype) if allowed is not None else scores)
+
+    def cosines(self, keys, query_vector: np.ndarray) -> np.ndarray:
+        return self.vectors_for_rows(list(keys)) @ query_vector if len(keys) else np.zeros(0, np.float32)
+
+    def chunk(self, key: int) -> Chunk:
+        return self.chunks[key]
+
+    def chunks_of(self, keys) -> list[Chunk]:
+        return [self.chunks[k] for k in keys]
+
+    def idf(self, term: str) -> float:
+        return self.lexical.idf(term)
+
     def status(self) -> dict[str, Any]:
         m = self.manifest
         return {
@@ -91,6 +116,20 @@ class SearchIndex:
             "chunking": {"chunker": m.chunking.chunker, "chunk_size": m.chunking.chunk_size,
                          "chunk_overlap": m.chunking.chunk_overlap},
         }
+
+
+@dataclass(frozen=True)
+class RowScores:
+    """BM25 scores of every row for one query (zero outside the filter)."""
+
+    values: np.ndarray
+
+    def top(self, n: int) -> list[tuple[int, float]]:
+        top = np.argsort(-self.values, kind="stable")[:n]
+        return [(int(r), float(self.values[r])) for r in top if self.values[r] > 0]
+
+    def scores(self, keys) -> np.ndarray:
+        return self.values[np.asarray(keys, dtype=np.int64)] if len(keys) else np.zeros(0, np.float32)
 
 
 def live_mask(manifest: Manifest, size: int = 0) -> np.ndarray:

@@ -1,5 +1,7 @@
 """Search filters: which rows a search may return, applied inside the search (before top-k),
-so a filter never leaves fewer than k hits when k matching ones exist."""
+so a filter never leaves fewer than k hits when k matching ones exist. Each store turns a
+filter into its own form: a row mask here (`mask`), a boolean expression in Milvus
+(`rag.index.milvus.filters`)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,113 @@
+"""The collection's schema and the mapping between chunks and Milvus rows.
+
+One row per chunk, keyed by its stable chunk id (the manifest's `id_range`s):
+
+    id         INT64 primary key
+    vector     FLOAT_VECTOR(dim), COSINE (the embeddings are L2-normalised)
+    text       VARCHAR, the chunk text as cited (offsets point into the cleaned document)
+    text_stem  VARCHAR, the chunk's German search terms (`rag.text.terms.tokenize`: stopwords
+               removed, Snowball-stemmed), space-separated, analysed by the `standard`
+               tokenizer; a BM25 function turns it into `sparse`
+    sparse     SPARSE_FLOAT_VECTOR, BM25 (k1, b as the local store's)
+    doc_id, source, date   VARCHAR, filterable ("" = undated)
+    meta       JSON: the chunk's other fields (chunk_id, title, start, end, page, ...)
+
+German stemming happens here, client-side: Milvus Lite accepts a `stemmer` filter but
+ignores it ("Partnerschaft" does not find "Partnerschaften"), and has no `run_analyzer`.
+Pre-stemmed terms also make BM25 score exactly the terms the local store scores.
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from typing import Any, Sequence
+
+import numpy as np
+
+from rag.core.config import StoreSettings
+from rag.core.types import Chunk
+from rag.index.local.lexical import B, K1
+from rag.text.terms import tokenize
+
+COLUMNS = ("doc_id", "source", "date", "text")  # chunk fields with a column of their own
+CHUNK_FIELDS = ["id", "text", "doc_id", "source", "date", "meta"]  # what a search returns
+MAX_TEXT = 65535  # VARCHAR limit (bytes); chunks are at most 4,000 characters
+MAX_NAME = 4096
+
+
+def stems(text: str) -> str:
+    """The text's BM25 terms as the engine stores and queries them."""
+    return " ".join(tokenize(text))
+
+
+def bm25_scale() -> float:
+    """Milvus scores idf * tf * (k1 + 1) / (tf + norm); the local store (bm25s's "lucene"
+    variant) leaves out the constant (k1 + 1). Dividing by it gives the local scores."""
+    return K1 + 1.0
+
+
+def create_collection(client, name: str, dim: int, settings: StoreSettings, lite: bool) -> None:
+    """A fresh collection for `dim`-dimensional vectors, indexed and loaded."""
+    from pymilvus import DataType, Function, FunctionType, MilvusClient
+
+    schema = MilvusClient.create_schema(auto_id=False, enable_dynamic_field=False)
+    schema.add_field("id", DataType.INT64, is_primary=True)
+    schema.add_field("vector", DataType.FLOAT_VECTOR, dim=dim)
+    schema.add_field("text", DataType.VARCHAR, max_length=MAX_TEXT)
+    schema.add_field("text_stem", DataType.VARCHAR, max_length=MAX_TEXT, enable_analyzer=True,
+                     enable_match=True, analyzer_params={"tokenizer": "standard"})
+    schema.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
+    schema.add_field("doc_id", DataType.VARCHAR, max_length=MAX_NAME)
+    schema.add_field("source", DataType.VARCHAR, max_length=MAX_NAME)
+    schema.add_field("date", DataType.VARCHAR, max_length=32)
+    schema.add_field("meta", DataType.JSON)
+    schema.add_function(Function(name="bm25", function_type=FunctionType.BM25,
+                                 input_field_names=["text_stem"], output_field_names=["sparse"]))
+    index = client.prepare_index_params()
+    # pymilvus sends build parameters as flat key-value pairs, which servers read; Milvus
+    # Lite reads only a nested "params" JSON and silently builds with its defaults otherwise
+    # (BM25 with k1 = 1.5, not the local store's 1.2).
+    def wire(params: dict[str, Any]) -> dict[str, Any]:
+        return {"params": params} if lite and params else params
+
+    index.add_index(field_name="vector", index_type=settings.index_type, metric_type="COSINE",
+                    params=wire(_build_params(settings)))
+    index.add_index(field_name="sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25",
+                    params=wire({"bm25_k1": K1, "bm25_b": B}))
+    # Strong: the next question sees an update's rows as soon as it is published.
+    client.create_collection(name, schema=schema, index_params=index, consistency_level="Strong")
+
+
+def _build_params(settings: StoreSettings) -> dict[str, Any]:
+    if settings.index_type == "HNSW":
+        return {"M": settings.hnsw_m, "efConstruction": settings.hnsw_ef_construction}
+    if settings.index_type == "IVF_FLAT":
+        return {"nlist": settings.ivf_nlist}
+    return {}
+
+
+def search_params(settings: StoreSettings) -> dict[str, Any]:
+    if settings.index_type == "HNSW":
+        return {"metric_type": "COSINE", "params": {"ef": settings.hnsw_ef}}
+    if settings.index_type == "IVF_FLAT":
+        return {"metric_type": "COSINE", "params": {"nprobe": settings.ivf_nprobe}}
+    return {"metric_type": "COSINE", "params": {}}
+
+
+def to_rows(ids: Sequence[int], chunks: Sequence[Chunk], vectors: np.ndarray) -> list[dict[str, Any]]:
+    """Milvus rows of chunks with their stable ids and vectors."""
+    rows = []
+    for chunk_id, chunk, vector in zip(ids, chunks, np.asarray(vectors, dtype=np.float32)):
+        rows.append({
+            "id": int(chunk_id), "vector": vector, "text": chunk.text, "text_stem": stems(chunk.text),
+            "doc_id": chunk.doc_id, "source": chunk.source, "date": chunk.date or "",
+            "meta": {f.name: getattr(chunk, f.name) for f in fields(Chunk) if f.name not in COLUMNS},
+        })
+    return rows
+
+
+def chunk_of(entity: dict[str, Any]) -> Chunk:
+    """The Chunk a row holds (an entity with CHUNK_FIELDS)."""
+    meta = dict(entity["meta"])
+    return Chunk(text=entity["text"], doc_id=entity["doc_id"], source=entity["source"],
+                 date=entity["date"] or None, **meta)
