@@ -205,11 +205,6 @@ class ReaderSettings(BaseModel):
     # A question about now is answered from the newest source whose sentence reaches this x
     # the best sentence's probability (older sources state superseded facts in the same words).
     recent_relative_score: float = Field(0.5, ge=0, le=1)
-    # When the newest source reports a change, the best sentence of an older source is shown
-    # as the earlier state if it reaches this x the best probability. On the seeds dev split
-    # 0.5 and 0.3 gave identical results (answer_match 0.675, states_change 0), so it stays
-    # at recent_relative_score's value.
-    earlier_state_relative_score: float = Field(0.5, ge=0, le=1)
     # Partial credit for a related (not identical) stem or a word of the previous sentence:
     # evidence, but weaker than the word itself in the sentence.
     related_credit: float = Field(0.5, ge=0, le=1)

@@ -154,23 +154,17 @@ class ExtractiveReader:
         well as the best (`recent_relative_score`). When that source reports a change ("nicht
         mehr", "künftig") and an older source answers too, the older statement comes first,
         as the earlier state. Empty when no answering source is dated."""
-        s = self.settings
         best = order[0]
-        close = [i for i in order if probs[i] >= s.recent_relative_score * probs[best]]
+        close = [i for i in order if probs[i] >= self.settings.recent_relative_score * probs[best]]
         dated = [i for i in close if cands[i].date]
         if not dated:
             return []
         newest = max(dated, key=lambda i: (date_key(cands[i].date), probs[i]))
-        source, date = cands[newest].source, date_key(cands[newest].date)
-        # The change may be reported by the newest source's next-best sentence ("nicht mehr"):
-        # that sentence then states the current state.
-        changes = [i for i in close if cands[i].source == source and reports_change(cands[i].text)]
-        older = [i for i in order if cands[i].date and cands[i].source != source
-                 and date_key(cands[i].date) < date
-                 and probs[i] >= s.earlier_state_relative_score * probs[best]]
-        if older and changes:
-            earlier, now = max(older, key=lambda i: probs[i]), changes[0]
-            return [(earlier, float(probs[earlier]), "earlier"), (now, float(probs[now]), "now")]
+        older = [i for i in dated if cands[i].source != cands[newest].source
+                 and date_key(cands[i].date) < date_key(cands[newest].date)]
+        if older and reports_change(cands[newest].text):
+            earlier = max(older, key=lambda i: probs[i])
+            return [(earlier, float(probs[earlier]), "earlier"), (newest, float(probs[newest]), "now")]
         return [(newest, float(probs[newest]), None)]
 
     def select(self, analysis: QuestionAnalysis, passages: Sequence[Hit]) -> list[Selected]:
