@@ -1,9 +1,11 @@
-"""File-system helpers shared by every writer: atomic writes with fsync, and sha256 of files."""
+"""File-system helpers shared by every writer: atomic writes with fsync, directory swaps, and
+sha256 of files."""
 
 from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import uuid
 from pathlib import Path
 
@@ -38,3 +40,16 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 
 def atomic_write_text(path: Path, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def replace_dir(new: Path, target: Path) -> None:
+    """Put the finished directory `new` in place of `target` (a model install): the old one is
+    moved aside first and removed only once `new` has its name, so a crash leaves one whole
+    directory under `target`'s name, never a half-written one."""
+    old = None
+    if target.exists():
+        old = target.with_name(f".{target.name}.old-{os.getpid()}")
+        target.rename(old)
+    new.rename(target)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from rag.core.errors import IndexCorruptError
+from rag.core.errors import IndexCorruptError, IndexMismatchError
 
 FORMAT_VERSION = 2  # 2: segments (rag/index/local/segments.py); 1 had one vectors.faiss per version
 REBUILD_HINT = "Rebuild it with: rag index --rebuild"
@@ -84,6 +84,13 @@ class Manifest:
         if self.chunking != chunking:
             return f"chunking changed from {_plain(self.chunking)} to {_plain(chunking)}"
         return ""
+
+    def check_embedder(self, model_id: str, dim: int) -> None:
+        """Refuse to mix vectors of two models: a query must use the index's embedder."""
+        if model_id != self.embedder.model_id or dim != int(self.embedder.dim):
+            raise IndexMismatchError(
+                f"The index was built with embedder {self.embedder.model_id!r} (dim {self.embedder.dim}), "
+                f"but {model_id!r} (dim {dim}) is configured. Rebuild with: rag index --rebuild")
 
     def with_files(self, files: dict[str, FileEntry]) -> "Manifest":
         return replace(self, files=files, format_version=FORMAT_VERSION)

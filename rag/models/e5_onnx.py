@@ -9,13 +9,12 @@ manifest names the same source manifest (sha256) and its files have their record
 
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 from pathlib import Path
 
 from rag.core.errors import ModelError
-from rag.core.fsio import sha256_file
+from rag.core.fsio import replace_dir, sha256_file
 from rag.models import E5_DIRNAME, ONNX_DIRNAME
 from rag.models.onnx_encoder import read_manifest, verify_files
 
@@ -57,13 +56,7 @@ def install_e5_onnx(models_dir: Path, force: bool = False, log=print) -> Path:
         for p in [tmp, *tmp.rglob("*")]:  # mkdtemp makes owner-only entries; models are shared
             p.chmod(0o755 if p.is_dir() else 0o644)
         verify_onnx(tmp, full=True)
-        old = None
-        if target.exists():
-            old = models_dir / f".{ONNX_DIRNAME}.old-{os.getpid()}"
-            target.rename(old)
-        tmp.rename(target)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+        replace_dir(tmp, target)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

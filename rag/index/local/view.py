@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from rag.core.config import IndexSettings
-from rag.core.errors import IndexCorruptError, IndexMismatchError
+from rag.core.errors import IndexCorruptError
 from rag.core.types import Chunk
 from rag.index.local.dense import DenseIndex, GraphPart
 from rag.index.local.lexical import LexicalIndex, TermFreqs
@@ -57,11 +57,7 @@ class SearchIndex:
 
     def check_embedder(self, model_id: str, dim: int) -> None:
         """Refuse to mix vectors of two models: a query must use the index's embedder."""
-        if model_id != self.embedder_id or dim != self.dim:
-            raise IndexMismatchError(
-                f"The index was built with embedder {self.embedder_id!r} (dim {self.dim}), but "
-                f"{model_id!r} (dim {dim}) is configured. Rebuild with: rag index --rebuild"
-            )
+        self.manifest.check_embedder(model_id, dim)
 
     def dense(self, query_vector: np.ndarray, n: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
         """Top-n (row, cosine) for one L2-normalised query vector, among the `allowed` rows

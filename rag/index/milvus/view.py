@@ -16,7 +16,6 @@ from typing import Any, Sequence
 import numpy as np
 
 from rag.core.config import StoreSettings
-from rag.core.errors import IndexMismatchError
 from rag.core.types import Chunk
 from rag.index.filters import SearchFilter
 from rag.index.manifest import Manifest
@@ -56,10 +55,8 @@ class MilvusView:
         return int(self.manifest.embedder.dim)
 
     def check_embedder(self, model_id: str, dim: int) -> None:
-        if model_id != self.embedder_id or dim != self.dim:
-            raise IndexMismatchError(
-                f"The index was built with embedder {self.embedder_id!r} (dim {self.dim}), but "
-                f"{model_id!r} (dim {dim}) is configured. Rebuild with: rag index --rebuild")
+        """Refuse to mix vectors of two models: a query must use the index's embedder."""
+        self.manifest.check_embedder(model_id, dim)
 
     def status(self) -> dict[str, Any]:
         m = self.manifest
