@@ -116,12 +116,22 @@ def sentence_features(part: QuestionPart, cands: list[Candidate], language: str,
         row[col["new_terms"]] = math.log1p(len(c.terms - asked_words))
         row[col["has_digit"]] = 1.0 if any(ch.isdigit() for ch in c.text) else 0.0
     out[:, col["cos"]] = cos
-    out[:, col["cos_gap"]] = cos - cos.max()
-    out[:, col["cos_rank1"]] = (cos >= cos.max()).astype(float)
     out[:, col["cov"]] = cov
-    out[:, col["cov_gap"]] = cov - cov.max()
-    out[:, col["cov_rank1"]] = (cov >= cov.max()).astype(float) if cov.max() > 0 else 0.0
     out[:, col["lang_en"]] = en
     out[:, col["en_cos"]] = en * cos
-    out[:, col["en_cos_gap"]] = en * out[:, col["cos_gap"]]
-    return out
+    return relative_features(out)
+
+
+def relative_features(x: np.ndarray) -> np.ndarray:
+    """Fill the columns that compare a candidate with the others (gaps to the best, rank 1)
+    from the absolute ones, in place; training calls it again after dropping candidates."""
+    col = {name: i for i, name in enumerate(FEATURES)}
+    if not len(x):
+        return x
+    cos, cov, en = x[:, col["cos"]], x[:, col["cov"]], x[:, col["lang_en"]]
+    x[:, col["cos_gap"]] = cos - cos.max()
+    x[:, col["cos_rank1"]] = (cos >= cos.max()).astype(float)
+    x[:, col["cov_gap"]] = cov - cov.max()
+    x[:, col["cov_rank1"]] = (cov >= cov.max()).astype(float) if cov.max() > 0 else 0.0
+    x[:, col["en_cos_gap"]] = en * x[:, col["cos_gap"]]
+    return x
