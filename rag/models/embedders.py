@@ -95,8 +95,9 @@ class SentenceTransformerEmbedder:
         parts = []
         window = self._settings.sort_window  # sentence-transformers sorts by length per call
         for start in range(0, len(texts), window):
+            # Stripped, as the onnx encoder does (rag/models/spm_tokenizer.py says why).
             parts.append(self.model.encode_document(
-                list(texts[start:start + window]), batch_size=self._settings.batch_size,
+                [t.strip() for t in texts[start:start + window]], batch_size=self._settings.batch_size,
                 normalize_embeddings=True, convert_to_numpy=True))
             if progress is not None:
                 progress(len(parts[-1]))
@@ -106,7 +107,7 @@ class SentenceTransformerEmbedder:
         if not len(texts):
             return np.zeros((0, self.dim), dtype=np.float32)
         out = self.model.encode_query(
-            list(texts), batch_size=self._settings.batch_size, normalize_embeddings=True, convert_to_numpy=True
+            [t.strip() for t in texts], batch_size=self._settings.batch_size, normalize_embeddings=True, convert_to_numpy=True
         )
         return _checked(out, self.dim, self.model_id)
 
@@ -170,13 +171,14 @@ class OnnxEmbedder:
 
 
 @register_embedder("onnx", "The ONNX export of the e5 model on onnxruntime (default; fp32 or int8).",
-                   requires=("onnxruntime", "tokenizers"), install="pip install -e .")
+                   requires=("onnxruntime", "sentencepiece"), install="pip install -e .")
 def _onnx(settings: EmbeddingSettings, models_dir: Path) -> Embedder:
     from rag.models import resolve_onnx
     from rag.models.onnx_encoder import OnnxEncoder
 
     encoder = OnnxEncoder(resolve_onnx(settings.model, models_dir), settings.precision, threads=settings.threads,
-                          batch_size=settings.batch_size, sort_window=settings.sort_window)
+                          batch_size=settings.batch_size, sort_window=settings.sort_window,
+                          memory_arena=settings.memory_arena)
     model_id = encoder.manifest["model_id"]
     return OnnxEmbedder(encoder, model_id if settings.precision == "fp32" else f"{model_id}+{settings.precision}")
 
