@@ -71,7 +71,8 @@ def run_seed_eval(args, settings: Settings) -> int:
         progress=lambda done, total, row: bar.update(1),
         meta={"llm": settings.llm.backend, "llm_model": settings.llm.model,
               "embedder": assistant.embedder.model_id, "retrieval": settings.retrieval.model_dump(),
-              "questions": str(args.questions), "set": eval_set, "split": split, **passages_meta,
+              "reader_params": assistant.reader.params_file, "questions": str(args.questions),
+              "set": eval_set, "split": split, **passages_meta,
               **({"judge": judge.name} if judge else {})},
         judge=judge,
     )

@@ -63,6 +63,13 @@ class ExtractiveReader:
         self.fitted_for_embedder = True
 
     @property
+    def params_file(self) -> str:
+        """The parameter file the reader reads (the setting, or the embedder's own file)."""
+        if self.settings.params_path:
+            return str(self.settings.params_path)
+        return str(params_path(getattr(self._embedder(), "model_id", None))[0])
+
+    @property
     def model(self) -> ReaderModel:
         if self._model is None:
             if self.settings.params_path:

@@ -1,0 +1,102 @@
+"""Settings of the ask side: retrieval, the answer backends, the extractive reader and
+citation checks. Sections of the one `Settings` (rag.core.config)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+class RetrievalSettings(BaseModel):
+    mode: Literal["dense", "bm25", "hybrid"] = "hybrid"
+    k: int = Field(5, ge=1, le=50)
+    # Hybrid fusion: "zscore" = sum of weight x standardised score per side (default; see
+    # rag/retrieval/fusion.py), "rrf" = reciprocal rank fusion, score = sum(w / (rrf_k + rank)).
+    # Defaults tuned on XQuAD-de (1,190 questions) and checked on evals/questions.jsonl.
+    fusion: Literal["zscore", "rrf"] = "zscore"
+    rrf_k: int = Field(2, ge=1)  # only for fusion="rrf"; best 1..2 on XQuAD-de (60: -0.008 MRR)
+    dense_weight: float = Field(1.0, ge=0)
+    bm25_weight: float = Field(0.6, ge=0)
+    # Lexical weight for questions not in the corpus language: German BM25 only sees the names
+    # in an English question; at full weight it would bury good dense hits, at 0.2 the names
+    # still help (English eval questions: MRR 0.69 -> 0.81, none worse than dense alone).
+    cross_lingual_bm25_weight: float = Field(0.2, ge=0)
+    candidates: int = Field(50, ge=1)  # per-side depth before fusion
+    max_chunks_per_doc: int = Field(0, ge=0)  # 0 = no diversification
+    faiss_threads: int = Field(1, ge=1)  # one thread is fastest for single queries here
+
+
+class LLMSettings(BaseModel):
+    # A registered backend: extractive (default), fake, langchain, openai-compatible, local.
+    backend: str = "extractive"
+    model: str = ""  # e.g. "openai:gpt-4o-mini" (langchain) or a served model name
+    base_url: str = ""  # openai-compatible servers, e.g. http://127.0.0.1:8080/v1
+    api_key: str = ""
+    model_path: str = ""  # local GGUF file; empty = the installed default
+    temperature: float = 0.0
+    max_tokens: int = Field(512, ge=16)
+    timeout_s: float = Field(60.0, gt=0)
+    context_window: int = Field(4096, ge=512)
+    n_threads: int = Field(2, ge=1)
+    # LLM backends: 0 = the prompt carries whole passages; N = only the N sentences that
+    # score best for the question (rag/answer/evidence.py), for small local models.
+    # None = the backend's own default (`small_model_defaults`: 6 for `local`, else 0).
+    evidence_sentences: int | None = Field(None, ge=0)
+    # LLM backends: refuse without asking the LLM when the extractive reader finds no answer
+    # sentence, and otherwise ask it to answer with no refusal clause. For small local models,
+    # which given that clause refuse answerable questions and without it answer unanswerable
+    # ones. None = the backend's own default (on for `local`, else off).
+    extractive_gate: bool | None = None
+    # Follow-up condensing: older turns rarely matter for resolving "er"/"das" and only cost
+    # prompt tokens.
+    condense_turns: int = Field(3, ge=1)
+    condense_answer_chars: int = Field(400, ge=50)
+
+
+class AnswerSettings(BaseModel):
+    max_question_chars: int = Field(2000, ge=10)
+
+
+class ReaderSettings(BaseModel):
+    """The extractive reader (rag/answer/reader/). Which sentence answers and whether any
+    does are learned (rag/answer/reader/params.json, `rag train-reader`); these settings
+    shape the answer around that choice."""
+
+    # The learned parameters; None = the file shipped in the package.
+    params_path: Path | None = None
+    # Refuse a question part whose answerability is below this; None = the learned threshold.
+    answer_threshold: float | None = Field(None, ge=0, le=1)
+    # Answer with up to `max_sentences` sentences whose probability is >= `relative_score`
+    # x the best one's ...
+    max_sentences: int = Field(3, ge=1, le=10)
+    relative_score: float = Field(0.7, ge=0, le=1)
+    # ... and a sentence from an article not cited yet must reach this x the best.
+    other_source_relative_score: float = Field(0.8, ge=0, le=1)
+    # A further sentence must add at least this share of the question's term weight that the
+    # sentences already chosen do not cover; otherwise it repeats them or is noise.
+    min_new_coverage: float = Field(0.15, ge=0, le=1)
+    # A question about now is answered from the newest source whose sentence reaches this x
+    # the best sentence's probability (older sources state superseded facts in the same words).
+    recent_relative_score: float = Field(0.5, ge=0, le=1)
+    # Partial credit for a related (not identical) stem or a word of the previous sentence:
+    # evidence, but weaker than the word itself in the sentence.
+    related_credit: float = Field(0.5, ge=0, le=1)
+    # Sentence embeddings kept (384 floats each: about 6 MB at this size).
+    sentence_cache_size: int = Field(4096, ge=0)
+
+
+class CitationSettings(BaseModel):
+    """Claim verification (rag/answer/citations.py)."""
+
+    # A cited passage must support its sentence at least this much (0..1).
+    min_support: float = Field(0.5, ge=0, le=1)
+    # An unmarked sentence gets a marker when one passage supports it at least this much.
+    attach_support: float = Field(0.8, ge=0, le=1)
+    # How much better another passage must support a claim to take its marker.
+    repoint_margin: float = Field(0.3, ge=0, le=1)
+    # Embedding support: this cosine maps to 0.5, the acceptance line (multilingual-e5,
+    # calibrated on the seed questions).
+    min_cosine: float = Field(0.86, ge=-1, le=1)
+    # A remark about the passages ("Dies wird in der Passage beschrieben.") is at most this long.
+    max_remark_words: int = Field(15, ge=1)
