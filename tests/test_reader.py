@@ -146,3 +146,11 @@ def test_each_candidate_sentence_is_embedded_once():
     for _ in range(2):  # two parts per call, two calls (as the LLM gate and evidence do)
         _select(reader, "Wann wurde der Leuchtturm gebaut, und wie lange reift Bergkäse?", passages)
     assert sorted(embedded) == ["Der Leuchtturm wurde 1872 gebaut.", "Ein Laib Bergkäse reift vierzehn Monate lang."]
+
+
+def test_a_quantised_embedder_reads_its_models_parameters():
+    from rag.answer.reader.model import DEFAULT_EMBEDDER, own_params_path, params_path
+
+    assert params_path(f"{DEFAULT_EMBEDDER}+int8") == (own_params_path(DEFAULT_EMBEDDER), True)
+    assert params_path("hashing-256") == (own_params_path("hashing-256"), True)
+    assert params_path("some-other-model") == (own_params_path(DEFAULT_EMBEDDER), False)

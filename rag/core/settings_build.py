@@ -18,15 +18,24 @@ class EmbeddingSettings(BaseModel):
     model: str = DEFAULT_EMBEDDER_MODEL
     # onnx only: "fp32" gives the same vectors as sentence-transformers (indexes are
     # interchangeable), "int8" gets its own model id (`+int8`), so switching rebuilds.
+    # fp32 by measurement. int8 builds faster (300 10kGNAD articles: 0.46x a
+    # sentence-transformers encode, fp32 0.64x) and keeps XQuAD-de hit@5 and MRR@10 within
+    # 0.005 (benchmarks/precision_quality.py), but on the seeds dev split it lost hit@5
+    # 0.950 -> 0.925 and answers 0.675 -> 0.625 (English questions 0.75 -> 0.25).
     precision: Literal["fp32", "int8"] = "fp32"
-    batch_size: int = Field(32, ge=1, le=1024)
+    batch_size: int = Field(32, ge=1, le=1024)  # sentence-transformers
+    # onnx: texts per onnxruntime call. Small batches pad less and stay in cache: 323 news
+    # pieces took 13.6 s at 8 vs 19.0 s at 32 (fp32), 11-12 s vs 13.9 s (int8), on 2 cores;
+    # 4 and 16 were no better than 8.
+    onnx_batch_size: int = Field(8, ge=1, le=1024)
     # Texts are tokenised (and sorted by length, then batched) this many at a time: enough
     # for batches of similar length, bounded memory for a million chunks.
     sort_window: int = Field(2048, ge=1)
     dim: int = Field(384, ge=8, le=4096)  # only used by the hashing embedder
     threads: int = Field(0, ge=0)  # 0 = the runtime's default (all cores)
     # onnx only: onnxruntime's memory arena keeps the largest batch's activations resident
-    # for the process's life (+310 MB after 32 x 200-token batches); off costs ~10% speed.
+    # for the process's life (+310 MB after 32 x 200-token batches); at batches of 8 it
+    # made no difference to speed (13.9 s with, 13.6 s without, 323 pieces).
     memory_arena: bool = False
     # Query vectors kept: retrieval and the reader both embed each question (one e5 call
     # each, ~20-40 ms on 2 cores), and follow-ups repeat questions.

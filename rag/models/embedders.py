@@ -177,7 +177,7 @@ def _onnx(settings: EmbeddingSettings, models_dir: Path) -> Embedder:
     from rag.models.onnx_encoder import OnnxEncoder
 
     encoder = OnnxEncoder(resolve_onnx(settings.model, models_dir), settings.precision, threads=settings.threads,
-                          batch_size=settings.batch_size, sort_window=settings.sort_window,
+                          batch_size=settings.onnx_batch_size, sort_window=settings.sort_window,
                           memory_arena=settings.memory_arena)
     model_id = encoder.manifest["model_id"]
     return OnnxEmbedder(encoder, model_id if settings.precision == "fp32" else f"{model_id}+{settings.precision}")

@@ -35,10 +35,16 @@ def own_params_path(embedder_id: str) -> Path:
 
 
 def params_path(embedder_id: str | None) -> tuple[Path, bool]:
-    """(the parameter file for `embedder_id`, whether it was fitted for it). An embedder
-    without its own file reads the default one's, and the caller says so."""
+    """(the parameter file for `embedder_id`, whether it was fitted for it). A quantised
+    variant ("<model>+int8") reads its model's file: its cosines are the model's within
+    0.012 (install-time parity: lowest 0.988, mean 0.996). An embedder without a file reads
+    the default one's, and the caller says so."""
     own = own_params_path(embedder_id or DEFAULT_EMBEDDER)
-    return (own, True) if own.is_file() else (own_params_path(DEFAULT_EMBEDDER), False)
+    base = own_params_path((embedder_id or DEFAULT_EMBEDDER).split("+", 1)[0])
+    for path in (own, base):
+        if path.is_file():
+            return path, True
+    return own_params_path(DEFAULT_EMBEDDER), False
 
 
 PARAMS = PARAMS_DIR / f"{DEFAULT_EMBEDDER}.json"
