@@ -86,6 +86,8 @@ def test_examples_of_other_features_are_refused(tmp_path):
     np.savez(path, **arrays)
     with pytest.raises(InputError, match="other features"):
         load_examples(path)
+    with pytest.raises(InputError, match="--save-examples"):
+        load_examples(tmp_path / "missing.npz")
 
 
 @pytest.mark.parametrize("objective", ["pointwise", "listwise"])

@@ -278,9 +278,12 @@ def save_examples(path: Path, examples: list[Example], meta: dict) -> None:
 
 def load_examples(path: Path) -> tuple[list[Example], dict]:
     """Examples written by `save_examples`, and its header; refuses other features."""
-    with np.load(Path(path), allow_pickle=False) as data:
-        header = json.loads(str(data["header"]))
-        x, y = data["x"], data["y"]
+    try:
+        with np.load(Path(path), allow_pickle=False) as data:
+            header = json.loads(str(data["header"]))
+            x, y = data["x"], data["y"]
+    except (OSError, ValueError, KeyError) as exc:
+        raise InputError(f"Cannot read saved examples {path}: {exc}. Write them with --save-examples.") from None
     if tuple(header["features"]) != FEATURES:
         raise InputError(f"{path} holds other features than this reader's: collect again (drop --from-examples)")
     out, start = [], 0
