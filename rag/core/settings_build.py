@@ -153,12 +153,14 @@ class IndexSettings(BaseModel):
     ann_min_rows: int = Field(100_000, ge=1)
     # HNSW graph degree and build beam: M=32, efConstruction=80 gave recall@10 1.000 against
     # exact search at efSearch 128 on 100k, 200k and 400k rows (p50 4.0, 1.5 and 0.8 ms;
-    # exact 32, 55 and 87 ms). M costs memory (~256 B a row at 32). Not measured at 1M
-    # rows: the build took 617 s at 400k on the 2 shared cores.
+    # exact 32, 55 and 87 ms). M costs memory (~256 B a row at 32). 1M rows: built in 265 s
+    # on 2 quiet cores (benchmarks/ann.py).
     hnsw_m: int = Field(32, ge=4, le=128)
     hnsw_ef_construction: int = Field(80, ge=8)
     # Search beam: the recall/latency knob (read at query time; raised to n when n is larger).
-    hnsw_ef_search: int = Field(128, ge=8)
+    # At 1M rows, one thread: efSearch 128 recall@10 0.9805 (p50 0.52 ms), 256 0.9955
+    # (0.71 ms), 512 and 1024 no higher (1.27, 4.26 ms); exact search p50 51.9 ms.
+    hnsw_ef_search: int = Field(256, ge=8)
     # A filtered search that admits at most this many rows is exact: scoring them directly is
     # cheap, and a narrow filter starves a graph walk of admitted rows.
     exact_filter_max_rows: int = Field(20_000, ge=0)
