@@ -154,3 +154,32 @@ def test_a_quantised_embedder_reads_its_models_parameters():
     assert params_path(f"{DEFAULT_EMBEDDER}+int8") == (own_params_path(DEFAULT_EMBEDDER), True)
     assert params_path("hashing-256") == (own_params_path("hashing-256"), True)
     assert params_path("some-other-model") == (own_params_path(DEFAULT_EMBEDDER), False)
+
+
+def test_the_current_state_is_the_change_sentence_closest_to_the_older_statement():
+    """The newest source's best sentence reports a change ("jetzt") but is not the one
+    that overturns the older statement; the pair is the older statement and the change
+    sentence most like it."""
+    from rag.models.embedders import HashingEmbedder
+
+    old = _hit("old.txt", "Microsoft wird weiterhin exklusiver Anbieter für OpenAI sein.", date="2023-01")
+    new = _hit("new.txt", "OpenAI darf jetzt auch andere Cloud-Anbieter außer Microsoft nutzen. Der Konzern teilte "
+               "das am Dienstag mit. Microsoft wird künftig nicht mehr exklusiver Anbieter für OpenAI sein.",
+               date="2025-01", date_source="user")
+    question = analyze_question("Ist Microsoft heute noch exklusiver Cloud-Anbieter von OpenAI?")
+    weights = {"cov": 10.0, "log_words": -3.0}
+    embedder = HashingEmbedder(256)  # these two sentences: cosine 0.78 with it
+
+    def answer(settings: dict, with_embedder: bool = True) -> str:
+        reader = ExtractiveReader(ReaderSettings(**settings), idf=lambda token: 2.0, model=stub_model(weights),
+                                  embedder=(lambda: embedder) if with_embedder else None)
+        return answer_text(reader.select(question, [old, new]), "de")
+
+    paired = ("Stand 2023-01: Microsoft wird weiterhin exklusiver Anbieter für OpenAI sein [1]. "
+              "Stand 2025-01: Microsoft wird künftig nicht mehr exklusiver Anbieter für OpenAI sein [2].")
+    by_score = ("Stand 2023-01: Microsoft wird weiterhin exklusiver Anbieter für OpenAI sein [1]. "
+                "Stand 2025-01: OpenAI darf jetzt auch andere Cloud-Anbieter außer Microsoft nutzen [2].")
+    assert answer({"state_pair_min_cosine": 0.5}) == paired
+    # Not alike enough, or no embedder to tell: the newest source's best sentence.
+    assert answer({"state_pair_min_cosine": 0.9}) == by_score
+    assert answer({"state_pair_min_cosine": 0.5}, with_embedder=False) == by_score

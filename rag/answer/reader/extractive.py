@@ -167,12 +167,43 @@ class ExtractiveReader:
         if not dated:
             return []
         newest = max(dated, key=lambda i: (date_key(cands[i].date), probs[i]))
+        paired = self._state_pair(order, probs, cands, newest)
+        if paired:
+            return paired
         older = [i for i in dated if cands[i].source != cands[newest].source
                  and date_key(cands[i].date) < date_key(cands[newest].date)]
         if older and reports_change(cands[newest].text):
             earlier = max(older, key=lambda i: probs[i])
             return [(earlier, float(probs[earlier]), "earlier"), (newest, float(probs[newest]), "now")]
         return [(newest, float(probs[newest]), None)]
+
+    def _state_pair(self, order: list[int], probs: np.ndarray, cands: list[Candidate],
+                    newest: int) -> list[tuple[int, float, str | None]]:
+        """The earlier and the current state as a pair: a sentence of the newest source that
+        reports a change ("nicht mehr", "künftig") and the older sentence it is closest to
+        (cosine of their embeddings), when both answer the question at least
+        `state_relative_score` x the best and the pair is at least `state_pair_min_cosine`
+        alike. A change statement and the statement it overturns share their words, while
+        the older statement alone often scores far below the newest ("weiterhin der
+        exklusive Cloud-Anbieter": 0.25 of the best). Empty without an embedder."""
+        s = self.settings
+        embedder = self._embedder()
+        if embedder is None:
+            return []
+        bar = s.state_relative_score * probs[order[0]]
+        source, date = cands[newest].source, date_key(cands[newest].date)
+        now = [i for i in order if probs[i] >= bar and cands[i].source == source and reports_change(cands[i].text)]
+        before = [i for i in order if probs[i] >= bar and cands[i].date and cands[i].source != source
+                  and date_key(cands[i].date) < date]
+        if not now or not before:
+            return []
+        vectors = self._sentence_vectors(embedder, [cands[i].text for i in now + before])
+        similarity = vectors[:len(now)] @ vectors[len(now):].T
+        a, b = np.unravel_index(int(np.argmax(similarity)), similarity.shape)
+        if similarity[a, b] < s.state_pair_min_cosine:
+            return []
+        earlier, current = before[b], now[a]
+        return [(earlier, float(probs[earlier]), "earlier"), (current, float(probs[current]), "now")]
 
     def select(self, analysis: QuestionAnalysis, passages: Sequence[Hit]) -> list[Selected]:
         """The chosen sentences, best first; empty means the passages do not answer.
