@@ -225,6 +225,9 @@ def cmd_mcp(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from rag.evaluation.cli import add_arguments as add_eval_arguments
+    from rag.evaluation.train_cli import add_arguments as add_train_arguments
+
     parser = argparse.ArgumentParser(prog="rag", description=__doc__.splitlines()[0])
     parser.add_argument("-v", "--verbose", action="store_true")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -282,54 +285,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("eval", help="run the eval set or an external benchmark")
     _common(p)
-    p.add_argument("--llm")
-    p.add_argument("--llm-model")
-    p.add_argument("--base-url")
-    p.add_argument("--k", type=int)
-    p.add_argument("--set", choices=["seeds", "news"], default="seeds",
-                   help="seeds: the seed articles' questions; news: 10kGNAD's (needs --path to test.csv)")
-    p.add_argument("--questions", type=Path, help="questions file (default: the set's)")
-    p.add_argument("--out", type=Path, default=Path("evals/results"))
-    p.add_argument("--compare", type=Path)
-    p.add_argument("--judge", metavar="NAME",
-                   help="LLM backend that judges faithfulness (local, openai-compatible, langchain)")
-    p.add_argument("--dataset", choices=["seeds", "xquad"], default="seeds")
-    p.add_argument("--path", type=Path, help="SQuAD-format JSON for --dataset xquad; 10kGNAD test.csv for --set news")
-    p.add_argument("--mode", choices=["dense", "bm25", "hybrid", "all"])
-    p.add_argument("--limit", type=int, help="only the first N questions")
-    p.add_argument("--split", choices=["test", "dev", "all"], default="test",
-                   help="test (default): the frozen held-out questions; dev: the ones to tune on")
-    p.add_argument("--passages", choices=["retrieved", "oracle"], default="retrieved",
-                   help="oracle: answer from the chunks that hold the gold answer (reader ceiling)")
+    add_eval_arguments(p)
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("train-reader", help="fit the extractive reader's parameters on fit data only")
     _common(p)
-    p.add_argument("--xquad", type=Path, help="XQuAD-de (SQuAD JSON); its fit half of the articles is used")
-    p.add_argument("--news", type=Path, help="10kGNAD test.csv: adds the news set's dev questions")
-    p.add_argument("--questions", type=Path, default=Path("evals/questions.jsonl"), help="seed eval set (dev split)")
-    p.add_argument("--news-questions", type=Path, default=Path("evals/news/questions.jsonl"))
-    p.add_argument("--k", type=int, default=5, help="passages retrieved per question, as at answer time")
-    p.add_argument("--xquad-questions", type=int, default=400,
-                   help="a seeded sample of this many XQuAD fit-half questions (0 = all)")
-    # The defaults fit the shipped parameter file. The listwise variant beside it was fitted
-    # with --objective listwise --domain-weight 10 --hard-negatives --max-false-refusals 0.1,
-    # chosen by `--cv 5` on the fit data (evals/README.md has both variants' held-out scores).
-    p.add_argument("--c", type=float, default=1.0, help="inverse L2 strength of both logistic models")
-    p.add_argument("--max-false-refusals", type=float, default=0.05,
-                   help="the threshold refuses at most this share of the fit questions the passages answer")
-    p.add_argument("--work", type=Path, help="where the corpora's indexes live (default: the cache dir)")
-    p.add_argument("--out", type=Path, help="parameter file (default: the one in the package)")
-    p.add_argument("--hard-negatives", action=argparse.BooleanOptionalAction, default=False,
-                   help="also teach answerability each answerable question without its gold sentences")
-    p.add_argument("--domain-weight", type=float, default=1.0,
-                   help="weight of a seeds/news dev question against an XQuAD one")
-    p.add_argument("--objective", choices=["listwise", "pointwise"], default="pointwise",
-                   help="how the sentence model is fitted (listwise: softmax over each question's candidates)")
-    p.add_argument("--save-examples", type=Path, help="keep the featurised fit data here (.npz)")
-    p.add_argument("--from-examples", type=Path, help="fit from saved examples instead of collecting")
-    p.add_argument("--cv", type=int, default=0, metavar="K",
-                   help="only print grouped K-fold scores on the fit data (to compare settings), write nothing")
+    add_train_arguments(p)
     p.set_defaults(func=cmd_train_reader)
 
     p = sub.add_parser("serve", help="start the chat UI and the HTTP API (OpenAI-compatible /v1, REST /api)")

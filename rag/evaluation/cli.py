@@ -3,6 +3,7 @@ SQuAD-format benchmark (`--dataset xquad`). Every run names its split (test by d
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -89,3 +90,26 @@ def run_seed_eval(args, settings: Settings) -> int:
               f"are not measured; no oracle chunk for: {', '.join(passages_meta['oracle_missing']) or 'none'}")
     print(f"\nWrote {paths['json']}, {paths['markdown']} and {paths['chart']}")
     return 0
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """The options of `rag eval` (beside the common ones of rag.cli)."""
+    p.add_argument("--llm")
+    p.add_argument("--llm-model")
+    p.add_argument("--base-url")
+    p.add_argument("--k", type=int)
+    p.add_argument("--set", choices=["seeds", "news"], default="seeds",
+                   help="seeds: the seed articles' questions; news: 10kGNAD's (needs --path to test.csv)")
+    p.add_argument("--questions", type=Path, help="questions file (default: the set's)")
+    p.add_argument("--out", type=Path, default=Path("evals/results"))
+    p.add_argument("--compare", type=Path)
+    p.add_argument("--judge", metavar="NAME",
+                   help="LLM backend that judges faithfulness (local, openai-compatible, langchain)")
+    p.add_argument("--dataset", choices=["seeds", "xquad"], default="seeds")
+    p.add_argument("--path", type=Path, help="SQuAD-format JSON for --dataset xquad; 10kGNAD test.csv for --set news")
+    p.add_argument("--mode", choices=["dense", "bm25", "hybrid", "all"])
+    p.add_argument("--limit", type=int, help="only the first N questions")
+    p.add_argument("--split", choices=["test", "dev", "all"], default="test",
+                   help="test (default): the frozen held-out questions; dev: the ones to tune on")
+    p.add_argument("--passages", choices=["retrieved", "oracle"], default="retrieved",
+                   help="oracle: answer from the chunks that hold the gold answer (reader ceiling)")
