@@ -107,12 +107,17 @@ def collect(assistant, questions: Iterable[TrainQuestion], k: int,
     return out
 
 
+def _standardiser(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Column means and spreads; a constant column keeps spread 1 (it then weighs nothing)."""
+    scale = x.std(axis=0)
+    return x.mean(axis=0), np.where(scale > 1e-9, scale, 1.0)
+
+
 def _fit_logistic(x: np.ndarray, y: np.ndarray, names: tuple[str, ...], c: float,
                   weight: np.ndarray | None = None) -> Logistic:
     from sklearn.linear_model import LogisticRegression
 
-    mean, scale = x.mean(axis=0), x.std(axis=0)
-    scale = np.where(scale > 1e-9, scale, 1.0)
+    mean, scale = _standardiser(x)
     model = LogisticRegression(C=c, max_iter=5000)
     model.fit((x - mean) / scale, y, sample_weight=weight)
     return Logistic(names, mean, scale, model.coef_[0].astype(float), float(model.intercept_[0]))
@@ -146,8 +151,7 @@ def _fit_listwise(answerable: list[Example], c: float, question_weight: np.ndarr
     from scipy.optimize import minimize
 
     x = np.vstack([e.x for e in answerable])
-    mean, scale = x.mean(axis=0), x.std(axis=0)
-    scale = np.where(scale > 1e-9, scale, 1.0)
+    mean, scale = _standardiser(x)
     rows = [((e.x - mean) / scale, e.y) for e in answerable]
     qw = question_weight / question_weight.mean()
 

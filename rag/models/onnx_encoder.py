@@ -89,7 +89,7 @@ class OnnxEncoder:
     """
 
     def __init__(self, model_dir: Path, variant: str = "fp32", *, threads: int = 0,
-                 batch_size: int = 32, sort_window: int = 2048, memory_arena: bool = False):
+                 batch_size: int = 8, sort_window: int = 2048, memory_arena: bool = False):
         self.model_dir = Path(model_dir)
         self.manifest = read_manifest(self.model_dir)
         variants = self.manifest["variants"]
@@ -120,9 +120,7 @@ class OnnxEncoder:
                 table = map_table(self.model_dir / "word_embeddings.npy")
                 options = ort.SessionOptions()
                 options.intra_op_num_threads = self.threads  # 0: onnxruntime's default (all cores)
-                # The arena keeps the largest batch's activations for the life of the process:
-                # 511 MB resident after 32 x 200-token batches with it, 201 MB without, for
-                # ~10% slower batches (measured, benchmarks/startup.py has the RSS).
+                # EmbeddingSettings.memory_arena says why it is off by default.
                 options.enable_cpu_mem_arena = self.memory_arena
                 options.inter_op_num_threads = 1
                 # Idle worker threads would otherwise spin, burning a core next to the UI server.
@@ -139,16 +137,11 @@ class OnnxEncoder:
     def _tokenizer(self, spm: str | None):
         """sentencepiece when the export has its model (51 MB instead of 288 MB resident,
         see spm_tokenizer.py), else `tokenizers` on tokenizer.json."""
+        from rag.models.spm_tokenizer import JsonTokenizer, SentencePieceTokenizer
+
         if spm:
-            from rag.models.spm_tokenizer import SentencePieceTokenizer
-
             return SentencePieceTokenizer(self.model_dir / spm, self.max_len)
-        from tokenizers import Tokenizer
-
-        tokenizer = Tokenizer.from_file(str(self.model_dir / "tokenizer.json"))
-        tokenizer.no_padding()  # batches are padded here, each to its own longest row
-        tokenizer.enable_truncation(max_length=self.max_len)
-        return _IdsOnly(tokenizer)
+        return JsonTokenizer(self.model_dir / "tokenizer.json", self.max_len)
 
     def encode(self, texts: Sequence[str], prompt: str, progress: Progress | None = None) -> np.ndarray:
         """L2-normalised float32 rows for `texts`, each prefixed with the named prompt
@@ -183,12 +176,3 @@ class OnnxEncoder:
         pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
         return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
 
-
-class _IdsOnly:
-    """`tokenizers.Tokenizer` with the sentencepiece tokenizer's interface (ids with <s> </s>)."""
-
-    def __init__(self, tokenizer):
-        self._tokenizer = tokenizer
-
-    def encode_batch(self, texts: Sequence[str]) -> list[list[int]]:
-        return [e.ids for e in self._tokenizer.encode_batch(list(texts), add_special_tokens=True)]

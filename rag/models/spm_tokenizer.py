@@ -90,13 +90,23 @@ class SentencePieceTokenizer:
         return [[self._bos, *ids[: self._room], self._eos] for ids in self._sp.encode(list(texts))]
 
 
+class JsonTokenizer:
+    """`tokenizers` on tokenizer.json with the same interface: the reference, and the
+    fallback for exports whose tokenizer does not convert."""
+
+    def __init__(self, tokenizer_json: Path, max_length: int):
+        from tokenizers import Tokenizer
+
+        self._tokenizer = Tokenizer.from_file(str(tokenizer_json))
+        self._tokenizer.no_padding()  # the encoder pads each batch to its own longest row
+        self._tokenizer.enable_truncation(max_length=max_length)
+
+    def encode_batch(self, texts: Sequence[str]) -> list[list[int]]:
+        return [e.ids for e in self._tokenizer.encode_batch(list(texts), add_special_tokens=True)]
+
+
 def parity_mismatches(tokenizer_json: Path, model_file: Path, texts: Sequence[str], max_length: int) -> list[str]:
     """The texts whose ids differ between `tokenizers` and the sentencepiece model."""
-    from tokenizers import Tokenizer
-
-    reference = Tokenizer.from_file(str(tokenizer_json))
-    reference.no_padding()
-    reference.enable_truncation(max_length=max_length)
-    expected = [e.ids for e in reference.encode_batch(list(texts), add_special_tokens=True)]
+    expected = JsonTokenizer(tokenizer_json, max_length).encode_batch(texts)
     got = SentencePieceTokenizer(model_file, max_length).encode_batch(texts)
     return [t for t, a, b in zip(texts, expected, got) if a != b]
