@@ -8,12 +8,10 @@ question, so a rebuild (CLI, UI or API) is picked up without a restart, and answ
 coming from the old version until the new one is swapped in.
 
 One Assistant serves many questions at once (the UI's queue, the HTTP API's threads). Only
-loading shared parts (embedder, backends) and swapping in a new index version take the lock;
-answering does not. A question takes the live `SearchView` once and keeps it to the end: a
-version is immutable, so a swap mid-question changes nothing under it. The shared parts are
-safe to use from several threads: the FAISS flat index is only searched (one OpenMP thread
-per query), and the sentence-transformers embedder gave identical vectors (max difference
-< 1e-4) with 8 threads encoding questions while a ninth embedded document batches.
+loading shared parts and swapping in a new index version take the lock. A question keeps the
+`SearchView` it started with (versions are immutable). The shared parts are thread-safe: FAISS
+is only searched, and the embedder gave identical vectors (max difference < 1e-4) with 8
+threads encoding questions while a ninth embedded document batches.
 """
 
 from __future__ import annotations
@@ -26,11 +24,11 @@ from pathlib import Path
 from typing import Any, Iterator, Sequence
 
 from rag.answer.analysis import analyze_question
-from rag.answer.citations import SupportScorer, ground_answer
+from rag.answer.citations import SupportScorer, verified_answer
 from rag.answer.evidence import evidence_passages
-from rag.answer.prompting import build_messages, is_refusal_text, refusal
+from rag.answer.prompting import build_messages, refusal
 from rag.answer.reader.extractive import ExtractiveReader, answer_text
-from rag.backends import BackendContext, GenerationRequest, get_backend, list_backends
+from rag.backends import BackendContext, GenerationRequest, backend_rows, get_backend, prompt_policy
 from rag.core.config import Settings, load_settings
 from rag.core.errors import BackendError, IndexCorruptError, IndexMissingError, InputError
 from rag.core.types import Answer, Hit, QuestionAnalysis
@@ -39,10 +37,6 @@ from rag.index.stores import SearchView, VectorStore, open_store
 from rag.ingest.listing import DocumentState, list_documents, remove_document
 from rag.ingest.update import IndexReport, Progress, update_index
 from rag.retrieval.retriever import Retriever
-
-def _opt(value: Any) -> str | None:
-    return None if value is None else str(value)
-
 
 # ("token", str) while generating, then exactly one ("answer", Answer).
 StreamEvent = tuple[str, Any]
@@ -199,7 +193,7 @@ class Assistant:
         hits = tuple(self._retrieve(analysis, k, mode, where) if passages is None else passages)
         retrieve_ms = (time.perf_counter() - t0) * 1000
 
-        n_evidence, gated = self._prompt_policy(backend)
+        n_evidence, gated = prompt_policy(backend, self.settings.llm)
         prompt_hits = hits
         if n_evidence:
             prompt_hits = evidence_passages(analysis, hits, self.reader, n_evidence)
@@ -231,7 +225,8 @@ class Assistant:
         if (used == "extractive" or gated) and not self.reader.fitted_for_embedder:
             notices.append(f"The extractive reader was not fitted with the embedder {self.embedder.model_id!r}, so "
                            "its refusals are less reliable; fit it with: rag train-reader (see evals/README.md).")
-        answer = self._finish(question, standalone, raw, hits, language, used, notices)
+        scorer = SupportScorer(embed=self.embedder.encode_queries, settings=self.settings.citations)
+        answer = verified_answer(question, standalone, raw, hits, language, used, notices, scorer)
         total_ms = (time.perf_counter() - started) * 1000
         yield ("answer", replace(answer, timings_ms={
             "retrieve": retrieve_ms, "generate": generate_ms, "total": total_ms}))
@@ -246,40 +241,6 @@ class Assistant:
                   where: SearchFilter | None = None) -> list[Hit]:
         retriever = Retriever(self.index(), self.embedder, self.settings.retrieval)
         return retriever.search_question(analysis, k=k, mode=mode, where=where)
-
-    def _prompt_policy(self, backend) -> tuple[int, bool]:
-        """(evidence sentences, gated) for an LLM backend: the settings, or where they say
-        None the backend's own `small_model_defaults`. With the gate, the extractive reader,
-        calibrated to refuse, decides whether the passages answer at all; the LLM then only
-        phrases the answer, with no refusal clause to hide behind."""
-        if backend.name == "extractive":
-            return 0, False
-        own = getattr(backend, "small_model_defaults", {})
-        llm = self.settings.llm
-        n = own.get("evidence_sentences", 0) if llm.evidence_sentences is None else llm.evidence_sentences
-        gated = own.get("extractive_gate", False) if llm.extractive_gate is None else llm.extractive_gate
-        return n, gated
-
-    def _finish(self, question, standalone, raw, hits, language, backend, notices) -> Answer:
-        scorer = SupportScorer(embed=self.embedder.encode_queries, settings=self.settings.citations)
-        refused = not raw or is_refusal_text(raw)
-        citations: tuple = ()
-        text = raw
-        if not refused:
-            grounded = ground_answer(raw, hits, scorer)
-            notices = notices + list(grounded.notices)
-            text, citations = grounded.text, grounded.citations
-            if not citations:
-                # An answer we cannot tie to any passage may come from model memory: refuse.
-                notices.append("The answer could not be verified against the documents, so it is withheld.")
-                refused = True
-        if refused:
-            text, citations = refusal(language), ()
-        return Answer(
-            question=question, text=text, refused=refused, citations=citations, hits=hits,
-            backend=backend, standalone_question=standalone if standalone != question else None,
-            notices=tuple(notices),
-        )
 
     # -- index management ----------------------------------------------------------------
     def rebuild(self, force: bool = False, progress: Progress | None = None,
@@ -310,8 +271,8 @@ class Assistant:
         header names or 1-based numbers. Raises InputError for a missing file or column."""
         from rag.ingest.imports import ImportSpec, write_spec
 
-        spec = ImportSpec(str(Path(path).resolve()), fmt, str(text), _opt(title), _opt(date), _opt(id),
-                          delimiter, quotechar, header)
+        columns = (None if column is None else str(column) for column in (title, date, id))
+        spec = ImportSpec(str(Path(path).resolve()), fmt, str(text), *columns, delimiter, quotechar, header)
         return write_spec(self.settings.paths.seeds_dir, spec)
 
     def status(self) -> dict[str, Any]:
@@ -333,11 +294,4 @@ class Assistant:
 
     def backends(self) -> list[dict[str, Any]]:
         """Registered answer backends with whether they are usable here and why not."""
-        rows = []
-        for info in list_backends():
-            missing = info.missing()
-            rows.append({
-                "name": info.name, "description": info.description, "usable": not missing,
-                "reason": f"needs {', '.join(missing)}: {info.install}" if missing else "",
-            })
-        return rows
+        return backend_rows()

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from rag.core.config import Settings, load_settings
+from rag.cli_output import print_answer, print_report
 from rag.core.errors import RagError
 
 
@@ -51,28 +52,11 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--store-uri", help="milvus: a Lite path (x/milvus.db) or http://host:19530")
 
 
-def _print_report(report, as_json: bool) -> None:
-    # The one place skipped files are printed: each gets exactly one line.
-    for source, reason in report.skipped:
-        print(f"warning: skipped {source}: {reason}", file=sys.stderr)
-    if as_json:
-        print(json.dumps(report.summary(), ensure_ascii=False))
-        return
-    if report.full_rebuild and report.reason:
-        print(f"Full build ({report.reason}).")
-    for key, files in report.summary().items():
-        print(f"{key:>10}: {len(files):3d}  {', '.join(files[:6])}{' …' if len(files) > 6 else ''}")
-    print(f"Embedded {report.embedded_chunks} chunks; index has {report.total_chunks} chunks "
-          f"(version {report.version}) in {report.seconds:.1f} s.")
-    if report.writes:
-        print("Store: " + ", ".join(f"{n} rows {k}" for k, n in report.writes.items()) + ".")
-
-
 def cmd_index(args) -> int:
     from rag.assistant import Assistant
 
     assistant = Assistant.from_settings(_settings(args))
-    _print_report(assistant.rebuild(force=args.rebuild, runner="local" if args.ray is None else "ray"), args.json)
+    print_report(assistant.rebuild(force=args.rebuild, runner="local" if args.ray is None else "ray"), args.json)
     return 0
 
 
@@ -108,30 +92,10 @@ def cmd_add(args) -> int:
         print(f"Import spec written: {spec}. Each `rag index` reads the rows of {Path(path).resolve()} "
               f"(not copied) as documents named {Path(path).name}#<{'id' if args.id_col else 'row'}>.")
     if args.then_index and status == 0:
-        _print_report(assistant.rebuild(), False)
+        print_report(assistant.rebuild(), False)
     elif status == 0:
         print("Run `rag index` to make them searchable.")
     return status
-
-
-def _print_answer(answer) -> None:
-    print(answer.text)
-    for notice in answer.notices:
-        print(f"note: {notice}", file=sys.stderr)
-    if answer.citations:
-        print("\nSources:")
-        for c in answer.citations:
-            from rag.text.dates import display_date
-
-            date = f", {display_date(c.chunk.date, c.chunk.date_source)}" if c.chunk.date else ""
-            page = f", p. {c.chunk.page}" if c.chunk.page else ""
-            print(f"[{c.n}] {c.chunk.title}{date} — {c.chunk.source}{page} (chars {c.start}-{c.end})")
-            if c.chunk.url:
-                print(f"    {c.chunk.url}")
-            print(f"    „{c.text}“")
-    t = answer.timings_ms
-    print(f"\n({answer.backend}; retrieve {t['retrieve']:.0f} ms, generate {t['generate']:.0f} ms, "
-          f"total {t['total']:.0f} ms)", file=sys.stderr)
 
 
 def cmd_ask(args) -> int:
@@ -158,7 +122,7 @@ def cmd_ask(args) -> int:
                     answer = value
             if live:
                 print("\n\nVerified answer:")
-            _print_answer(answer)
+            print_answer(answer)
         except RagError as exc:
             if args.question != "-":
                 raise

@@ -19,7 +19,8 @@ import numpy as np
 
 from rag.core.config import CitationSettings
 from rag.answer.facts import facts_held, roles_swapped
-from rag.core.types import Chunk, Citation, Hit
+from rag.answer.prompting import is_refusal_text, refusal
+from rag.core.types import Answer, Chunk, Citation, Hit
 from rag.text.lexicon import ANSWER_LEAD, SOURCE_WORDS
 from rag.text.sentences import refers_back, sentence_spans
 from rag.text.terms import tokenize
@@ -206,3 +207,27 @@ def _remember(found: dict, idx: int, hits, span: tuple[int, int], claim: str, su
 def _as_fields(c: Citation) -> dict:
     return {"chunk": c.chunk, "start": c.start, "end": c.end, "text": c.text,
             "sentence": c.sentence, "support": c.support}
+
+
+def verified_answer(question: str, standalone: str, raw: str, hits: tuple[Hit, ...], language: str,
+                    backend: str, notices: list[str], scorer: SupportScorer) -> Answer:
+    """The final `Answer` for a backend's raw text: citations verified by `ground_answer`;
+    a refusal, or an answer left with no verified citation, becomes the refusal text."""
+    refused = not raw or is_refusal_text(raw)
+    citations: tuple = ()
+    text = raw
+    if not refused:
+        grounded = ground_answer(raw, hits, scorer)
+        notices = notices + list(grounded.notices)
+        text, citations = grounded.text, grounded.citations
+        if not citations:
+            # An answer we cannot tie to any passage may come from model memory: refuse.
+            notices.append("The answer could not be verified against the documents, so it is withheld.")
+            refused = True
+    if refused:
+        text, citations = refusal(language), ()
+    return Answer(
+        question=question, text=text, refused=refused, citations=citations, hits=hits,
+        backend=backend, standalone_question=standalone if standalone != question else None,
+        notices=tuple(notices),
+    )

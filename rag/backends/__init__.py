@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 
-from rag.backends.base import BackendContext, GenerationRequest, LLMBackend
+from rag.backends.base import BackendContext, GenerationRequest, LLMBackend, prompt_policy
 from rag.core.errors import BackendUnavailableError
 from rag.core.registry import Entry, Registry
 
@@ -19,8 +19,10 @@ __all__ = [
     "BackendInfo",
     "GenerationRequest",
     "LLMBackend",
+    "backend_rows",
     "get_backend",
     "list_backends",
+    "prompt_policy",
     "register",
 ]
 
@@ -50,3 +52,16 @@ def list_backends() -> list[Entry]:
 def get_backend(name: str, ctx: BackendContext) -> LLMBackend:
     """Instantiate the backend registered as `name`; unknown names list the available ones."""
     return BACKENDS.get(name).factory(ctx)
+
+
+def backend_rows() -> list[dict[str, object]]:
+    """Registered answer backends with whether they are usable here and, if not, the
+    install command (the UI's and the API's backend lists)."""
+    rows = []
+    for info in list_backends():
+        missing = info.missing()
+        rows.append({
+            "name": info.name, "description": info.description, "usable": not missing,
+            "reason": f"needs {', '.join(missing)}: {info.install}" if missing else "",
+        })
+    return rows

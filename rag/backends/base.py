@@ -81,3 +81,16 @@ def guarded_stream(open_stream: Callable[[], Iterable[str]],
         raise fail(exc) from exc
     if not produced:
         raise BackendError(empty_message)
+
+
+def prompt_policy(backend: LLMBackend, llm: LLMSettings) -> tuple[int, bool]:
+    """(evidence sentences, gated) for an LLM backend: the settings, or where they say
+    None the backend's own `small_model_defaults`. With the gate, the extractive reader,
+    calibrated to refuse, decides whether the passages answer at all; the LLM then only
+    phrases the answer, with no refusal clause to hide behind."""
+    if backend.name == "extractive":
+        return 0, False
+    own = getattr(backend, "small_model_defaults", {})
+    n = own.get("evidence_sentences", 0) if llm.evidence_sentences is None else llm.evidence_sentences
+    gated = own.get("extractive_gate", False) if llm.extractive_gate is None else llm.extractive_gate
+    return n, gated
