@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from rag.index.local.ann import search_graph, selector
+from rag.index.local.topk import top_n
 
 
 @dataclass
@@ -104,5 +105,4 @@ class DenseIndex:
 
     def _score_rows(self, query: np.ndarray, rows: np.ndarray, n: int) -> list[tuple[int, float]]:
         scores = self.reconstruct(rows) @ query
-        top = np.argsort(-scores, kind="stable")[:n]
-        return [(int(rows[i]), float(scores[i])) for i in top]
+        return [(int(rows[i]), float(scores[i])) for i in top_n(scores, n)]

@@ -29,6 +29,7 @@ from rag.core.types import Chunk
 from rag.index.local.dense import DenseIndex, GraphPart
 from rag.index.local.lexical import LexicalIndex, TermFreqs
 from rag.index.local.segments import Segment, read_segment, segment_files
+from rag.index.local.topk import top_n
 from rag.index.local.versions import VersionStore, forget_manifests
 from rag.index.manifest import REBUILD_HINT, Manifest
 
@@ -121,8 +122,7 @@ class RowScores:
     values: np.ndarray
 
     def top(self, n: int) -> list[tuple[int, float]]:
-        top = np.argsort(-self.values, kind="stable")[:n]
-        return [(int(r), float(self.values[r])) for r in top if self.values[r] > 0]
+        return [(int(r), float(self.values[r])) for r in top_n(self.values, n) if self.values[r] > 0]
 
     def scores(self, keys) -> np.ndarray:
         return self.values[np.asarray(keys, dtype=np.int64)] if len(keys) else np.zeros(0, np.float32)
