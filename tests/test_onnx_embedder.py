@@ -61,6 +61,15 @@ def test_every_seed_sentence_matches_sentence_transformers(installed, st_model, 
 
 
 @pytest.mark.slow
+def test_batches_on_parallel_sessions_give_the_same_vectors(installed):
+    sentences = seed_sentences()[:120]  # 15 batches of 8: more than the workers
+    one, two = (build_embedder(EmbeddingSettings(backend="onnx", onnx_workers=n), installed) for n in (1, 2))
+    serial, parallel = one.encode_documents(sentences), two.encode_documents(sentences)
+    assert two._encoder._pool is not None  # the batches did run on the worker sessions
+    assert np.abs(serial - parallel).max() < 1e-5
+
+
+@pytest.mark.slow
 def test_the_sentencepiece_tokenizer_gives_the_same_ids_on_every_seed_sentence(installed):
     from rag.models.spm_tokenizer import parity_mismatches
 

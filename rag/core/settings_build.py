@@ -33,6 +33,11 @@ class EmbeddingSettings(BaseModel):
     sort_window: int = Field(2048, ge=1)
     dim: int = Field(384, ge=8, le=4096)  # only used by the hashing embedder
     threads: int = Field(0, ge=0)  # 0 = the runtime's default (all cores)
+    # onnx: a call with more batches than this runs them side by side on this many sessions
+    # of one thread each (0: one per core; 1: all on one session of `threads` threads). Small
+    # matrices split poorly across threads: 513 news chunks took 25.4 s on two one-thread
+    # sessions vs 29.0 s on one two-thread session (medians of 3, one run, identical vectors).
+    onnx_workers: int = Field(0, ge=0)
     # onnx only: onnxruntime's memory arena keeps the largest batch's activations resident
     # for the process's life (+310 MB after 32 x 200-token batches); at batches of 8 it
     # made no difference to speed (13.9 s with, 13.6 s without, 323 pieces).

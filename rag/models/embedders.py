@@ -16,6 +16,7 @@ get the id with "+int8" appended.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import threading
 from pathlib import Path
@@ -178,7 +179,8 @@ def _onnx(settings: EmbeddingSettings, models_dir: Path) -> Embedder:
 
     encoder = OnnxEncoder(resolve_onnx(settings.model, models_dir), settings.precision, threads=settings.threads,
                           batch_size=settings.onnx_batch_size, sort_window=settings.sort_window,
-                          memory_arena=settings.memory_arena)
+                          memory_arena=settings.memory_arena,
+                          workers=settings.onnx_workers or os.cpu_count() or 1)
     model_id = encoder.manifest["model_id"]
     return OnnxEmbedder(encoder, model_id if settings.precision == "fp32" else f"{model_id}+{settings.precision}")
 

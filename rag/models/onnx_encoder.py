@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import threading
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -89,7 +89,8 @@ class OnnxEncoder:
     """
 
     def __init__(self, model_dir: Path, variant: str = "fp32", *, threads: int = 0,
-                 batch_size: int = 8, sort_window: int = 2048, memory_arena: bool = False):
+                 batch_size: int = 8, sort_window: int = 2048, memory_arena: bool = False,
+                 workers: int = 1):
         self.model_dir = Path(model_dir)
         self.manifest = read_manifest(self.model_dir)
         variants = self.manifest["variants"]
@@ -105,34 +106,51 @@ class OnnxEncoder:
         self.batch_size = batch_size
         self.sort_window = sort_window
         self.memory_arena = memory_arena
+        # Sessions of one thread each that run a call's batches side by side (see
+        # EmbeddingSettings.onnx_workers); made on the first call with enough batches.
+        self.workers = workers
+        self._pool: tuple | None = None  # (ThreadPoolExecutor, Queue of sessions)
         self._loaded: tuple | None = None
         self._load_lock = threading.Lock()
 
     def _load(self) -> tuple:
         with self._load_lock:
             if self._loaded is None:
-                import onnxruntime as ort
-
                 graph = self.manifest["variants"][self.variant]["file"]
                 spm = self.manifest.get("tokenizer", {}).get("sentencepiece")
                 verify_files(self.model_dir, self.manifest, [graph, "word_embeddings.npy", spm or "tokenizer.json"])
                 tokenizer = self._tokenizer(spm)
                 table = map_table(self.model_dir / "word_embeddings.npy")
-                options = ort.SessionOptions()
-                options.intra_op_num_threads = self.threads  # 0: onnxruntime's default (all cores)
-                # EmbeddingSettings.memory_arena says why it is off by default.
-                options.enable_cpu_mem_arena = self.memory_arena
-                options.inter_op_num_threads = 1
-                # Idle worker threads would otherwise spin, burning a core next to the UI server.
-                options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-                try:
-                    session = ort.InferenceSession(str(self.model_dir / graph), options,
-                                                   providers=["CPUExecutionProvider"])
-                except Exception as exc:  # onnxruntime raises its own untyped errors
-                    raise ModelError(f"onnxruntime could not load {self.model_dir / graph}: {exc}. "
-                                     f"{REBUILD_HINT}") from exc
-                self._loaded = (tokenizer, table, session)
+                self._loaded = (tokenizer, table, self._session(self.threads))
             return self._loaded
+
+    def _session(self, threads: int):
+        import onnxruntime as ort
+
+        graph = self.model_dir / self.manifest["variants"][self.variant]["file"]
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads  # 0: onnxruntime's default (all cores)
+        # EmbeddingSettings.memory_arena says why it is off by default.
+        options.enable_cpu_mem_arena = self.memory_arena
+        options.inter_op_num_threads = 1
+        # Idle worker threads would otherwise spin, burning a core next to the UI server.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        try:
+            return ort.InferenceSession(str(graph), options, providers=["CPUExecutionProvider"])
+        except Exception as exc:  # onnxruntime raises its own untyped errors
+            raise ModelError(f"onnxruntime could not load {graph}: {exc}. {REBUILD_HINT}") from exc
+
+    def _worker_pool(self) -> tuple:
+        with self._load_lock:
+            if self._pool is None:
+                import queue
+                from concurrent.futures import ThreadPoolExecutor
+
+                sessions: queue.Queue = queue.Queue()
+                for _ in range(self.workers):
+                    sessions.put(self._session(1))
+                self._pool = (ThreadPoolExecutor(self.workers, thread_name_prefix="onnx-encode"), sessions)
+            return self._pool
 
     def _tokenizer(self, spm: str | None):
         """sentencepiece when the export has its model (51 MB instead of 288 MB resident,
@@ -156,12 +174,28 @@ class OnnxEncoder:
             window = [prefix + t.strip() for t in texts[start:start + self.sort_window]]
             ids = tokenizer.encode_batch(window)
             order = sorted(range(len(ids)), key=lambda i: len(ids[i]), reverse=True)
-            for b in range(0, len(order), self.batch_size):
-                rows = order[b:b + self.batch_size]
-                out[[start + r for r in rows]] = self._forward(session, table, [ids[r] for r in rows])
+            batches = [order[b:b + self.batch_size] for b in range(0, len(order), self.batch_size)]
+            for rows, vectors in zip(batches, self._run(session, table, [[ids[r] for r in rows] for rows in batches])):
+                out[[start + r for r in rows]] = vectors
                 if progress is not None:
                     progress(len(rows))
         return out
+
+    def _run(self, session, table: np.ndarray, batches: list[list[list[int]]]) -> Iterator[np.ndarray]:
+        """Each batch's vectors, in order: on the one session, or, with more batches than
+        workers, on the workers' one-thread sessions side by side."""
+        if self.workers <= 1 or len(batches) <= self.workers:
+            return (self._forward(session, table, batch) for batch in batches)
+        pool, sessions = self._worker_pool()
+
+        def on_a_free_session(batch: list[list[int]]) -> np.ndarray:
+            own = sessions.get()
+            try:
+                return self._forward(own, table, batch)
+            finally:
+                sessions.put(own)
+
+        return pool.map(on_a_free_session, batches)
 
     def _forward(self, session, table: np.ndarray, ids: list[list[int]]) -> np.ndarray:
         longest = max(len(row) for row in ids)
