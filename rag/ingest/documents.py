@@ -117,7 +117,10 @@ def clean_article(raw: str) -> tuple[str, str | None, str | None]:
 
 def _fallback_title(text: str, source: str) -> str:
     # Articles without a headline get their first sentence, shortened, so sources stay readable.
-    first = next(iter(split_sentences(text)), "").strip()
+    # Sentences never span lines (rag.text.sentences), so only the first line is split:
+    # splitting whole articles here took 2.5 of a 100-article build's 31 s.
+    first_line = next((line for line in text.splitlines() if line.strip()), "")
+    first = next(iter(split_sentences(first_line)), "").strip()
     if not first:
         return Path(source).stem
     return first if len(first) <= 90 else first[:87].rsplit(" ", 1)[0] + " …"
