@@ -122,7 +122,11 @@ class RowScores:
     values: np.ndarray
 
     def top(self, n: int) -> list[tuple[int, float]]:
-        return [(int(r), float(self.values[r])) for r in top_n(self.values, n) if self.values[r] > 0]
+        # Only rows that match a query term can rank. Selecting among them first: top 50 of
+        # 1M rows when 0.8% match, 95.7 -> 0.8 ms (partitioning a mostly-zero array is slow);
+        # when 96% match, 9.4 vs 9.1 ms (medians of 50, one run).
+        matching = np.flatnonzero(self.values > 0)
+        return [(int(r), float(self.values[r])) for r in matching[top_n(self.values[matching], n)]]
 
     def scores(self, keys) -> np.ndarray:
         return self.values[np.asarray(keys, dtype=np.int64)] if len(keys) else np.zeros(0, np.float32)
