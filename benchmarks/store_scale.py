@@ -11,6 +11,14 @@ BM25). Ten chunks per document. Both stores are written through their `publish` 
 retriever's candidate count; `search_lexical(...).top(50)` for BM25). Memory is the
 process's peak RSS (ru_maxrss) and the RSS after loading the view, both including Python,
 numpy and (for Milvus) the in-process Lite engine.
+
+Two kinds of BM25 query:
+- `bm25_*`: the first words of two rows, i.e. the head of the Zipf vocabulary; together
+  they occur in ~96% of rows, a worst case no real question reaches.
+- `question_*`: nine terms per query (the median of the news eval questions), each with a
+  document frequency drawn from the deciles of the real question terms' df/N in the
+  10kGNAD index (`QUESTION_TERM_DF`). `question_both_*` times dense top 50 plus BM25 top 50
+  for the same query: the retriever's two searches before fusion.
 """
 
 from __future__ import annotations
@@ -27,6 +35,11 @@ from pathlib import Path
 import numpy as np
 
 DOC_CHUNKS = 10
+# df/N deciles of the 894 terms of the 96 news eval questions (evals/news/questions.jsonl)
+# in the seeds + 10kGNAD index (4,962 chunks), measured 2026-12-03; a question has 9 terms
+# at the median, and together they occur in at most 12% of chunks at the median.
+QUESTION_TERM_DF = (0.0002, 0.0004, 0.00081, 0.00161, 0.00322, 0.00564, 0.01008, 0.01748, 0.03144, 0.07618)
+QUESTION_TERMS = 9
 
 
 def _rss_mib() -> float:
@@ -55,12 +68,16 @@ def _update(n: int, dim: int, seed: int):
             text = " ".join(vocab[w] for w in words[i])
             chunks.append(Chunk(chunk_id=f"{doc_id}:{i - d}", doc_id=doc_id, source=doc_id + ".txt", title=doc_id,
                                 date=f"20{10 + d % 15:02d}-01-01", text=text, start=0, end=len(text)))
+    vocab_rows = np.unique(np.repeat(np.arange(n, dtype=np.int64), words.shape[1]) * len(vocab) + words.reshape(-1))
+    df_fraction = np.bincount(vocab_rows % len(vocab), minlength=len(vocab)) / n
+    question_terms = [[vocab[int(np.argmin(np.abs(df_fraction - f)))] for f in rng.choice(QUESTION_TERM_DF, QUESTION_TERMS)]
+                      for _ in range(1000)]
     vectors = rng.standard_normal((n, dim), dtype=np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     update = IndexUpdate(embedder=EmbedderInfo("synthetic", "synthetic", dim),
                          chunking=ChunkingInfo("synthetic", 0, 0), documents=documents, new_chunks=chunks,
                          new_ids=list(range(n)), to_embed=list(range(n)), next_id=n)
-    return update, vectors, [vocab[w] for w in words[:, 0]]
+    return update, vectors, [vocab[w] for w in words[:, 0]], question_terms
 
 
 def run_one(store_name: str, n: int, dim: int, queries: int, workdir: Path) -> dict:
@@ -69,7 +86,7 @@ def run_one(store_name: str, n: int, dim: int, queries: int, workdir: Path) -> d
 
     settings = load_settings(store={"backend": store_name, "uri": str(workdir / "milvus.db")})
     started = time.perf_counter()
-    update, vectors, first_words = _update(n, dim, seed=0)
+    update, vectors, first_words, question_terms = _update(n, dim, seed=0)
     made = time.perf_counter() - started
     store = open_store(settings.store, workdir / "index")
     started = time.perf_counter()
@@ -93,12 +110,23 @@ def run_one(store_name: str, n: int, dim: int, queries: int, workdir: Path) -> d
         t = time.perf_counter()
         view.search_lexical(f"{first_words[i]} {first_words[-i - 1]}").top(50)
         lexical.append(time.perf_counter() - t)
+    question, both = [], []
+    for i, q in enumerate(qs):
+        t = time.perf_counter()
+        view.search_lexical(" ".join(question_terms[i])).top(50)
+        question.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        view.search_dense(q, 50)
+        view.search_lexical(" ".join(question_terms[i])).top(50)
+        both.append(time.perf_counter() - t)
     disk = sum(p.stat().st_size for p in workdir.rglob("*") if p.is_file())
     ms = lambda xs, p: round(float(np.percentile(xs, p)) * 1000, 1)  # noqa: E731
     return {"store": store_name, "rows": n, "dim": dim, "queries": queries,
             "make_rows_s": round(made, 1), "build_s": round(build, 1), "load_s": round(load, 2),
             "dense_p50_ms": ms(dense, 50), "dense_p95_ms": ms(dense, 95),
             "bm25_p50_ms": ms(lexical, 50), "bm25_p95_ms": ms(lexical, 95),
+            "question_bm25_p50_ms": ms(question, 50), "question_bm25_p95_ms": ms(question, 95),
+            "question_both_p50_ms": ms(both, 50), "question_both_p95_ms": ms(both, 95),
             "rss_loaded_mib": round(rss_loaded), "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
             "disk_mib": round(disk / 2**20)}
 
