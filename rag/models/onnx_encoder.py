@@ -89,7 +89,7 @@ class OnnxEncoder:
     """
 
     def __init__(self, model_dir: Path, variant: str = "fp32", *, threads: int = 0,
-                 batch_size: int = 8, sort_window: int = 2048, memory_arena: bool = False,
+                 batch_size: int = 4, sort_window: int = 2048, memory_arena: bool = False,
                  workers: int = 1):
         self.model_dir = Path(model_dir)
         self.manifest = read_manifest(self.model_dir)
