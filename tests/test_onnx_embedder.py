@@ -62,11 +62,18 @@ def test_every_seed_sentence_matches_sentence_transformers(installed, st_model, 
 
 @pytest.mark.slow
 def test_batches_on_parallel_sessions_give_the_same_vectors(installed):
-    sentences = seed_sentences()[:120]  # 15 batches of 8: more than the workers
-    one, two = (build_embedder(EmbeddingSettings(backend="onnx", onnx_workers=n), installed) for n in (1, 2))
+    sentences = seed_sentences()[:120]  # 30 batches of 4: more than the workers
+    one, two = (build_embedder(EmbeddingSettings(backend="onnx", onnx_workers=n, onnx_parallel_min_texts=100), installed)
+                for n in (1, 2))
     serial, parallel = one.encode_documents(sentences), two.encode_documents(sentences)
     assert two._encoder._pool is not None  # the batches did run on the worker sessions
     assert np.abs(serial - parallel).max() < 1e-5
+
+
+def test_a_call_below_the_parallel_minimum_stays_on_one_session(installed):
+    embedder = build_embedder(EmbeddingSettings(backend="onnx", onnx_workers=2, onnx_parallel_min_texts=100), installed)
+    embedder.encode_documents(seed_sentences()[:99])
+    assert embedder._encoder._pool is None  # no second session was made
 
 
 @pytest.mark.slow

@@ -39,6 +39,10 @@ class EmbeddingSettings(BaseModel):
     # matrices split poorly across threads: 513 news chunks took 25.4 s on two one-thread
     # sessions vs 29.0 s on one two-thread session (medians of 3, one run, identical vectors).
     onnx_workers: int = Field(0, ge=0)
+    # ... but only for calls of at least this many texts (index builds). A question's reader
+    # call (tens of sentences) stays on one session: the second one raised a cold `rag ask`
+    # from 329 to 544 MB max RSS, for no time gained (4.4 vs 4.9 s, one run each).
+    onnx_parallel_min_texts: int = Field(256, ge=1)
     # onnx only: onnxruntime's memory arena keeps the largest batch's activations resident
     # for the process's life (+310 MB after 32 x 200-token batches); at batches of 8 it
     # made no difference to speed (13.9 s with, 13.6 s without, 323 pieces).

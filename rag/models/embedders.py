@@ -180,7 +180,8 @@ def _onnx(settings: EmbeddingSettings, models_dir: Path) -> Embedder:
     encoder = OnnxEncoder(resolve_onnx(settings.model, models_dir), settings.precision, threads=settings.threads,
                           batch_size=settings.onnx_batch_size, sort_window=settings.sort_window,
                           memory_arena=settings.memory_arena,
-                          workers=settings.onnx_workers or os.cpu_count() or 1)
+                          workers=settings.onnx_workers or os.cpu_count() or 1,
+                          parallel_min_texts=settings.onnx_parallel_min_texts)
     model_id = encoder.manifest["model_id"]
     return OnnxEmbedder(encoder, model_id if settings.precision == "fp32" else f"{model_id}+{settings.precision}")
 

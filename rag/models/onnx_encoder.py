@@ -90,7 +90,7 @@ class OnnxEncoder:
 
     def __init__(self, model_dir: Path, variant: str = "fp32", *, threads: int = 0,
                  batch_size: int = 4, sort_window: int = 2048, memory_arena: bool = False,
-                 workers: int = 1):
+                 workers: int = 1, parallel_min_texts: int = 256):
         self.model_dir = Path(model_dir)
         self.manifest = read_manifest(self.model_dir)
         variants = self.manifest["variants"]
@@ -109,6 +109,7 @@ class OnnxEncoder:
         # Sessions of one thread each that run a call's batches side by side (see
         # EmbeddingSettings.onnx_workers); made on the first call with enough batches.
         self.workers = workers
+        self.parallel_min_texts = parallel_min_texts
         self._pool: tuple | None = None  # (ThreadPoolExecutor, Queue of sessions)
         self._loaded: tuple | None = None
         self._load_lock = threading.Lock()
@@ -183,8 +184,10 @@ class OnnxEncoder:
 
     def _run(self, session, table: np.ndarray, batches: list[list[list[int]]]) -> Iterator[np.ndarray]:
         """Each batch's vectors, in order: on the one session, or, with more batches than
-        workers, on the workers' one-thread sessions side by side."""
-        if self.workers <= 1 or len(batches) <= self.workers:
+        workers and at least `parallel_min_texts` texts, on the workers' one-thread sessions
+        side by side."""
+        texts = sum(len(batch) for batch in batches)
+        if self.workers <= 1 or len(batches) <= self.workers or texts < self.parallel_min_texts:
             return (self._forward(session, table, batch) for batch in batches)
         pool, sessions = self._worker_pool()
 
