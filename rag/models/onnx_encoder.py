@@ -170,24 +170,25 @@ class OnnxEncoder:
             return out
         tokenizer, table, session = self._load()
         prefix = self.prompts.get(prompt, "")
+        parallel = len(texts) >= self.parallel_min_texts
         for start in range(0, len(texts), self.sort_window):
             # Stripped: the two tokenisers disagree only on trailing whitespace (spm_tokenizer.py).
             window = [prefix + t.strip() for t in texts[start:start + self.sort_window]]
             ids = tokenizer.encode_batch(window)
             order = sorted(range(len(ids)), key=lambda i: len(ids[i]), reverse=True)
             batches = [order[b:b + self.batch_size] for b in range(0, len(order), self.batch_size)]
-            for rows, vectors in zip(batches, self._run(session, table, [[ids[r] for r in rows] for rows in batches])):
+            for rows, vectors in zip(batches, self._run(session, table, [[ids[r] for r in rows] for rows in batches], parallel)):
                 out[[start + r for r in rows]] = vectors
                 if progress is not None:
                     progress(len(rows))
         return out
 
-    def _run(self, session, table: np.ndarray, batches: list[list[list[int]]]) -> Iterator[np.ndarray]:
-        """Each batch's vectors, in order: on the one session, or, with more batches than
-        workers and at least `parallel_min_texts` texts, on the workers' one-thread sessions
-        side by side."""
-        texts = sum(len(batch) for batch in batches)
-        if self.workers <= 1 or len(batches) <= self.workers or texts < self.parallel_min_texts:
+    def _run(self, session, table: np.ndarray, batches: list[list[list[int]]],
+             parallel: bool) -> Iterator[np.ndarray]:
+        """Each batch's vectors, in order: on the one session, or, for a `parallel` call
+        (at least `parallel_min_texts` texts) with more batches than workers, on the
+        workers' one-thread sessions side by side."""
+        if not parallel or self.workers <= 1 or len(batches) <= self.workers:
             return (self._forward(session, table, batch) for batch in batches)
         pool, sessions = self._worker_pool()
 
