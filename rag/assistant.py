@@ -24,10 +24,11 @@ from pathlib import Path
 from typing import Any, Iterator, Sequence
 
 from rag.answer.analysis import analyze_question
-from rag.answer.citations import SupportScorer, verified_answer
+from rag.answer.citations import SupportScorer
 from rag.answer.evidence import evidence_passages
-from rag.answer.prompting import build_messages, refusal
-from rag.answer.reader.extractive import ExtractiveReader, answer_text
+from rag.answer.generation import answer_events
+from rag.answer.prompting import build_messages
+from rag.answer.reader.extractive import ExtractiveReader
 from rag.backends import BackendContext, GenerationRequest, backend_rows, get_backend, prompt_policy
 from rag.core.config import Settings, load_settings
 from rag.core.errors import BackendError, IndexCorruptError, IndexMissingError, InputError
@@ -201,32 +202,17 @@ class Assistant:
         request = GenerationRequest(analysis, hits, build_messages(
             standalone, prompt_hits, language, allow_refusal=not gated, about_now=about_now,
             today=as_of or datetime.date.today().isoformat()))
+        scorer = SupportScorer(embed=self.embedder.encode_queries, settings=self.settings.citations,
+                               premise=standalone)
         t1 = time.perf_counter()
-        used = backend.name
-        pieces: list[str] = []
-        if gated and not self.reader.select(analysis, hits):
-            pieces = [refusal(language)]
-            yield ("token", pieces[0])
-        else:
-            try:
-                for piece in backend.stream(request):
-                    pieces.append(piece)
-                    yield ("token", piece)
-            except BackendError as exc:
-                # Never leave the user empty-handed: say what failed, answer extractively.
-                notices.append(f"The {backend.name} backend failed ({exc}); showing the extractive answer instead.")
-                chosen = self.reader.select(analysis, hits)
-                pieces = [answer_text(chosen, language) if chosen else refusal(language)]
-                used = "extractive"
-                yield ("token", pieces[0])
+        for kind, value in answer_events(question, standalone, request, backend, self.reader, gated=gated,
+                                         scorer=scorer, notices=notices, embedder_id=self.embedder.model_id):
+            if kind == "answer":
+                answer = value
+            else:
+                yield (kind, value)
+        # Generation with its verification (and any extractive fallback).
         generate_ms = (time.perf_counter() - t1) * 1000
-
-        raw = "".join(pieces).strip()
-        if (used == "extractive" or gated) and not self.reader.fitted_for_embedder:
-            notices.append(f"The extractive reader was not fitted with the embedder {self.embedder.model_id!r}, so "
-                           "its refusals are less reliable; fit it with: rag train-reader (see evals/README.md).")
-        scorer = SupportScorer(embed=self.embedder.encode_queries, settings=self.settings.citations)
-        answer = verified_answer(question, standalone, raw, hits, language, used, notices, scorer)
         total_ms = (time.perf_counter() - started) * 1000
         yield ("answer", replace(answer, timings_ms={
             "retrieve": retrieve_ms, "generate": generate_ms, "total": total_ms}))

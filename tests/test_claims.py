@@ -65,3 +65,54 @@ def test_the_fake_backend_reproduces_a_recombination_through_the_pipeline(corpus
     bad.replies = ["Microsoft übernahm im Jahr 2020 den Softwarehersteller Oracle [1]."]
     answer = assistant.ask("Wen übernahm Microsoft im Jahr 2020?")
     assert not answer.refused and answer.citations[0].chunk.source == "a.txt"
+
+
+NADAL = ("London – Olympiasieger Andy Murray und der Spanier Rafael Nadal sind mit Siegen ins "
+         "ATP-Saisonfinale gestartet. Im Anschluss bezwang Nadal Stan Wawrinka 6:3, 6:2. Murray "
+         "setzte sich gegen David Ferrer durch.")
+QUESTION = "Whom did Rafael Nadal defeat at the ATP finals in London?"
+SPAN = "Im Anschluss bezwang Nadal Stan Wawrinka 6:3, 6:2."
+
+
+def test_names_from_the_question_may_stand_elsewhere_in_the_passage():
+    claim = "Rafael Nadal defeated Stan Wawrinka at the ATP finals in London."
+    # Without the question, "Rafael", "ATP" and "London" are facts the span lacks.
+    assert not facts_held(claim, SPAN)
+    assert facts_held(claim, SPAN, premise=QUESTION, context=NADAL)
+    # A German place adjective names the place: "Dresdner" for "Dresden".
+    assert facts_held("Ralf Husmann wrote the Dresden Tatort.", "Drehbuchautor Ralf Husmann schrieb den Tatort.",
+                      premise="Who wrote the Dresden Tatort?", context="die Dresdner Kommissarinnen")
+
+
+@pytest.mark.parametrize("claim, span, context", [
+    # The question's name pinned onto another player's win: Nadal is not in the passage.
+    ("Rafael Nadal defeated Stan Wawrinka in London.", "Federer bezwang Stan Wawrinka 6:3, 6:2.",
+     "London – Federer bezwang Stan Wawrinka 6:3, 6:2."),
+    # A new name must be in the span itself, not elsewhere in the passage.
+    ("Rafael Nadal defeated David Ferrer in London.", SPAN, NADAL),
+    # A number from the question is never relaxed: the span has no 2015.
+    ("In 2015 Rafael Nadal defeated Stan Wawrinka in London.", SPAN, NADAL + " Das war 2015."),
+])  # fmt: skip
+def test_the_question_does_not_lend_a_claim_its_new_facts(claim, span, context):
+    assert not facts_held(claim, span, premise="Whom did Rafael Nadal defeat in London in 2015?", context=context)
+
+
+def test_a_reply_that_only_points_at_a_passage_gets_the_extractive_answer(corpus_assistant):
+    assistant = corpus_assistant({"a.txt": PASSAGE}, llm={"backend": "fake"})
+    assistant.backend().replies = ["[1]"]
+    answer = assistant.ask("Wie viel investierte Microsoft im Jahr 2019 in OpenAI?")
+    assert answer.backend == "extractive" and not answer.refused
+    assert "Milliarde" in answer.text and answer.citations[0].chunk.source == "a.txt"
+    assert any("stated no answer" in n for n in answer.notices)
+
+
+def test_a_gated_backend_whose_claims_all_fail_gets_the_gates_answer(corpus_assistant):
+    # With the gate, the reader found the answer before the model phrased it; a wording that
+    # fails verification must not turn that into a refusal, nor pass as the model's answer.
+    assistant = corpus_assistant({"a.txt": PASSAGE}, llm={"backend": "fake", "extractive_gate": True})
+    assistant.backend().replies = ["Oracle übernahm im Jahr 2020 den Softwarehersteller Microsoft [1]."]
+    answer = assistant.ask("Wen übernahm Microsoft im Jahr 2020?")
+    assert answer.backend == "extractive" and not answer.refused
+    assert "Microsoft übernahm im Jahr 2020 den Softwarehersteller Oracle" in answer.text
+    assert any("could be verified" in n for n in answer.notices)
+    assert any("does not support" in n for n in answer.notices)  # why the model's claim was dropped

@@ -40,6 +40,8 @@ class SupportScorer:
 
     embed: Callable[[list[str]], np.ndarray] | None = None  # normalised rows
     settings: CitationSettings = field(default_factory=CitationSettings)
+    # The question answered: names it states may stand outside the span (facts_held).
+    premise: str = ""
     _cache: dict[str, tuple[list[tuple[int, int]], np.ndarray | None]] = field(default_factory=dict)
 
     def _spans(self, chunk: Chunk, with_vectors: bool):
@@ -65,7 +67,9 @@ class SupportScorer:
         windows = [(i, i) for i in range(len(spans))] + [
             (i, i + 1) for i in range(len(spans) - 1) if refers_back(texts[i + 1])]
         window_texts = [" ".join(texts[a:b + 1]) for a, b in windows]
-        held = np.array([facts_held(sentence, w) and not roles_swapped(sentence, w) for w in window_texts])
+        context = f"{chunk.title} {chunk.text}"
+        held = np.array([facts_held(sentence, w, self.premise, context) and not roles_swapped(sentence, w)
+                         for w in window_texts])
         claim = set(tokenize(sentence))
         lexical = np.zeros(len(windows))
         if claim:

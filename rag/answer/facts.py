@@ -48,13 +48,18 @@ def numbers_in(text: str) -> set[str]:
     return out
 
 
-def names_in(text: str) -> set[str]:
+def looks_english(text: str) -> bool:
+    return sum(w.casefold() in {"the", "and", "of", "is", "was", "in", "to"} for w in _WORD.findall(text)) >= 2
+
+
+def names_in(text: str, english: bool | None = None) -> set[str]:
     """Words that are names by their shape: internal capitals or digits ("OpenAI",
     "GPT-4"), or capitalised words not at a sentence start in English (where nouns are
-    lower case). German capitalises every noun, so a plain capitalised word is no name."""
+    lower case). German capitalises every noun, so a plain capitalised word is no name.
+    `english` None: decided from the text's own function words."""
     out = set()
     words = _WORD.findall(text)
-    english = sum(w.casefold() in {"the", "and", "of", "is", "was", "in", "to"} for w in words) >= 2
+    english = looks_english(text) if english is None else english
     for i, w in enumerate(words):
         core = w.strip("'-")
         if len(core) < 2:
@@ -70,13 +75,37 @@ def _mentions(span_text: str) -> str:
     return " ".join(_WORD.findall(span_text.casefold()))
 
 
-def facts_held(claim: str, span_text: str) -> bool:
-    """Does the span state every number and name of the claim?"""
+def facts_held(claim: str, span_text: str, premise: str = "", context: str = "") -> bool:
+    """Does the span state every number and name of the claim?
+
+    A name the question itself states (`premise`) may instead stand anywhere in `context`
+    (the passage with its title): an answer that repeats its question ("Rafael Nadal defeated
+    Stan Wawrinka at the ATP finals in London") rests on the span for its new facts, while
+    the article names its subject once, in the title or the dateline. The name must still be
+    in the passage, so a question's name is never pinned onto another article's event, and
+    numbers are never relaxed: a year taken from the question is a fact moved."""
     if not numbers_in(claim) <= numbers_in(span_text):
         return False
     mentions = _mentions(span_text)
-    # A name may be inflected in the span ("Microsofts"), so a prefix match suffices.
-    return all(re.search(r"\b" + re.escape(name), mentions) for name in names_in(claim))
+    # A short English answer ("Nadal defeated Wawrinka in London.") has too few function
+    # words to tell its language; it is in the question's.
+    english = looks_english(claim) or (bool(premise) and looks_english(premise))
+    given = names_in(premise, english) if premise else set()
+    around = _mentions(context) if given else ""
+    for name in names_in(claim, english):
+        # A name may be inflected in the span ("Microsofts"), so a prefix match suffices.
+        if re.search(r"\b" + re.escape(name), mentions):
+            continue
+        if name in given and re.search(r"\b" + re.escape(_adjective_stem(name)), around):
+            continue
+        return False
+    return True
+
+
+def _adjective_stem(name: str) -> str:
+    """The stem of a place name's German adjective: most add "-er" ("Londoner", a prefix
+    match already), those in "-en" drop it first ("Dresden" -> "Dresdner", "Bremen" -> "Bremer")."""
+    return name[:-2] if len(name) >= 5 and name.endswith("en") else name
 
 
 def roles_swapped(claim: str, span_text: str) -> bool:

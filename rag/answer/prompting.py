@@ -97,3 +97,13 @@ def is_refusal_text(text: str) -> bool:
     return any(r.casefold().rstrip(".") in t for r in REFUSALS.values()) or bool(
         re.search(r"(enthalten|steht|stehen) .*(keine|nichts)|do(es)? not (contain|say|mention)", t)
     ) and len(t) < 200
+
+
+_MARKERS = re.compile(r"\[\d+(?:\s*[,;]\s*\d+)*\]")
+
+
+def states_nothing(text: str) -> bool:
+    """A reply that cites passages and says nothing else ("[1]"): the model pointed at a
+    source instead of answering from it."""
+    return bool(_MARKERS.search(text)) and not re.search(r"\w", _MARKERS.sub("", text))
+

@@ -149,6 +149,7 @@ def score_item(item: dict[str, Any], response: dict[str, Any]) -> dict[str, Any]
         "retrieved_sources": m.unique_in_order(retrieved),
         "latency_ms": (response.get("timings_ms") or {}).get("total"),
         "error": response.get("error"),
+        "backend": response.get("backend"),
     }
     row.update({k: None for k in ANSWER_METRICS})
     row["correct_refusal"] = None
@@ -188,6 +189,9 @@ def aggregate(rows: list[dict[str, Any]]) -> dict[str, float | None]:
     out["latency_p50_ms"] = m.percentile(latencies, 50)
     out["latency_p95_ms"] = m.percentile(latencies, 95)
     out["errors"] = sum(1 for r in rows if r.get("error"))
+    if any(r.get("backend") not in (None, "extractive") for r in rows):
+        # An LLM run: how many answers the extractive reader gave instead (rag/answer/generation.py).
+        out["extractive_fallbacks"] = sum(1 for r in rows if r.get("backend") == "extractive")
     if any("faithfulness" in r for r in rows):  # only runs with a judge measure it
         out["faithfulness"] = m.mean(r.get("faithfulness") for r in rows)
         out["judge_errors"] = sum(1 for r in rows if r.get("judge_error"))

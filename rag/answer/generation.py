@@ -1,0 +1,64 @@
+"""Run an answer backend on one request, with the extractive reader around it: before it as
+the gate (small models), after it as the fallback when the backend gives nothing usable.
+
+Every fallback is said in a notice and the answer is labelled "extractive", so a user always
+sees which reader's words they are reading.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+from rag.answer.citations import SupportScorer, ground_answer, verified_answer
+from rag.answer.prompting import is_refusal_text, refusal, states_nothing
+from rag.answer.reader.extractive import ExtractiveReader, answer_text
+from rag.core.errors import BackendError
+from rag.core.types import Answer
+
+StreamEvent = tuple[str, Any]
+
+
+def answer_events(question: str, standalone: str, request: Any, backend: Any, reader: ExtractiveReader, *,
+                  gated: bool, scorer: SupportScorer, notices: list[str], embedder_id: str) -> Iterator[StreamEvent]:
+    """Yield ("token", text) as the backend generates, then ("answer", verified Answer).
+
+    `request` is a GenerationRequest ([1] is request.passages[0]). With `gated`, the reader
+    decides answerability first; an answer it found is then never lost to the model's
+    wording: a reply whose claims all fail verification is replaced by the reader's answer."""
+    analysis, hits, language = request.analysis, request.passages, request.language
+    chosen = reader.select(analysis, hits) if gated else None
+    used = backend.name
+    pieces: list[str] = []
+    fallback = ""  # why the extractive answer is shown instead of the backend's
+    if gated and not chosen:
+        pieces = [refusal(language)]
+        yield ("token", pieces[0])
+    else:
+        try:
+            for piece in backend.stream(request):
+                pieces.append(piece)
+                yield ("token", piece)
+        except BackendError as exc:
+            fallback = f"The {backend.name} backend failed ({exc})"
+        raw = "".join(pieces).strip()
+        if not fallback and states_nothing(raw):
+            # Qwen 1.5B replied "[1]" alone to 3 of 9 English news dev questions.
+            fallback = f"The {backend.name} backend cited a passage but stated no answer"
+        elif not fallback and gated and raw and not is_refusal_text(raw):
+            grounded = ground_answer(raw, hits, scorer)
+            if not grounded.citations:
+                notices = notices + list(grounded.notices)
+                fallback = f"No claim of the {backend.name} backend could be verified against the passages"
+    if fallback:
+        # Never leave the user empty-handed: say what failed, answer extractively.
+        notices = notices + [f"{fallback}; showing the extractive answer instead."]
+        chosen = chosen if gated else reader.select(analysis, hits)
+        pieces = [answer_text(chosen, language) if chosen else refusal(language)]
+        used = "extractive"
+        yield ("token", pieces[0])
+    if (used == "extractive" or gated) and not reader.fitted_for_embedder:
+        notices = notices + [f"The extractive reader was not fitted with the embedder {embedder_id!r}, so its "
+                             "refusals are less reliable; fit it with: rag train-reader (see evals/README.md)."]
+    answer: Answer = verified_answer(question, standalone, "".join(pieces).strip(), hits, language, used,
+                                     notices, scorer)
+    yield ("answer", answer)
