@@ -24,6 +24,7 @@ def _hits(text: str = PASSAGE) -> tuple[Hit, ...]:
     "Oracle übernahm im Jahr 2020 den Softwarehersteller Microsoft.",  # role swap
     "Im Jahr 2019 investierte Microsoft 13 Milliarden Dollar in OpenAI.",  # number moved
     "Der Konzern hält drei Prozent an der Firma Anthropic.",  # quantity changed
+    "Im Jahr 2019 investierte Microsoft eine Million Dollar in OpenAI.",  # scale changed
     "Im Jahr 2019 feierten 500 Menschen am Rhein Microsoft.",  # facts two sentences apart
 ])  # fmt: skip
 def test_a_recombined_claim_is_withheld(claim):
@@ -47,7 +48,11 @@ def test_a_faithful_claim_is_kept(claim):
 
 def test_fact_shapes():
     assert numbers_in("400.000 Euro, 1,5 Millionen, eine Milliarde, drei Prozent, 2:1") == {
-        "400000", "1.5", "1", "3", "2:1"}
+        "400000", "=400000", "1.5", "=1500000", "1", "=1000000000", "3", "2:1"}
+    # An amount is its number with its scale: "1 million" is not "1 Milliarde".
+    assert numbers_in("zehn Milliarden") == numbers_in("10 Mrd.") == {"10", "=10000000000"}
+    assert "=1000000000" in numbers_in("one billion dollars") and "=1000000000000" in numbers_in("eine Billion Euro")
+    assert "=400000" in numbers_in("400 Tausend") and "=400000" in numbers_in("400.000")
     assert not facts_held("Microsoft hält drei Prozent an OpenAI.", "Microsoft hält fünf Prozent an OpenAI.")
     assert facts_held("Microsoft invested one billion dollars in OpenAI in 2019.",
                       "Im Jahr 2019 kündigte Microsoft an, 1 Milliarde Dollar in OpenAI zu investieren.")
@@ -116,3 +121,19 @@ def test_a_gated_backend_whose_claims_all_fail_gets_the_gates_answer(corpus_assi
     assert "Microsoft übernahm im Jahr 2020 den Softwarehersteller Oracle" in answer.text
     assert any("could be verified" in n for n in answer.notices)
     assert any("does not support" in n for n in answer.notices)  # why the model's claim was dropped
+
+
+def test_a_sentence_no_passage_supports_is_not_shown():
+    faithful = "Microsoft übernahm 2020 den Softwarehersteller Oracle [1]."
+    # Unmarked, and a cited one whose marker fails: neither may stand beside a verified claim.
+    invented = "Diese Übernahme wurde am 3. Dezember 2026 in Berlin gefeiert."
+    moved = "Im Jahr 2019 investierte Microsoft 13 Milliarden Dollar in OpenAI [1]."
+    grounded = ground_answer(f"{faithful} {invented} {moved}", _hits(), SupportScorer())
+    assert grounded.text == faithful
+    assert sum("no passage supports it" in n for n in grounded.notices) == 2
+
+
+@pytest.mark.parametrize("text", ["am 1.2.2023 um 2:1", "Version 1.2.3 Millionen", "die Milliarde fehlt",
+                                  "2:1 Millionen", "eine Billion", "Billion dollars were spent in the end"])
+def test_number_shapes_that_are_no_amounts_do_not_break_extraction(text):
+    assert isinstance(numbers_in(text), set)

@@ -5,8 +5,9 @@ its stemmed words, or embedding similarity for paraphrase and cross-lingual answ
 unsupported marker, or one outside 1..n, is re-pointed to the passage that does support it,
 or dropped; an unmarked sentence that clearly rests on one passage gets its
 marker; an unsupported remark about the passages ("Dies wird in der Passage beschrieben.")
-is dropped. Markers are renumbered 1..m in order of appearance and only cited sources are
-kept.
+is dropped, and so is a sentence of four or more words that no passage supports (its markers
+all failed, or it had none). Markers are renumbered 1..m in order of appearance and only
+cited sources are kept.
 """
 
 from __future__ import annotations
@@ -153,11 +154,22 @@ def ground_answer(text: str, hits: list[Hit] | tuple[Hit, ...], scorer: SupportS
                 notices.append(f"Citation [{n}]: {why}; pointed it to the passage that does.")
             else:
                 notices.append(f"Removed citation [{n}]: {why}.")
+        if cited and not kept:
+            # Every marker failed: the claim stands on nothing, so it is not shown as an answer.
+            notices.append(f"Dropped “{claim[:60]}”: no passage supports it.")
+            cursor = end
+            continue
         if not cited and len(claim.split()) >= 4:
             alt = _best_passage(claim, hits, scorer)
             if alt and alt[1] >= attach_support:
                 kept.append(alt[0])
                 _remember(found, alt[0], hits, alt[2], claim, alt[1])
+            elif not alt or alt[1] < min_support:
+                # A claim no passage supports is the model's own: Qwen 1.5B added "Diese
+                # Verlängerung wurde am 2026-12-03 bekannt." (the prompt's date) unmarked.
+                notices.append(f"Dropped “{claim[:60]}”: no passage supports it.")
+                cursor = end
+                continue
         markers = ""
         for idx in dict.fromkeys(kept):
             renumber.setdefault(idx, len(renumber) + 1)

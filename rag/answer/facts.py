@@ -14,6 +14,7 @@ model available offline here provides (see ../shared/MODELS.md).
 from __future__ import annotations
 
 import re
+from decimal import Decimal, InvalidOperation
 
 from rag.text.lexicon import COUNT_WORDS, FUNCTION_WORDS, MAGNITUDE, PASSIVE_MARKERS, PREPOSITIONS
 from rag.text.terms import tokenize
@@ -38,14 +39,53 @@ def _normalise_number(raw: str) -> str:
 
 
 def numbers_in(text: str) -> set[str]:
-    """Every number the text states, normalised, spelled-out counts included."""
+    """Every number the text states, normalised, spelled-out counts included, and each amount
+    with its scale word as one value ("1 Milliarde", "one billion" -> "=1000000000"), so
+    "1 million" does not pass for "1 Milliarde"."""
     out = {_normalise_number(m.group(0)) for m in _NUMBER.finditer(text)}
-    for word in _WORD.findall(text.casefold()):
+    # "tausend" counts alone, not as the scale of "400 Tausend".
+    unscaled = _SCALED.sub(lambda m: m.group(1), text)
+    for word in _WORD.findall(unscaled.casefold()):
         if word in COUNT_WORDS:
             out.add(COUNT_WORDS[word])
     if _ONE_BEFORE_MAGNITUDE.search(text):
         out.add("1")
+    # A large amount in digits equals the same amount with a scale word ("400.000", "400 Tausend").
+    out |= {f"={v.normalize():f}" for n in out if (v := _decimal(n)) is not None and v >= 1000}
+    english = None
+    for m in _SCALED.finditer(text):
+        count, scale = m.group(1).casefold(), m.group(2)
+        if count[0].isdigit():
+            value = _normalise_number(count)
+        elif count in COUNT_WORDS or count in _ONE:
+            value = COUNT_WORDS.get(count, "1")
+        else:
+            continue  # "die Milliarde": no amount
+        if scale == "Billion":  # German 10^12, or an English sentence's first word
+            english = looks_english(text) if english is None else english
+            exponent = 9 if english else 12
+        else:
+            exponent = _SCALES[scale.casefold()]
+        if (amount := _decimal(value)) is not None:
+            out.add(f"={(amount * 10 ** exponent).normalize():f}")
     return out
+
+
+def _decimal(number: str) -> Decimal | None:
+    """A normalised number as a Decimal; None for "2:1" or a dotted "1.2.3" (a date, a version)."""
+    try:
+        return Decimal(number)
+    except InvalidOperation:
+        return None
+
+
+# English "billion" is 10^9, German "Billion" 10^12 ("Milliarde" is 10^9).
+_SCALES = {"tausend": 3, "thousand": 3, "tsd": 3, "thousands": 3, "mio": 6, "million": 6, "millionen": 6,
+           "millions": 6, "mrd": 9, "milliarde": 9, "milliarden": 9, "billion": 9, "billions": 9,
+           "billionen": 12, "trillion": 12, "trillions": 12}
+_ONE = {"ein", "eine", "einen", "einer", "one", "a"}
+_SCALED = re.compile(r"(\d+(?:[.,]\d+)*|[^\W\d_]+)\s+(" + "|".join(sorted(_SCALES, key=len, reverse=True))
+                     + r"|Billion)\b", re.IGNORECASE)
 
 
 def looks_english(text: str) -> bool:
