@@ -69,7 +69,8 @@ class SupportScorer:
             (i, i + 1) for i in range(len(spans) - 1) if refers_back(texts[i + 1])]
         window_texts = [" ".join(texts[a:b + 1]) for a, b in windows]
         context = f"{chunk.title} {chunk.text}"
-        held = np.array([facts_held(sentence, w, self.premise, context) and not roles_swapped(sentence, w)
+        held = np.array([facts_held(sentence, w, self.premise, context, chunk.date or "")
+                         and not roles_swapped(sentence, w)
                          for w in window_texts])
         claim = set(tokenize(sentence))
         lexical = np.zeros(len(windows))

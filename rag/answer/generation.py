@@ -49,6 +49,8 @@ def answer_events(question: str, standalone: str, request: Any, backend: Any, re
             if not grounded.citations:
                 notices = notices + list(grounded.notices)
                 fallback = f"No claim of the {backend.name} backend could be verified against the passages"
+            elif missed := _missed_states(chosen, hits, grounded.citations):
+                fallback = f"The {backend.name} answer does not cite {missed}, where the sources report a change"
     if fallback:
         # Never leave the user empty-handed: say what failed, answer extractively.
         notices = notices + [f"{fallback}; showing the extractive answer instead."]
@@ -62,3 +64,15 @@ def answer_events(question: str, standalone: str, request: Any, backend: Any, re
     answer: Answer = verified_answer(question, standalone, "".join(pieces).strip(), hits, language, used,
                                      notices, scorer)
     yield ("answer", answer)
+
+
+def _missed_states(chosen, hits, citations) -> str:
+    """For a question about now whose newest source reports a change, the reader chose the
+    earlier and the current state (`Selected.state`); an answer must cite both, or it hides
+    the change or answers from the outdated source. Returns the uncited states ("the state
+    of 2025-01 [2]"), or "" when all are cited."""
+    cited = {c.chunk.chunk_id for c in citations}
+    missed = [f"the state of {c.date} [{c.number}]" for c in chosen
+              if c.state and hits[c.number - 1].chunk.chunk_id not in cited]
+    return " and ".join(missed)
+
