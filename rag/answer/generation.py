@@ -70,9 +70,10 @@ def _missed_states(chosen, hits, citations) -> str:
     """For a question about now whose newest source reports a change, the reader chose the
     earlier and the current state (`Selected.state`); an answer must cite both, or it hides
     the change or answers from the outdated source. Returns the uncited states ("the state
-    of 2025-01 [2]"), or "" when all are cited."""
+    of 2025-01 (003.txt)", by source: the passage numbers are renumbered), or "" when all are
+    cited."""
     cited = {c.chunk.chunk_id for c in citations}
-    missed = [f"the state of {c.date} [{c.number}]" for c in chosen
+    missed = [f"the state of {c.date} ({hits[c.number - 1].chunk.source})" for c in chosen
               if c.state and hits[c.number - 1].chunk.chunk_id not in cited]
     return " and ".join(missed)
 
