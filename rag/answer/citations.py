@@ -5,8 +5,8 @@ its stemmed words, or embedding similarity for paraphrase and cross-lingual answ
 unsupported marker, or one outside 1..n, is re-pointed to the passage that does support it,
 or dropped; an unmarked sentence that clearly rests on one passage gets its
 marker; an unsupported remark about the passages ("Dies wird in der Passage beschrieben.")
-is dropped, and so is a sentence of four or more words that no passage supports (its markers
-all failed, or it had none). Markers are renumbered 1..m in order of appearance and only
+is dropped, and so is a sentence of four or more words whose markers all failed, or that had
+none and that no passage clearly supports: every claim shown carries its source. Markers are renumbered 1..m in order of appearance and only
 cited sources are kept.
 """
 
@@ -165,10 +165,12 @@ def ground_answer(text: str, hits: list[Hit] | tuple[Hit, ...], scorer: SupportS
             if alt and alt[1] >= attach_support:
                 kept.append(alt[0])
                 _remember(found, alt[0], hits, alt[2], claim, alt[1])
-            elif not alt or alt[1] < min_support:
-                # A claim no passage supports is the model's own: Qwen 1.5B added "Diese
-                # Verlängerung wurde am 2026-12-03 bekannt." (the prompt's date) unmarked.
-                notices.append(f"Dropped “{claim[:60]}”: no passage supports it.")
+            else:
+                # Shown claims carry their source. An unmarked claim no passage clearly
+                # supports is the model's own: Qwen 1.5B added "Diese Verlängerung wurde am
+                # 2026-12-03 bekannt." (the prompt's date) and "Dieser Wert wurde angeführt von
+                # Microsoft." (support 0.67, from "mit Genehmigung Microsofts").
+                notices.append(f"Dropped “{claim[:60]}”: no passage clearly supports it.")
                 cursor = end
                 continue
         markers = ""

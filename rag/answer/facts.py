@@ -88,8 +88,15 @@ _SCALED = re.compile(r"(\d+(?:[.,]\d+)*|[^\W\d_]+)\s+(" + "|".join(sorted(_SCALE
                      + r"|Billion)\b", re.IGNORECASE)
 
 
+# Words of English that German does not have ("in", "was", "die" are both languages').
+_ENGLISH_ONLY = frozenset({"the", "and", "of", "is", "to", "for", "with", "by", "has", "have", "are", "were",
+                           "from", "that", "which", "who", "whom", "what", "how", "where", "when", "why", "did",
+                           "does", "do", "its", "his", "her", "their", "they", "this", "been", "on", "at", "it",
+                           "a", "not", "than", "will", "would", "can", "could"})
+
+
 def looks_english(text: str) -> bool:
-    return sum(w.casefold() in {"the", "and", "of", "is", "was", "in", "to"} for w in _WORD.findall(text)) >= 2
+    return sum(w.casefold() in _ENGLISH_ONLY for w in _WORD.findall(text)) >= 2
 
 
 def names_in(text: str, english: bool | None = None) -> set[str]:
@@ -102,12 +109,17 @@ def names_in(text: str, english: bool | None = None) -> set[str]:
     english = looks_english(text) if english is None else english
     for i, w in enumerate(words):
         core = w.strip("'-")
-        if len(core) < 2:
-            continue
-        if any(c.isupper() for c in core[1:]) or (any(c.isdigit() for c in core) and any(c.isalpha() for c in core)):
-            out.add(core.casefold())
-        elif english and i > 0 and core[0].isupper() and core.casefold() not in FUNCTION_WORDS:
-            out.add(core.casefold())
+        # A German compound capitalises each part ("Stargate-Projekt", "KI-Rechenzentren"):
+        # the capital after its hyphen is no name, so each part is judged alone. A product
+        # name with digits ("GPT-4", "A320-200") stays whole.
+        parts = [core] if any(c.isdigit() for c in core) else core.split("-")
+        for j, part in enumerate(parts):
+            if len(part) < 2:
+                continue
+            if any(c.isupper() for c in part[1:]) or (any(c.isdigit() for c in part) and any(c.isalpha() for c in part)):
+                out.add(part.casefold())
+            elif english and (i > 0 or j > 0) and part[0].isupper() and part.casefold() not in FUNCTION_WORDS:
+                out.add(part.casefold())
     return out
 
 
