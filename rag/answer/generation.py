@@ -76,4 +76,3 @@ def _missed_states(chosen, hits, citations) -> str:
     missed = [f"the state of {c.date} ({hits[c.number - 1].chunk.source})" for c in chosen
               if c.state and hits[c.number - 1].chunk.chunk_id not in cited]
     return " and ".join(missed)
-

@@ -106,4 +106,3 @@ def states_nothing(text: str) -> bool:
     """A reply that cites passages and says nothing else ("[1]"): the model pointed at a
     source instead of answering from it."""
     return bool(_MARKERS.search(text)) and not re.search(r"\w", _MARKERS.sub("", text))
-
