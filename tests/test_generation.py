@@ -47,3 +47,16 @@ def test_a_question_about_the_past_asks_for_no_state_pair():
                                 _reader({"cov": 5.0}), gated=True, scorer=SupportScorer(), notices=[],
                                 embedder_id="stub"))
     assert events[-1][1].backend == "fake"
+
+
+def test_an_answer_that_restates_the_question_gets_the_readers_answer():
+    question = "Wie viel investierte Microsoft 2019 in OpenAI?"
+    passage = _hit("a.txt", "Microsoft investierte 2019 eine Milliarde Dollar in OpenAI.")
+    request = GenerationRequest.for_question(question, passages=[passage])
+    events = list(answer_events(question, question, request,
+                                FakeBackend(["Microsoft investierte 2019 in OpenAI [1]."]),
+                                _reader({"cov": 5.0}), gated=True, scorer=SupportScorer(), notices=[],
+                                embedder_id="stub"))
+    answer = events[-1][1]
+    assert answer.backend == "extractive" and "eine Milliarde Dollar" in answer.text
+    assert any("only restates the question" in n for n in answer.notices)

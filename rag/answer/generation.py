@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
-from rag.answer.citations import SupportScorer, ground_answer, verified_answer
+from rag.answer.citations import MARKER_GROUP, SupportScorer, ground_answer, verified_answer
 from rag.answer.prompting import is_refusal_text, refusal, states_nothing
 from rag.answer.reader.extractive import ExtractiveReader, answer_text
 from rag.core.errors import BackendError
 from rag.core.types import Answer
+from rag.text.lexicon import OPEN_QUESTION
+from rag.text.terms import tokenize
 
 StreamEvent = tuple[str, Any]
 
@@ -49,6 +51,8 @@ def answer_events(question: str, standalone: str, request: Any, backend: Any, re
             if not grounded.citations:
                 notices = notices + list(grounded.notices)
                 fallback = f"No claim of the {backend.name} backend could be verified against the passages"
+            elif _restates(standalone, grounded.text):
+                fallback = f"The {backend.name} answer only restates the question"
             elif missed := _missed_states(chosen, hits, grounded.citations):
                 fallback = f"The {backend.name} answer does not cite {missed}, where the sources report a change"
     if fallback:
@@ -76,3 +80,14 @@ def _missed_states(chosen, hits, citations) -> str:
     missed = [f"the state of {c.date} ({hits[c.number - 1].chunk.source})" for c in chosen
               if c.state and hits[c.number - 1].chunk.chunk_id not in cited]
     return " and ".join(missed)
+
+
+def _restates(question: str, answer: str) -> bool:
+    """Does the answer to a question that asks for something use only the question's
+    content words? Such a reply
+    answers nothing ("Die Stargate-Milliarden sollen in KI-Rechenzentren fließen [1]" to
+    "Innerhalb welches Zeitraums sollen die Stargate-Milliarden in KI-Rechenzentren fließen?")."""
+    if not OPEN_QUESTION.match(question):
+        return False  # "Ist X noch Y?" is answered by "X ist Y", its own words
+    words = set(tokenize(MARKER_GROUP.sub(" ", answer)))
+    return bool(words) and words <= set(tokenize(question))

@@ -91,6 +91,13 @@ BOUND_QUESTION = {
     "end": re.compile(r"\b(bis(\s+zu)?\s+(wann|welche[mn]?)|until|till)\b", re.IGNORECASE),
     "start": re.compile(r"\b(seit\s+(wann|welche[mn]?)|since\s+(when|which|what))\b", re.IGNORECASE),
 }
+# A question that asks for something (not yes/no): a question word among its first four words
+# ("Innerhalb welches Zeitraums ...", "In which city ...").
+OPEN_QUESTION = re.compile(
+    r"^\W*(?:\w+\W+){0,3}?(wer|wen|wem|wessen|was|wann|wo|woher|wohin|womit|wofür|worüber|wozu|wodurch|warum"
+    r"|weshalb|wieso|weswegen|wie|welche[mnrs]?|inwiefern|who|whom|whose|what|when|where|which|why|how)\b",
+    re.IGNORECASE,
+)
 # ", und wie viel ...", ", and which ...": a second question joined to the first.
 SECOND_QUESTION = re.compile(
     r",?\s+(?:und|sowie|and)\s+(?=(?:wie|wer|wen|wem|was|wann|wo|welche[mnrs]?|warum|mit\s+welche[mnrs]?"
