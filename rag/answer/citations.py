@@ -5,9 +5,9 @@ its stemmed words, or embedding similarity for paraphrase and cross-lingual answ
 unsupported marker, or one outside 1..n, is re-pointed to the passage that does support it,
 or dropped; an unmarked sentence that clearly rests on one passage gets its
 marker; an unsupported remark about the passages ("Dies wird in der Passage beschrieben.")
-is dropped, and so is a sentence of four or more words whose markers all failed, or that had
-none and that no passage supports. Markers are renumbered 1..m in order of appearance and only
-cited sources are kept.
+is dropped, and so is a sentence whose markers all failed, or an unmarked one of four or
+more words that no passage supports. Markers are renumbered 1..m in order of appearance and
+only cited sources are kept.
 """
 
 from __future__ import annotations
