@@ -23,7 +23,9 @@ from rag.text.terms import tokenize
 _NUMBER = re.compile(r"\d+(?:[.,:]\d+)*")
 _WORD = re.compile(r"[\w'-]+")
 # "eine Milliarde", "ein Drittel": the article is the number 1 before a magnitude.
-_ONE_BEFORE_MAGNITUDE = re.compile(r"\b(ein|eine|einen|einer|one|a)\s+(?=" + MAGNITUDE.pattern + ")", re.IGNORECASE)
+_ONE = frozenset({"ein", "eine", "einen", "einer", "one", "a"})
+_ONE_BEFORE_MAGNITUDE = re.compile(r"\b(" + "|".join(sorted(_ONE)) + r")\s+(?=" + MAGNITUDE.pattern + ")",
+                                   re.IGNORECASE)
 
 
 def _normalise_number(raw: str) -> str:
@@ -83,12 +85,11 @@ def _decimal(number: str) -> Decimal | None:
 _SCALES = {"tausend": 3, "thousand": 3, "tsd": 3, "thousands": 3, "mio": 6, "million": 6, "millionen": 6,
            "millions": 6, "mrd": 9, "milliarde": 9, "milliarden": 9, "billion": 9, "billions": 9,
            "billionen": 12, "trillion": 12, "trillions": 12}
-_ONE = {"ein", "eine", "einen", "einer", "one", "a"}
 _SCALED = re.compile(r"(\d+(?:[.,]\d+)*|[^\W\d_]+)\s+(" + "|".join(sorted(_SCALES, key=len, reverse=True))
-                     + r"|Billion)\b", re.IGNORECASE)
+                     + r")\b", re.IGNORECASE)
 
 
-# Words of English that German does not have ("in", "was", "die" are both languages').
+# Words of English that German does not have ("in" and "was" are words of both).
 _ENGLISH_ONLY = frozenset({"the", "and", "of", "is", "to", "for", "with", "by", "has", "have", "are", "were",
                            "from", "that", "which", "who", "whom", "what", "how", "where", "when", "why", "did",
                            "does", "do", "its", "his", "her", "their", "they", "this", "been", "on", "at", "it",
