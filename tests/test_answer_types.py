@@ -30,16 +30,6 @@ def _about_now(question: str) -> bool:
     ("Wie viele Mitarbeiter hat OpenAI?", "quantity"),
     ("Wann wurde OpenAI gegründet?", "time"),
     ("Warum kriselt es?", None),
-    # How German and English ask for an age, a name or a day, whatever the topic:
-    ("Wie alt ist der neue Statthalter?", "quantity"),
-    ("How old is the new governor?", "quantity"),
-    ("Wie heißt der neue Chef?", "name"),
-    ("Wie hießen die beiden Piloten?", "name"),
-    ("Wem folgt er im Amt nach?", "name"),
-    ("Whom did Nadal defeat?", "name"),
-    ("What is the name of the ship?", "name"),
-    ("An welchem Tag beginnt die Messe?", "time"),
-    ("On which date is the vote?", "time"),
 ])
 def test_expected_answer_type(question, kind):
     assert expected_answer_type(question) == kind
@@ -57,20 +47,6 @@ def test_a_name_answer_must_be_new():
     question = "Wer führte OpenAI, während Sam Altman entlassen war?"
     assert not offers_answer_type("Allerdings wurde Sam Altman kurzzeitig entlassen.", "name", question)
     assert offers_answer_type("Seitens Microsoft äußerte sich CTO Kevin Scott dazu.", "name", question)
-
-
-def test_the_asking_phrase_is_no_topic():
-    assert analyze_question("Wie alt ist Gernot Darmann?").whole.topic_terms == ("darmann", "gernot")
-    assert analyze_question("Wie heißt der Mann?").whole.topic_terms == ("mann",)
-
-
-def test_a_name_whose_head_the_question_names_is_no_answer():
-    # German puts a noun before a name ("Hauptstadt Jakarta", "Polizeichef Tito Karnavian"):
-    # the run's last word is the name; when the question names it, the run answers nothing.
-    question = "Wie heißt der Mann, der die Anschläge in Jakarta finanziert haben soll?"
-    assert not offers_answer_type("Die Polizei hat in der Hauptstadt Jakarta einen Mann festgenommen.",
-                                  "name", question)
-    assert offers_answer_type("Das sagte Polizeichef Tito Karnavian am Montag.", "name", question)
 
 
 def test_product_versions_are_no_amounts():

@@ -59,27 +59,25 @@ def german_stopwords() -> frozenset[str]:
 
 # -- what a question asks for (rag.answer.analysis) ---------------------------------------------
 QUANTITY_QUESTION = re.compile(
-    r"\b(wie\s*viele?|wieviele?|wie\s+hoch|wie\s+groß|wie\s+teuer|wie\s+alt|welche[nrs]?\s+(summe|betrag|anteil|höhe)"
-    r"|auf\s+das\s+wievielfache|wievielfache|how\s+(much|many|high|large|big|old)"
+    r"\b(wie\s*viele?|wieviele?|wie\s+hoch|wie\s+groß|wie\s+teuer|welche[nrs]?\s+(summe|betrag|anteil|höhe)"
+    r"|auf\s+das\s+wievielfache|wievielfache|how\s+(much|many|high|large|big)"
     r"|what\s+(amount|sum|share|stake|percentage))\b",
     re.IGNORECASE,
 )
 # Only the asking words: a noun in the phrase ("welchen Anteil") still says what it is about.
 ASKING_WORDS = re.compile(
-    r"\b(wie\s*viele?|wieviele?|wie\s+hoch|wie\s+groß|wie\s+teuer|wie\s+alt|wievielfache|wer|wen|wem"
-    r"|wie\s+(heißt|heißen|hieß|hießen)|how\s+(much|many|high|large|big|old)|who|whom)\b",
+    r"\b(wie\s*viele?|wieviele?|wie\s+hoch|wie\s+groß|wie\s+teuer|wievielfache|wer|wen|wem"
+    r"|how\s+(much|many|high|large|big)|who|whom)\b",
     re.IGNORECASE,
 )
 TIME_QUESTION = re.compile(
     r"\b(wann|seit\s+wann|bis\s+wann|(in|seit|bis)(\s+zu)?\s+welche[mn]?\s+(jahr|monat)|welches\s+jahr"
-    r"|an\s+welche[mn]\s+(tag|datum)|when|(in|since|until|by)\s+(which|what)\s+(year|month)|what\s+year"
-    r"|which\s+year|on\s+(which|what)\s+(day|date))\b",
+    r"|when|(in|since|until|by)\s+(which|what)\s+(year|month)|what\s+year|which\s+year)\b",
     re.IGNORECASE,
 )
-# "Wer ...?" / "Wem ...?" / "Who(m) ...?" (not "Wessen"/"Whose", which ask for a thing): a
-# person or an organisation; "Wie heißt ...?" / "What is the name ...?" ask for a name outright.
-NAME_QUESTION = re.compile(r"^\s*(wer|wem|wen|who|whom|von\s+wem|by\s+whom)\b|\bwie\s+(heißt|heißen|hieß|hießen)\b"
-                           r"|\bwhat\s+(is|was|were|are)\s+the\s+names?\b|\bwhich\s+(person|president|firm|company)\b",
+# "Wer ...?" / "Who ...?" (not "Wessen"/"Whose", which ask for a thing): a person or an
+# organisation, i.e. a name.
+NAME_QUESTION = re.compile(r"^\s*(wer|who|von\s+wem|by\s+whom)\b|\bwhich\s+(person|president|firm|company)\b",
                            re.IGNORECASE)
 # A question about how things stand now: a present-state cue, or a yes/no question.
 PRESENT_QUESTION = re.compile(

@@ -72,10 +72,8 @@ def offers_answer_type(sentence: str, kind: str | None, question: str) -> bool:
     if kind is None:
         return True
     if kind == "name":
-        # A name's last word is its head ("Hauptstadt Jakarta", "CTO Kevin Scott"): when the
-        # question already names the head, the run is the asked-about entity, not an answer.
         asked = _words(question)
-        return any(_words(name.split()[-1]) - asked for name in names_in(sentence))
+        return any(_words(name) - asked for name in names_in(sentence))
     new_numbers = _numbers(sentence) - _numbers(question)
     if kind == "time":
         years = {y.group(0) for y in _ANY_YEAR.finditer(sentence)} - _numbers(question)
