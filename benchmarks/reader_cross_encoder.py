@@ -132,9 +132,10 @@ def train_cross_encoder(rows: list[dict], args):
 
 
 def stacked_top1(fit: list[dict], score: list[dict], with_ce: bool) -> int:
-    """Top-1 hits on `score` of a logistic model over FEATURES (+ the cross-encoder's score,
-    its gap to the best and whether it is the best) fitted on `fit`."""
-    from sklearn.linear_model import LogisticRegression
+    """Top-1 hits on `score` of the reader's own logistic fit over FEATURES (+ the
+    cross-encoder's score, its gap to the best and whether it is the best) fitted on `fit`."""
+    from rag.answer.reader.features import FEATURES
+    from rag.evaluation.reader_training import _fit_logistic
 
     def rows_x(r):
         if not with_ce:
@@ -142,10 +143,9 @@ def stacked_top1(fit: list[dict], score: list[dict], with_ce: bool) -> int:
         ce = r["ce"]
         return np.column_stack([r["x"], ce, ce - ce.max(), (ce >= ce.max()).astype(float)])
 
-    x = np.vstack([rows_x(r) for r in fit])
-    mean, spread = x.mean(0), np.where(x.std(0) > 1e-9, x.std(0), 1.0)
-    model = LogisticRegression(C=1.0, max_iter=5000).fit((x - mean) / spread, np.concatenate([r["y"] for r in fit]))
-    return sum(bool(r["y"][np.argmax(model.decision_function((rows_x(r) - mean) / spread))]) for r in score)
+    names = FEATURES + (("ce", "ce_gap", "ce_rank1") if with_ce else ())
+    model = _fit_logistic(np.vstack([rows_x(r) for r in fit]), np.concatenate([r["y"] for r in fit]), names, c=1.0)
+    return sum(bool(r["y"][np.argmax(model.logits(rows_x(r)))]) for r in score)
 
 
 def main() -> None:
