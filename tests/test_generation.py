@@ -14,9 +14,10 @@ OLD = _hit("old.txt", "Microsoft ist der exklusive Cloud-Anbieter von OpenAI.", 
 NEW = _hit("new.txt", "Microsoft ist künftig nicht mehr exklusiver Cloud-Anbieter von OpenAI.", date="2025-01")
 
 
-def _answer(reply: str):
-    request = GenerationRequest.for_question(QUESTION, passages=[OLD, NEW])
-    events = list(answer_events(QUESTION, QUESTION, request, FakeBackend([reply]), _reader({"cov": 5.0}),
+def _answer(reply: str, question: str = QUESTION, passages=(OLD, NEW)):
+    """The final answer when the fake backend replies `reply` behind the reader's gate."""
+    request = GenerationRequest.for_question(question, passages=list(passages))
+    events = list(answer_events(question, question, request, FakeBackend([reply]), _reader({"cov": 5.0}),
                                 gated=True, scorer=SupportScorer(), notices=[], embedder_id="stub"))
     assert events[-1][0] == "answer"
     return events[-1][1]
@@ -40,23 +41,14 @@ def test_an_answer_from_the_outdated_source_alone_gets_the_state_pair():
 
 
 def test_a_question_about_the_past_asks_for_no_state_pair():
-    question = "War Microsoft 2023 der exklusive Cloud-Anbieter von OpenAI?"
-    request = GenerationRequest.for_question(question, passages=[OLD, NEW])
-    events = list(answer_events(question, question, request,
-                                FakeBackend(["Microsoft ist der exklusive Cloud-Anbieter von OpenAI [1]."]),
-                                _reader({"cov": 5.0}), gated=True, scorer=SupportScorer(), notices=[],
-                                embedder_id="stub"))
-    assert events[-1][1].backend == "fake"
+    answer = _answer("Microsoft ist der exklusive Cloud-Anbieter von OpenAI [1].",
+                     question="War Microsoft 2023 der exklusive Cloud-Anbieter von OpenAI?")
+    assert answer.backend == "fake"
 
 
 def test_an_answer_that_restates_the_question_gets_the_readers_answer():
-    question = "Wie viel investierte Microsoft 2019 in OpenAI?"
     passage = _hit("a.txt", "Microsoft investierte 2019 eine Milliarde Dollar in OpenAI.")
-    request = GenerationRequest.for_question(question, passages=[passage])
-    events = list(answer_events(question, question, request,
-                                FakeBackend(["Microsoft investierte 2019 in OpenAI [1]."]),
-                                _reader({"cov": 5.0}), gated=True, scorer=SupportScorer(), notices=[],
-                                embedder_id="stub"))
-    answer = events[-1][1]
+    answer = _answer("Microsoft investierte 2019 in OpenAI [1].",
+                     question="Wie viel investierte Microsoft 2019 in OpenAI?", passages=[passage])
     assert answer.backend == "extractive" and "eine Milliarde Dollar" in answer.text
     assert any("only restates the question" in n for n in answer.notices)

@@ -84,9 +84,9 @@ def _missed_states(chosen, hits, citations) -> str:
 
 def _restates(question: str, answer: str) -> bool:
     """Does the answer to a question that asks for something use only the question's
-    content words? Such a reply
-    answers nothing ("Die Stargate-Milliarden sollen in KI-Rechenzentren fließen [1]" to
-    "Innerhalb welches Zeitraums sollen die Stargate-Milliarden in KI-Rechenzentren fließen?")."""
+    content words? Such a reply answers nothing ("Die Stargate-Milliarden sollen in
+    KI-Rechenzentren fließen [1]" to "Innerhalb welches Zeitraums sollen die
+    Stargate-Milliarden in KI-Rechenzentren fließen?")."""
     if not OPEN_QUESTION.match(question):
         return False  # "Ist X noch Y?" is answered by "X ist Y", its own words
     words = set(tokenize(MARKER_GROUP.sub(" ", answer)))
