@@ -9,8 +9,9 @@ never load (or import) a model.
 `model_id` is what the index manifest records; a different id forces a rebuild. The ONNX
 fp32 export computes the same vectors as sentence-transformers (cosine >= 0.9999999, max
 abs difference ~1e-7 per component; tests/test_onnx_parity.py), so both carry the model's
-own id and their indexes are interchangeable. int8 vectors differ (mean cosine ~0.996) and
-get the id with "+int8" appended.
+own id and their indexes are interchangeable. int8 vectors differ (mean cosine 0.999) and
+get the id with "+" and the export's int8 recipe appended ("+int8-blocked").
+int8 is a build precision: questions and the reader run fp32 (`Assistant.embedder`).
 """
 
 from __future__ import annotations
@@ -183,7 +184,13 @@ def _onnx(settings: EmbeddingSettings, models_dir: Path) -> Embedder:
                           workers=settings.onnx_workers or os.cpu_count() or 1,
                           parallel_min_texts=settings.onnx_parallel_min_texts)
     model_id = encoder.manifest["model_id"]
-    return OnnxEmbedder(encoder, model_id if settings.precision == "fp32" else f"{model_id}+{settings.precision}")
+    if settings.precision != "fp32":
+        variant = encoder.manifest["variants"][settings.precision]
+        if "id" not in variant:  # recipe 2: every activation per tensor, lost a seeds dev question
+            raise ModelError(f"The {settings.precision} graph at {encoder.model_dir} is of an older recipe. "
+                             f"Export it again with: rag models install e5 (or use --precision fp32)")
+        model_id += "+" + variant["id"]
+    return OnnxEmbedder(encoder, model_id)
 
 
 class HashingEmbedder:
