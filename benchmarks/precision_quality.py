@@ -1,6 +1,7 @@
-"""Does int8 keep retrieval quality? XQuAD-de retrieval with the onnx embedder at fp32 and
-int8 (issue "Fast starts and fast indexing": int8 is chosen only if hit@5 and MRR@10 stay
-within 0.005 of fp32).
+"""Does int8 keep retrieval quality? XQuAD-de retrieval over an index built at fp32 and one
+built at int8, with fp32 questions in both (int8 is a build precision; see
+EmbeddingSettings.precision). Issue "Fast starts and fast indexing": int8 is chosen only if
+hit@5 and MRR@10 stay within 0.005 of fp32.
 
 Usage (from the repo root, after `rag models install e5`):
     python benchmarks/precision_quality.py [--xquad /work/shared/benchmarks/xquad/xquad.de.json]

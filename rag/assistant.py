@@ -49,6 +49,7 @@ class Assistant:
         self._backend_extra = backend_extra or {}
         self._lock = threading.RLock()
         self._embedder = None
+        self._index_embedder = None
         self._store: VectorStore | None = None
         self._index: SearchView | None = None
         self._backends: dict[str, Any] = {}
@@ -63,15 +64,30 @@ class Assistant:
     # -- shared parts, loaded lazily -------------------------------------------------------
     @property
     def embedder(self):
+        """Embeds questions and the reader's sentences, always at fp32 (EmbeddingSettings.precision)."""
         if self._embedder is not None:  # read on every question: no lock once loaded
             return self._embedder
         with self._lock:
             if self._embedder is None:
                 from rag.models.embedders import QueryCache, build_embedder
 
-                self._embedder = QueryCache(build_embedder(self.settings.embedding, self.settings.paths.models_dir),
+                questions = self.settings.embedding.model_copy(update={"precision": "fp32"})
+                self._embedder = QueryCache(build_embedder(questions, self.settings.paths.models_dir),
                                             self.settings.embedding.query_cache_size)
             return self._embedder
+
+    @property
+    def index_embedder(self):
+        """Embeds the chunks an index build writes, at `settings.embedding.precision`: the
+        question embedder itself when that gives the same model id (fp32, or a backend with
+        one precision)."""
+        with self._lock:
+            if self._index_embedder is None:
+                from rag.models.embedders import build_embedder
+
+                built = build_embedder(self.settings.embedding, self.settings.paths.models_dir)
+                self._index_embedder = self.embedder if built.model_id == self.embedder.model_id else built
+            return self._index_embedder
 
     def store(self) -> VectorStore:
         """The configured store (`store.backend`) of the index in `paths.index_dir`."""
@@ -236,8 +252,8 @@ class Assistant:
         from rag.ingest.runners import build_runner
 
         p = self.settings.paths
-        prepare = build_runner(runner, self.settings, self.embedder)
-        return update_index(p.seeds_dir, p.index_dir, self.settings.chunking, self.embedder,
+        prepare = build_runner(runner, self.settings, self.index_embedder)
+        return update_index(p.seeds_dir, p.index_dir, self.settings.chunking, self.index_embedder,
                             self.settings.embedding.backend, force=force, progress=progress,
                             limits=self.settings.ingest, index_settings=self.settings.index,
                             store=self.store(), prepare=prepare)

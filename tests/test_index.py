@@ -99,6 +99,20 @@ def test_add_change_remove_rename_duplicate(hashing_assistant, hashing_settings)
     assert hits[0].chunk.source == "new.md"
 
 
+def test_an_int8_build_is_searched_by_its_own_model_at_fp32_and_by_no_other():
+    from rag.index.manifest import ChunkingInfo, EmbedderInfo, Manifest
+
+    chunking = ChunkingInfo(chunker="c", chunk_size=700, chunk_overlap=100)
+    built = Manifest(embedder=EmbedderInfo("onnx", "e5+int8-blocked", 384), chunking=chunking, documents={})
+    built.check_embedder("e5", 384)  # the same model's fp32 questions
+    for model_id, dim in (("other", 384), ("other+int8-blocked", 384), ("e5", 256)):
+        with pytest.raises(IndexMismatchError, match="rag index --rebuild"):
+            built.check_embedder(model_id, dim)
+    # A build at another precision is not mixed in: it rebuilds.
+    assert "embedder changed" in built.incompatibility(EmbedderInfo("onnx", "e5", 384), chunking)
+    assert built.incompatibility(EmbedderInfo("onnx", "e5+int8-blocked", 384), chunking) == ""
+
+
 def test_embedder_change_forces_full_rebuild(hashing_assistant, hashing_settings):
     other = load_settings(paths=hashing_settings.paths.model_dump(), embedding={"backend": "hashing", "dim": 128})
     # Querying an index built by another model is refused, never silently mixed.

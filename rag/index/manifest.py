@@ -86,8 +86,10 @@ class Manifest:
         return ""
 
     def check_embedder(self, model_id: str, dim: int) -> None:
-        """Refuse to mix vectors of two models: a query must use the index's embedder."""
-        if model_id != self.embedder.model_id or dim != int(self.embedder.dim):
+        """Refuse to mix vectors of two models: a query must use the index's model. An index
+        of "<model>+int8-blocked" holds that model's vectors built at int8, which its fp32
+        questions search (rag/models/embedders.py)."""
+        if model_id.split("+", 1)[0] != self.embedder.model_id.split("+", 1)[0] or dim != int(self.embedder.dim):
             raise IndexMismatchError(
                 f"The index was built with embedder {self.embedder.model_id!r} (dim {self.embedder.dim}), "
                 f"but {model_id!r} (dim {dim}) is configured. Rebuild with: rag index --rebuild")

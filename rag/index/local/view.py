@@ -57,7 +57,7 @@ class SearchIndex:
         return int(self.manifest.embedder.dim)
 
     def check_embedder(self, model_id: str, dim: int) -> None:
-        """Refuse to mix vectors of two models: a query must use the index's embedder."""
+        """Refuse to mix vectors of two models (Manifest.check_embedder)."""
         self.manifest.check_embedder(model_id, dim)
 
     def dense(self, query_vector: np.ndarray, n: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:

@@ -55,7 +55,7 @@ class MilvusView:
         return int(self.manifest.embedder.dim)
 
     def check_embedder(self, model_id: str, dim: int) -> None:
-        """Refuse to mix vectors of two models: a query must use the index's embedder."""
+        """Refuse to mix vectors of two models (Manifest.check_embedder)."""
         self.manifest.check_embedder(model_id, dim)
 
     def status(self) -> dict[str, Any]:
