@@ -47,7 +47,8 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--models-dir", type=Path, help="installed models (default: models)")
     p.add_argument("--embedder", help="embedding model name or path")
     p.add_argument("--embedder-backend", help="onnx (default), sentence-transformers or hashing")
-    p.add_argument("--precision", choices=["fp32", "int8"], help="onnx embedder precision")
+    p.add_argument("--precision", choices=["fp32", "int8"],
+                   help="onnx: precision of the chunk vectors an index build writes (default int8); questions run fp32")
     p.add_argument("--store", help="where the index rows live: local (default) or milvus")
     p.add_argument("--store-uri", help="milvus: a Lite path (x/milvus.db) or http://host:19530")
 

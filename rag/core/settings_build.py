@@ -16,13 +16,15 @@ class EmbeddingSettings(BaseModel):
     backend: str = "onnx"
     # A name from `rag models list`, a local directory, or any sentence-transformers hub name.
     model: str = DEFAULT_EMBEDDER_MODEL
-    # onnx only: "fp32" gives the same vectors as sentence-transformers (indexes are
-    # interchangeable), "int8" gets its own model id (`+int8`), so switching rebuilds.
-    # fp32 by measurement. int8 builds faster (300 10kGNAD articles: 0.46x a
-    # sentence-transformers encode, fp32 0.64x) and keeps XQuAD-de hit@5 and MRR@10 within
-    # 0.005 (benchmarks/precision_quality.py), but on the seeds dev split it lost hit@5
-    # 0.950 -> 0.925 and answers 0.675 -> 0.625 (English questions 0.75 -> 0.25).
-    precision: Literal["fp32", "int8"] = "fp32"
+    # onnx only: the precision of the chunk vectors an index build writes. Questions and the
+    # reader's sentences always run fp32 (Assistant.embedder). "int8" is the export's blocked
+    # recipe (rag/models/onnx_export.py `quantize_int8`; model id "+int8-blocked", so
+    # switching rebuilds). int8 by measurement: a full build of 300 10kGNAD articles takes
+    # 0.41x a sentence-transformers encode, fp32 0.54x (benchmarks/build_speed.py, medians of 3), and
+    # retrieval stays within 0.005 of fp32: XQuAD-de hybrid hit@5 +0.0008, MRR@10 -0.0001
+    # (benchmarks/precision_quality.py); on the seeds and 10kGNAD dev and test splits hit@k
+    # and MRR@10 are unchanged but for seeds dev MRR@10 0.854 -> 0.850 (`rag eval`, 2026-12-03).
+    precision: Literal["fp32", "int8"] = "int8"
     batch_size: int = Field(32, ge=1, le=1024)  # sentence-transformers
     # onnx: texts per onnxruntime call. Small batches pad less and stay in cache: 323 news
     # pieces took 13.6 s at 8 vs 19.0 s at 32 (fp32, one session). On two one-thread
