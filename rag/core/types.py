@@ -151,3 +151,9 @@ def chunk_to_dict(chunk: Chunk) -> dict[str, Any]:
 
 def chunk_from_dict(data: dict[str, Any]) -> Chunk:
     return Chunk(**data)
+
+
+def embedder_model(embedder_id: str) -> str:
+    """The model of an embedder id: "<model>" or "<model>+<precision recipe>" (an index
+    built at int8 records "<model>+int8-blocked"; rag/models/embedders.py)."""
+    return embedder_id.split("+", 1)[0]

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from rag.core.errors import IndexCorruptError, IndexMismatchError
+from rag.core.types import embedder_model
 
 FORMAT_VERSION = 2  # 2: segments (rag/index/local/segments.py); 1 had one vectors.faiss per version
 REBUILD_HINT = "Rebuild it with: rag index --rebuild"
@@ -89,7 +90,7 @@ class Manifest:
         """Refuse to mix vectors of two models: a query must use the index's model. An index
         of "<model>+int8-blocked" holds that model's vectors built at int8, which its fp32
         questions search (rag/models/embedders.py)."""
-        if model_id.split("+", 1)[0] != self.embedder.model_id.split("+", 1)[0] or dim != int(self.embedder.dim):
+        if embedder_model(model_id) != embedder_model(self.embedder.model_id) or dim != int(self.embedder.dim):
             raise IndexMismatchError(
                 f"The index was built with embedder {self.embedder.model_id!r} (dim {self.embedder.dim}), "
                 f"but {model_id!r} (dim {dim}) is configured. Rebuild with: rag index --rebuild")

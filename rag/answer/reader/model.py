@@ -22,6 +22,7 @@ import numpy as np
 
 from rag.answer.reader.features import FEATURES
 from rag.core.errors import ModelError
+from rag.core.types import embedder_model
 
 # One parameter file per embedder (its `model_id`): the cosine features, and so the learned
 # weights and refusal threshold, are on that model's scale. `rag train-reader` writes them.
@@ -36,11 +37,11 @@ def own_params_path(embedder_id: str) -> Path:
 
 def params_path(embedder_id: str | None) -> tuple[Path, bool]:
     """(the parameter file for `embedder_id`, whether it was fitted for it). A quantised
-    variant ("<model>+int8") reads its model's file: its cosines are the model's within
-    0.012 (install-time parity: lowest 0.988, mean 0.996). An embedder without a file reads
-    the default one's, and the caller says so."""
+    variant ("<model>+int8-blocked") reads its model's file; the Assistant's reader runs at
+    fp32 anyway (Assistant.embedder). An embedder without a file reads the default one's,
+    and the caller says so."""
     own = own_params_path(embedder_id or DEFAULT_EMBEDDER)
-    base = own_params_path((embedder_id or DEFAULT_EMBEDDER).split("+", 1)[0])
+    base = own_params_path(embedder_model(embedder_id or DEFAULT_EMBEDDER))
     for path in (own, base):
         if path.is_file():
             return path, True
