@@ -33,13 +33,15 @@ from rag.backends import BackendContext, GenerationRequest, backend_rows, get_ba
 from rag.core.config import Settings, load_settings
 from rag.core.errors import BackendError, IndexCorruptError, IndexMissingError, InputError
 from rag.core.types import Answer, Hit, QuestionAnalysis
+from rag.core.workers import Pools, WorkPool
 from rag.index.filters import SearchFilter, date_filter
 from rag.index.stores import SearchView, VectorStore, open_store
 from rag.ingest.listing import DocumentState, list_documents, remove_document
 from rag.ingest.update import IndexReport, Progress, update_index
 from rag.retrieval.retriever import Retriever
 
-# ("token", str) while generating, then exactly one ("answer", Answer).
+# ("token", str) while generating, ("queue", place) while a queued backend (the local LLM)
+# serves others first, then exactly one ("answer", Answer).
 StreamEvent = tuple[str, Any]
 
 
@@ -53,6 +55,8 @@ class Assistant:
         self._store: VectorStore | None = None
         self._index: SearchView | None = None
         self._backends: dict[str, Any] = {}
+        # Where the edges (UI, API) run questions: rag/core/workers.py.
+        self.pools = Pools(settings.answer.workers, settings.answer.llm_workers)
         # The one extractive reader: the default backend's answers, the LLM gate, evidence
         # selection and the fallback all read with it (and share its sentence vectors).
         self.reader = ExtractiveReader(settings.reader, idf=self._idf, embedder=lambda: self.embedder)
@@ -152,6 +156,12 @@ class Assistant:
                 self._backends[name] = get_backend(name, ctx)
             return self._backends[name]
 
+    def pool_for(self, llm: str | None = None) -> WorkPool:
+        """The pool a question for backend `llm` runs in when served: answers computed in
+        this process (`backend.computes`: the extractive reader) share one worker per core;
+        LLM answers, which mostly wait, have their own (`AnswerSettings`)."""
+        return self.pools.get("compute" if getattr(self.backend(llm), "computes", False) else "wait")
+
     # -- asking -----------------------------------------------------------------------------
     def _validate(self, question: str) -> tuple[str, list[str]]:
         question = (question or "").strip()
@@ -203,11 +213,10 @@ class Assistant:
                 standalone = backend.condense(question, list(history)) or question
             except BackendError as exc:
                 notices.append(f"Could not rewrite the follow-up question: {exc}")
-        analysis = analyze_question(standalone)
-        language = analysis.language
-
         t0 = time.perf_counter()
-        hits = tuple(self._retrieve(analysis, k, mode, where) if passages is None else passages)
+        analysis = self._analyse(standalone)
+        language = analysis.language
+        hits = tuple(self._retrieve(analysis, k, mode, where, sentences=True) if passages is None else passages)
         retrieve_ms = (time.perf_counter() - t0) * 1000
 
         n_evidence, gated = prompt_policy(backend, self.settings.llm)
@@ -237,12 +246,22 @@ class Assistant:
         """Retrieval only: the top-k passages for `question`, best first (the LangChain
         retriever, `rag mcp`'s search)."""
         question, _ = self._validate(question)
-        return self._retrieve(analyze_question(question), k, mode)
+        return self._retrieve(self._analyse(question), k, mode)
+
+    def _analyse(self, question: str) -> QuestionAnalysis:
+        """The question analysed, each of its texts (the whole, each part) encoded once: every
+        later step (retrieval, the reader) uses these vectors rather than encoding again."""
+        analysis = analyze_question(question)
+        vectors: dict[str, Any] = {}
+        for text in dict.fromkeys([analysis.whole.text] + [p.text for p in analysis.parts]):
+            vectors[text] = self.embedder.encode_queries([text])[0]
+        return replace(analysis, whole=replace(analysis.whole, vector=vectors[analysis.whole.text]),
+                       parts=tuple(replace(p, vector=vectors[p.text]) for p in analysis.parts))
 
     def _retrieve(self, analysis: QuestionAnalysis, k: int | None, mode: str | None,
-                  where: SearchFilter | None = None) -> list[Hit]:
+                  where: SearchFilter | None = None, sentences: bool = False) -> list[Hit]:
         retriever = Retriever(self.index(), self.embedder, self.settings.retrieval)
-        return retriever.search_question(analysis, k=k, mode=mode, where=where)
+        return retriever.search_question(analysis, k=k, mode=mode, where=where, sentences=sentences)
 
     # -- index management ----------------------------------------------------------------
     def rebuild(self, force: bool = False, progress: Progress | None = None,
@@ -252,11 +271,13 @@ class Assistant:
         from rag.ingest.runners import build_runner
 
         p = self.settings.paths
-        prepare = build_runner(runner, self.settings, self.index_embedder)
+        # Chunks at the build precision; their sentences by the question embedder, so the
+        # reader weighs exactly the vectors it would compute (rag/index/sentences.py).
+        prepare = build_runner(runner, self.settings, self.index_embedder, self.embedder)
         return update_index(p.seeds_dir, p.index_dir, self.settings.chunking, self.index_embedder,
                             self.settings.embedding.backend, force=force, progress=progress,
                             limits=self.settings.ingest, index_settings=self.settings.index,
-                            store=self.store(), prepare=prepare)
+                            store=self.store(), prepare=prepare, sentence_embedder=self.embedder)
 
     def add_url(self, url: str):
         """Fetch a web page and store its article in the documents folder (`web/…md`);

@@ -13,6 +13,7 @@ from rag.answer.citations import MARKER_GROUP, SupportScorer, ground_answer, ver
 from rag.answer.prompting import is_refusal_text, refusal, states_nothing
 from rag.answer.reader.extractive import ExtractiveReader, answer_text
 from rag.core.errors import BackendError
+from rag.core.workers import Waiting
 from rag.core.types import Answer
 from rag.text.lexicon import OPEN_QUESTION
 from rag.text.terms import tokenize
@@ -22,7 +23,8 @@ StreamEvent = tuple[str, Any]
 
 def answer_events(question: str, standalone: str, request: Any, backend: Any, reader: ExtractiveReader, *,
                   gated: bool, scorer: SupportScorer, notices: list[str], embedder_id: str) -> Iterator[StreamEvent]:
-    """Yield ("token", text) as the backend generates, then ("answer", verified Answer).
+    """Yield ("token", text) as the backend generates, then ("answer", verified Answer); a
+    backend that queues its requests yields ("queue", position) while this one waits.
 
     `request` is a GenerationRequest ([1] is request.passages[0]). With `gated`, the reader
     decides answerability first; an answer it found is then never lost to the model's
@@ -38,6 +40,9 @@ def answer_events(question: str, standalone: str, request: Any, backend: Any, re
     else:
         try:
             for piece in backend.stream(request):
+                if isinstance(piece, Waiting):  # the local model's queue: the user's place in it
+                    yield ("queue", piece.position)
+                    continue
                 pieces.append(piece)
                 yield ("token", piece)
         except BackendError as exc:

@@ -57,9 +57,11 @@ def api_router(assistant: Assistant, auth: Callable) -> APIRouter:
         return IndexReportOut(**assistant.rebuild(force=force).to_json())
 
     @router.post("/ask", response_model=AnswerOut, summary="Answer a question: the JSON contract")
-    def ask(req: AskRequest):
-        answer = assistant.ask(req.question, list(req.history), k=req.k, mode=req.mode, llm=req.backend,
-                               since=req.since, until=req.until, as_of=req.as_of)
+    async def ask(req: AskRequest):
+        # In the Assistant's pool (first come first served); the event loop only awaits it.
+        answer = await assistant.pool_for(req.backend).run(
+            assistant.ask, req.question, list(req.history), k=req.k, mode=req.mode, llm=req.backend,
+            since=req.since, until=req.until, as_of=req.as_of)
         return answer.to_json()
 
     @router.get("/documents", response_model=list[DocumentOut],

@@ -56,15 +56,22 @@ def respond(assistant: Assistant, message: str, history: list[dict] | None, pair
     timings = render.timings_markdown(None)
     yield list(chat), pairs, timings
     text = ""
+    place = None
     try:
-        for kind, value in assistant.stream(message, pairs, k=int(k) if k else None,
-                                            mode=mode or None, llm=backend or None,
-                                            since=(since or "").strip() or None, until=(until or "").strip() or None):
+        # In the Assistant's pool, first come first served with the API's questions.
+        events = assistant.pool_for(backend or None).stream(lambda: assistant.stream(
+            message, pairs, k=int(k) if k else None, mode=mode or None, llm=backend or None,
+            since=(since or "").strip() or None, until=(until or "").strip() or None))
+        for kind, value in events:
             if kind == "token":
                 text += value
                 chat[-1] = {"role": "assistant", "content": render.streaming_html(text)}
                 yield list(chat), pairs, timings
-            else:
+            elif kind == "queue" and value != place:  # the local LLM answers others first
+                place = value
+                chat[-1] = {"role": "assistant", "content": render.queue_html(place)}
+                yield list(chat), pairs, timings
+            elif kind == "answer":
                 answer = value
     except RagError as exc:
         chat[-1] = {"role": "assistant", "content": render.notices_html([f"Error: {exc}"])}
@@ -79,8 +86,9 @@ def api_ask(assistant: Assistant, question: str, k: int | None = None, mode: str
             as_of: str | None = None) -> dict[str, Any]:
     """The programmatic endpoint: one question in, the `Answer.to_json()` contract out."""
     try:
-        return assistant.ask(question, k=int(k) if k else None, mode=mode or None, llm=backend or None,
-                             since=since or None, until=until or None, as_of=as_of or None).to_json()
+        return assistant.pool_for(backend or None).submit(
+            assistant.ask, question, k=int(k) if k else None, mode=mode or None, llm=backend or None,
+            since=since or None, until=until or None, as_of=as_of or None).result().to_json()
     except RagError as exc:
         raise ui_error(exc) from None
 

@@ -111,6 +111,13 @@ def streaming_html(text: str) -> str:
     return f'<div class="rag-answer rag-streaming">{_block(text)} ▍</div>'
 
 
+def queue_html(position: int) -> str:
+    """While the local model answers others first: this question's place in its queue."""
+    ahead = "next" if position <= 1 else f"{position - 1} ahead"
+    return (f'<div class="rag-answer rag-streaming rag-queue">⏳ In der Warteschlange: Platz {int(position)} '
+            f'· in the queue: position {int(position)} ({ahead})</div>')
+
+
 def timings_markdown(timings_ms: dict[str, float] | None, backend: str = "") -> str:
     if not timings_ms:
         return "_No answer yet._"
