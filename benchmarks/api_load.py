@@ -1,14 +1,20 @@
 """Bounded load test of `rag serve`: N concurrent clients x M questions each, on 127.0.0.1.
 
-Usage (from the repo root, after `rag index`):
-    python benchmarks/api_load.py                                  # starts `rag serve` itself
+Usage (from the repo root):
+    python benchmarks/api_load.py                     # e5 and hashing, each on its own fresh index of seeds/
     python benchmarks/api_load.py --clients 16 --requests 10 --mode stream
-    python benchmarks/api_load.py --url http://127.0.0.1:7860 --key KEY   # a running server
+    python benchmarks/api_load.py --embedders onnx --index /path/to/index   # an existing index
+    python benchmarks/api_load.py --url http://127.0.0.1:7860 --key KEY     # a running server
 
-Without --url it starts `rag serve` on a free loopback port with a fresh API key and the
-settings of the environment (default: the e5 embedder, the extractive backend, `index/`),
-waits until it answers, runs the load, and stops it. Each client is one keep-alive connection
-asking the eval set's questions (evals/questions.jsonl) one after another, as a user would.
+Without --url, for each embedder backend of `--embedders` (default `onnx,hashing`: e5, then
+the hashing embedder, which costs nothing, so their ratio is what e5 costs a served answer)
+it builds an index of `--seeds` in a temporary directory (or uses `--index`), starts `rag
+serve` on a free loopback port with a fresh API key and the settings of the environment
+(default: the extractive backend), waits until it answers, asks one question to load the
+models, runs the load, reads the server's memory (VmRSS, VmHWM), and stops it. Each client
+is one keep-alive connection asking the eval set's questions (evals/questions.jsonl) one
+after another, as a user would. With both embedders it prints the throughput ratio and
+each run's p95 / p50, taken in this one run.
 
 Bounded by construction: exactly clients x requests requests, a per-request timeout, and a
 deadline (--max-seconds) after which unfinished ones are cancelled and counted. Prints
@@ -26,6 +32,7 @@ import secrets
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -127,10 +134,11 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(key: str, log_path: Path, extra: list[str], wait_s: float) -> tuple[subprocess.Popen, str]:
+def start_server(key: str, log_path: Path, extra: list[str], wait_s: float,
+                 env_extra: dict[str, str] | None = None) -> tuple[subprocess.Popen, str]:
     """`rag serve` on a free loopback port; returns once /v1/models answers."""
     port = _free_port()
-    env = {**os.environ, "RAG_API__KEYS": key, "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "RAG_API__KEYS": key, "PYTHONUNBUFFERED": "1", **(env_extra or {})}
     log = open(log_path, "w")
     proc = subprocess.Popen([sys.executable, "-m", "rag.cli", "serve", "--host", "127.0.0.1", "--port", str(port), *extra],
                             cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -166,6 +174,40 @@ def report(res: Result, args: argparse.Namespace) -> str:
     return "\n".join(lines)
 
 
+def memory(pid: int) -> str:
+    """The process's resident memory now and at its peak (VmRSS, VmHWM), in MB."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return "memory: n/a"
+    kb = {line.split(":")[0]: int(line.split()[1]) for line in status.splitlines() if line.startswith(("VmRSS", "VmHWM"))}
+    return f"server memory: RSS {kb.get('VmRSS', 0) / 1024:.0f} MB, peak {kb.get('VmHWM', 0) / 1024:.0f} MB"
+
+
+def build_index(backend: str, seeds: Path, index: Path) -> None:
+    """`rag index` of `seeds` into `index` with the embedder `backend`."""
+    subprocess.run([sys.executable, "-m", "rag.cli", "index", "--seeds", str(seeds), "--index", str(index),
+                    "--embedder-backend", backend], cwd=REPO, check=True, stdout=subprocess.DEVNULL)
+
+
+def served_run(args: argparse.Namespace, backend: str | None, index: Path | None) -> tuple[Result, str]:
+    """Start `rag serve` (with `backend` and `index` when given), load it, stop it."""
+    key = secrets.token_urlsafe(16)
+    log_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"rag-api-load-serve-{backend or 'env'}.log"
+    extra = args.serve_args.split() + (["--index", str(index)] if index else [])
+    env = {"RAG_EMBEDDING__BACKEND": backend} if backend else {}
+    proc, url = start_server(key, log_path, extra, wait_s=600, env_extra=env)
+    try:
+        # One question first: the embedder and index are loaded before the clock starts.
+        asyncio.run(run_load(url, key, 1, 1, args.mode, args.model, questions(args.questions), args.timeout, args.timeout))
+        res = asyncio.run(run_load(url, key, args.clients, args.requests, args.mode, args.model,
+                                   questions(args.questions), args.timeout, args.max_seconds))
+        return res, memory(proc.pid)
+    finally:
+        proc.terminate()
+        proc.wait(30)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--url", help="a running server (default: start `rag serve`)")
@@ -177,31 +219,41 @@ def main() -> int:
     ap.add_argument("--questions", type=Path, default=REPO / "evals" / "questions.jsonl")
     ap.add_argument("--timeout", type=float, default=120.0, help="per request, seconds")
     ap.add_argument("--max-seconds", type=float, default=600.0, help="for the whole load")
-    ap.add_argument("--serve-args", default="", help="extra `rag serve` flags, e.g. '--index index'")
+    ap.add_argument("--serve-args", default="", help="extra `rag serve` flags")
+    ap.add_argument("--embedders", default="onnx,hashing", help="embedder backends to serve, one run each")
+    ap.add_argument("--seeds", type=Path, default=REPO / "seeds", help="documents to index for each run")
+    ap.add_argument("--index", type=Path, help="serve this existing index instead (one embedder)")
     args = ap.parse_args()
 
-    proc = None
-    key = args.key
     if args.url:
         host = httpx.URL(args.url).host
         if not (host == "localhost" or host.startswith("127.") or host == "::1"):
             ap.error("only loopback targets: this is a load test")
-        url = args.url.rstrip("/")
-    else:
-        key = secrets.token_urlsafe(16)
-        log_path = Path(os.environ.get("TMPDIR", "/tmp")) / "rag-api-load-serve.log"
-        proc, url = start_server(key, log_path, args.serve_args.split(), wait_s=300)
-    try:
-        # One question first: the embedder and index are loaded before the clock starts.
-        asyncio.run(run_load(url, key, 1, 1, args.mode, args.model, questions(args.questions), args.timeout, args.timeout))
-        res = asyncio.run(run_load(url, key, args.clients, args.requests, args.mode, args.model,
-                                   questions(args.questions), args.timeout, args.max_seconds))
-    finally:
-        if proc is not None:
-            proc.terminate()
-            proc.wait(30)
-    print(report(res, args))
-    return 1 if res.errors or len(res.latencies) < args.clients * args.requests else 0
+        res = asyncio.run(run_load(args.url.rstrip("/"), args.key, args.clients, args.requests, args.mode,
+                                   args.model, questions(args.questions), args.timeout, args.max_seconds))
+        print(report(res, args))
+        return 1 if res.errors or len(res.latencies) < args.clients * args.requests else 0
+    backends = [b for b in args.embedders.split(",") if b]
+    if args.index and len(backends) != 1:
+        ap.error("--index serves one existing index: name its embedder with --embedders")
+    results: dict[str, Result] = {}
+    with tempfile.TemporaryDirectory(prefix="rag-api-load-") as tmp:
+        for backend in backends:
+            index = args.index
+            if index is None:
+                index = Path(tmp) / backend
+                build_index(backend, args.seeds, index)
+            res, mem = served_run(args, backend, index)
+            results[backend] = res
+            print(f"--- embedder backend {backend} ---\n{report(res, args)}\n{mem}", flush=True)
+    if len(results) == 2:
+        (a, ra), (b, rb) = results.items()
+        ta, tb = (len(r.latencies) / r.wall for r in (ra, rb))
+        spread = lambda r: percentile(r.latencies, 95) / percentile(r.latencies, 50)  # noqa: E731
+        print(f"throughput {a} / {b} = {ta:.2f} / {tb:.2f} answers/s = {ta / tb:.2f}x; "
+              f"p95/p50: {a} {spread(ra):.2f}, {b} {spread(rb):.2f}")
+    failed = any(r.errors or len(r.latencies) < args.clients * args.requests for r in results.values())
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
