@@ -24,8 +24,8 @@ Timed per query (medians and p95 over `--queries`):
   query's vector (dense top 50, BM25 top 50, the fusion's scores for both lists, the top
   5 chunks and their sentence vectors);
 - Milvus only, `plain`: a plain pymilvus FLAT search (top 50, ids only) on a flushed
-  collection of the same vectors and nothing else, in the same process; the script prints
-  `dense / plain` and `question / plain`.
+  collection of the same vectors and nothing else, in the same process, timed right before
+  the others for each query; the script prints `dense / plain` and `question / plain`.
 
 Each store's run is stopped after `--time-limit` seconds and reported as not finished.
 """
@@ -117,8 +117,9 @@ class _Fixed:
         return np.stack([self.vectors[t] for t in texts])
 
 
-def _plain(vectors: np.ndarray, queries: np.ndarray, uri: str) -> list[float]:
-    """Plain pymilvus FLAT searches (top 50, ids only) on a flushed collection of `vectors`."""
+def _plain_collection(vectors: np.ndarray, uri: str):
+    """A flushed collection of `vectors` and nothing else; returns its plain search: a
+    pymilvus FLAT search, top 50, ids only."""
     from pymilvus import DataType, MilvusClient
 
     client = MilvusClient(uri=uri)
@@ -132,13 +133,7 @@ def _plain(vectors: np.ndarray, queries: np.ndarray, uri: str) -> list[float]:
         client.insert("plain", [{"id": i, "vector": vectors[i]} for i in range(start, min(start + 5000, len(vectors)))])
     client.flush("plain")
     client.load_collection("plain")
-    times = []
-    for q in queries:
-        t = time.perf_counter()
-        client.search("plain", data=[q.tolist()], anns_field="vector", limit=50, output_fields=["id"])
-        times.append(time.perf_counter() - t)
-    client.close()
-    return times
+    return lambda q: client.search("plain", data=[q.tolist()], anns_field="vector", limit=50, output_fields=["id"])
 
 
 def run_one(store_name: str, n: int, dim: int, queries: int, workdir: Path) -> dict:
@@ -165,50 +160,46 @@ def run_one(store_name: str, n: int, dim: int, queries: int, workdir: Path) -> d
     load = time.perf_counter() - started
     rss_loaded = _rss_mib()
 
+    plain = _plain_collection(vectors, str(workdir / "plain.db")) if store_name == "milvus" else None
     rng = np.random.default_rng(1)
     qs = _unit(rng, queries, dim)
-    dense, lexical = [], []
-    for i, q in enumerate(qs):
-        t = time.perf_counter()
-        view.search_dense(q, 50)
-        dense.append(time.perf_counter() - t)
-        t = time.perf_counter()
-        view.search_lexical(f"{first_words[i]} {first_words[-i - 1]}").top(50)
-        lexical.append(time.perf_counter() - t)
     embedder = _Fixed()
     retriever = Retriever(view, embedder, settings.retrieval)
     with_sentences = "sentences" in inspect.signature(retriever.search_question).parameters
-    question_bm25, question = [], []
-    for q in qs:
-        text = " ".join(rng.choice(by_decile, QUESTION_TERMS))
+    timings: dict[str, list[float]] = {"dense": [], "bm25": [], "question_bm25": [], "question": []}
+    if plain is not None:
+        timings["plain"] = []
+
+    def timed(name: str, fn) -> None:
         t = time.perf_counter()
-        view.search_lexical(text).top(50)
-        question_bm25.append(time.perf_counter() - t)
+        fn()
+        timings[name].append(time.perf_counter() - t)
+
+    # Interleaved, query by query: the ratios hold however the machine's load drifts.
+    for i, q in enumerate(qs):
+        text = " ".join(rng.choice(by_decile, QUESTION_TERMS))
         embedder.vectors[text] = q
         analysis = analyze_question(text)
-        t = time.perf_counter()
+        if plain is not None:
+            timed("plain", lambda: plain(q))
+        timed("dense", lambda: view.search_dense(q, 50))
+        timed("bm25", lambda: view.search_lexical(f"{first_words[i]} {first_words[-i - 1]}").top(50))
+        timed("question_bm25", lambda: view.search_lexical(text).top(50))
         if with_sentences:
-            retriever.search_question(analysis, k=5, sentences=True)
+            timed("question", lambda: retriever.search_question(analysis, k=5, sentences=True))
         else:
-            retriever.search_question(analysis, k=5)
-        question.append(time.perf_counter() - t)
+            timed("question", lambda: retriever.search_question(analysis, k=5))
     out = {"store": store_name, "rows": n, "dim": dim, "queries": queries,
            "make_rows_s": round(made, 1), "build_s": round(build, 1), "load_s": round(load, 2),
            "rss_loaded_mib": round(rss_loaded),
            "disk_mib": round(sum(p.stat().st_size for p in workdir.rglob("*") if p.is_file()) / 2**20)}
-    timings = {"dense": dense, "bm25": lexical, "question_bm25": question_bm25, "question": question}
-    if store_name == "milvus":
-        from rag.index.milvus.client import close
-
-        close(store.uri)  # Lite locks its directory: one server per process
-        timings["plain"] = _plain(vectors, qs, str(workdir / "plain.db"))
     for name, values in timings.items():
         out[f"{name}_p50_ms"] = round(float(np.percentile(values, 50)) * 1000, 1)
         out[f"{name}_p95_ms"] = round(float(np.percentile(values, 95)) * 1000, 1)
     if "plain" in timings:
-        plain = float(np.median(timings["plain"]))
-        out["dense_over_plain"] = round(float(np.median(dense)) / plain, 2)
-        out["question_over_plain"] = round(float(np.median(question)) / plain, 2)
+        base = float(np.median(timings["plain"]))
+        out["dense_over_plain"] = round(float(np.median(timings["dense"])) / base, 2)
+        out["question_over_plain"] = round(float(np.median(timings["question"])) / base, 2)
     out["peak_rss_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     return out
 

@@ -60,7 +60,8 @@ def _bar(desc: str, unit: str, total: int, notify: Progress | None, low: float, 
     from tqdm.auto import tqdm
 
     done = [0]
-    with tqdm(total=total, desc=desc, unit=unit, disable=total < 64) as bar:
+    # No bar for a few texts, nor without a caller to report to (a Ray actor's batches).
+    with tqdm(total=total, desc=desc, unit=unit, disable=total < 64 or notify is None) as bar:
         def advance(n: int) -> None:
             done[0] += n
             bar.update(n)

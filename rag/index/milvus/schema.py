@@ -62,12 +62,6 @@ def stems(text: str) -> str:
     return " ".join(tokenize(text))
 
 
-def bm25_scale() -> float:
-    """Milvus scores idf * tf * (k1 + 1) / (tf + norm); the local store (bm25s's "lucene"
-    variant) leaves out the constant (k1 + 1). Dividing by it gives the local scores."""
-    return K1 + 1.0
-
-
 def create_collection(client, name: str, dim: int, settings: StoreSettings, lite: bool) -> None:
     """A fresh collection for `dim`-dimensional vectors, indexed and loaded."""
     from pymilvus import DataType, Function, FunctionType, MilvusClient

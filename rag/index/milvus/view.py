@@ -3,7 +3,7 @@
 What one question asks of the engine does not grow with the collection (pinned by
 tests/test_milvus_store.py):
 - a dense search and a BM25 search, each the engine's own top n (the retriever's
-  `candidates`, 50), filters inside the search, returning ids only;
+  `candidates`, 50), filters inside the search, returning ids and scores only;
 - one fetch by primary key of the candidates' vectors and stems (at most 2n rows): the
   fusion weighs every candidate's cosine and BM25 score, computed here from the stems and
   the version's term statistics (`terms.py`) exactly as the local store computes them;
@@ -22,6 +22,7 @@ from rag.core.config import StoreSettings
 from rag.core.errors import IndexCorruptError
 from rag.core.types import Chunk, SentenceVectors
 from rag.index.filters import SearchFilter
+from rag.index.local.lexical import K1
 from rag.index.manifest import Manifest
 from rag.index.milvus.filters import expression
 from rag.index.milvus.schema import (
@@ -169,21 +170,24 @@ class MilvusView:
 
 
 class MilvusLexical:
-    """BM25 for one query: the engine's own top n (the filter inside the search), scored
-    from the candidates' stems and the whole index's statistics, as the local store
-    scores: the same scale whatever the filter, and whichever segment a row is in."""
+    """BM25 for one query: the engine's own top n, with the filter inside the search. The
+    scores the fusion weighs (`scores`) are computed from the candidates' stems and the
+    whole index's statistics, as the local store computes them: the same scale whatever
+    the filter, and whichever segment a row is in (Milvus Lite scores each segment with
+    its own statistics)."""
 
     def __init__(self, view: MilvusView, terms: str, expr: str):
         self.view, self.terms, self.expr = view, terms.split(), expr
 
     def top(self, n: int) -> list[tuple[int, float]]:
+        """The engine's top n, best first, with its scores on the local store's scale
+        (Milvus scores idf x tf x (k1 + 1) / (tf + norm), the local store without the
+        constant k1 + 1; Lite returns -score, a server the score). Nothing is fetched: the
+        fusion fetches all candidates' rows at once (`scores`, `MilvusView.cosines`)."""
         if not self.terms or n <= 0:
             return []
-        keys = [k for k, _ in self.view._search(" ".join(self.terms), "sparse", n, self.expr, {"metric_type": "BM25"})]
-        scores = self.scores(keys)
-        # Best first; equal scores in id order, as the local store's stable top-n orders rows.
-        order = sorted(range(len(keys)), key=lambda i: (-scores[i], keys[i]))
-        return [(keys[i], float(scores[i])) for i in order if scores[i] > 0]
+        hits = self.view._search(" ".join(self.terms), "sparse", n, self.expr, {"metric_type": "BM25"})
+        return [(k, abs(d) / (K1 + 1.0)) for k, d in hits if d]
 
     def scores(self, keys: Sequence[int]) -> np.ndarray:
         return self.view.bm25(keys, self.terms)
