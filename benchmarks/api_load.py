@@ -186,8 +186,10 @@ def memory(pid: int) -> str:
 
 def build_index(backend: str, seeds: Path, index: Path) -> None:
     """`rag index` of `seeds` into `index` with the embedder `backend`."""
-    subprocess.run([sys.executable, "-m", "rag.cli", "index", "--seeds", str(seeds), "--index", str(index),
-                    "--embedder-backend", backend], cwd=REPO, check=True, stdout=subprocess.DEVNULL)
+    done = subprocess.run([sys.executable, "-m", "rag.cli", "index", "--seeds", str(seeds), "--index", str(index),
+                           "--embedder-backend", backend], cwd=REPO, capture_output=True, text=True)
+    if done.returncode:
+        raise SystemExit(f"rag index failed:\n{done.stderr[-2000:]}")
 
 
 def served_run(args: argparse.Namespace, backend: str | None, index: Path | None) -> tuple[Result, str]:
