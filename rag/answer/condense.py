@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Sequence, Union
 
-from rag.answer.mentions import Mention, clean_answer, dates_in, names_in
+from rag.answer.mentions import Mention, clean_answer, coordinated, dates_in, generic_head, head_kind, names_in
 from rag.conversations import Turn
 from rag.core.config import LLMSettings
 from rag.text.language import detect_language
@@ -24,9 +24,9 @@ from rag.text.lexicon import (
     ENGLISH_VOTE_WORDS,
     EXISTENTIAL_THERE,
     FOLLOW_UP_LEAD,
-    GENERIC_HEADS,
     GERMAN_VOTE_WORDS,
     IMPERSONAL_IT,
+    PERSON_HEADS,
     PERSONAL_PRONOUNS,
     PLACE_REFERENCES,
     POSSESSIVE_PRONOUNS,
@@ -231,27 +231,69 @@ def _ask_anew(base: str, word: str) -> str:
     return f"{word} {base[:1].lower()}{base[1:]}"  # a yes/no question: "Warum ist ...?"
 
 
-def _referents(last: PriorTurn, base: str, exclude: set[str]) -> list[str]:
+@dataclass(frozen=True)
+class _Candidate:
+    mention: Mention
+    text: str  # the text it was found in (for "X und Y")
+    names: tuple[Mention, ...]  # every name of that text
+
+
+def _referents(last: PriorTurn, base: str, exclude: set[str], kind: str | None = None) -> list[_Candidate]:
     """What the last turn named, most likely meant first: for a question that asked for a
     name ("Wer ...?", "Welche Firma ...?", "Wo ...?") its answer's new names (or, when the
     answer sentence names nobody, those of its cited passage nearest before it), else the
     question's own names, its subject first."""
     asked = names_in(base)
     known = {m.text.casefold() for m in asked} | exclude
-    answer = [m.text for m in names_in(clean_answer(last.answer)) if m.text.casefold() not in known]
+    answer_text = clean_answer(last.answer)
+    found = names_in(answer_text)
+    answer = [_Candidate(m, answer_text, tuple(found)) for m in found if m.text.casefold() not in known]
     if not answer:
         for context in last.contexts:
             sentences = split_sentences(context)
             for sentence in reversed(sentences[:-1] if len(sentences) > 1 else sentences):
-                found = [m.text for m in names_in(sentence) if m.text.casefold() not in known]
-                if found:
-                    answer = found
+                found = names_in(sentence)
+                answer = [_Candidate(m, sentence, tuple(found)) for m in found if m.text.casefold() not in known]
+                if answer:
                     break
             if answer:
                 break
-    own = [m.text for m in sorted(asked, key=lambda m: m.oblique) if m.text.casefold() not in exclude]
+    own = [_Candidate(m, base, tuple(asked)) for m in sorted(asked, key=lambda m: m.oblique)
+           if m.text.casefold() not in exclude]
     about_name = bool(asked) and _only_names(base, asked)
-    return answer + own if ASKS_ENTITY.search(base) and not about_name else own + answer
+    asks = ASKS_ENTITY.search(base)
+    if not asks or about_name or (kind is not None and kind not in _asked_kinds(asks)):
+        return own + answer  # "Which company ...?" answered, "the car" is what the question named
+    return answer + own
+
+
+def _asked_kinds(asks: re.Match) -> set[str]:
+    """The kinds of thing a question asks for: "Wer" a person or an organisation, "Wo" a
+    place, "Welcher Autohersteller" an organisation."""
+    word = asks.group(1).casefold()
+    if word.startswith(("welche", "which", "what ")):
+        kind = head_kind(word.split()[-1]) if " " in word else None
+        return {kind} if kind else {"person", "organisation", "place", "thing"}
+    if word in ("wo", "where", "wohin", "woher"):
+        return {"place"}
+    return {"person", "organisation"}
+
+
+def _pick(candidates: list[_Candidate], person: bool | None, plural: bool, english: bool) -> str | None:
+    """The referent: of the likeliest candidates, a person for "er"/"he"/"der Politiker", no
+    person for "it"/"das Projekt" (when the last turn named both); for "they", every name
+    joined to it ("Larry Page und Sergey Brin")."""
+    if not candidates:
+        return None
+    typed = [c for c in candidates if person is None or c.mention.person_like == person]
+    chosen = (typed or candidates)[0]
+    if not plural:
+        return chosen.mention.text
+    group = coordinated(chosen.text, list(chosen.names), chosen.mention.text)
+    if len(group) == 1:
+        return group[0]
+    joiner = " and " if english else " und "
+    return ", ".join(group[:-1]) + joiner + group[-1]
 
 
 def _only_names(base: str, asked: list) -> bool:
@@ -260,6 +302,18 @@ def _only_names(base: str, asked: list) -> bool:
     for m in asked:
         rest = rest.replace(m.text, " ")
     return all(w.casefold() in _COPULA_QUESTION for w in _WORD.findall(rest))
+
+
+_PLURAL = frozenset("they them their".split())
+_PERSON_PRONOUNS = frozenset("er ihn ihm sie he him she his".split())
+
+
+def _plural_sie(low: list[str]) -> bool:
+    """"Wo haben sie sich kennengelernt?": "sie" with a plural verb means them."""
+    at = low.index("sie") if "sie" in low else -1
+    near = low[max(0, at - 2):at] + low[at + 1:at + 2]
+    return any(w in ("sind", "haben", "waren", "hatten", "werden", "wurden", "können", "wollen", "sollen")
+               or (w.endswith("en") and w not in ("den", "einen", "seinen", "ihren", "denen")) for w in near)
 
 
 _COPULA_QUESTION = frozenset("wer was who what ist war sind waren is was are were eigentlich genau denn".split())
@@ -274,7 +328,7 @@ def _when(last: PriorTurn, base: str) -> str | None:
 
 def _at(date: str, english: bool) -> str:
     if english:
-        return f"in {date}"
+        return f"on {date.replace('.', '')}" if date[:1].isdigit() and "." in date[:3] else f"in {date}"
     if date[:1].isdigit() and "." in date[:3]:
         return f"am {date}"
     return f"im Jahr {date}" if re.fullmatch(r"\d{4}", date) else f"im {date}" if not date[:1].isdigit() else date
@@ -292,14 +346,19 @@ def _replace_references(body: str, last: PriorTurn, base: str) -> tuple[str | No
     words = [t.group(0) for t in tokens]
     low = [w.casefold() for w in words]
     english = detect_language(body) == "en"
-    own = {m.text.casefold() for m in names_in(body)}
+    own_names = names_in(body)
+    own = {m.text.casefold() for m in own_names}
     referents = _referents(last, base, own)
     edits: list[tuple[int, int, str]] = []
     why: list[str] = []
     used: set[str] = set()
+    first_own = min((m.start for m in own_names), default=len(body))
 
-    def referent() -> str | None:
-        return referents[0] if referents else None
+    def referent(word: str = "", person: bool | None = None) -> str | None:
+        plural = word in _PLURAL or (word == "sie" and _plural_sie(low))
+        if word in _PERSON_PRONOUNS and not plural:
+            person = True
+        return _pick(referents, person, plural, english)
 
     span_time = TIME_REFERENCES.search(body)
     if span_time:
@@ -310,25 +369,28 @@ def _replace_references(body: str, last: PriorTurn, base: str) -> tuple[str | No
     for i, (tok, w) in enumerate(zip(tokens, low)):
         if span_time and span_time.start() <= tok.start() < span_time.end():
             continue
-        target = referent()
+        target = referent(w)
         if w in PERSONAL_PRONOUNS and target:
-            if w in ("sie",) and words[i][0].isupper() and i > 0 and words[i - 1] not in ".!?":
+            if w == "sie" and words[i][0].isupper() and i > 0 and words[i - 1] not in ".!?":
                 continue  # the polite "Sie" addresses the assistant
-            if w == "sie" and i > 0 and low[i - 1] in ("können", "könnten", "würden", "haben", "wissen"):
-                continue
             edits.append((tok.start(), tok.end(), target))
             used.add(target)
             why.append(f"{words[i]} -> {target}")
-        elif w == "it" and target and not IMPERSONAL_IT.search(body):
+        elif w == "it" and not IMPERSONAL_IT.search(body) and (target := referent(w, person=False)):
             edits.append((tok.start(), tok.end(), target))
             used.add(target)
             why.append(f"it -> {target}")
         elif w in POSSESSIVE_PRONOUNS and target and i + 1 < len(words) and words[i + 1][:1].isalpha():
             if w in ("ihr", "ihre", "ihren", "ihrem", "ihrer", "ihres") and words[i][0].isupper() and i > 0:
                 continue  # "Ihre": the polite form
-            edits.append((tok.start(), tok.end(), "\0" + _genitive(target, english)))
+            if first_own < tok.start():
+                continue  # bound in its own question: "Wann stellt BMW seinen ersten SUV vor?"
+            edits.append((tok.start(), tok.end(), f"\0{target}\0{_genitive(target, english)}"))
             why.append(f"{words[i]} -> {target}")
-        elif w in PRONOMINAL_ADVERBS and target:
+        elif w in PRONOMINAL_ADVERBS and (target := _pick([c for c in referents if c.mention.text not in used],
+                                                          False, False, english)):
+            # A thing, and another one than a pronoun of the same question means:
+            # "Wie viel hat er dafür bezahlt?" (er: the buyer, dafür: what was bought).
             edits.append((tok.start(), tok.end(), f"{PRONOMINAL_ADVERBS[w]} {target}"))
             used.add(target)
             why.append(f"{words[i]} -> {target}")
@@ -336,12 +398,19 @@ def _replace_references(body: str, last: PriorTurn, base: str) -> tuple[str | No
             edits.append((tok.start(), tok.end(), f"in {target}"))
             used.add(target)
             why.append(f"{words[i]} -> {target}")
-        elif (w in DEFINITE_ARTICLES or w in DEMONSTRATIVES) and target:
-            head = i + 1 if i + 1 < len(words) and low[i + 1] in GENERIC_HEADS else (
-                i + 2 if i + 2 < len(words) and low[i + 2] in GENERIC_HEADS and _plain_adjective(low[i + 1]) else None)
+        elif w in DEFINITE_ARTICLES or w in DEMONSTRATIVES:
+            head = i + 1 if i + 1 < len(words) and generic_head(words[i + 1]) else (
+                i + 2 if i + 2 < len(words) and generic_head(words[i + 2]) and _plain_adjective(low[i + 1]) else None)
             if head is None or _named_after(words, low, head):
                 continue
-            edits.append((tok.start(), tokens[head].end(), target))
+            kind = head_kind(words[head])
+            target = _pick(_referents(last, base, own, kind), kind == "person", False, english)
+            if not target:
+                continue
+            # "Trainer des Vereins", "Vorsitzender der Partei": a genitive becomes "von X".
+            genitive = w == "des" or (w == "der" and i > 0 and words[i - 1][:1].isupper()
+                                      and not generic_head(words[i - 1]) and low[i - 1] not in QUESTION_WORDS)
+            edits.append((tok.start(), tokens[head].end(), f"von {target}" if genitive and not english else target))
             used.add(target)
             why.append(f"{' '.join(words[i:head + 1])} -> {target}")
     if not edits:
@@ -349,7 +418,8 @@ def _replace_references(body: str, last: PriorTurn, base: str) -> tuple[str | No
     out = body
     for start, end, new in sorted(edits, reverse=True):
         if new.startswith("\0"):  # a possessive: left as it is when its owner is named already
-            new = new[1:] if not used & {n for n in referents[:1]} else out[start:end]
+            owner, genitive = new[1:].split("\0")
+            new = out[start:end] if owner in used else genitive
         out = _replace_span(out, start, end, new)
     return out, "; ".join(why)
 

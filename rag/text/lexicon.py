@@ -207,7 +207,36 @@ konferenz gipfel turnier festival studie bericht film buch gerät produkt modell
 company firm corporation group startup club team party city country state government agency
 organisation organization project deal agreement platform service network broadcaster bank court
 politician player coach singer artist band manager boss president minister founder conference
-summit tournament festival study report film movie book device product model investor man woman""".split())
+summit tournament festival study report film movie book device product model investor man woman
+auto wagen fahrzeug car vehicle phone app software zeitung zeitschrift magazin newspaper paper magazine""".split())
+# Of those, the ones that mean a person: "der Politiker" is the answer's person, "das Projekt" is not.
+PERSON_HEADS = frozenset("""politiker politikerin spieler spielerin trainer trainerin sänger sängerin künstler
+künstlerin manager managerin chef chefin präsident präsidentin minister ministerin gründer gründerin investor
+politician player coach singer artist manager boss president minister founder investor man woman""".split())
+# The kinds of the other generic nouns: a follow-up's noun of another kind than the last
+# question asked for ("Which company ...?" -> "the car") means a thing that question named.
+ORGANISATION_HEADS = frozenset("""unternehmen konzern firma hersteller startup start-up verein klub club mannschaft
+team partei regierung behörde ministerium organisation sender bank institut gericht band company firm corporation
+group party government agency organization broadcaster court zeitung zeitschrift magazin newspaper paper
+magazine""".split())
+PLACE_HEADS = frozenset("stadt land staat city country state".split())
+# Words of organisations and places, so a two-word name with one is no person ("Real Madrid",
+# "Thrive Capital", "Los Angeles"); two or three plain words otherwise are taken for a person.
+NON_PERSON_NAME_WORDS = frozenset("""ag gmbh se kg inc ltd llc corp corporation co group gruppe holding capital
+partners ventures bank motors airlines airways ai labs systems technologies media verlag stiftung verein fc sc sv
+club city united real open republik republic union league liga bundesliga san los las new st saint sankt bad port
+nord süd ost west north south east west""".split())
+# Countries German names with an article ("die Schweiz", "in der Türkei"): names all the same.
+ARTICLE_COUNTRIES = frozenset("""schweiz türkei ukraine slowakei mongolei usa niederlande philippinen
+malediven seychellen bahamas iran irak jemen libanon sudan tschad kongo niger senegal vatikan""".split())
+# The endings of German abstract nouns: never a name, with or without an article before them
+# ("nach Einschätzung von Beobachtern").
+ABSTRACT_ENDINGS = ("ung", "ungen", "heit", "heiten", "keit", "keiten", "schaft", "schaften", "tion", "tionen",
+                    "tät", "täten", "nis", "nisse", "ismus")
+# Compounds ending in these describe an organisation before its name ("der Softwarekonzern
+# Oracle"): the name follows, but it names no person.
+ORGANISATION_WORDS = re.compile(r"(konzern|unternehmen|firma|hersteller|verein|klub|club|startup|start-up|bank"
+                                r"|sender|partei|gruppe|riese|gigant|company|firm|group)$", re.IGNORECASE)
 # "dabei", "dafür": a preposition fused with a thing the last turn named; "bei X", "für X".
 PRONOMINAL_ADVERBS = {"dabei": "bei", "dafür": "für", "dazu": "zu", "davon": "von", "daran": "an",
                       "darüber": "über", "damit": "mit", "darauf": "auf", "dagegen": "gegen", "darin": "in",
@@ -216,7 +245,7 @@ PRONOMINAL_ADVERBS = {"dabei": "bei", "dafür": "für", "dazu": "zu", "davon": "
 # "das Unternehmen" in the next question means ("Wer ist CTO von Microsoft?" -> Kevin Scott).
 ASKS_ENTITY = re.compile(
     r"^\W*(?:(?:und|and)\s+)?(?:(?:in|an|bei|aus|mit|von|zu|nach|für|auf|in|at|from|with|by|for|of|to)\s+)?"
-    r"(wer|wen|wem|who|whom|wo|where|wohin|woher|welche[mnrs]?|which|wie\s+hei(?:ß|ss)(?:t|en)|what\s+is\s+the\s+name"
+    r"(wer|wen|wem|who|whom|wo|where|wohin|woher|welche[mnrs]?(?:\s+[\w-]+)?|which(?:\s+[\w-]+)?|wie\s+hei(?:ß|ss)(?:t|en)|what\s+is\s+the\s+name"
     r"|what\s+(?:company|firm|team|city|country|party|person))\b", re.IGNORECASE)
 # The question phrase a bare follow-up ("Und wann?") replaces in the last question.
 QUESTION_PHRASE = re.compile(
