@@ -49,7 +49,7 @@ from rag.answer.prompting import build_messages
 from rag.answer.reader.extractive import ExtractiveReader
 from rag.backends import BackendContext, GenerationRequest, backend_rows, get_backend, prompt_policy
 from rag.core.config import Settings, load_settings
-from rag.core.errors import IndexCorruptError, IndexMissingError, InputError, NotFoundError
+from rag.core.errors import IndexCorruptError, IndexMissingError, InputError, NotFoundError, RagError
 from rag.conversations import FILE_NAME, LOCAL_OWNER, ConversationStore, Turn, title_for
 from rag.core.types import Answer, Hit, QuestionAnalysis
 from rag.index.filters import SearchFilter, date_filter
@@ -224,7 +224,8 @@ class Assistant:
         question, notices = self._validate(question)
         where = self._where(where, date_filter(since, until, as_of), sources if passages is None else None)
         backend = self.backend(llm)
-        standalone = resolve_follow_up(question, prior_turns(history)).text if history else question
+        standalone = resolve_follow_up(question, prior_turns(history, self._before_citation)).text \
+            if history else question
         analysis = analyze_question(standalone)
         language = analysis.language
 
@@ -254,6 +255,24 @@ class Assistant:
         total_ms = (time.perf_counter() - started) * 1000
         yield ("answer", replace(answer, timings_ms={
             "retrieve": retrieve_ms, "generate": generate_ms, "total": total_ms}))
+
+    def _before_citation(self, citation: dict[str, Any]) -> str | None:
+        """The cited document's text from two chunks before a cited sentence to its end: where
+        a follow-up finds whom "Das Unternehmen bleibt ..." means. None when not indexed."""
+        try:
+            view = self.index()
+        except RagError:
+            return None
+        entry = view.manifest.documents.get(citation.get("source", ""))
+        if entry is None:
+            return None
+        chunks = [c for c in view.chunks_of(view.document_keys(entry.id_range)) if c.start < citation["end"]][-3:]
+        if not chunks:
+            return None
+        text = [" "] * (citation["end"] - chunks[0].start)
+        for c in chunks:
+            text[c.start - chunks[0].start:c.end - chunks[0].start] = c.text
+        return "".join(text)[:citation["end"] - chunks[0].start]
 
     def _where(self, where: SearchFilter | None, dates: SearchFilter | None,
                sources: Sequence[str] | None) -> SearchFilter | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Sequence, Union
+from typing import Any, Callable, Sequence, Union
 
 from rag.answer.mentions import Mention, clean_answer, coordinated, dates_in, generic_head, head_kind, names_in
 from rag.conversations import Turn
@@ -107,10 +107,19 @@ class PriorTurn:
 HistoryItem = Union[tuple[str, str], Turn, PriorTurn]
 
 
-def _contexts(answer: dict[str, Any]) -> tuple[str, ...]:
+# Given a citation of the JSON contract, the document's text before it up to its end (the
+# Assistant reads it from the index: a cited chunk may begin with "Das Unternehmen ...").
+ContextLookup = Callable[[dict[str, Any]], "str | None"]
+
+
+def _contexts(answer: dict[str, Any], lookup: ContextLookup | None = None) -> tuple[str, ...]:
     passages = {r.get("chunk_id"): r for r in answer.get("retrieved", [])}
     out = []
     for c in answer.get("citations", []):
+        found = lookup(c) if lookup is not None else None
+        if found:
+            out.append(found)
+            continue
         passage = passages.get(c.get("chunk_id"))
         if passage is not None and passage.get("start", 0) <= c.get("end", 0):
             out.append(str(passage.get("text", ""))[:max(0, c["end"] - passage.get("start", 0))])
@@ -119,8 +128,8 @@ def _contexts(answer: dict[str, Any]) -> tuple[str, ...]:
     return tuple(out)
 
 
-def prior_turns(history: Sequence[HistoryItem] | None) -> list[PriorTurn]:
-    """`history` as PriorTurns, oldest first."""
+def prior_turns(history: Sequence[HistoryItem] | None, lookup: ContextLookup | None = None) -> list[PriorTurn]:
+    """`history` as PriorTurns, oldest first; `lookup` finds the text before a citation."""
     out = []
     for item in history or ():
         if isinstance(item, PriorTurn):
@@ -128,7 +137,7 @@ def prior_turns(history: Sequence[HistoryItem] | None) -> list[PriorTurn]:
         elif isinstance(item, Turn):
             answer = item.answer or {}
             out.append(PriorTurn(item.question, "" if answer.get("refused") else item.answer_text,
-                                 item.standalone, _contexts(answer)))
+                                 item.standalone, _contexts(answer, lookup)))
         else:
             question, answer_text = item
             out.append(PriorTurn(str(question or ""), str(answer_text or "")))
