@@ -128,10 +128,14 @@ def _contexts(answer: dict[str, Any], lookup: ContextLookup | None = None) -> tu
     return tuple(out)
 
 
-def prior_turns(history: Sequence[HistoryItem] | None, lookup: ContextLookup | None = None) -> list[PriorTurn]:
-    """`history` as PriorTurns, oldest first; `lookup` finds the text before a citation."""
+def prior_turns(history: Sequence[HistoryItem] | None, lookup: ContextLookup | None = None,
+                find: Callable[[str], "str | None"] | None = None) -> list[PriorTurn]:
+    """`history` as PriorTurns, oldest first. `lookup` finds the text before a saved turn's
+    citation; `find` the text before a sentence of a (question, answer) pair's answer, which
+    carries no citations (an OpenAI client's messages): only the last pair is looked up."""
     out = []
-    for item in history or ():
+    items = list(history or ())
+    for n, item in enumerate(items):
         if isinstance(item, PriorTurn):
             out.append(item)
         elif isinstance(item, Turn):
@@ -140,7 +144,11 @@ def prior_turns(history: Sequence[HistoryItem] | None, lookup: ContextLookup | N
                                  item.standalone, _contexts(answer, lookup)))
         else:
             question, answer_text = item
-            out.append(PriorTurn(str(question or ""), str(answer_text or "")))
+            contexts: tuple[str, ...] = ()
+            if find is not None and n == len(items) - 1 and re.search(r"\[\d+\]", answer_text or ""):
+                first = split_sentences(clean_answer(answer_text))[:1]
+                contexts = tuple(c for c in (find(s) for s in first) if c)
+            out.append(PriorTurn(str(question or ""), str(answer_text or ""), None, contexts))
     return out
 
 
