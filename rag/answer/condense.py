@@ -1,8 +1,13 @@
-"""Follow-up questions made standalone: the rewriting prompt shared by the LLM backends
-(langchain, openai-compatible, local), and the heuristic used when no LLM is there.
+"""Follow-up questions made standalone, by rules, for every answer backend.
 
-A follow-up such as "Und wie viel hat er bezahlt?" cannot be retrieved on its own; the model
-rewrites it into a standalone question using the last few turns, in the question's language.
+A follow-up such as "Wie viel hat er insgesamt investiert?" cannot be retrieved on its own.
+`resolve_follow_up` decides whether a message depends on the last turn and rewrites it only
+then, from the last question and the names its answer mentions (`rag.answer.mentions`); a
+message that stands alone comes back unchanged. Word lists: rag/text/lexicon.py. Measured on
+evals/followups/ (`rag eval --set followups`, evals/README.md).
+
+Deterministic and without an LLM: the local Qwen 1.5B rewrite, measured on the dev split,
+was right far less often (it also answered instead of rewriting), so no LLM rewrite is offered.
 """
 
 from __future__ import annotations
@@ -13,7 +18,6 @@ from typing import Any, Callable, Sequence, Union
 
 from rag.answer.mentions import Mention, clean_answer, coordinated, dates_in, generic_head, head_kind, names_in
 from rag.conversations import Turn
-from rag.core.config import LLMSettings
 from rag.text.language import detect_language
 from rag.text.lexicon import (
     ABOUT_ELLIPSIS,
@@ -38,52 +42,6 @@ from rag.text.lexicon import (
     TIME_REFERENCES,
 )
 from rag.text.sentences import split_sentences
-
-_PROMPTS = {
-    "de": (
-        "Du formulierst Folgefragen um. Schreibe die letzte Frage des Nutzers als eigenständige "
-        "Frage, die ohne den Gesprächsverlauf verständlich ist: ersetze Pronomen und Verweise "
-        "durch die gemeinten Namen und Dinge. Beantworte die Frage nicht. Antworte nur mit der "
-        "umformulierten Frage, auf Deutsch."
-    ),
-    "en": (
-        "You rewrite follow-up questions. Rewrite the user's last question as a standalone "
-        "question that is understandable without the conversation: replace pronouns and "
-        "references with the names and things they refer to. Do not answer it. Reply with the "
-        "rewritten question only, in English."
-    ),
-}
-
-
-def condense_messages(question: str, history: list[tuple[str, str]], settings: LLMSettings) -> list[dict[str, str]]:
-    """Chat messages asking a model to rewrite `question` given (user, assistant) turns."""
-    lang = detect_language(question)
-    labels = ("Nutzer", "Assistent", "Folgefrage") if lang == "de" else (
-        "User", "Assistant", "Follow-up question")
-    lines = []
-    for user, assistant in history[-settings.condense_turns:]:
-        answer = assistant.strip()
-        if len(answer) > settings.condense_answer_chars:
-            answer = answer[:settings.condense_answer_chars].rsplit(" ", 1)[0] + " …"
-        lines.append(f"{labels[0]}: {user.strip()}\n{labels[1]}: {answer}")
-    transcript = "\n\n".join(lines)
-    return [
-        {"role": "system", "content": _PROMPTS[lang]},
-        {"role": "user", "content": f"{transcript}\n\n{labels[2]}: {question.strip()}"},
-    ]
-
-
-def clean_condensed(text: str, fallback: str) -> str:
-    """The first non-empty line of a model's rewrite, without labels/quotes; else `fallback`."""
-    for line in text.strip().splitlines():
-        line = re.sub(
-            r"^(eigenständige frage|umformulierte frage|folgefrage|standalone question|"
-            r"rewritten question|frage|question)\s*:\s*", "", line.strip(), flags=re.I,
-        ).strip().strip("\"'„“”«»").strip()
-        if line:
-            return line
-    return fallback
-
 
 @dataclass(frozen=True)
 class PriorTurn:
