@@ -74,8 +74,9 @@ def test_runner_end_to_end(tmp_path: Path, hashing_assistant, hashing_settings, 
 
     printed = capsys.readouterr().out
     assert all(mode in printed for mode in MODES) and "hit@5" in printed and "mrr@10" in printed
-    (result_file,) = out_dir.glob("xquad-*.json")
+    (result_file,) = out_dir.glob("*-xquad-*-all/report.json")  # one folder per run, like `rag eval`
     result = json.loads(result_file.read_text(encoding="utf-8"))
+    assert (result_file.parent / "report.html").is_file()
     assert result["n_questions"] == 5 and result["n_documents"] == 2 and result["unmappable"] == 0
     assert set(result["retrieval"]) == set(MODES)
     for metrics in result["retrieval"].values():
