@@ -8,6 +8,7 @@ Figure + Agg canvas directly: no pyplot, so no global backend switch or GUI wind
 from __future__ import annotations
 
 import io
+import re
 from typing import Any
 
 
@@ -29,7 +30,8 @@ def svg(fig) -> str:
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "rag-eval-report"}):
         fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
     text = buf.getvalue()
-    return text[text.index("<svg"):]  # drop the XML prolog and doctype: inline SVG needs neither
+    text = text[text.index("<svg"):]  # drop the XML prolog and doctype: inline SVG needs neither
+    return re.sub(r"\s*<metadata>.*?</metadata>", "", text, count=1, flags=re.S)  # RDF names, no content
 
 
 def bars(groups: dict[str, dict[str, Any]], metrics: tuple[str, ...], title: str,

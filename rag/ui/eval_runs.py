@@ -24,7 +24,7 @@ import sys
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from rag.core.config import Settings
 from rag.core.errors import InputError
@@ -46,8 +46,8 @@ FRAME_STYLE = "width:100%;height:80vh;min-height:480px;border:1px solid #d0d5dd;
 
 @dataclass(frozen=True)
 class EvalEvent:
-    """("progress", stage, done, total) while running; then ("done", report.html path) or
-    ("failed", the last lines of output)."""
+    """("started", the child's pid); ("progress", stage, done, total) while running; then
+    ("done", report.html path) or ("failed", the last lines of output)."""
 
     kind: str
     text: str = ""
@@ -96,17 +96,23 @@ def parse_progress(text: str) -> tuple[str, int, int] | None:
     return stage.strip(), int(done), int(total)
 
 
-def run_eval(cmd: list[str], env: dict[str, str], nice: int = 0) -> Iterator[EvalEvent]:
-    """Run `cmd`, yielding its progress; the child is killed if the caller stops early."""
+def run_eval(cmd: list[str], env: dict[str, str], nice: int = 0,
+             on_start: Callable[[subprocess.Popen], None] | None = None) -> Iterator[EvalEvent]:
+    """Run `cmd` `nice` levels below this process, yielding its progress; the child is
+    killed if the caller closes the iterator early. `on_start(process)` gets the child (to
+    stop it from elsewhere: `stop`)."""
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
+    if on_start is not None:
+        on_start(proc)
     if nice and hasattr(os, "setpriority"):
-        try:
-            os.setpriority(os.PRIO_PROCESS, proc.pid, nice)
+        try:  # relative to the server's own level: a server run under `nice` stays above its evals
+            os.setpriority(os.PRIO_PROCESS, proc.pid, min(19, os.getpriority(os.PRIO_PROCESS, proc.pid) + nice))
         except OSError:  # it may already have exited
             pass
     tail: deque[str] = deque(maxlen=TAIL_LINES)
     report, pending = None, ""
     try:
+        yield EvalEvent("started", str(proc.pid))
         while True:
             chunk = os.read(proc.stdout.fileno(), 65536)
             if not chunk:
@@ -131,6 +137,15 @@ def run_eval(cmd: list[str], env: dict[str, str], nice: int = 0) -> Iterator[Eva
         yield EvalEvent("done", report)
     else:
         yield EvalEvent("failed", "\n".join(tail) or f"rag eval exited with code {code}")
+
+
+def stop(proc: subprocess.Popen | None) -> bool:
+    """Kill a running child; True if it was still running."""
+    if proc is None or proc.poll() is not None:
+        return False
+    proc.kill()
+    proc.wait()
+    return True
 
 
 def list_runs(root: Path) -> list[tuple[str, str]]:
