@@ -7,6 +7,7 @@ the table complete for every metric the runner and the SQuAD benchmark compute.
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 HIGHER, LOWER, NEUTRAL = "higher is better", "lower is better", "a count, no direction"
@@ -73,8 +74,13 @@ def lines(names) -> list[dict[str, str]]:
         seen.add(name)
         entry = describe(name)
         rows.append({"metric": name, "what": entry[0] if entry else "not described in the glossary yet",
-                     "direction": entry[1] if entry else "unknown"})
+                     "direction": entry[1] if entry else "unknown", "label": breakable(name)})
     return rows
+
+
+def breakable(name: str) -> str:
+    """The name as HTML (escaped) that may wrap after each "_" in a narrow column."""
+    return html.escape(name).replace("_", "_<wbr>")
 
 
 def digits(name: str) -> int:

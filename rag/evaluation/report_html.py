@@ -9,7 +9,6 @@ the misses with the passages they rest on, the provenance and the glossary.
 
 from __future__ import annotations
 
-import html
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +29,7 @@ TEMPLATES = Path(__file__).parent / "templates"
 def _metric(name: str, value: Any) -> dict[str, Any]:
     entry = glossary.describe(name)
     return {"metric": name, "value": glossary.fmt(name, value),
-            # escaped, with a line break allowed after each "_" (long names in narrow cards)
-            "label": html.escape(name).replace("_", "_<wbr>"),
+            "label": glossary.breakable(name),  # long names wrap in narrow cards
             "direction": entry[1] if entry else "", "what": entry[0] if entry else ""}
 
 
