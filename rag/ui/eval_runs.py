@@ -7,7 +7,8 @@ Why a child process and not a call into `rag.evaluation`:
 - an eval keeps the cores busy for minutes. In its own process, at a lower priority
   (`ui.eval_nice`), it never holds the server's GIL or its worker threads, and chat answers
   for other users come first on the shared cores;
-- leaving or stopping kills one process; nothing half-done stays in the server.
+- Stop kills one process and nothing half-done stays in the server. A run whose page was
+  closed goes on and writes its report, which the tab lists.
 
 The child gets the server's exact settings (every section as JSON in `RAG_<SECTION>`), so
 it evaluates the index, models and backend the chat uses.
