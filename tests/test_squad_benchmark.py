@@ -99,6 +99,7 @@ def test_runner_end_to_end(tmp_path: Path, hashing_assistant, hashing_settings, 
     assert prov["dataset"] == [{"path": str(path), "sha256": sha256_file(path)}]
     assert prov["n_documents"] == 2 and prov["index_sha256"]
     assert result["previous"] is None and result["overall"]["hybrid hit@5"] == 1.0
+    assert result["meta"]["backend"] == "extractive" and result["meta"]["timestamp"]
     assert run_squad_benchmark(path, settings, mode="all", out_dir=out_dir, limit=None) == 0
     second_file = max(out_dir.glob("*/report.json"), key=lambda f: f.parent.name)
     second = json.loads(second_file.read_text(encoding="utf-8"))

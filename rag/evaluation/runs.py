@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -219,6 +220,8 @@ def write_benchmark_run(result: dict[str, Any], kind: str, dataset: Path, out_ro
 
     meta = result.setdefault("meta", {})
     meta["set"] = kind
+    meta.setdefault("backend", meta.get("llm"))  # the report's "answered by"
+    meta.setdefault("timestamp", datetime.now(timezone.utc).isoformat(timespec="seconds"))  # when written
     if result.get("provenance") is not None:
         result["provenance"]["dataset"] = [file_record(dataset)]
     result["overall"] = squad_overall(result)
