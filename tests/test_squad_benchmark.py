@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from rag.core.config import load_settings
+from rag.core.fsio import sha256_file
 from rag.evaluation.squad import MODES, run_squad_benchmark
 from rag.evaluation.squad_data import load_squad
 
@@ -74,8 +75,9 @@ def test_runner_end_to_end(tmp_path: Path, hashing_assistant, hashing_settings, 
 
     printed = capsys.readouterr().out
     assert all(mode in printed for mode in MODES) and "hit@5" in printed and "mrr@10" in printed
-    (result_file,) = out_dir.glob("xquad-*.json")
+    (result_file,) = out_dir.glob("*-xquad-*-all/report.json")  # one folder per run, like `rag eval`
     result = json.loads(result_file.read_text(encoding="utf-8"))
+    assert (result_file.parent / "report.html").is_file()
     assert result["n_questions"] == 5 and result["n_documents"] == 2 and result["unmappable"] == 0
     assert set(result["retrieval"]) == set(MODES)
     for metrics in result["retrieval"].values():
@@ -91,3 +93,19 @@ def test_runner_end_to_end(tmp_path: Path, hashing_assistant, hashing_settings, 
     # The user's index is untouched: the benchmark indexes into a temporary directory.
     assert _snapshot(user_index) == before
 
+
+    # The run folder: provenance with the dataset's hash, and a second run compares with it.
+    prov = result["provenance"]
+    assert prov["dataset"] == [{"path": str(path), "sha256": sha256_file(path)}]
+    assert prov["n_documents"] == 2 and prov["index_sha256"]
+    assert result["previous"] is None and result["overall"]["hybrid hit@5"] == 1.0
+    assert result["meta"]["backend"] == "extractive" and result["meta"]["timestamp"]
+    assert run_squad_benchmark(path, settings, mode="all", out_dir=out_dir, limit=None) == 0
+    second_file = max(out_dir.glob("*/report.json"), key=lambda f: f.parent.name)
+    second = json.loads(second_file.read_text(encoding="utf-8"))
+    assert second["previous"] == str(result_file.parent) and second["changed"] == []
+    # A fresh temporary index each run: another version name, the same data and documents.
+    assert second["provenance"]["index_sha256"] == prov["index_sha256"]
+    assert second["provenance"]["corpus_sha256"] == prov["corpus_sha256"] and second["likely_causes"] == []
+    page = (second_file.parent / "report.html").read_text(encoding="utf-8")
+    assert "Retrieval by mode" in page and 'data-metric="answers contained"' in page

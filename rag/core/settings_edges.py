@@ -20,6 +20,9 @@ class UISettings(BaseModel):
     # Chat answers the UI works on at once (Gradio's queue); more wait in line. The Assistant
     # answers concurrently; the `local` LLM still runs one generation at a time (its lock).
     concurrency_limit: int = Field(4, ge=1)
+    # The Evaluation tab runs `rag eval` in a child process this many nice levels below the
+    # server (capped at 19), so the chat's questions come first on shared cores (rag/ui/eval_runs.py).
+    eval_nice: int = Field(10, ge=0, le=19)
 
 
 class APISettings(BaseModel):

@@ -20,7 +20,7 @@ def run_from_args(args, settings: Settings) -> int:
         from rag.evaluation.squad import run_squad_benchmark
 
         return run_squad_benchmark(Path(args.path), settings, mode=args.mode or "all",
-                                   out_dir=Path(args.out), limit=args.limit,
+                                   out_dir=Path(args.out or settings.paths.eval_results_dir), limit=args.limit,
                                    split=getattr(args, "split", "test"))
     if getattr(args, "set", "seeds") == "followups":
         from rag.evaluation.followups import run
@@ -57,6 +57,9 @@ def run_seed_eval(args, settings: Settings) -> int:
     else:
         assistant = Assistant.from_settings(settings)
     index = assistant.index()  # fail fast with "run rag index" before asking 70 questions
+    from rag.evaluation.provenance import collect
+
+    provenance = collect(assistant, [questions, args.path if eval_set == "news" else None])
     oracle, passages_meta = {}, {}
     use_oracle = getattr(args, "passages", "retrieved") == "oracle"
     if use_oracle:
@@ -84,17 +87,21 @@ def run_seed_eval(args, settings: Settings) -> int:
         judge=judge,
     )
     bar.close()
-    # One directory per run, so earlier reports stay around to --compare against.
-    import time
+    if assistant.index().version != provenance["index_version"]:  # a rebuild during the run
+        provenance["index_version_end"] = assistant.index().version
+    # One directory per run: the next run of the same set and split compares with it.
+    from rag.evaluation.runs import change_summary, new_run_dir
 
-    suffix = "-oracle" if use_oracle else ""
-    out = Path(args.out) / f"{time.strftime('%Y%m%d-%H%M%S')}-{eval_set}-{settings.llm.backend}-{split}{suffix}"
-    paths = write_report(result, out, compare_to=args.compare)
-    print(format_table(result, compare_to=args.compare))
+    out = new_run_dir(args.out or settings.paths.eval_results_dir, eval_set, settings.llm.backend, split,
+                      "oracle" if use_oracle else "")
+    paths = write_report(result, out, compare_to=args.compare, provenance=provenance)
+    print(format_table(result, compare_to=paths["report"]["previous"]))
     if use_oracle:
         print("\nPassages: oracle (the chunks that hold each gold answer), so retrieval metrics "
               f"are not measured; no oracle chunk for: {', '.join(passages_meta['oracle_missing']) or 'none'}")
+    print(f"\n{change_summary(paths['report'])}")
     print(f"\nWrote {paths['json']}, {paths['markdown']} and {paths['chart']}")
+    print(f"Report: {paths['html']}")
     return 0
 
 
@@ -110,8 +117,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--live", action="store_true",
                    help="followups: also ask the seeds conversations end to end and score the answers")
     p.add_argument("--questions", type=Path, help="questions file (default: the set's)")
-    p.add_argument("--out", type=Path, default=Path("evals/results"))
-    p.add_argument("--compare", type=Path)
+    p.add_argument("--out", type=Path, help="results directory, one folder per run (default: evals/results)")
+    p.add_argument("--compare", type=Path,
+                   help="a run folder to compare with (default: the newest earlier run of the same set and split)")
     p.add_argument("--judge", metavar="NAME",
                    help="LLM backend that judges faithfulness (local, openai-compatible, langchain)")
     p.add_argument("--dataset", choices=["seeds", "xquad"], default="seeds")

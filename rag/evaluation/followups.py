@@ -148,7 +148,7 @@ def run(args, settings) -> int:
     if "live" in report:
         print(f"  live ({report['live']['llm']}): follow-up answered right "
               f"{report['live']['answer_match']}/{report['live']['total']}")
-    out = Path(args.out) / f"{time.strftime('%Y%m%d-%H%M%S')}-followups-{split}"
+    out = Path(args.out or settings.paths.eval_results_dir) / f"{time.strftime('%Y%m%d-%H%M%S')}-followups-{split}"
     out.mkdir(parents=True, exist_ok=True)
     (out / "report.json").write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
     print(f"Wrote {out / 'report.json'}")

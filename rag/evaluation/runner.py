@@ -18,6 +18,7 @@ from typing import Any
 
 from rag.core.errors import InputError, RagError
 from rag.evaluation import metrics as m
+from rag.evaluation.records import evidence
 
 TYPES = ("fact", "paraphrase", "multi", "temporal", "crosslingual", "unanswerable")
 REQUIRED_FIELDS = {"id": str, "question": str, "answers": list, "sources": list, "type": str}
@@ -150,6 +151,7 @@ def score_item(item: dict[str, Any], response: dict[str, Any]) -> dict[str, Any]
         "latency_ms": (response.get("timings_ms") or {}).get("total"),
         "error": response.get("error"),
         "backend": response.get("backend"),
+        **evidence(response),  # what the report shows of the answer (cited passages, confidence)
     }
     row.update({k: None for k in ANSWER_METRICS})
     row["correct_refusal"] = None

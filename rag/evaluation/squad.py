@@ -16,7 +16,6 @@ the whole index:
 
 from __future__ import annotations
 
-import json
 import sys
 import tempfile
 import time
@@ -26,6 +25,7 @@ from typing import Any
 from rag.answer.analysis import analyze_question
 from rag.core.config import Settings
 from rag.evaluation.metrics import contains_answer, mean, normalize_answer, percentile, token_f1
+from rag.evaluation.records import evidence
 from rag.evaluation.squad_data import Question, SquadSet, load_squad, write_documents
 
 MODES = ("dense", "bm25", "hybrid")
@@ -87,8 +87,9 @@ def run_answers(assistant, questions: list[Question], without_article: bool = Fa
         f1.append(token_f1(text, q.answers))
         contained.append(float(any(contains_answer(norm, g) for g in q.answers)))
         refused.append(float(answer.refused))
-        rows.append({"id": q.qid, "answer": answer.text, "refused": answer.refused,
-                     "f1": round(f1[-1], 4), "contained": bool(contained[-1])})
+        rows.append({"id": q.qid, "question": q.question, "gold": list(q.answers), "answer": answer.text,
+                     "refused": answer.refused, "f1": round(f1[-1], 4), "contained": bool(contained[-1]),
+                     "latency_ms": answer.timings_ms.get("total"), **evidence(answer.to_json())})
     summary = {"exact_match": mean(em) or 0.0, "token_f1": mean(f1) or 0.0,
                "contained": mean(contained) or 0.0, "refused": mean(refused) or 0.0}
     return summary, rows
@@ -124,6 +125,7 @@ def benchmark(squad: SquadSet, settings: Settings, modes: list[str], work: Path,
     import faiss
 
     from rag.assistant import Assistant
+    from rag.evaluation.provenance import collect
     from rag.retrieval.retriever import Retriever
 
     docs_dir, index_dir = work / "docs", work / "index"
@@ -156,6 +158,7 @@ def benchmark(squad: SquadSet, settings: Settings, modes: list[str], work: Path,
                  "retrieval": settings.retrieval.model_dump(), "chunking": settings.chunking.model_dump(),
                  "index_seconds": round(index_s, 1), "k": K, "split": split,
                  "split_articles": len({q.source for q in questions})},
+        "provenance": collect(assistant, []),  # the temporary index is gone after the run
     }
     for mode in modes:
         metrics, rows = run_retrieval(retriever, questions, mode)
@@ -199,9 +202,8 @@ def run_squad_benchmark(path: Path, settings: Settings, mode: str = "all", out_d
                            "load_average": {"before": load_before, "after": _load_average()},
                            "unmappable_answers": squad.unmappable})
     print(format_table(result))
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    out = out_dir / f"xquad-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    out.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
-    print(f"\nWrote {out}")
+    from rag.evaluation.runs import change_summary, write_benchmark_run
+
+    paths = write_benchmark_run(result, "xquad", Path(path), out_dir)
+    print(f"\n{change_summary(result)}\n\nWrote {paths['json']}\nReport: {paths['html']}")
     return 0

@@ -10,7 +10,7 @@ import gradio as gr
 
 from rag.assistant import Assistant
 from rag.ingest.formats import supported_suffixes
-from rag.ui import handlers
+from rag.ui import eval_tab, handlers
 
 # Passed to `mount_gradio_app(css=...)` by `rag.ui.server.mount_ui` (Gradio 6 takes css at mount/launch).
 CSS = """
@@ -90,6 +90,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
             force = gr.Checkbox(False, label="Full rebuild (re-embed everything)")
             rebuild_btn = gr.Button("Rebuild index", variant="primary")
             report_md = gr.Markdown()
+        eval_tab.build(settings)  # the Evaluation tab (rag/ui/eval_tab.py)
 
         # Clear the textbox at once, then stream; the question travels via `pending`.
         chat_inputs = [pending, chatbot, pairs, backend, k, mode, since, until]
