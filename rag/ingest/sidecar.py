@@ -18,10 +18,12 @@ _ISO = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 
 def read_sidecar(data: bytes) -> dict[str, str] | Rejected:
     """The sidecar's fields, or why it is unusable (the file is then skipped with that reason)."""
-    try:
-        meta = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        return Rejected(f"bad sidecar {SIDECAR_SUFFIX}: not JSON ({exc})")
+    from rag.ingest.formats.barrier import isolate
+
+    # json decodes the bytes itself: JSONDecodeError, UnicodeDecodeError, RecursionError (deep nesting).
+    meta = isolate(f"sidecar {SIDECAR_SUFFIX}", lambda: json.loads(data), kind="bad")
+    if isinstance(meta, Rejected):
+        return meta
     if not isinstance(meta, dict) or set(meta) - set(FIELDS):
         return Rejected(f"bad sidecar {SIDECAR_SUFFIX}: an object with only {', '.join(FIELDS)} expected")
     if "date" in meta and not (isinstance(meta["date"], str) and _ISO.match(meta["date"])):

@@ -24,10 +24,10 @@ def split_front_matter(text: str) -> tuple[dict[str, str], str]:
         return {}, text
     import yaml
 
-    try:
-        meta = yaml.safe_load(match.group(1))
-    except yaml.YAMLError:
-        return {}, text
+    from rag.ingest.formats.barrier import isolate
+
+    # Front matter YAML cannot parse (YAMLError; RecursionError for deep nesting) is body text.
+    meta = isolate("front matter", lambda: yaml.safe_load(match.group(1)))
     if not isinstance(meta, dict):
         return {}, text
     # YAML reads 2024-10-03 as a date object; str() gives the ISO form back.
@@ -61,4 +61,4 @@ def extract_text(data: bytes, limits: IngestSettings) -> Extracted | Rejected:
 @FORMATS.register("text", "plain text and Markdown, any encoding (charset-normalizer)",
                   requires=("charset_normalizer", "yaml"), install="pip install charset-normalizer pyyaml")
 def text_format() -> Format:
-    return Format("text", "text", (".txt", ".md"), "max_text_mb", extract_text)
+    return Format("text", "text", (".txt", ".md"), "max_text_mb", extract_text, short="text")
