@@ -151,3 +151,34 @@ def test_only_plain_http_urls_are_fetched(url, message):
 def test_local_addresses_are_refused_by_default(site):
     with pytest.raises(FetchError, match="non-public address 127.0.0.1"):
         fetch(f"{site}/politik/radwege", IngestSettings())
+
+
+# Issue 32, item 10: only globally routable addresses, also when an IPv6 form wraps an IPv4 one.
+NOT_PUBLIC = [
+    "127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "0.0.0.0", "255.255.255.255",
+    "100.64.0.1", "100.127.255.254",  # carrier-grade NAT (shared address space)
+    "198.18.0.1", "240.0.0.1", "224.0.0.1",
+    "::1", "::", "fe80::1", "fc00::1", "fd12:3456::1", "ff02::1", "ff0e::1", "2001:db8::1",
+    "fec0::1", "fec0:1::abcd",  # site-local (deprecated; Python 3.11 calls it global)
+    "2002:7f00:1::1", "2002:c0a8:101::1", "2002:a00:1::1",  # 6to4 around 127.0.0.1, 192.168.1.1, 10.0.0.1
+    "::ffff:127.0.0.1", "::ffff:10.0.0.1", "::ffff:100.64.0.1",  # IPv4-mapped
+    "2001:0:4136:e378:8000:63bf:3f57:fefe",  # Teredo, client 192.168.1.1
+    "64:ff9b::7f00:1", "64:ff9b::a9fe:a9fe",  # NAT64 around 127.0.0.1, 169.254.169.254
+]
+
+
+@pytest.mark.parametrize("address", NOT_PUBLIC)
+def test_only_globally_routable_addresses_are_fetched(address):
+    host = f"[{address}]" if ":" in address else address
+    with pytest.raises(FetchError, match="non-public address"):
+        fetch(f"http://{host}:9/artikel", IngestSettings(fetch_timeout_s=1))
+
+
+@pytest.mark.parametrize("address", ["8.8.8.8", "2606:4700::1111", "2002:808:808::1", "::ffff:8.8.8.8",
+                                     "64:ff9b::808:808"])
+def test_public_addresses_and_their_wrapped_forms_are_allowed(address):
+    import ipaddress
+
+    from rag.ingest.fetch import is_public
+
+    assert is_public(ipaddress.ip_address(address))
