@@ -37,6 +37,7 @@ class _Site(BaseHTTPRequestHandler):
             "/politik/radwege": lambda: self._send(200, writers.ARTICLE_PAGE.encode()),
             "/schuhe/herren": lambda: self._send(200, writers.SHOP_PAGE.encode()),
             "/kurz": lambda: self._send(301, b"", Location="/politik/radwege"),
+            "/kurz-kaputt": lambda: self._send(301, b"", Location="/fehlt"),
             "/schleife": lambda: self._send(302, b"", Location="/schleife"),
             "/bild.png": lambda: self._send(200, b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "image/png"),
             "/gross": lambda: self._send(200, b"<html>" + b"x" * (3 << 20), "text/html"),
@@ -112,6 +113,17 @@ def test_a_page_that_is_not_an_article_is_refused_with_a_clear_message(site, cli
     err = capsys.readouterr().err
     assert "is not a news article" in err and "nothing was added" in err
     assert not (cli_env.paths.seeds_dir / "web").exists() or not any((cli_env.paths.seeds_dir / "web").iterdir())
+
+
+def test_each_failing_url_is_named_and_the_others_still_added(site, cli_env, capsys):
+    # Issue 32, item 11: "error: the server answered HTTP 404" did not say which URL failed.
+    missing, moved, good = f"{site}/fehlt", f"{site}/kurz-kaputt", f"{site}/politik/radwege"
+    assert main(["add", missing, good, moved]) == 2
+    out = capsys.readouterr()
+    errors = out.err.strip().splitlines()
+    assert errors[0] == f"error: {missing}: the server answered HTTP 404"
+    assert errors[1] == f"error: {moved}: the server answered HTTP 404 (redirected to {site}/fehlt)"
+    assert len(errors) == 2 and "Added web/stadtrat" in out.out
 
 
 def test_redirects_are_followed_up_to_the_limit(site):

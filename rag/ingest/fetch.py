@@ -122,7 +122,14 @@ def _read_body(response, cap: int, over_deadline) -> bytes:
 
 
 def fetch(url: str, limits: IngestSettings) -> Fetched:
-    """GET one page within `limits`; raises FetchError saying what went wrong."""
+    """GET one page within `limits`; raises FetchError naming `url` and what went wrong."""
+    try:
+        return _get(url, limits)
+    except FetchError as exc:
+        raise FetchError(f"{url}: {exc}") from None
+
+
+def _get(url: str, limits: IngestSettings) -> Fetched:
     import httpx
 
     started = time.monotonic()
@@ -152,7 +159,8 @@ def fetch(url: str, limits: IngestSettings) -> Fetched:
                         url = urljoin(url, location)  # relative to the name, not the pinned address
                         continue
                     if response.status_code != 200:
-                        raise FetchError(f"the server answered HTTP {response.status_code}")
+                        raise FetchError(f"the server answered HTTP {response.status_code}"
+                                         + (f" (redirected to {url})" if hop else ""))
                     ctype = response.headers.get("content-type", "").split(";")[0].strip().lower()
                     if ctype not in PAGE_TYPES:
                         raise FetchError(f"not a web page (Content-Type {ctype}); save other files into the "
