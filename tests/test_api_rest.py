@@ -54,6 +54,18 @@ def test_ask_within_a_date_range(api):
     assert bad.status_code == 400 and "YYYY" in bad.json()["error"]["message"]
 
 
+@pytest.mark.parametrize("field, value, problem", [
+    ("since", "2024-13-45", "has no month 13"), ("until", "2024-02-30", "February 2024 has 29 days"),
+    ("as_of", "2024-13", "has no month 13")])
+def test_an_impossible_date_is_a_400_naming_it(api, field, value, problem):
+    # Issue 32, item 6: these filtered as strings and the answer was silently refused.
+    bad = api.post("/api/ask", json={"question": QUESTION, field: value})
+    assert bad.status_code == 400
+    error = bad.json()["error"]
+    assert error["type"] == "invalid_request_error" and error["code"] == "invalid_input"
+    assert error["param"] == field and value in error["message"] and problem in error["message"]
+
+
 def test_keys_guard_every_api_route(served):
     url = served[1]
     for method, path in [("GET", "/api/status"), ("GET", "/api/documents"), ("POST", "/api/index"),

@@ -54,7 +54,7 @@ class ApiError(Exception):
 def from_rag_error(exc: E.RagError) -> ApiError:
     for cls, status, type_, code in _STATUS:
         if isinstance(exc, cls):
-            return ApiError(status, str(exc), type_, code=code)
+            return ApiError(status, str(exc), type_, param=getattr(exc, "param", None), code=code)
     return ApiError(500, str(exc), "server_error", code="rag_error")
 
 

@@ -26,6 +26,7 @@ from rag.core.types import Document
 from rag.ingest.documents import build_document
 from rag.ingest.formats import Extracted, Rejected
 from rag.ingest.formats.encoding import decode_text
+from rag.text.dates import iso_date_problem
 
 IMPORT_SUFFIX = ".import.json"
 SPEC_KIND, SPEC_VERSION = "rag-import", 1
@@ -203,6 +204,10 @@ def _expand(spec: ImportSpec, data: bytes) -> tuple[list[Row], list[tuple[str, s
                 continue
             title = (record["title"] or "").strip() or None
             date = iso_date(record["date"])
+            problem = iso_date_problem(date) if date else None
+            if problem:
+                skipped.append((source, f"bad date: {record['date'].strip()!r} {problem}"))
+                continue
             digest = hashlib.sha256(json.dumps([body, title, date], ensure_ascii=False).encode()).hexdigest()
             doc = build_document(source, digest, Extracted(parts=(body,), title=title, date=date,
                                                            date_source="metadata" if date else None,
