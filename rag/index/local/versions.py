@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import re
 import shutil
 import threading
 import time
@@ -34,6 +35,9 @@ from rag.core.fsio import atomic_write_bytes, atomic_write_text, fsync_path, sha
 from rag.index.manifest import REBUILD_HINT, FileEntry, Manifest
 
 MANIFEST = "manifest.json"
+# A version's name is one plain path component ("20261207T140902-330a91", see new_version_dir):
+# CURRENT holding anything else (binary junk, "../../x", an absolute path) is damage, not a path.
+_VERSION_NAME = re.compile(r"[0-9A-Za-z][0-9A-Za-z._-]{0,127}")
 
 
 # Versions are immutable, so each process parses the live manifest once (a 10k-document
@@ -62,11 +66,20 @@ class VersionStore:
 
     # -- reading ------------------------------------------------------------------------
     def current_name(self) -> str | None:
+        """The live version's name; None before the first build. IndexCorruptError (with the
+        command that rebuilds) when CURRENT does not hold a version name."""
         try:
-            name = (self.root / "CURRENT").read_text(encoding="utf-8").strip()
+            raw = (self.root / "CURRENT").read_bytes()
         except FileNotFoundError:
             return None
-        return name or None
+        name = raw.decode("utf-8", errors="replace").strip()
+        if not name:
+            return None
+        if not _VERSION_NAME.fullmatch(name):
+            shown = name if len(name) <= 60 else name[:57] + "..."
+            raise IndexCorruptError(f"The index pointer {self.root / 'CURRENT'} is damaged: {shown!r} is not the "
+                                    f"name of a version in {self.versions}. {REBUILD_HINT}")
+        return name
 
     def current_dir(self) -> Path:
         name = self.current_name()
