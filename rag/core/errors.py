@@ -38,6 +38,11 @@ class IndexCorruptError(RagError):
     """An index file is truncated, altered or unreadable."""
 
 
+class IndexWriteError(RagError):
+    """A new index version could not be written: a full disk, a quota, a read-only file system
+    or missing permissions. The live version is left as it was."""
+
+
 class IndexLockedError(RagError):
     """Another process is rebuilding the index right now."""
 
