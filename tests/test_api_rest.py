@@ -109,6 +109,40 @@ def test_upload_rebuild_ask_delete(api, served):
     assert missing.status_code == 404 and missing.json()["error"]["type"] == "not_found_error"
 
 
+def _raw_request(url: str, head: str, timeout: float = 10.0) -> bytes:
+    """Send only a request's head (no body) over a socket; the bytes the server answers."""
+    import socket
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    with socket.create_connection((parts.hostname, parts.port), timeout=timeout) as sock:
+        sock.sendall(head.replace("\n", "\r\n").encode() + b"\r\n")
+        answer = b""
+        while b"\r\n\r\n" not in answer or not answer.rstrip().endswith(b"}"):
+            chunk = sock.recv(65536)  # socket.timeout here: the server waited for the body
+            if not chunk:
+                break
+            answer += chunk
+    return answer
+
+
+def test_an_oversized_upload_is_refused_from_its_content_length_before_the_body(served):
+    # Issue 32, item 11: the whole body was read before the size check.
+    import json
+
+    answer = _raw_request(served[1], f"POST /api/documents HTTP/1.1\nHost: x\nAuthorization: Bearer {KEY}\n"
+                                     "Content-Type: multipart/form-data; boundary=b\nContent-Length: 104857600\n")
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 413 "), head
+    error = json.loads(body)["error"]
+    assert error["code"] == "upload_too_large" and "100.0 MB" in error["message"]
+    assert "RAG_API__MAX_REQUEST_MB" in error["message"]
+    # Without a declared length (chunked) the size cannot be checked first: 411.
+    chunked = httpx.post(served[1] + "/api/documents", headers={"Authorization": f"Bearer {KEY}",
+                         "Content-Type": "multipart/form-data; boundary=b"}, content=iter([b"--b--\r\n"]), timeout=30)
+    assert chunked.status_code == 411 and chunked.json()["error"]["code"] == "length_required"
+
+
 def test_upload_with_index_true_rebuilds_at_once(api, served):
     report = api.post("/api/documents", params={"index": "true"},
                       files=[("files", ("kurz.md", "# Kurz\n\nDer Testverein Oberwald wurde 1911 gegründet.".encode()))]).json()

@@ -38,6 +38,7 @@ def create_app(assistant: Assistant, *, keys: Sequence[str] | None = None, ui: b
 
     from rag.api.auth import bearer_dependency
     from rag.api.errors import install_error_handlers
+    from rag.api.limits import UploadLimit
     from rag.api.openai_routes import v1_router
     from rag.api.rest_routes import api_router
 
@@ -50,6 +51,8 @@ def create_app(assistant: Assistant, *, keys: Sequence[str] | None = None, ui: b
     app = FastAPI(title="rag: news Q&A with verified citations", version=__version__,
                   description=DESCRIPTION, lifespan=lifespan)
     install_error_handlers(app)
+    app.add_middleware(UploadLimit, path="/api/documents", max_mb=assistant.settings.api.max_request_mb,
+                       setting="RAG_API__MAX_REQUEST_MB")
     auth = bearer_dependency(assistant.settings.api.keys if keys is None else keys)
     app.include_router(v1_router(assistant, auth))
     app.include_router(api_router(assistant, auth))
