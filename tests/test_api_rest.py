@@ -143,6 +143,20 @@ def test_an_oversized_upload_is_refused_from_its_content_length_before_the_body(
     assert chunked.status_code == 411 and chunked.json()["error"]["code"] == "length_required"
 
 
+def test_an_upload_name_over_255_bytes_is_shortened(api, served):
+    # Issue 32, item 5: 300 x "ä" (600 bytes) was a 500 (OSError: File name too long).
+    long_name = "ä" * 300 + ".txt"
+    r = api.post("/api/documents", files=[("files", (long_name, "Der Sportverein Niederau wurde 1921 gegründet, "
+                                                                  "er hat heute 812 Mitglieder.".encode()))])
+    assert r.status_code == 200, r.text
+    (result,) = r.json()["files"]
+    assert result["status"] == "saved" and result["name"] == "ae" * 40 + ".txt"
+    assert result["original"].startswith("ääää") and len(result["original"].encode()) <= 255
+    seeds = served[0].settings.paths.seeds_dir
+    assert (seeds / result["name"]).is_file()
+    assert api.delete(f"/api/documents/{result['name']}").status_code == 200
+
+
 def test_upload_with_index_true_rebuilds_at_once(api, served):
     report = api.post("/api/documents", params={"index": "true"},
                       files=[("files", ("kurz.md", "# Kurz\n\nDer Testverein Oberwald wurde 1911 gegründet.".encode()))]).json()
