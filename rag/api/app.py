@@ -34,7 +34,7 @@ def create_app(assistant: Assistant, *, keys: Sequence[str] | None = None, ui: b
     """The app `rag serve` runs: /v1 and /api over `assistant`, the docs at /docs, and the UI
     at / (unless `ui=False`). `keys` defaults to `settings.api.keys`; `ui_auth` to
     `settings.ui.auth`. Binding it beyond loopback without keys is refused by `serve`."""
-    from fastapi import FastAPI
+    from fastapi_offline import FastAPIOffline
 
     from rag.api.auth import bearer_dependency
     from rag.api.errors import install_error_handlers
@@ -48,8 +48,12 @@ def create_app(assistant: Assistant, *, keys: Sequence[str] | None = None, ui: b
             threading.Thread(target=_warm_up, args=(assistant,), daemon=True, name="rag-warm-up").start()
         yield
 
-    app = FastAPI(title="rag: news Q&A with verified citations", version=__version__,
-                  description=DESCRIPTION, lifespan=lifespan)
+    # fastapi-offline serves Swagger UI and ReDoc from the files it ships (MIT; FastAPI's own
+    # pages load them from a CDN, so /docs was blank offline). validatorUrl None: Swagger UI
+    # would otherwise send the spec's URL to validator.swagger.io for its badge.
+    app = FastAPIOffline(title="rag: news Q&A with verified citations", version=__version__,
+                         description=DESCRIPTION, lifespan=lifespan, static_url="/docs-assets",
+                         swagger_ui_parameters={"validatorUrl": None})
     install_error_handlers(app)
     app.add_middleware(UploadLimit, path="/api/documents", max_mb=assistant.settings.api.max_request_mb,
                        setting="RAG_API__MAX_REQUEST_MB")
