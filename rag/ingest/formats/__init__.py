@@ -123,6 +123,7 @@ def read(name: str, data: bytes, limits: IngestSettings) -> Extracted | Rejected
     cap = getattr(limits, fmt.cap_setting)
     if len(data) > cap * 1048576:
         return too_large(len(data), cap, f"{fmt.label} file", fmt.cap_setting)
-    # The per-file barrier sits here, around the one call into a format's parser library, so
-    # every reader (seed files, Ray tasks, uploads) gets it and our own code outside stays bare.
+    # The per-file barrier sits here, the one call every reader (seed files, Ray tasks,
+    # uploads) makes per file; it takes only what a library raised, so a bug in an extractor of
+    # ours still keeps its traceback (barrier.py).
     return isolate(fmt.what, lambda: fmt.extract(data, limits))
