@@ -142,6 +142,32 @@ def test_fuzzed_files_of_every_format_never_raise(name, make):
     assert Rejected in outcomes or name.endswith((".html", ".txt", ".md"))  # text survives most damage
 
 
+@pytest.mark.parametrize("name, data", [
+    ("tief.html", b"<html><body>" + b"<div>" * 100_000 + b"Text" + b"</div>" * 100_000 + b"</body></html>"),
+    ("zeichensatz.html", b'<html><head><meta charset="utf-16"></head><body><p>' + "Größe ".encode() * 200
+     + b"</p></body></html>"),
+    ("kaputt-utf16.txt", writers.UTF16_TEXT.encode("utf-16")[:-1]),  # an odd number of bytes
+    ("bom-luege.txt", b"\xef\xbb\xbf" + "Größe außer Maßen".encode("cp1252")),  # a UTF-8 BOM on cp1252
+])
+def test_html_and_text_with_a_wrong_inner_part_never_raise(name, data):
+    assert isinstance(read_document(name, data, LIMITS), (Document, Rejected))
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_fuzzed_imports_never_raise(fmt, tmp_path):
+    from rag.ingest.imports import ImportSpec, expand
+
+    good = ("id,text\n" + "".join(f'{i},"Zeile {i}: der Hafen schlug {i},7 Millionen Container um."\n'
+                                  for i in range(20))).encode() if fmt == "csv" else \
+        "".join(json.dumps({"id": i, "text": f"Zeile {i}: der Hafen schlug {i},7 Millionen Container um."},
+                           ensure_ascii=False) + "\n" for i in range(20)).encode()
+    spec = ImportSpec(str(tmp_path / f"a.{fmt}"), fmt, "text", id="id")
+    rng = random.Random(fmt)
+    for _ in range(40):
+        rows, skipped = expand(spec, mutate(good, rng), LIMITS)
+        assert all(isinstance(reason, str) for _, reason in skipped) and len(rows) <= 20
+
+
 def test_a_library_failure_is_a_reason_and_a_bug_in_our_code_keeps_its_traceback():
     assert isolate("JSON", lambda: json.loads("{")) == \
         Rejected("corrupt JSON: Expecting property name enclosed in double quotes: line 1 column 2 (char 1) "
