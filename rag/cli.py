@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from rag.core.config import Settings, load_settings
-from rag.cli_output import print_answer, print_report
+from rag.cli_output import print_answer, print_report, print_status
 from rag.core.errors import RagError
 
 
@@ -146,7 +146,7 @@ def cmd_chat(args) -> int:
 def cmd_status(args) -> int:
     from rag.assistant import Assistant
 
-    print(json.dumps(Assistant.from_settings(_settings(args)).status(), indent=1, ensure_ascii=False))
+    print_status(Assistant.from_settings(_settings(args)).status(), args.json)
     return 0
 
 
@@ -255,6 +255,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("status", help="show what the live index holds")
     _common(p)
+    p.add_argument("--json", action="store_true", help="print the status as one JSON object")
     p.set_defaults(func=cmd_status)
 
     p = sub.add_parser("models", help="install offline models")

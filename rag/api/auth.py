@@ -1,6 +1,11 @@
-"""API keys: bearer tokens for /v1 and /api, and the rule that exposing the server needs them.
+"""API keys: bearer tokens for /v1 and /api, the UI login they give, and the rule that
+exposing the server needs them.
 
-The UI keeps its own login (`RAG_UI__AUTH`); a key does not open the UI, nor a UI login the API.
+Keys mean the operator wants protection, so with keys set the UI (every Gradio route that
+reads or changes data: uploads, files, the queue, the `ask` API) needs a login too, on loopback
+as well. `RAG_UI__AUTH` ("user:password"), when set, is that login; otherwise Gradio's login
+page takes any user name and an API key as the password (`key_login`). A UI login does not
+open /v1 or /api: those want the key as a bearer token.
 """
 
 from __future__ import annotations
@@ -44,6 +49,29 @@ def check_exposure(host: str, keys: Sequence[str]) -> None:
             "print(secrets.token_urlsafe(32))'), or bind to 127.0.0.1 (--host 127.0.0.1).")
 
 
+def _known(given: str, accepted: Sequence[bytes]) -> bool:
+    # Compare with every key in constant time: the response time says nothing about a key.
+    return any([hmac.compare_digest(given.encode(), k) for k in accepted])
+
+
+def key_login(keys: Sequence[str]) -> Callable[[str, str], bool]:
+    """Gradio's `auth` callable: any user name, an API key as the password."""
+    accepted = [k.encode() for k in keys]
+
+    def check(username: str, password: str) -> bool:
+        return _known(password or "", accepted)
+
+    return check
+
+
+def ui_login(keys: Sequence[str], ui_auth: str) -> str | Callable[[str, str], bool]:
+    """The UI's login: `ui_auth` ("user:password") when given, else the key login when there
+    are keys, else "" (no login: loopback only, see `check_exposure`)."""
+    if ui_auth or not keys:
+        return ui_auth
+    return key_login(keys)
+
+
 def bearer_dependency(keys: Sequence[str]) -> Callable:
     """A FastAPI dependency that admits requests carrying one of `keys`; with no keys
     (loopback only, see `check_exposure`) it admits every request."""
@@ -55,9 +83,7 @@ def bearer_dependency(keys: Sequence[str]) -> Callable:
         if creds is None:
             raise ApiError(401, "Missing API key: send the header 'Authorization: Bearer <key>'.",
                            "authentication_error", code="missing_api_key")
-        given = creds.credentials.encode()
-        # Compare with every key in constant time: the response time says nothing about a key.
-        if not any([hmac.compare_digest(given, k) for k in accepted]):
+        if not _known(creds.credentials, accepted):
             raise ApiError(401, "Incorrect API key provided.", "authentication_error", code="invalid_api_key")
 
     require_key.keys = tuple(keys)  # for rag.api.owners: whose conversations a request sees

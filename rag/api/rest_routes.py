@@ -42,11 +42,27 @@ from rag.ui.uploads import safe_name, save_upload
 _REINDEX = Query(False, description="Run the incremental rebuild right away and return its report.")
 
 
+MAX_NAME_BYTES = 255  # a file name's limit on ext4, XFS, btrfs and tmpfs
+
+
 def _received_name(filename: str | None) -> str:
     # The temp file carries the client's base name, as Gradio's do: save_upload reports and
     # sanitises that name. Anything odd (empty, "..", NUL) is replaced by its safe form.
     name = PurePosixPath((filename or "").replace("\\", "/")).name
-    return name if name not in ("", ".", "..") and "\0" not in name else safe_name(filename or "")
+    name = name if name not in ("", ".", "..") and "\0" not in name else safe_name(filename or "")
+    return _fit(name)
+
+
+def _fit(name: str) -> str:
+    """`name` cut to MAX_NAME_BYTES of UTF-8 (300 x "ä" is 600), its suffix kept: a longer
+    name cannot be created (OSError: File name too long)."""
+    if len(name.encode()) <= MAX_NAME_BYTES:
+        return name
+    stem, dot, suffix = name.rpartition(".")
+    suffix = dot + suffix if dot and stem and len(suffix) <= 16 else ""
+    stem = name[:len(name) - len(suffix)] if suffix else name
+    room = MAX_NAME_BYTES - len(suffix.encode())
+    return stem.encode()[:room].decode("utf-8", errors="ignore") + suffix
 
 
 def _save(assistant: Assistant, upload: UploadFile) -> UploadOut:

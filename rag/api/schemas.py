@@ -34,6 +34,7 @@ class ChatCompletionRequest(BaseModel):
     model: str = Field(description="One of GET /v1/models, e.g. rag-extractive.")
     messages: list[ChatMessage] = Field(min_length=1)
     stream: bool = False
+    n: int | None = Field(None, ge=1, description="Choices to return: only 1 (one verified answer per question).")
 
 
 # -- REST ----------------------------------------------------------------------------------------

@@ -31,6 +31,9 @@ class APISettings(BaseModel):
     # Bearer tokens for /v1 and /api: `RAG_API__KEYS=key1,key2` (or a JSON list). Required
     # whenever the server binds to a non-loopback address; empty = open, loopback only.
     keys: Annotated[list[str], NoDecode] = []
+    # An upload request (POST /api/documents) declaring a larger body is refused with 413
+    # before its body is read; each file in it is then checked against ui.max_upload_mb.
+    max_request_mb: float = Field(50.0, gt=0)
 
     @field_validator("keys", mode="before")
     @classmethod

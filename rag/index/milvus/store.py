@@ -146,9 +146,9 @@ class MilvusStore:
         state = {"format": STATE_FORMAT, "backend": "milvus", "uri": describe(self.uri),
                  "collection": self.collection, "index_type": self.settings.index_type, "dim": dim,
                  "retired": [list(r) for r in retired]}
-        tmp = self.versions.new_version_dir()
-        atomic_write_bytes(tmp / STORE_FILE, orjson.dumps(state))
-        name, manifest = self.versions.publish(tmp, manifest)
+        with self.versions.building() as tmp:
+            atomic_write_bytes(tmp / STORE_FILE, orjson.dumps(state))
+            name, manifest = self.versions.publish(tmp, manifest)
         writes["deleted"] = self._delete(client, retired)
         self.last_writes = writes
         return name, manifest
