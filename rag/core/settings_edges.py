@@ -20,6 +20,10 @@ class UISettings(BaseModel):
     # Chat answers the UI works on at once (Gradio's queue); more wait in line. The Assistant
     # answers concurrently; the `local` LLM still runs one generation at a time (its lock).
     concurrency_limit: int = Field(4, ge=1)
+    # An answer whose calibrated `confidence` (the probability that it is right) is below this
+    # is shown with a "low confidence" mark and its best passages; an answer without one, none.
+    low_confidence: float = Field(0.5, ge=0.0, le=1.0)
+    low_confidence_passages: int = Field(3, ge=0)  # the best passages shown beside such an answer
 
 
 class APISettings(BaseModel):
