@@ -2,6 +2,23 @@
 
     assistant = Assistant.from_settings(load_settings())
     answer = assistant.ask("Welchen Anteil an OpenAI soll Microsoft erhalten haben?")
+    answer = assistant.ask("Wie viel hat er investiert?", history=[(question, answer_text)])
+    answer = assistant.ask("...", sources=["003_7f6e26588299af66.txt"])   # only these documents
+
+Conversations (saved in `settings.paths.data_dir`, see rag/conversations.py):
+
+    cid, answer = assistant.chat("Wer ist der größte Kapitalgeber von OpenAI?", owner="local")
+    cid, answer = assistant.chat("Wie viel hat er insgesamt investiert?", cid, owner="local")
+    assistant.conversations.list("local"); assistant.conversations.get(cid, "local")
+    for kind, value in assistant.chat_stream(question, cid, owner="local"): ...
+        # ("token", str)..., ("answer", Answer), then ("conversation", cid) once it is saved
+
+A follow-up is made standalone before retrieval (rag/answer/condense.py: rules, no LLM, for
+every backend); `Answer.standalone_question` says what was searched when it differs.
+
+The document library: `documents()` (each document's title, date and date_source, format,
+chunks and state), `document(source)` (its whole cleaned text and chunks, for a preview),
+`delete_document(source)`.
 
 Models and the index load on first use. The live index version is re-checked on every
 question, so a rebuild (CLI, UI or API) is picked up without a restart, and answers keep
@@ -24,6 +41,7 @@ from pathlib import Path
 from typing import Any, Iterator, Sequence
 
 from rag.answer.analysis import analyze_question
+from rag.answer.condense import HistoryItem, prior_turns, resolve_follow_up
 from rag.answer.citations import SupportScorer
 from rag.answer.evidence import evidence_passages
 from rag.answer.generation import answer_events
@@ -31,11 +49,13 @@ from rag.answer.prompting import build_messages
 from rag.answer.reader.extractive import ExtractiveReader
 from rag.backends import BackendContext, GenerationRequest, backend_rows, get_backend, prompt_policy
 from rag.core.config import Settings, load_settings
-from rag.core.errors import BackendError, IndexCorruptError, IndexMissingError, InputError
+from rag.core.errors import IndexCorruptError, IndexMissingError, InputError, NotFoundError
+from rag.conversations import FILE_NAME, LOCAL_OWNER, ConversationStore, Turn, title_for
 from rag.core.types import Answer, Hit, QuestionAnalysis
 from rag.index.filters import SearchFilter, date_filter
 from rag.index.stores import SearchView, VectorStore, open_store
 from rag.ingest.listing import DocumentState, list_documents, remove_document
+from rag.ingest.preview import DocumentPreview, document_preview
 from rag.ingest.update import IndexReport, Progress, update_index
 from rag.retrieval.retriever import Retriever
 
@@ -58,6 +78,8 @@ class Assistant:
         # The one extractive reader: the default backend's answers, the LLM gate, evidence
         # selection and the fallback all read with it (and share its sentence vectors).
         self.reader = ExtractiveReader(settings.reader, idf=self._idf, embedder=lambda: self.embedder)
+        # Saved conversations; the file is created by the first one saved.
+        self.conversations = ConversationStore(Path(settings.paths.data_dir) / FILE_NAME)
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, **overrides: Any) -> "Assistant":
@@ -166,46 +188,46 @@ class Assistant:
             ]
         return question, []
 
-    def ask(self, question: str, history: list[tuple[str, str]] | None = None, *,
+    def ask(self, question: str, history: Sequence[HistoryItem] | None = None, *,
             k: int | None = None, mode: str | None = None, llm: str | None = None,
             passages: Sequence[Hit] | None = None, since: str | None = None,
-            until: str | None = None, as_of: str | None = None, where: SearchFilter | None = None) -> Answer:
+            until: str | None = None, as_of: str | None = None, where: SearchFilter | None = None,
+            sources: Sequence[str] | None = None) -> Answer:
         """Answer one question (with optional chat history) and verify its citations.
 
+        `history`: earlier turns, oldest first: (question, answer text) pairs, or saved
+        `Turn`s (whose answers' citations help resolve "er", "das Unternehmen"). A follow-up
+        that depends on them is made standalone; one that stands alone is searched as asked.
         `since`/`until` (ISO dates, "2024" to "2024-06-30") keep only sources dated in that
         range, inside the search; `as_of` answers as the sources stood on that date (sources
-        up to it, and questions about now read as questions about then). `where` filters
-        the search further (e.g. sources to leave out)."""
+        up to it, and questions about now read as questions about then). `sources` asks only
+        these documents (ids as `documents()` lists them; empty or None: all), inside the
+        search of either store; an unknown id is an InputError. `where` filters the search
+        further (e.g. sources to leave out)."""
         answer = None
         for kind, value in self.stream(question, history, k=k, mode=mode, llm=llm, passages=passages,
-                                       since=since, until=until, as_of=as_of, where=where):
+                                       since=since, until=until, as_of=as_of, where=where, sources=sources):
             if kind == "answer":
                 answer = value
         assert answer is not None
         return answer
 
-    def stream(self, question: str, history: list[tuple[str, str]] | None = None, *,
+    def stream(self, question: str, history: Sequence[HistoryItem] | None = None, *,
                k: int | None = None, mode: str | None = None,
                llm: str | None = None, passages: Sequence[Hit] | None = None,
                since: str | None = None, until: str | None = None,
-               as_of: str | None = None, where: SearchFilter | None = None) -> Iterator[StreamEvent]:
+               as_of: str | None = None, where: SearchFilter | None = None,
+               sources: Sequence[str] | None = None) -> Iterator[StreamEvent]:
         """Yield ("status", stage) and ("token", text) pieces as they come, then ("answer",
         Answer); see `StreamEvent`.
 
         `passages` replaces retrieval: the answer may only use and cite these (the eval's
-        oracle passages, see rag/evaluation/oracle.py). Dates as in `ask`."""
+        oracle passages, see rag/evaluation/oracle.py). History, dates and sources as in `ask`."""
         started = time.perf_counter()
         question, notices = self._validate(question)
-        dates = date_filter(since, until, as_of)
-        if dates is not None:
-            where = replace(where, since=dates.since, until=dates.until) if where is not None else dates
+        where = self._where(where, date_filter(since, until, as_of), sources if passages is None else None)
         backend = self.backend(llm)
-        standalone = question
-        if history:
-            try:
-                standalone = backend.condense(question, list(history)) or question
-            except BackendError as exc:
-                notices.append(f"Could not rewrite the follow-up question: {exc}")
+        standalone = resolve_follow_up(question, prior_turns(history)).text if history else question
         analysis = analyze_question(standalone)
         language = analysis.language
 
@@ -235,6 +257,52 @@ class Assistant:
         total_ms = (time.perf_counter() - started) * 1000
         yield ("answer", replace(answer, timings_ms={
             "retrieve": retrieve_ms, "generate": generate_ms, "total": total_ms}))
+
+    def _where(self, where: SearchFilter | None, dates: SearchFilter | None,
+               sources: Sequence[str] | None) -> SearchFilter | None:
+        """`where` narrowed by a date range and to `sources` (checked against the live index)."""
+        if dates is not None:
+            where = replace(where, since=dates.since, until=dates.until) if where is not None else dates
+        if sources:
+            known = self.index().manifest.documents
+            unknown = sorted(set(sources) - set(known))
+            if unknown:
+                raise InputError(f"Not in the index: {', '.join(unknown)}. `rag status` / GET /api/documents "
+                                 "list the documents (a new one needs `rag index` first).")
+            where = replace(where or SearchFilter(), sources=frozenset(sources))
+        return where
+
+    # -- conversations ------------------------------------------------------------------------
+    def chat(self, question: str, conversation_id: str | None = None, *, owner: str = LOCAL_OWNER,
+             **options: Any) -> tuple[str, Answer]:
+        """Answer `question` as the next turn of a saved conversation and save the turn; a new
+        conversation (titled with the question) when `conversation_id` is None. Returns
+        (conversation_id, Answer). `options` as in `ask` (k, mode, llm, since, until, as_of,
+        sources). NotFoundError for an id that is not `owner`'s."""
+        answer = None
+        for kind, value in self.chat_stream(question, conversation_id, owner=owner, **options):
+            if kind == "answer":
+                answer = value
+            elif kind == "conversation":
+                conversation_id = value
+        assert answer is not None and conversation_id is not None
+        return conversation_id, answer
+
+    def chat_stream(self, question: str, conversation_id: str | None = None, *, owner: str = LOCAL_OWNER,
+                    **options: Any) -> Iterator[StreamEvent]:
+        """`stream` as a turn of a saved conversation: its events, then ("conversation", id)
+        once the turn is saved. Nothing is saved when answering fails."""
+        history = self.conversations.get(conversation_id, owner).turns if conversation_id else ()
+        answer = None
+        for kind, value in self.stream(question, history, **options):
+            if kind == "answer":
+                answer = value
+            yield (kind, value)
+        if conversation_id is None:
+            conversation_id = self.conversations.create(owner, title_for(answer.question)).id
+        self.conversations.append(conversation_id, owner,
+                                  Turn(answer.question, answer.standalone_question, answer.to_json()))
+        yield ("conversation", conversation_id)
 
     def search(self, question: str, *, k: int | None = None, mode: str | None = None) -> list[Hit]:
         """Retrieval only: the top-k passages for `question`, best first (the LangChain
@@ -283,14 +351,30 @@ class Assistant:
     def status(self) -> dict[str, Any]:
         return self.index().status()
 
-    def documents(self) -> list[DocumentState]:
-        """Every document in the documents folder or the live index, with what the next
-        rebuild will do with it (`indexed`, `new`, `changed`, `deleted`)."""
+    def _indexed(self):
         try:
-            indexed = self.index().manifest.documents
+            view = self.index()
         except IndexMissingError:  # before the first build every document is new
-            indexed = {}
-        return list_documents(self.settings.paths.seeds_dir, indexed)
+            return None, {}
+        return view, view.manifest.documents
+
+    def documents(self) -> list[DocumentState]:
+        """Every document in the documents folder or the live index: title, date and its
+        `date_source`, `format`, chunks, size, and `state`: what the next rebuild will do with
+        it (`indexed`, `new`, `changed`, `deleted`), or `imported` (a CSV/JSONL row)."""
+        return list_documents(self.settings.paths.seeds_dir, self._indexed()[1])
+
+    def document(self, source: str) -> DocumentPreview:
+        """Document `source` (an id from `documents()`) with its whole cleaned text and its
+        chunks' offsets, for a preview (rag/ingest/preview.py). NotFoundError when unknown."""
+        view, indexed = self._indexed()
+        row = next((d for d in list_documents(self.settings.paths.seeds_dir, indexed) if d.source == source), None)
+        if row is None:
+            raise NotFoundError(f"There is no document {source!r}.")
+        entry = indexed.get(source)
+        chunks = view.chunks_of(view.document_keys(entry.id_range)) if entry is not None else []
+        return document_preview(row, self.settings.paths.seeds_dir, entry, chunks,
+                                self.settings.chunking, self.settings.ingest)
 
     def delete_document(self, source: str) -> str:
         """Remove document `source` from the documents folder (NotFoundError when it is not

@@ -8,10 +8,12 @@ rewrites it into a standalone question using the last few turns, in the question
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from typing import Any, Sequence, Union
 
+from rag.conversations import Turn
 from rag.core.config import LLMSettings
 from rag.text.language import detect_language
-from rag.text.lexicon import FOLLOW_UP
 
 _PROMPTS = {
     "de": (
@@ -59,13 +61,63 @@ def clean_condensed(text: str, fallback: str) -> str:
     return fallback
 
 
-def is_follow_up(question: str) -> bool:
-    return len(question.split()) <= 8 and bool(FOLLOW_UP.search(question))
+@dataclass(frozen=True)
+class PriorTurn:
+    """An earlier turn as the resolver reads it: what was asked (and resolved to), what was
+    answered, and for each citation the cited passage up to the end of the cited sentence
+    (where an answer that says "Das Unternehmen ..." finds whom it means)."""
+
+    question: str
+    answer: str = ""
+    standalone: str | None = None
+    contexts: tuple[str, ...] = ()
+
+    @property
+    def asked(self) -> str:
+        """The question as it was searched: its standalone form when it had one."""
+        return self.standalone or self.question
 
 
-def condense_heuristic(question: str, history: list[tuple[str, str]]) -> str:
-    """Without an LLM: a short, pronoun-laden follow-up inherits the previous question."""
-    if not history or not is_follow_up(question):
-        return question
-    previous = history[-1][0].strip().rstrip("?")
-    return f"{previous} – {question}"
+# What `Assistant.ask(history=...)` accepts: (question, answer text) pairs, saved turns
+# (rag.conversations.Turn), or PriorTurns.
+HistoryItem = Union[tuple[str, str], Turn, PriorTurn]
+
+
+def _contexts(answer: dict[str, Any]) -> tuple[str, ...]:
+    passages = {r.get("chunk_id"): r for r in answer.get("retrieved", [])}
+    out = []
+    for c in answer.get("citations", []):
+        passage = passages.get(c.get("chunk_id"))
+        if passage is not None and passage.get("start", 0) <= c.get("end", 0):
+            out.append(str(passage.get("text", ""))[:max(0, c["end"] - passage.get("start", 0))])
+        else:
+            out.append(str(c.get("text", "")))
+    return tuple(out)
+
+
+def prior_turns(history: Sequence[HistoryItem] | None) -> list[PriorTurn]:
+    """`history` as PriorTurns, oldest first."""
+    out = []
+    for item in history or ():
+        if isinstance(item, PriorTurn):
+            out.append(item)
+        elif isinstance(item, Turn):
+            answer = item.answer or {}
+            out.append(PriorTurn(item.question, "" if answer.get("refused") else item.answer_text,
+                                 item.standalone, _contexts(answer)))
+        else:
+            question, answer_text = item
+            out.append(PriorTurn(str(question or ""), str(answer_text or "")))
+    return out
+
+
+@dataclass(frozen=True)
+class Resolution:
+    text: str  # the standalone question; the question itself when it stands alone
+    depends: bool  # it depends on the history (and `text` is its rewrite)
+    why: str = ""  # what was resolved, for logs and the eval's report
+
+
+def resolve_follow_up(question: str, history: Sequence[PriorTurn]) -> Resolution:
+    """`question` made standalone from the last turn of `history`, when it depends on it."""
+    return Resolution(question, False)

@@ -32,6 +32,7 @@ _STATUS: list[tuple[type[E.RagError], int, str, str]] = [
     (E.IndexMismatchError, 503, "server_error", "index_mismatch"),
     (E.ModelError, 503, "server_error", "model_unavailable"),
     (E.BackendError, 502, "server_error", "backend_failed"),
+    (E.StorageError, 503, "server_error", "storage_unavailable"),
 ]
 
 

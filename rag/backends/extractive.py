@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-from rag.answer.condense import condense_heuristic
+from rag.answer.condense import prior_turns, resolve_follow_up
 from rag.answer.prompting import refusal
 from rag.answer.reader.extractive import ExtractiveReader, answer_text
 from rag.backends import register
@@ -27,7 +27,7 @@ class ExtractiveBackend:
         yield from re.findall(r"\S+\s*", self.generate(request))
 
     def condense(self, question: str, history: list[tuple[str, str]]) -> str:
-        return condense_heuristic(question, history)
+        return resolve_follow_up(question, prior_turns(history)).text
 
 
 @register("extractive", "Offline default: cites the best-matching passage sentences; no LLM.")

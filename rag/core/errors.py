@@ -51,3 +51,7 @@ class BackendError(RagError):
 
 class FetchError(InputError):
     """A URL is not allowed, could not be fetched, or is not a page we can read."""
+
+
+class StorageError(RagError):
+    """A data file (the saved conversations) cannot be opened, read or written."""

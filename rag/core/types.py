@@ -23,6 +23,7 @@ class Document:
     date_source: str | None = None
     url: str | None = None  # the page a web document was fetched from
     pages: tuple[int, ...] = ()  # start offset of each page in `text` (PDF); () when unpaged
+    format: str | None = None  # the format that read it: "text", "html", "pdf", "docx", "csv", "jsonl"
 
 
 @dataclass(frozen=True)

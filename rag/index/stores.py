@@ -68,6 +68,10 @@ class SearchView(Protocol):
 
     def chunks_of(self, keys: Sequence[int]) -> list[Chunk]: ...
 
+    def document_keys(self, id_range: tuple[int, int]) -> list[int]:
+        """The keys of a document's chunks (its manifest `id_range`), in text order."""
+        ...
+
     def idf(self, term: str) -> float:
         """BM25's idf of a stemmed term over the live chunks (the reader weighs terms by it)."""
         ...

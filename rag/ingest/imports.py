@@ -181,7 +181,7 @@ def expand(spec: ImportSpec, data: bytes, limits: IngestSettings) -> tuple[list[
             digest = hashlib.sha256(json.dumps([body, title, date], ensure_ascii=False).encode()).hexdigest()
             doc = build_document(source, digest, Extracted(parts=(body,), title=title, date=date,
                                                            date_source="metadata" if date else None,
-                                                           markers=True))
+                                                           markers=True, format=spec.format))
             if doc is None:
                 skipped.append((source, "empty: no text left after cleaning"))
                 continue

@@ -125,6 +125,9 @@ class MilvusView:
         self._fetch(keys, need_vectors=False)
         return [self._chunks[int(k)] for k in keys]
 
+    def document_keys(self, id_range: tuple[int, int]) -> list[int]:
+        return list(range(int(id_range[0]), int(id_range[1])))  # keys are the stable chunk ids
+
     def idf(self, term: str) -> float:
         """BM25's idf over the live chunks; the document frequency is counted by the engine
         (TEXT_MATCH on the stemmed field), once per term and version."""

@@ -10,7 +10,7 @@ cannot be indexed is an outcome, not an error.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 from rag.core.config import IngestSettings
@@ -29,6 +29,7 @@ class Extracted:
     date_source: str | None = None  # see rag.core.types.Document.date_source
     url: str | None = None
     markers: bool = False  # plain text: a leading "date YYYY-MM" line and a headline count
+    format: str | None = None  # the format that read it ("text", "pdf", ...; "csv"/"jsonl" for a row), set by `read`
 
 
 @dataclass(frozen=True)
@@ -113,4 +114,5 @@ def read(name: str, data: bytes, limits: IngestSettings) -> Extracted | Rejected
     cap = getattr(limits, fmt.cap_setting)
     if len(data) > cap * 1048576:
         return too_large(len(data), cap, f"{fmt.label} file", fmt.cap_setting)
-    return fmt.extract(data, limits)
+    extracted = fmt.extract(data, limits)
+    return replace(extracted, format=fmt.name) if isinstance(extracted, Extracted) else extracted

@@ -1,0 +1,99 @@
+"""One document as the library's preview shows it: its whole cleaned text and its chunks.
+
+Offsets are into the cleaned text, as in every citation, so a viewer can highlight a cited
+span (`Citation.start`/`end`) and each chunk in the same text.
+
+- A file in the documents folder is read as the next rebuild would read it (its sidecar
+  included). When it is `indexed`, its chunks are the live index's; otherwise (`new`,
+  `changed`) they are the chunks the next rebuild will make, marked `indexed: false`.
+- A document with no file of its own (an imported CSV/JSONL row, or a file deleted since the
+  last rebuild) is shown from the index: its text is put together from its chunks at their
+  offsets. Chunks cover every sentence; only whitespace between two chunks that do not
+  overlap is unknown, and shown as one space.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from rag.core.config import ChunkingSettings, IngestSettings
+from rag.core.errors import NotFoundError
+from rag.core.types import Chunk
+from rag.index.manifest import DocumentEntry
+from rag.ingest.chunking import chunk_document
+from rag.ingest.documents import read_document
+from rag.ingest.formats import Rejected
+from rag.ingest.listing import DocumentState
+from rag.ingest.sidecar import SIDECAR_SUFFIX
+
+
+@dataclass(frozen=True)
+class ChunkSpan:
+    chunk_id: str
+    start: int  # offsets into DocumentPreview.text
+    end: int
+    page: int | None
+    indexed: bool  # False: what the next rebuild will index (the file is new or changed)
+
+
+@dataclass(frozen=True)
+class DocumentPreview:
+    """A document's listing row (`DocumentState`) with its text and chunks."""
+
+    source: str
+    state: str
+    title: str | None
+    date: str | None
+    date_source: str | None
+    format: str | None
+    url: str | None
+    text: str
+    chunks: tuple[ChunkSpan, ...]
+    # Why the text is not the file's own, or why there are no chunks ("" when all is normal).
+    note: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {**asdict(self), "chunks": [asdict(c) for c in self.chunks]}
+
+
+def _spans(chunks: list[Chunk], indexed: bool) -> tuple[ChunkSpan, ...]:
+    return tuple(ChunkSpan(c.chunk_id, c.start, c.end, c.page, indexed) for c in chunks)
+
+
+def _from_chunks(chunks: list[Chunk], length: int) -> str:
+    chars = [" "] * max(length, max((c.end for c in chunks), default=0))
+    for c in chunks:
+        chars[c.start:c.end] = c.text
+    return "".join(chars)
+
+
+def document_preview(row: DocumentState, seeds_dir: Path, entry: DocumentEntry | None,
+                     indexed_chunks: list[Chunk], chunking: ChunkingSettings,
+                     limits: IngestSettings) -> DocumentPreview:
+    """The preview of listed document `row`; `entry` and `indexed_chunks` are its manifest
+    entry and chunks in the live index (None and [] when it is not indexed)."""
+    meta = dict(source=row.source, state=row.state, title=row.title, date=row.date,
+                date_source=row.date_source, format=row.format)
+    url = indexed_chunks[0].url if indexed_chunks else None
+    path = Path(seeds_dir) / row.source
+    if row.state in ("imported", "deleted") or not path.is_file():
+        if not indexed_chunks:
+            raise NotFoundError(f"There is no document {row.source!r} to preview.")
+        return DocumentPreview(**meta, url=url, text=_from_chunks(indexed_chunks, entry.chars if entry else 0),
+                               chunks=_spans(indexed_chunks, True),
+                               note="shown from the index: whitespace between chunks is approximate")
+    sidecar = Path(str(path) + SIDECAR_SUFFIX)
+    doc = read_document(row.source, path.read_bytes(), limits,
+                        sidecar.read_bytes() if sidecar.is_file() else None)
+    if isinstance(doc, Rejected):
+        return DocumentPreview(**meta, url=url, text="", chunks=(),
+                               note=f"the next rebuild will skip it: {doc.reason}")
+    if row.state == "indexed" and indexed_chunks and all(doc.text[c.start:c.end] == c.text for c in indexed_chunks):
+        return DocumentPreview(**meta, url=doc.url, text=doc.text, chunks=_spans(indexed_chunks, True))
+    # New or changed (or read differently since it was indexed): what the next rebuild makes.
+    return DocumentPreview(**{**meta, "title": doc.title, "date": doc.date, "date_source": doc.date_source,
+                              "format": doc.format or row.format},
+                           url=doc.url, text=doc.text, chunks=_spans(chunk_document(doc, chunking), False),
+                           note="not indexed yet: the chunks the next rebuild will make")
