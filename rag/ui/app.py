@@ -19,6 +19,11 @@ from rag.ui import chat, handlers, library, style
 
 CSS = style.CSS  # passed to `mount_gradio_app(css=...)` by `rag.ui.server.mount_ui`
 TITLE = "Nachrichten-Assistent · news Q&A with verified sources"
+NARROW_PX = 760  # below this window width a sidebar covers the chat, so it starts closed
+
+
+def narrow(px) -> bool:
+    return bool(px) and float(px) < NARROW_PX
 
 
 def build_app(assistant: Assistant) -> gr.Blocks:
@@ -26,14 +31,16 @@ def build_app(assistant: Assistant) -> gr.Blocks:
     settings = assistant.settings
     private = {"api_visibility": "private"}
 
-    with gr.Blocks(title=TITLE) as demo:
+    with gr.Blocks(title=TITLE, fill_width=True) as demo:
         owner, answers, pending, checked = gr.State(chat.LOCAL_OWNER), gr.State([]), gr.State(""), gr.State([])
         # In the page, not in server state: the scripts that keep the URL and confirm a delete
         # read them. Every use checks the owner, so a crafted id opens nothing.
         cid = gr.Textbox("", visible="hidden", elem_id="conversation-id")
         previewed = gr.Textbox("", visible="hidden", elem_id="previewed")
-        with gr.Sidebar(label="Gespräche / Chats", elem_id="sidebar-chats", width=300):
-            new_chat = gr.Button("＋ Neuer Chat / New chat", elem_id="new-chat", size="sm")
+        width = gr.Number(0, visible="hidden", elem_id="viewport-width")  # the window's, read at load
+        # Closed until the page knows its width: over a narrow screen it would hide the chat.
+        with gr.Sidebar(label="Gespräche / Chats", open=False, elem_id="sidebar-chats", width=300) as chats_panel:
+            new_chat = gr.Button("+ Neuer Chat / New chat", elem_id="new-chat", size="sm")
             convs = gr.HTML("", js_on_load=style.CONVERSATIONS_JS, elem_id="conversations", padding=False)
             with gr.Accordion("Umbenennen, löschen / Rename, delete", open=False, elem_id="chat-manage"):
                 title = gr.Textbox(label="Titel / Title", elem_id="chat-title", max_lines=1)
@@ -51,23 +58,22 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                 timings = gr.Markdown("_No answer yet._", elem_id="timings")
                 with gr.Accordion("Backends", open=False):
                     gr.Markdown(handlers.backends_markdown(assistant))
-        with gr.Sidebar(label="Quelle / Source", open=False, position="right", width=520,
+        with gr.Sidebar(label="Quelle / Source", open=False, position="right", width=480,
                         elem_id="viewer-panel") as viewer_panel:
             # Also listens for clicks on the chat's links (style.CHAT_LINKS_JS).
             viewer = gr.HTML("", js_on_load=style.VIEWER_JS + style.CHAT_LINKS_JS, elem_id="viewer")
-        gr.Markdown(f"### {TITLE}", elem_id="title")
+        gr.Markdown(f"**{TITLE}**", elem_id="title")
         with gr.Tabs() as tabs:
             with gr.Tab("Chat", id="chat"):
                 chatbot = gr.Chatbot(label="Chat", height=560, latex_delimiters=[], feedback_options=None,
                                      buttons=["copy"], elem_id="chat", show_label=False,
                                      placeholder="Fragen Sie die Nachrichten. Marker wie **[1]** führen zur Quelle. / "
                                                  "Ask the news; a marker like **[1]** leads to its source.")
-                with gr.Row(equal_height=True):
-                    msg = gr.Textbox(placeholder="Frage stellen … / Ask a question …", show_label=False, scale=5,
-                                     container=False, elem_id="question", max_lines=6, min_width=160, autofocus=True)
-                    send = gr.Button("Senden / Send", variant="primary", scale=1, min_width=70, elem_id="send")
-                sources = gr.Dropdown([], value=[], multiselect=True, label="Nur diese Dokumente / Only these documents",
-                                      info="leer = alle / empty = all", elem_id="sources")
+                # The send arrow sits inside the box: the input keeps the whole width at 400 px.
+                msg = gr.Textbox(placeholder="Frage stellen … / Ask a question …", show_label=False, container=False,
+                                 elem_id="question", max_lines=6, autofocus=True, submit_btn=True)
+                sources = gr.Dropdown([], value=[], multiselect=True, elem_id="sources",
+                                      label="Nur diese Dokumente (leer = alle) / Only these documents (empty = all)")
                 gr.Examples(handlers.EXAMPLES, inputs=msg, label="Beispiele / Examples")
             with gr.Tab("Dokumente / Documents", id="library"):
                 status_md = gr.Markdown("…", elem_id="index-status")
@@ -98,29 +104,33 @@ def build_app(assistant: Assistant) -> gr.Blocks:
 
         chat_out = [chatbot, msg, cid, answers, convs, timings]
         options = [backend, k, mode, since, until, sources]
-        for submitted in (msg.submit, send.click):
-            submitted(chat.start, [msg, chatbot], [chatbot, msg, pending], queue=False, **private).then(
-                respond, [pending, chatbot, cid, answers, owner, *options], chat_out, **private).then(
-                None, cid, None, js=style.URL_JS, **private)
+        msg.submit(chat.start, [msg, chatbot], [chatbot, msg, pending], queue=False, **private).then(
+            respond, [pending, chatbot, cid, answers, owner, *options], chat_out, **private).then(
+            None, cid, None, js=style.URL_JS, **private)
 
         # -- saved conversations
         opened = [chatbot, cid, answers, title, convs]
 
-        def on_load(request: gr.Request):
+        def on_load(px, request: gr.Request):
             who = chat.owner_of(request)
             wanted = dict(request.query_params).get("c") if request is not None else None
-            return (who, *chat.open_conversation(assistant, wanted, who), library.choices_update(assistant),
-                    handlers.status_markdown(assistant), library.table(assistant))
+            return (who, *chat.open_conversation(assistant, wanted, who), gr.Sidebar(open=not narrow(px)),
+                    library.choices_update(assistant), handlers.status_markdown(assistant), library.table(assistant))
 
-        demo.load(on_load, None, [owner, *opened, sources, status_md, table], **private).then(
+        demo.load(None, None, width, js=style.WIDTH_JS, **private).then(
+            on_load, width, [owner, *opened, chats_panel, sources, status_md, table], **private).then(
             None, cid, None, js=style.URL_JS, **private)
 
-        def pick(who, evt: gr.EventData):
-            return chat.open_conversation(assistant, (evt._data or {}).get("id"), who)
+        def pick(who, px, evt: gr.EventData):  # on a narrow screen the sidebar gives way to the chat
+            return *chat.open_conversation(assistant, (evt._data or {}).get("id"), who), gr.Sidebar(open=not narrow(px))
 
-        convs.click(pick, owner, opened, **private).then(None, cid, None, js=style.URL_JS, **private)
-        new_chat.click(lambda who: chat.open_conversation(assistant, None, who), owner, opened,
-                       queue=False, **private).then(None, cid, None, js=style.URL_JS, **private)
+        def fresh(who, px):
+            return *chat.open_conversation(assistant, None, who), gr.Sidebar(open=not narrow(px))
+
+        convs.click(pick, [owner, width], [*opened, chats_panel], **private).then(
+            None, cid, None, js=style.URL_JS, **private)
+        new_chat.click(fresh, [owner, width], [*opened, chats_panel], queue=False, **private).then(
+            None, cid, None, js=style.URL_JS, **private)
         rename_btn.click(lambda c, t, who: chat.rename(assistant, c, t, who), [cid, title, owner], [title, convs],
                          **private)
         title.submit(lambda c, t, who: chat.rename(assistant, c, t, who), [cid, title, owner], [title, convs],

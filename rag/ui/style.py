@@ -20,7 +20,8 @@ CSS = """
 .rag-sources { margin-top: .7em; font-size: .92em; }
 .rag-sources-head { font-weight: 600; margin-bottom: .2em; }
 .rag-source, .rag-best { border-top: 1px solid var(--border-color-primary); padding: .25em 0; }
-.rag-source summary, .rag-best summary { cursor: pointer; }
+.rag-source summary, .rag-best summary { cursor: pointer; font-size: .95em; }
+.rag-source summary strong, .rag-best summary strong { font-weight: 600; }
 .rag-source.rag-flash { background: rgba(255, 224, 102, .35); }
 .rag-n { font-weight: 600; }
 .rag-passage { opacity: .92; margin: .3em 0 .2em 1em; }
@@ -28,16 +29,18 @@ CSS = """
 .rag-sources mark, .rag-passage mark, .rag-doc-text mark { background: #ffe066; color: #111; padding: 0 .1em; }
 .rag-doc-text mark.rag-focus { background: #ffb347; outline: 2px solid #d97706; }
 #sidebar-chats .rag-convs { list-style: none; padding: 0; margin: 0; }
-.rag-conv { display: block; width: 100%; text-align: left; padding: .45em .5em; border-radius: 6px;
-            background: none; border: none; cursor: pointer; color: inherit; }
+.rag-conv { display: block; width: 100%; text-align: left; padding: .4em .5em; border-radius: 6px;
+            background: none; border: none; cursor: pointer; color: inherit; font-size: .92rem;
+            font-weight: normal; line-height: 1.3; }
 .rag-conv:hover { background: var(--background-fill-secondary); }
-.rag-conv[aria-current="true"] { background: var(--color-accent-soft); font-weight: 600; }
+.rag-conv[aria-current="true"] { background: var(--color-accent-soft); }
+.rag-conv[aria-current="true"] .rag-conv-title { font-weight: 600; }
 .rag-conv-title { display: block; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 .rag-conv small { opacity: .65; font-weight: normal; }
 .rag-empty { opacity: .7; }
 .rag-table-wrap { overflow-x: auto; }
 table.rag-docs { width: 100%; border-collapse: collapse; font-size: .92em; }
-table.rag-docs th, table.rag-docs td { text-align: left; padding: .3em .4em; vertical-align: top;
+table.rag-docs th, table.rag-docs td { text-align: left; padding: .3em .4em; vertical-align: top; border: none;
                                        border-bottom: 1px solid var(--border-color-primary); }
 table.rag-docs td.rag-num { text-align: right; }
 .rag-doc { background: none; border: none; padding: 0; color: var(--link-text-color); cursor: pointer;
@@ -51,8 +54,14 @@ tr.rag-state-deleted, tr.rag-state-new { opacity: .7; }
 .rag-chunk-no { display: inline-block; font-size: .7em; padding: 0 .35em; margin: 0 .2em; border-radius: 4px;
                 background: var(--border-color-primary); vertical-align: super; cursor: help; }
 #question textarea { font-size: 1rem; }
+/* Gradio 6.31 keeps one --overlap-amount for all sidebars, so with two the last one's width
+   pads both sides; each side gets its own sidebar's width here (300 px left, 480 px right).
+   Top level, not in @media: Gradio scopes custom rules under .contain (inside .sidebar-parent)
+   but also keeps top-level ones as written; its own !important rule still zeroes the padding
+   on phones, where sidebars overlay the page. */
+.sidebar-parent:has(#sidebar-chats.open) { padding-left: 300px; }
+.sidebar-parent:has(#viewer-panel.open) { padding-right: 480px; }
 @media (max-width: 640px) {
-  #send { min-width: 0 !important; flex: none !important; }
   #chat { height: 62vh !important; }
   .rag-passage, .rag-links { margin-left: .3em; }
 }
@@ -108,6 +117,8 @@ watch('value', () => {
   if (f) f.scrollIntoView({block: 'center'});
 });
 """
+
+WIDTH_JS = "() => window.innerWidth"
 
 # After the open conversation changes: keep its id in the URL (replaceState: no history entry).
 URL_JS = """
