@@ -32,9 +32,10 @@ def build_app(assistant: Assistant) -> gr.Blocks:
     private = {"api_visibility": "private"}
 
     with gr.Blocks(title=TITLE, fill_width=True) as demo:
-        owner, answers, pending, checked = gr.State(chat.LOCAL_OWNER), gr.State([]), gr.State(""), gr.State([])
+        answers, pending, checked = gr.State([]), gr.State(""), gr.State([])
         # In the page, not in server state: the scripts that keep the URL and confirm a delete
-        # read them. Every use checks the owner, so a crafted id opens nothing.
+        # read them. Every use checks the owner (taken from each request: `chat.owner_of`), so a
+        # crafted id opens nothing.
         cid = gr.Textbox("", visible="hidden", elem_id="conversation-id")
         previewed = gr.Textbox("", visible="hidden", elem_id="previewed")
         width = gr.Number(0, visible="hidden", elem_id="viewport-width")  # the window's, read at load
@@ -98,51 +99,56 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                         delete_md = gr.Markdown(elem_id="delete-report")
                         preview = gr.HTML(library.preview(assistant, None), elem_id="preview", max_height=640)
 
-        # -- chat: the question shows before the queue; the answer streams; the URL keeps the chat
-        def respond(question, history, conversation, done, who, *options):
-            yield from chat.respond(assistant, question, history, conversation, done, who, *options)
+        # -- chat: the question shows before the queue, then the answer streams
+        def respond(question, history, conversation, done, llm, k_, mode_, since_, until_, only,
+                    request: gr.Request):
+            yield from chat.respond(assistant, question, history, conversation, done, chat.owner_of(request),
+                                    llm, k_, mode_, since_, until_, only)
 
         chat_out = [chatbot, msg, cid, answers, convs, timings]
         options = [backend, k, mode, since, until, sources]
         msg.submit(chat.start, [msg, chatbot], [chatbot, msg, pending], queue=False, **private).then(
-            respond, [pending, chatbot, cid, answers, owner, *options], chat_out, **private).then(
-            None, cid, None, js=style.URL_JS, **private)
+            respond, [pending, chatbot, cid, answers, *options], chat_out, **private)
 
-        # -- saved conversations
+        # -- saved conversations; whatever changes the open one, the URL follows (?c=<id>). Quick
+        # events skip the queue, which long answers may fill.
         opened = [chatbot, cid, answers, title, convs]
+        cid.change(None, cid, None, js=style.URL_JS, **private)
 
         def on_load(px, request: gr.Request):
             who = chat.owner_of(request)
             wanted = dict(request.query_params).get("c") if request is not None else None
-            return (who, *chat.open_conversation(assistant, wanted, who), gr.Sidebar(open=not narrow(px)),
+            return (*chat.open_conversation(assistant, wanted, who), gr.Sidebar(open=not narrow(px)),
                     library.choices_update(assistant), handlers.status_markdown(assistant), library.table(assistant))
 
         demo.load(None, None, width, js=style.WIDTH_JS, **private).then(
-            on_load, width, [owner, *opened, chats_panel, sources, status_md, table], **private).then(
-            None, cid, None, js=style.URL_JS, **private)
+            on_load, width, [*opened, chats_panel, sources, status_md, table], queue=False, **private)
 
-        def pick(who, px, evt: gr.EventData):  # on a narrow screen the sidebar gives way to the chat
-            return *chat.open_conversation(assistant, (evt._data or {}).get("id"), who), gr.Sidebar(open=not narrow(px))
+        def pick(px, request: gr.Request, evt: gr.EventData):  # a narrow screen: the sidebar gives way
+            return (*chat.open_conversation(assistant, (evt._data or {}).get("id"), chat.owner_of(request)),
+                    gr.Sidebar(open=not narrow(px)))
 
-        def fresh(who, px):
-            return *chat.open_conversation(assistant, None, who), gr.Sidebar(open=not narrow(px))
+        def fresh(px, request: gr.Request):
+            return *chat.open_conversation(assistant, None, chat.owner_of(request)), gr.Sidebar(open=not narrow(px))
 
-        convs.click(pick, [owner, width], [*opened, chats_panel], **private).then(
-            None, cid, None, js=style.URL_JS, **private)
-        new_chat.click(fresh, [owner, width], [*opened, chats_panel], queue=False, **private).then(
-            None, cid, None, js=style.URL_JS, **private)
-        rename_btn.click(lambda c, t, who: chat.rename(assistant, c, t, who), [cid, title, owner], [title, convs],
-                         **private)
-        title.submit(lambda c, t, who: chat.rename(assistant, c, t, who), [cid, title, owner], [title, convs],
-                     **private)
-        delete_btn.click(lambda c, who: chat.delete(assistant, c, who), [cid, owner], opened,
-                         js=style.CONFIRM_DELETE_CHAT_JS, **private).then(None, cid, None, js=style.URL_JS, **private)
+        def rename(conversation, new_title, request: gr.Request):
+            return chat.rename(assistant, conversation, new_title, chat.owner_of(request))
+
+        def delete(conversation, request: gr.Request):
+            return chat.delete(assistant, conversation, chat.owner_of(request))
+
+        convs.click(pick, width, [*opened, chats_panel], queue=False, **private)
+        new_chat.click(fresh, width, [*opened, chats_panel], queue=False, **private)
+        rename_btn.click(rename, [cid, title], [title, convs], queue=False, **private)
+        title.submit(rename, [cid, title], [title, convs], queue=False, **private)
+        delete_btn.click(delete, cid, opened,
+                         js=style.CONFIRM_DELETE_CHAT_JS, queue=False, **private)
 
         # -- the source viewer
         def view(done, evt: gr.EventData):
             return chat.open_source(assistant, (evt._data or {}).get("target"), done), gr.Sidebar(open=True)
 
-        viewer.click(view, answers, [viewer, viewer_panel], **private)
+        viewer.click(view, answers, [viewer, viewer_panel], queue=False, **private)
 
         # -- the library
         def on_table(marked, shown, evt: gr.EventData):
@@ -154,7 +160,8 @@ def build_app(assistant: Assistant) -> gr.Blocks:
 
         after_change = dict(fn=refreshed, inputs=[checked, previewed, sources], outputs=[table, status_md, sources],
                             **private)
-        table.click(on_table, [checked, previewed], [checked, previewed, preview, delete_doc], **private)
+        table.click(on_table, [checked, previewed], [checked, previewed, preview, delete_doc], queue=False,
+                    **private)
         refresh.click(**after_change)
         ask_only.click(lambda marked: (gr.Dropdown(value=list(marked)), gr.Tabs(selected="chat")), checked,
                        [sources, tabs], **private)

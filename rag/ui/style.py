@@ -39,7 +39,7 @@ CSS = """
 .rag-conv small { opacity: .65; font-weight: normal; }
 .rag-empty { opacity: .7; }
 .rag-table-wrap { overflow-x: auto; }
-table.rag-docs { width: 100%; border-collapse: collapse; font-size: .92em; }
+table.rag-docs { width: 100%; border-collapse: collapse; font-size: .92em; border: none; }
 table.rag-docs th, table.rag-docs td { text-align: left; padding: .3em .4em; vertical-align: top; border: none;
                                        border-bottom: 1px solid var(--border-color-primary); }
 table.rag-docs td.rag-num { text-align: right; }
@@ -64,6 +64,8 @@ tr.rag-state-deleted, tr.rag-state-new { opacity: .7; }
 @media (max-width: 640px) {
   #chat { height: 62vh !important; }
   .rag-passage, .rag-links { margin-left: .3em; }
+  table.rag-docs td:nth-child(4), table.rag-docs th:nth-child(4) { display: none; }  /* format */
+  table.rag-docs { font-size: .85em; }
 }
 """
 
@@ -120,7 +122,7 @@ watch('value', () => {
 
 WIDTH_JS = "() => window.innerWidth"
 
-# After the open conversation changes: keep its id in the URL (replaceState: no history entry).
+# When the open conversation changes: keep its id in the URL (replaceState: no history entry).
 URL_JS = """
 (cid) => {
   const u = new URL(window.location.href);
