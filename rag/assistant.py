@@ -49,10 +49,11 @@ from rag.answer.prompting import build_messages
 from rag.answer.reader.extractive import ExtractiveReader
 from rag.backends import BackendContext, GenerationRequest, backend_rows, get_backend, prompt_policy
 from rag.core.config import Settings, load_settings
-from rag.core.errors import IndexCorruptError, IndexMissingError, InputError, NotFoundError
-from rag.conversations import FILE_NAME, LOCAL_OWNER, ConversationStore, Turn, title_for
+from rag.core.errors import IndexCorruptError, IndexMissingError, InputError
+from rag.chat import ChatMixin
+from rag.conversations import FILE_NAME, ConversationStore
 from rag.core.types import Answer, Hit, QuestionAnalysis
-from rag.index.filters import SearchFilter, date_filter
+from rag.index.filters import SearchFilter, date_filter, only_sources
 from rag.index.stores import SearchView, VectorStore, open_store
 from rag.ingest.listing import DocumentState, list_documents, remove_document
 from rag.ingest.preview import DocumentPreview, document_preview
@@ -65,7 +66,7 @@ from rag.retrieval.retriever import Retriever
 StreamEvent = tuple[str, Any]
 
 
-class Assistant:
+class Assistant(ChatMixin):
     def __init__(self, settings: Settings, backend_extra: dict[str, Any] | None = None):
         self.settings = settings
         self._backend_extra = backend_extra or {}
@@ -227,7 +228,8 @@ class Assistant:
         question, notices = self._validate(question)
         where = self._where(where, date_filter(since, until, as_of), sources if passages is None else None)
         backend = self.backend(llm)
-        standalone = resolve_follow_up(question, prior_turns(history)).text if history else question
+        standalone = resolve_follow_up(question, prior_turns(history, self._before_citation)).text \
+            if history else question
         analysis = analyze_question(standalone)
         language = analysis.language
 
@@ -263,46 +265,7 @@ class Assistant:
         """`where` narrowed by a date range and to `sources` (checked against the live index)."""
         if dates is not None:
             where = replace(where, since=dates.since, until=dates.until) if where is not None else dates
-        if sources:
-            known = self.index().manifest.documents
-            unknown = sorted(set(sources) - set(known))
-            if unknown:
-                raise InputError(f"Not in the index: {', '.join(unknown)}. `rag status` / GET /api/documents "
-                                 "list the documents (a new one needs `rag index` first).")
-            where = replace(where or SearchFilter(), sources=frozenset(sources))
-        return where
-
-    # -- conversations ------------------------------------------------------------------------
-    def chat(self, question: str, conversation_id: str | None = None, *, owner: str = LOCAL_OWNER,
-             **options: Any) -> tuple[str, Answer]:
-        """Answer `question` as the next turn of a saved conversation and save the turn; a new
-        conversation (titled with the question) when `conversation_id` is None. Returns
-        (conversation_id, Answer). `options` as in `ask` (k, mode, llm, since, until, as_of,
-        sources). NotFoundError for an id that is not `owner`'s."""
-        answer = None
-        for kind, value in self.chat_stream(question, conversation_id, owner=owner, **options):
-            if kind == "answer":
-                answer = value
-            elif kind == "conversation":
-                conversation_id = value
-        assert answer is not None and conversation_id is not None
-        return conversation_id, answer
-
-    def chat_stream(self, question: str, conversation_id: str | None = None, *, owner: str = LOCAL_OWNER,
-                    **options: Any) -> Iterator[StreamEvent]:
-        """`stream` as a turn of a saved conversation: its events, then ("conversation", id)
-        once the turn is saved. Nothing is saved when answering fails."""
-        history = self.conversations.get(conversation_id, owner).turns if conversation_id else ()
-        answer = None
-        for kind, value in self.stream(question, history, **options):
-            if kind == "answer":
-                answer = value
-            yield (kind, value)
-        if conversation_id is None:
-            conversation_id = self.conversations.create(owner, title_for(answer.question)).id
-        self.conversations.append(conversation_id, owner,
-                                  Turn(answer.question, answer.standalone_question, answer.to_json()))
-        yield ("conversation", conversation_id)
+        return only_sources(where, sources, self.index().manifest.documents) if sources else where
 
     def search(self, question: str, *, k: int | None = None, mode: str | None = None) -> list[Hit]:
         """Retrieval only: the top-k passages for `question`, best first (the LangChain
@@ -367,14 +330,9 @@ class Assistant:
     def document(self, source: str) -> DocumentPreview:
         """Document `source` (an id from `documents()`) with its whole cleaned text and its
         chunks' offsets, for a preview (rag/ingest/preview.py). NotFoundError when unknown."""
-        view, indexed = self._indexed()
-        row = next((d for d in list_documents(self.settings.paths.seeds_dir, indexed) if d.source == source), None)
-        if row is None:
-            raise NotFoundError(f"There is no document {source!r}.")
-        entry = indexed.get(source)
-        chunks = view.chunks_of(view.document_keys(entry.id_range)) if entry is not None else []
-        return document_preview(row, self.settings.paths.seeds_dir, entry, chunks,
-                                self.settings.chunking, self.settings.ingest)
+        view, _ = self._indexed()
+        return document_preview(source, self.settings.paths.seeds_dir, view, self.settings.chunking,
+                                self.settings.ingest)
 
     def delete_document(self, source: str) -> str:
         """Remove document `source` from the documents folder (NotFoundError when it is not

@@ -72,7 +72,7 @@ def real_assistant(tmp_path_factory, e5_installed) -> Assistant:
     """The default configuration (e5 + hybrid + extractive) over the seeds, built once."""
     index_dir = tmp_path_factory.mktemp("real-index")
     settings = load_settings(paths={"seeds_dir": SEEDS, "index_dir": index_dir, "models_dir": REPO / "models",
-                                    "data_dir": index_dir.parent / f"{index_dir.name}-data"})
+                                    "data_dir": index_dir / "data"})
     assistant = Assistant.from_settings(settings)
     assistant.rebuild()
     return assistant

@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from rag.api.schemas import AnswerOut
+from rag.api.schemas import AnswerOut, AskOut
 
 KEY = "sk-test-rest"
 QUESTION = "Welchen Anteil an OpenAI soll Microsoft erhalten haben?"
@@ -29,7 +29,10 @@ def api(served):
 def test_ask_returns_the_json_contract(api, served):
     data = api.post("/api/ask", json={"question": QUESTION, "k": 3}).json()
     expected = served[0].ask(QUESTION, k=3).to_json()
-    assert set(data) == set(AnswerOut.model_fields) == set(expected)
+    assert set(AnswerOut.model_fields) == set(expected)
+    # POST /api/ask adds the saved conversation it used (none here: nothing was saved).
+    assert set(data) == set(AskOut.model_fields) == set(expected) | {"conversation_id"}
+    assert data.pop("conversation_id") is None
     assert {k: v for k, v in data.items() if k != "timings_ms"} == \
         {k: v for k, v in expected.items() if k != "timings_ms"}
     assert len(data["retrieved"]) == 3 and data["citations"] and not data["refused"]

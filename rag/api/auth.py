@@ -60,4 +60,5 @@ def bearer_dependency(keys: Sequence[str]) -> Callable:
         if not any([hmac.compare_digest(given, k) for k in accepted]):
             raise ApiError(401, "Incorrect API key provided.", "authentication_error", code="invalid_api_key")
 
+    require_key.keys = tuple(keys)  # for rag.api.owners: whose conversations a request sees
     return require_key

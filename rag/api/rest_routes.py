@@ -1,4 +1,10 @@
-"""`/api`: the JSON contract, documents, rebuilds and status, for scripts and services.
+"""`/api`: the JSON contract, documents, rebuilds and status, for scripts and services; saved
+conversations are in `conversation_routes` (mounted here, under /api/conversations).
+
+`POST /api/ask` takes `history` ([question, answer] pairs) or `conversation_id` (a saved
+conversation to continue; the turn is saved) or `save: true` (start one); a follow-up is made
+standalone either way. `sources` asks only those documents. The response is the JSON contract
+plus the `conversation_id` it used (null when nothing was saved).
 
 Uploads go through the UI's own checks (`rag.ui.uploads.save_upload`: allowed types, size,
 decodable text, duplicates, safe names). Uploading or deleting changes the documents folder;
@@ -15,12 +21,15 @@ from typing import Callable
 
 from fastapi import APIRouter, Depends, File, Query, UploadFile
 
+from rag.api.conversation_routes import conversations_router
 from rag.api.errors import add_catch_all
+from rag.api.owners import owner_dependency
 from rag.api.schemas import (
-    AnswerOut,
+    AskOut,
     AskRequest,
     DeleteOut,
     DocumentOut,
+    DocumentPreviewOut,
     IndexReportOut,
     IndexRequest,
     StatusOut,
@@ -52,20 +61,29 @@ def _save(assistant: Assistant, upload: UploadFile) -> UploadOut:
 
 def api_router(assistant: Assistant, auth: Callable) -> APIRouter:
     router = APIRouter(prefix="/api", tags=["REST"], dependencies=[Depends(auth)])
+    owner = owner_dependency(getattr(auth, "keys", ()))
 
     def rebuild(force: bool = False) -> IndexReportOut:
         return IndexReportOut(**assistant.rebuild(force=force).to_json())
 
-    @router.post("/ask", response_model=AnswerOut, summary="Answer a question: the JSON contract")
-    def ask(req: AskRequest):
-        answer = assistant.ask(req.question, list(req.history), k=req.k, mode=req.mode, llm=req.backend,
-                               since=req.since, until=req.until, as_of=req.as_of)
-        return answer.to_json()
+    @router.post("/ask", response_model=AskOut, summary="Answer a question: the JSON contract")
+    def ask(req: AskRequest, who: str = Depends(owner)):
+        options = dict(k=req.k, mode=req.mode, llm=req.backend, since=req.since, until=req.until,
+                       as_of=req.as_of, sources=req.sources)
+        if req.conversation_id or req.save:
+            conversation_id, answer = assistant.chat(req.question, req.conversation_id, owner=who, **options)
+            return {**answer.to_json(), "conversation_id": conversation_id}
+        return {**assistant.ask(req.question, list(req.history), **options).to_json(), "conversation_id": None}
 
     @router.get("/documents", response_model=list[DocumentOut],
                 summary="List the documents and what the next rebuild does with each")
     def documents():
         return [d.to_json() for d in assistant.documents()]
+
+    @router.get("/documents/{source:path}", response_model=DocumentPreviewOut,
+                summary="One document's whole cleaned text and its chunks (offsets), for a preview")
+    def preview(source: str):
+        return assistant.document(source).to_json()
 
     @router.post("/documents", response_model=UploadReportOut,
                  summary="Upload documents into the documents folder (the UI's checks)")
@@ -91,5 +109,6 @@ def api_router(assistant: Assistant, auth: Callable) -> APIRouter:
         return StatusOut(index=assistant.status(), backends=assistant.backends(),
                          default_backend=assistant.settings.llm.backend)
 
-    add_catch_all(router)
+    router.include_router(conversations_router(assistant, owner))
+    add_catch_all(router)  # last: it would shadow any route after it
     return router

@@ -1,5 +1,6 @@
-"""`rag eval`: an eval set (`--set seeds`, the default, or `news`: 10kGNAD) or an external
-SQuAD-format benchmark (`--dataset xquad`). Every run names its split (test by default)."""
+"""`rag eval`: an eval set (`--set seeds`, the default, `news`: 10kGNAD, or `followups`:
+follow-up resolution) or an external SQuAD-format benchmark (`--dataset xquad`). Every run
+names its split (test by default)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,10 @@ def run_from_args(args, settings: Settings) -> int:
         return run_squad_benchmark(Path(args.path), settings, mode=args.mode or "all",
                                    out_dir=Path(args.out), limit=args.limit,
                                    split=getattr(args, "split", "test"))
+    if getattr(args, "set", "seeds") == "followups":
+        from rag.evaluation.followups import run
+
+        return run(args, settings)
     return run_seed_eval(args, settings)
 
 
@@ -99,8 +104,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--llm-model")
     p.add_argument("--base-url")
     p.add_argument("--k", type=int)
-    p.add_argument("--set", choices=["seeds", "news"], default="seeds",
-                   help="seeds: the seed articles' questions; news: 10kGNAD's (needs --path to test.csv)")
+    p.add_argument("--set", choices=["seeds", "news", "followups"], default="seeds",
+                   help="seeds: the seed articles' questions; news: 10kGNAD's (needs --path to test.csv); "
+                        "followups: two-turn conversations, follow-up resolution")
+    p.add_argument("--live", action="store_true",
+                   help="followups: also ask the seeds conversations end to end and score the answers")
     p.add_argument("--questions", type=Path, help="questions file (default: the set's)")
     p.add_argument("--out", type=Path, default=Path("evals/results"))
     p.add_argument("--compare", type=Path)

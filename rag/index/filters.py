@@ -43,6 +43,16 @@ class SearchFilter:
         return keep
 
 
+def only_sources(where: SearchFilter | None, sources, known) -> SearchFilter:
+    """`where` narrowed to the documents `sources`, each of which must be in `known` (the
+    index's documents; InputError naming the others)."""
+    unknown = sorted(set(sources) - set(known))
+    if unknown:
+        raise InputError(f"Not in the index: {', '.join(unknown)}. `rag status` / GET /api/documents "
+                         "list the documents (a new one needs `rag index` first).")
+    return SearchFilter(**{**(where or SearchFilter()).__dict__, "sources": frozenset(sources)})
+
+
 def date_in_range(date: str | None, since: str | None, until: str | None) -> bool:
     """Is an ISO date prefix within [since, until]? Both bounds are inclusive at their own
     precision: until "2024-06" admits "2024-06-30" and "2024-06", not "2024-07"."""

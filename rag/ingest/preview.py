@@ -14,7 +14,7 @@ span (`Citation.start`/`end`) and each chunk in the same text.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,7 @@ from rag.index.manifest import DocumentEntry
 from rag.ingest.chunking import chunk_document
 from rag.ingest.documents import read_document
 from rag.ingest.formats import Rejected
-from rag.ingest.listing import DocumentState
+from rag.ingest.listing import list_documents
 from rag.ingest.sidecar import SIDECAR_SUFFIX
 
 
@@ -69,11 +69,31 @@ def _from_chunks(chunks: list[Chunk], length: int) -> str:
     return "".join(chars)
 
 
-def document_preview(row: DocumentState, seeds_dir: Path, entry: DocumentEntry | None,
-                     indexed_chunks: list[Chunk], chunking: ChunkingSettings,
+def _indexed_chunks(view, source: str) -> tuple[DocumentEntry | None, list[Chunk]]:
+    entry = view.manifest.documents.get(source) if view is not None else None
+    return entry, (view.chunks_of(view.document_keys(entry.id_range)) if entry is not None else [])
+
+
+def text_before(view, source: str, end: int, chunks: int = 3) -> str | None:
+    """Document `source`'s text from up to `chunks` chunks before offset `end` to `end`, as
+    the live index `view` holds it (None when it is not indexed)."""
+    _, found = _indexed_chunks(view, source)
+    found = [c for c in found if c.start < end][-chunks:]
+    if not found:
+        return None
+    return _from_chunks([replace(c, start=c.start - found[0].start, end=c.end - found[0].start) for c in found],
+                        end - found[0].start)[:end - found[0].start]
+
+
+def document_preview(source: str, seeds_dir: Path, view, chunking: ChunkingSettings,
                      limits: IngestSettings) -> DocumentPreview:
-    """The preview of listed document `row`; `entry` and `indexed_chunks` are its manifest
-    entry and chunks in the live index (None and [] when it is not indexed)."""
+    """The preview of document `source` (an id `list_documents` gives) from the documents
+    folder and the live index `view` (None before the first build); NotFoundError if unknown."""
+    indexed = view.manifest.documents if view is not None else {}
+    row = next((d for d in list_documents(seeds_dir, indexed) if d.source == source), None)
+    if row is None:
+        raise NotFoundError(f"There is no document {source!r}.")
+    entry, indexed_chunks = _indexed_chunks(view, source)
     meta = dict(source=row.source, state=row.state, title=row.title, date=row.date,
                 date_source=row.date_source, format=row.format)
     url = indexed_chunks[0].url if indexed_chunks else None
