@@ -54,10 +54,14 @@ def test_a_question_streams_status_then_the_answer_and_is_saved(fake_assistant):
 
 def test_a_follow_up_continues_the_conversation_and_reopens_from_the_store(fake_assistant):
     _, (shown, _, cid, answers, _, _) = ask(fake_assistant, QUESTION)
-    _, (shown2, _, cid2, answers2, _, _) = ask(fake_assistant, "Und wann war das?", shown, cid, answers)
+    _, (shown2, _, cid2, answers2, _, _) = ask(fake_assistant, "Und wann?", shown, cid, answers)
     assert cid2 == cid and len(shown2) == 4 and len(answers2) == 2
     assert 'id="src-a1-1"' in shown2[-1]["content"]  # ids stay unique across answers
-    assert [t.question for t in fake_assistant.conversations.get(cid, OWNER).turns] == [QUESTION, "Und wann war das?"]
+    # The follow-up was resolved against the saved first turn, and the chat says how it was read.
+    read_as = fake_assistant.backend().requests[-1].question
+    assert read_as.startswith("Wann") and answers2[1]["standalone_question"] == read_as
+    assert f"read as: „{html.escape(read_as)}“" in shown2[-1]["content"]
+    assert [t.question for t in fake_assistant.conversations.get(cid, OWNER).turns] == [QUESTION, "Und wann?"]
     # A reload: the same conversation, rendered from what was saved, looks the same.
     reopened, rcid, ranswers, title, convs = chat.open_conversation(fake_assistant, cid, OWNER)
     assert rcid == cid and title == QUESTION and reopened == shown2 and ranswers == answers2

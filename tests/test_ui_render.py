@@ -54,6 +54,8 @@ def test_low_confidence_mark_only_below_the_threshold():
     out = render.answer_html(_answer(confidence=0.31), low_confidence=0.5, best_passages=2)
     block = re.search(r'<div class="rag-low-confidence".*?</div>(?=<div class="rag-notice")', out).group(0)
     assert "31%" in block and block.count('class="rag-best"') == 2 and "Anderer Text." in block
+    refused = _answer(confidence=0.1, refused=True, answer="Dazu steht in den Dokumenten nichts.")
+    assert "rag-low-confidence" not in render.answer_html(refused, low_confidence=0.5)
 
 
 def test_refusal_shows_no_sources_and_read_as_is_shown():

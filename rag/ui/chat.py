@@ -14,15 +14,17 @@ from typing import Any, Iterator
 import gradio as gr
 
 from rag.assistant import Assistant
+from rag.conversations import LOCAL_OWNER
 from rag.core.errors import NotFoundError, RagError
 from rag.ui import render
 from rag.ui.render_library import conversations_html, document_html
 
-LOCAL_OWNER = "local"  # the owner without a login, as the HTTP API's without keys
+__all__ = ["LOCAL_OWNER", "owner_of", "start", "respond", "open_conversation", "rename", "delete", "open_source"]
 
 
 def owner_of(request: gr.Request | None) -> str:
-    """Whose conversations these are: the UI login's user, else the local user."""
+    """Whose conversations these are: the UI login's user, else the local owner (the HTTP
+    API's without keys, and `rag chat`'s), so one local user sees the same chats everywhere."""
     user = getattr(request, "username", None) if request is not None else None
     return f"ui:{user}" if user else LOCAL_OWNER
 

@@ -156,10 +156,11 @@ def notices_html(notices: Iterable[str]) -> str:
 
 
 def low_confidence_html(data: dict, threshold: float | None, passages: int = 3) -> str:
-    """A "low confidence" mark and the best passages, when the answer carries a calibrated
-    `confidence` below `threshold`; nothing when it carries none."""
+    """A "low confidence" mark and the best passages, when an answer carries a calibrated
+    `confidence` below `threshold`; nothing when it carries none, and nothing on a refusal
+    (there a low confidence agrees with the refusal)."""
     confidence = data.get("confidence")
-    if confidence is None or threshold is None or float(confidence) >= threshold:
+    if data.get("refused") or confidence is None or threshold is None or float(confidence) >= threshold:
         return ""
     best = []
     for hit in list(data.get("retrieved", ()))[:passages]:

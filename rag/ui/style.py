@@ -40,6 +40,7 @@ CSS = """
 .rag-empty { opacity: .7; }
 .rag-table-wrap { overflow-x: auto; }
 table.rag-docs { width: 100%; border-collapse: collapse; font-size: .92em; border: none; }
+table.rag-docs tr { border: none; }
 table.rag-docs th, table.rag-docs td { text-align: left; padding: .3em .4em; vertical-align: top; border: none;
                                        border-bottom: 1px solid var(--border-color-primary); }
 table.rag-docs td.rag-num { text-align: right; }
