@@ -47,7 +47,8 @@ def url(tmp_path_factory, e5_installed, serve_app):
     root = tmp_path_factory.mktemp("browser")
     shutil.copytree(REPO / "seeds", root / "seeds")
     settings = load_settings(paths={"seeds_dir": root / "seeds", "index_dir": root / "index",
-                                    "models_dir": REPO / "models", "data_dir": root / "data"})
+                                    "models_dir": REPO / "models", "data_dir": root / "data"},
+                             ui={"max_upload_mb": 1})  # the library test sends a larger file
     assistant = Assistant.from_settings(settings)
     assistant.rebuild()
     return serve_app(assistant, ui_auth="") + "/"
@@ -145,20 +146,24 @@ def test_a_bad_date_is_an_inline_message_that_keeps_the_question(browser, url):
     page.close()
 
 
-def test_library_upload_with_a_bad_file_ask_only_these_and_delete(browser, url, tmp_path):
-    good, bad = tmp_path / "schleuse.txt", tmp_path / "foto.pdf"
+def test_library_upload_with_bad_files_ask_only_these_and_delete(browser, url, tmp_path):
+    good, bad, big = tmp_path / "schleuse.txt", tmp_path / "foto.pdf", tmp_path / "gross.txt"
     good.write_text(ARTICLE, encoding="utf-8")
     bad.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)  # a PNG named .pdf
+    big.write_text("Ein Satz über Schleusen. " * 60_000, encoding="utf-8")  # 1.5 MB, over the 1 MB cap
     page = _page(browser, url)
     page.get_by_role("tab", name="Dokumente / Documents").click()
     page.locator("#documents table").wait_for(timeout=30_000)
     assert page.locator("#documents tbody tr").count() == 5
-    page.locator("#upload input[type=file]").set_input_files([str(good), str(bad)])
+    # One batch: a good file, a PNG named .pdf, and one over the upload limit. Each is sent and
+    # checked alone, so the good one is indexed and the two others are named with the reason.
+    page.locator("#upload input[type=file]").set_input_files([str(good), str(bad), str(big)])
     report = page.locator("#upload-report")
-    report.locator("li").nth(1).wait_for(timeout=ANSWER_S * 1000)
+    report.locator("li").nth(2).wait_for(timeout=ANSWER_S * 1000)
     lines = report.locator("li").all_inner_texts()
-    assert re.match(r"✔ schleuse.txt indexed \(\d+ chunks\)", lines[0]), lines
+    assert re.match(r"✔ schleuse.txt indexed \(\d+ chunks?\)", lines[0]), lines
     assert lines[1].startswith("✖ foto.pdf") and "PNG image, not a PDF" in lines[1]
+    assert lines[2].startswith("✖ gross.txt") and "over the 1 MB upload limit" in lines[2]
     row = page.locator("#documents tbody tr", has_text="schleuse.txt")
     row.wait_for(timeout=30_000)
     assert "2024-05" in row.inner_text() and "indexed" in row.inner_text()

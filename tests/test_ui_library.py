@@ -39,7 +39,7 @@ def test_an_upload_batch_with_bad_files_indexes_the_rest_and_names_them(hashing_
     report = library.upload(hashing_assistant, [str(good), str(png), str(odd), str(empty)],
                             lambda f, desc=None: calls.append((f, desc)))
     lines = report.splitlines()
-    assert re.match(r"- ✔ \*\*schleuse.txt\*\* indexed \(\d+ chunks\)", lines[0]), report
+    assert re.match(r"- ✔ \*\*schleuse.txt\*\* indexed \(\d+ chunks?\)", lines[0]), report
     assert lines[1].startswith("- ✖ **foto.pdf** nicht indexiert") and "PNG image, not a PDF" in lines[1]
     assert lines[2].startswith("- ✖ **notizen.xyz**") and "unsupported type (.xyz)" in lines[2]
     assert lines[3].startswith("- ✖ **leer.txt**") and "empty" in lines[3]
@@ -61,3 +61,21 @@ def test_delete_removes_the_document_from_the_library_and_the_index(hashing_assi
     assert source not in {s for _, s in library.source_choices(hashing_assistant)}
     assert "not deleted" in library.delete(hashing_assistant, source)  # already gone: said, not raised
     assert "No document selected" in library.delete(hashing_assistant, "")
+
+
+def test_only_files_in_the_upload_folder_are_taken(hashing_assistant, tmp_path, monkeypatch):
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path / "gradio"))  # where Gradio's /upload writes
+    inside = tmp_path / "gradio" / "3f2a" / "schleuse.txt"
+    inside.parent.mkdir(parents=True)
+    inside.write_text(ARTICLE, encoding="utf-8")
+    secret = tmp_path / "secret.txt"
+    secret.write_text("geheim", encoding="utf-8")
+    kept, refused = library.received([str(inside), str(secret), str(tmp_path / "gradio" / ".." / "secret.txt")])
+    assert kept == [inside.resolve()] and [r.original for r in refused] == ["secret.txt", "secret.txt"]
+    # What the page did not send (over the limit) is named with the rest.
+    big = library.too_large(hashing_assistant, [{"name": "gross.pdf", "size": 60 * 1048576}])
+    report = library.upload(hashing_assistant, kept, None, refused + big)
+    assert re.search(r"✔ \*\*schleuse.txt\*\* indexed", report)
+    assert report.count("not an upload") == 2 and "geheim" not in report
+    assert "gross.pdf** nicht indexiert / not indexed: too large: 60.0 MB, over the 50 MB upload limit" in report
+    assert "secret.txt" not in {d.source for d in hashing_assistant.documents()}

@@ -85,9 +85,10 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                                                  elem_id="ask-only")
                             refresh = gr.Button("Aktualisieren / Refresh", size="sm", elem_id="refresh")
                         table = gr.HTML("", js_on_load=style.DOCUMENTS_JS, elem_id="documents")
-                        files = gr.File(label=f"Hochladen / Upload: {', '.join(supported_suffixes())} "
-                                              f"({handlers.caps_text(settings.ingest)}); indexed at once",
-                                        file_count="multiple", type="filepath", elem_id="upload")
+                        uploader = gr.HTML("", html_template=style.UPLOAD_HTML, js_on_load=style.UPLOAD_JS,
+                                           elem_id="upload", max_bytes=int(settings.ui.max_upload_mb * 1048576),
+                                           hint=f"{', '.join(supported_suffixes())} ({handlers.caps_text(settings.ingest)},"
+                                                f" {settings.ui.max_upload_mb:g} MB per upload); indexed at once")
                         upload_md = gr.Markdown(elem_id="upload-report")
                         with gr.Accordion("Index", open=False):
                             force = gr.Checkbox(False, label="Full rebuild (re-embed everything)")
@@ -99,7 +100,8 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                         delete_md = gr.Markdown(elem_id="delete-report")
                         preview = gr.HTML(library.preview(assistant, None), elem_id="preview", max_height=640)
 
-        # -- chat: the question shows before the queue, then the answer streams
+        # -- chat: the question shows before the queue, then the answer streams (its status line
+        # says what happens, so Gradio's progress overlay stays off)
         def respond(question, history, conversation, done, llm, k_, mode_, since_, until_, only,
                     request: gr.Request):
             yield from chat.respond(assistant, question, history, conversation, done, chat.owner_of(request),
@@ -108,7 +110,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         chat_out = [chatbot, msg, cid, answers, convs, timings]
         options = [backend, k, mode, since, until, sources]
         msg.submit(chat.start, [msg, chatbot], [chatbot, msg, pending], queue=False, **private).then(
-            respond, [pending, chatbot, cid, answers, *options], chat_out, **private)
+            respond, [pending, chatbot, cid, answers, *options], chat_out, show_progress="hidden", **private)
 
         # -- saved conversations; whatever changes the open one, the URL follows (?c=<id>). Quick
         # events skip the queue, which long answers may fill.
@@ -166,10 +168,13 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         ask_only.click(lambda marked: (gr.Dropdown(value=list(marked)), gr.Tabs(selected="chat")), checked,
                        [sources, tabs], **private)
 
-        def upload(paths, progress=gr.Progress()):
-            return library.upload(assistant, paths, progress), None
+        def upload(evt: gr.EventData, progress=gr.Progress()):
+            data = evt._data or {}
+            paths, strangers = library.received(data.get("paths"))
+            refused = strangers + library.too_large(assistant, data.get("refused"))
+            return library.upload(assistant, paths, progress, refused)
 
-        files.upload(upload, files, [upload_md, files], **private).then(**after_change)
+        uploader.upload(upload, None, upload_md, **private).then(**after_change)
 
         def remove(source, progress=gr.Progress()):
             report = library.delete(assistant, source, progress)

@@ -2,17 +2,20 @@
 the table, a document's preview, deleting, uploading (indexed at once) and the choices of
 the chat's "ask only these documents" filter.
 
-Uploads are checked one by one on the server (`rag.ui.uploads`), so one bad or unsupported
-file never stops the others: the rest is saved and indexed, and the bad one is named with
-its reason. The browser is not asked to filter by type, since it rejects a whole batch.
+Uploads arrive one file at a time (rag/ui/style.py, UPLOAD_JS) and are checked one by one on
+the server (`rag.ui.uploads`), so one bad, unsupported or oversized file never stops the
+others: the rest is saved and indexed, and the bad one is named with its reason. The browser
+is not asked to filter by type, since it rejects a whole batch.
 """
 
 from __future__ import annotations
 
 import html
+from pathlib import Path
 from typing import Any, Callable
 
 import gradio as gr
+from gradio.utils import get_upload_folder  # where Gradio's /upload writes (GRADIO_TEMP_DIR)
 
 from rag.assistant import Assistant
 from rag.core.errors import RagError
@@ -105,23 +108,54 @@ def _line(r: UploadResult, chunks: dict[str, int], skipped: dict[str, str]) -> s
         return f"- ✖ **{name}** nicht indexiert / not indexed: {html.escape(skipped[r.name])}"
     saved = f" as `{html.escape(r.name)}`" if r.name != r.original else ""
     if r.name in chunks:
-        return f"- ✔ **{name}** indexed{saved} ({chunks[r.name]} chunks)"
+        n = chunks[r.name]
+        return f"- ✔ **{name}** indexed{saved} ({n} chunk{'' if n == 1 else 's'})"
     return f"- ✔ **{name}** saved{saved}; press *Rebuild index* to index it"
 
 
-def upload(assistant: Assistant, files: list | None, progress: Progress | None = None) -> str:
+def received(paths: list | None) -> tuple[list[Path], list[UploadResult]]:
+    """The files the page says it uploaded, kept only when they lie in Gradio's upload folder
+    (the page is not trusted: a path elsewhere on the server is refused, never read)."""
+    root = Path(get_upload_folder()).resolve()
+    kept, refused = [], []
+    for p in paths or []:
+        path = Path(str(p)).resolve()
+        if path.is_relative_to(root) and path.is_file():
+            kept.append(path)
+        else:
+            refused.append(UploadResult(path.name, "rejected", None, f"{path.name}: rejected — not an upload"))
+    return kept, refused
+
+
+def too_large(assistant: Assistant, refused: list | None) -> list[UploadResult]:
+    """Files the page did not send ({name, size, error?}, display only): over the upload limit,
+    or refused by the server."""
+    cap = assistant.settings.ui.max_upload_mb
+    out = []
+    for r in refused or []:
+        name, size = str(r.get("name", "?")), float(r.get("size") or 0)
+        mb = f"{size / 1048576:.1f}" if size >= 1048576 else f"{size / 1048576:.2g}"
+        why = (f"too large: {mb} MB, over the {cap:g} MB upload limit (RAG_UI__MAX_UPLOAD_MB)"
+               if size > cap * 1048576 or not r.get("error") else f"the upload failed ({r['error']})")
+        out.append(UploadResult(name, "rejected", None, f"{name}: rejected — {why}"))
+    return out
+
+
+def upload(assistant: Assistant, files: list | None, progress: Progress | None = None,
+           refused: list[UploadResult] = ()) -> str:
     """Save each uploaded file (each checked alone), then index the saved ones at once.
-    Returns a Markdown report that names every file and what became of it."""
-    if not files:
+    `refused` are files that never arrived (too large). Returns a Markdown report that names
+    every file and what became of it."""
+    if not files and not refused:
         return "_Keine Dateien gewählt. / No files selected._"
     ui = assistant.settings.ui
     results = []
-    for i, f in enumerate(files):
+    for i, f in enumerate(files or []):
         if progress is not None:
-            progress(i / max(len(files), 1) * 0.1, desc=f"checking {getattr(f, 'name', f)}")
-        path = getattr(f, "name", None) or str(f)  # gr.File gives paths (or tempfile wrappers)
-        results.append(save_upload(path, assistant.settings.paths.seeds_dir, assistant.settings.ingest,
+            progress(i / max(len(files), 1) * 0.1, desc=f"checking {Path(str(f)).name}")
+        results.append(save_upload(f, assistant.settings.paths.seeds_dir, assistant.settings.ingest,
                                    ui.max_upload_mb))
+    results += list(refused)
     for r in results:
         if r.status == "rejected":
             gr.Warning(html.escape(r.message))

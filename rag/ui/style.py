@@ -55,6 +55,12 @@ tr.rag-state-deleted, tr.rag-state-new { opacity: .7; }
 .rag-chunk-no { display: inline-block; font-size: .7em; padding: 0 .35em; margin: 0 .2em; border-radius: 4px;
                 background: var(--border-color-primary); vertical-align: super; cursor: help; }
 #question textarea { font-size: 1rem; }
+.rag-drop { display: flex; flex-direction: column; align-items: center; gap: .3em; padding: 1.4em .8em;
+            border: 2px dashed var(--border-color-primary); border-radius: 8px; cursor: pointer; text-align: center; }
+.rag-drop.rag-over { border-color: var(--color-accent); background: var(--color-accent-soft); }
+.rag-drop small { opacity: .7; }
+.rag-file-input { position: absolute; width: 1px; height: 1px; opacity: 0; }
+.rag-upload-list { list-style: none; padding: 0; margin: .3em 0; font-size: .9em; }
 /* Gradio 6.31 keeps one --overlap-amount for all sidebars, so with two the last one's width
    pads both sides; each side gets its own sidebar's width here (300 px left, 480 px right).
    Top level, not in @media: Gradio scopes custom rules under .contain (inside .sidebar-parent)
@@ -111,6 +117,51 @@ document.addEventListener('click', (e) => {
     setTimeout(() => el.classList.remove('rag-flash'), 1200);
   }
 }, true);
+"""
+
+# The library's upload area. Each file is uploaded on its own (`upload`, the server's
+# /upload): Gradio's own file component sends a batch in one request, and one file over the
+# server's size cap failed the whole batch. A file over the cap (`props.max_bytes`) is not
+# sent at all; the server names it with the others (`trigger('upload', ...)`).
+UPLOAD_HTML = """
+<label class="rag-drop" tabindex="0">
+  <input type="file" multiple class="rag-file-input">
+  <span>Dateien hierher ziehen oder klicken / drop files here or click to upload</span>
+  <small>${hint}</small>
+</label>
+<ul class="rag-upload-list"></ul>
+"""
+UPLOAD_JS = """
+const input = element.querySelector('input.rag-file-input');
+const zone = element.querySelector('.rag-drop');
+const list = element.querySelector('.rag-upload-list');
+async function send(files) {
+  const sent = [], refused = [];
+  list.innerHTML = '';
+  for (const f of files) {
+    const li = document.createElement('li');
+    li.textContent = f.name + ' · sende … / sending …';
+    list.appendChild(li);
+    if (f.size > props.max_bytes) {
+      refused.push({name: f.name, size: f.size});
+      li.textContent = f.name + ' · zu groß, nicht gesendet / too large, not sent';
+      continue;
+    }
+    try {
+      const r = await upload(f);
+      sent.push(r.path);
+      li.textContent = f.name + ' · gesendet / sent';
+    } catch (err) {
+      refused.push({name: f.name, size: f.size, error: String(err && err.message || err)});
+      li.textContent = f.name + ' · nicht gesendet / not sent';
+    }
+  }
+  trigger('upload', {paths: sent, refused: refused});
+}
+input.addEventListener('change', () => { const files = [...input.files]; input.value = ''; send(files); });
+zone.addEventListener('dragover', (e) => { e.preventDefault(); zone.classList.add('rag-over'); });
+zone.addEventListener('dragleave', () => zone.classList.remove('rag-over'));
+zone.addEventListener('drop', (e) => { e.preventDefault(); zone.classList.remove('rag-over'); send([...e.dataTransfer.files]); });
 """
 
 # The viewer scrolls to the clicked citation's span whenever it shows a document.
