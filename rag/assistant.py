@@ -228,8 +228,8 @@ class Assistant(ChatMixin):
         question, notices = self._validate(question)
         where = self._where(where, date_filter(since, until, as_of), sources if passages is None else None)
         backend = self.backend(llm)
-        standalone = resolve_follow_up(question, prior_turns(history, self._before_citation)).text \
-            if history else question
+        standalone = resolve_follow_up(question, prior_turns(
+            history, self._before_citation, self._before_sentence)).text if history else question
         analysis = analyze_question(standalone)
         language = analysis.language
 

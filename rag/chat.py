@@ -56,3 +56,20 @@ class ChatMixin:
             return text_before(self.index(), citation.get("source", ""), int(citation["end"]))
         except RagError:
             return None
+
+    def _before_sentence(self, sentence: str) -> str | None:
+        # A (question, answer) pair carries no citations: find its answer sentence in the index
+        # (one BM25 search) and read the text before it, as for a citation.
+        text = sentence.strip()
+        if len(text) < 20:
+            return None
+        try:
+            view = self.index()
+            for key, _ in view.search_lexical(text).top(3):
+                chunk = view.chunk(key)
+                at = chunk.text.find(text)
+                if at >= 0:
+                    return text_before(view, chunk.source, chunk.start + at + len(text))
+        except RagError:
+            return None
+        return None

@@ -96,3 +96,17 @@ def test_without_keys_there_is_one_local_owner(seeds_index, serve_app):
     listed = httpx.get(url + "/api/conversations", headers={"Authorization": "Bearer anything"}, timeout=30).json()
     assert [c["id"] for c in listed] == [cid]
     assert [c.id for c in assistant.conversations.list("local")] == [cid]
+
+
+def test_openai_client_follow_up_is_resolved_from_the_messages(served):
+    from openai import OpenAI
+
+    question = "Wer ist der größte Kapitalgeber von OpenAI?"
+    said = "Das Unternehmen bleibt zudem der größte Kapitalgeber von OpenAI [1]."
+    client = OpenAI(base_url=served[1] + "/v1", api_key=K1, max_retries=0)
+    resp = client.chat.completions.create(model="rag-extractive", messages=[
+        {"role": "user", "content": question}, {"role": "assistant", "content": said},
+        {"role": "user", "content": "Wie viel hat er insgesamt investiert?"}])
+    expected = served[0].ask("Wie viel hat er insgesamt investiert?", history=[(question, said)])
+    assert expected.standalone_question == "Wie viel hat Microsoft insgesamt investiert?"
+    assert resp.choices[0].message.content == expected.text

@@ -80,3 +80,17 @@ def test_the_issue_example_end_to_end(real_assistant):
     cid, second = real_assistant.chat("Wie viel hat er insgesamt investiert?", cid)
     assert "Microsoft" in second.standalone_question and "Kapitalgeber" not in second.standalone_question
     assert "13 Milliarden" in second.text and not second.refused
+
+
+ISSUE_Q = "Wer ist der größte Kapitalgeber von OpenAI?"
+ISSUE_A = "Das Unternehmen bleibt zudem der größte Kapitalgeber von OpenAI [1]."  # as the assistant answers
+
+
+def test_a_pair_history_finds_its_answer_sentence_in_the_index(hashing_assistant):
+    """An OpenAI client sends back only the answer's text: the sentence is found in the index,
+    and the passage before it names whom "Das Unternehmen" means."""
+    answer = hashing_assistant.ask("Wie viel hat er insgesamt investiert?", history=[(ISSUE_Q, ISSUE_A)])
+    assert answer.standalone_question == "Wie viel hat Microsoft insgesamt investiert?"
+    # Without [n] markers it is no answer of ours: nothing is looked up, and no name is invented.
+    bare = hashing_assistant.ask("Wie viel hat er insgesamt investiert?", history=[(ISSUE_Q, ISSUE_A[:-5] + ".")])
+    assert "Microsoft" not in (bare.standalone_question or "")

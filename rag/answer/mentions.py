@@ -22,6 +22,8 @@ from rag.answer.facts import looks_english
 from rag.text.lexicon import (
     ANSWER_LEAD,
     ARTICLE_COUNTRIES,
+    ARTICLE_LIKE,
+    COORDINATION,
     DETERMINER,
     ENGLISH_VOTE_WORDS,
     FUNCTION_WORDS,
@@ -53,8 +55,6 @@ _TOKEN = re.compile(r"[^\W_][\w'’-]*[^\W_]|[^\W_]")
 _MARKER = re.compile(r"\s*\[\d+\]")
 _LEADS = re.compile(ANSWER_LEAD.pattern.lstrip("^").replace(r")\s*", r")\s*", 1))
 _SENTENCE_END = re.compile(r"[.!?:;]\W*$|^\W*$")
-_ARTICLE_LIKE = frozenset("der die das den dem des ein eine einen einem einer eines kein keine im am zum zur vom "
-                          "beim ins the a an this that these those".split())
 _OPENERS = frozenset(w.casefold() for w in SENTENCE_OPENERS)
 _MONTH_NAMES = (r"januar|jänner|februar|feber|märz|april|mai|juni|juli|august|september|oktober|november"
                 r"|dezember|january|february|march|may|june|july|october|december")
@@ -152,7 +152,7 @@ def _adjective_like(word: str, before: str = "") -> bool:
             and low not in GERMAN_VOTE_WORDS and low not in PREPOSITIONS and not DETERMINER.fullmatch(low)):
         return False
     verb_like = low.endswith(("te", "ten")) and not low.endswith(("ste", "sten"))
-    return not verb_like or before.casefold() in _ARTICLE_LIKE or bool(DETERMINER.fullmatch(before.casefold()))
+    return not verb_like or before.casefold() in ARTICLE_LIKE or bool(DETERMINER.fullmatch(before.casefold()))
 
 
 def _adjective_inflected(word: str) -> bool:
@@ -218,7 +218,7 @@ def names_in(text: str) -> list[Mention]:
         run = (_plain(nxt) and not _excluded(nxt) and not _adjective_inflected(w) and not _is_title(w)
                and not nxt.casefold().endswith(ABSTRACT_ENDINGS))
         before_before = words[i - 2] if i > 1 and not initial[i - 1] else ""
-        if low_before in _ARTICLE_LIKE or DETERMINER.fullmatch(low_before) or _adjective_like(before, before_before):
+        if low_before in ARTICLE_LIKE or DETERMINER.fullmatch(low_before) or _adjective_like(before, before_before):
             return run
         if before[:1].isupper() and not initial[i - 1] and not _excluded(before) and not is_name(i - 1) \
                 and not _is_title(before) and not generic_head(before):
@@ -265,12 +265,9 @@ def names_in(text: str) -> list[Mention]:
             seen.add(name.casefold())
             out.append(Mention(name, tokens[i].start(), tokens[j].end(), oblique=before in PREPOSITIONS,
                                titled=titled and not ORGANISATION_WORDS.search(before),
-                               articled=before in _ARTICLE_LIKE))
+                               articled=before in ARTICLE_LIKE))
         i = j + 1
     return out
-
-
-_COORDINATION = re.compile(r"^\s*(?:,|und|and|sowie|&)\s+(?:[\w-]+\s+){0,4}$|^\s*,\s*$", re.IGNORECASE)
 
 
 def coordinated(text: str, names: list[Mention], first: str) -> list[str]:
@@ -282,7 +279,7 @@ def coordinated(text: str, names: list[Mention], first: str) -> list[str]:
     group = [names[at]]
     for m in names[at + 1:]:
         gap = text[group[-1].end:m.start]
-        if not _COORDINATION.match(gap) or re.search(r"[.;:!?]", gap):
+        if not COORDINATION.match(gap) or re.search(r"[.;:!?]", gap):
             break
         group.append(m)
     return [m.text for m in group]

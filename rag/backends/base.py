@@ -59,10 +59,6 @@ class LLMBackend(Protocol):
         """Yield the answer in pieces; concatenated they equal `generate`'s result."""
         ...
 
-    def condense(self, question: str, history: list[tuple[str, str]]) -> str:
-        """Rewrite a follow-up into a standalone question using (user, assistant) turns."""
-        ...
-
 
 def guarded_stream(open_stream: Callable[[], Iterable[str]],
                    fail: Callable[[BaseException], BackendError], empty_message: str) -> Iterator[str]:

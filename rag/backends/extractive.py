@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-from rag.answer.condense import prior_turns, resolve_follow_up
 from rag.answer.prompting import refusal
 from rag.answer.reader.extractive import ExtractiveReader, answer_text
 from rag.backends import register
@@ -26,8 +25,6 @@ class ExtractiveBackend:
     def stream(self, request: GenerationRequest) -> Iterator[str]:
         yield from re.findall(r"\S+\s*", self.generate(request))
 
-    def condense(self, question: str, history: list[tuple[str, str]]) -> str:
-        return resolve_follow_up(question, prior_turns(history)).text
 
 
 @register("extractive", "Offline default: cites the best-matching passage sentences; no LLM.")

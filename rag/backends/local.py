@@ -17,7 +17,6 @@ from rag.core.config import LLMSettings
 from rag.core.errors import BackendError, BackendUnavailableError, RagError
 from rag.backends import register
 from rag.backends.base import BackendContext, GenerationRequest, guarded_stream
-from rag.answer.condense import clean_condensed, condense_messages
 from rag.models.gguf import DEFAULT_GGUF, default_gguf_path
 
 LLAMA_CPP_INSTALL = 'pip install "llama-cpp-python==0.3.36"'
@@ -92,7 +91,6 @@ class LocalLlamaBackend:
         self.path = path
         self.temperature = settings.temperature
         self.max_tokens = settings.max_tokens
-        self._llm_settings = settings
 
     def _fail(self, exc: BaseException) -> BackendError:
         msg = str(exc)
@@ -139,11 +137,6 @@ class LocalLlamaBackend:
             yield from guarded_stream(
                 open_stream, self._fail, f"The local backend ({self.path.name}) streamed an empty reply.")
 
-    def condense(self, question: str, history: list[tuple[str, str]]) -> str:
-        """Rewrite a follow-up into a standalone question (unchanged when there is no history)."""
-        if not history:
-            return question
-        return clean_condensed(self._complete(condense_messages(question, history, self._llm_settings)), question)
 
 
 @register(

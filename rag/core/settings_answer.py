@@ -48,10 +48,6 @@ class LLMSettings(BaseModel):
     # which given that clause refuse answerable questions and without it answer unanswerable
     # ones. None = the backend's own default (on for `local`, else off).
     extractive_gate: bool | None = None
-    # Follow-up condensing: older turns rarely matter for resolving "er"/"das" and only cost
-    # prompt tokens.
-    condense_turns: int = Field(3, ge=1)
-    condense_answer_chars: int = Field(400, ge=50)
 
 
 class AnswerSettings(BaseModel):

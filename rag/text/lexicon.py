@@ -274,6 +274,25 @@ year years ki seitens laut dank gemäß angesichts anlässlich zufolge""".split(
 NOUN_ENDINGS = ("ung", "ungen", "heit", "keit", "schaft", "tion", "tionen", "tät", "täten", "nis", "nisse",
                 "ismus", "innen", "er", "en", "chen", "lein", "ment", "ik")
 
+# -- follow-up word lists used by the resolver (rag.answer.condense, rag.answer.references) -----
+# Words that are no finite verb: a fragment such as "Und in Graz?" has none.
+NOT_VERBS = frozenset("der die das den dem des ein eine einen einem einer eines im am in an auf aus bei mit nach "
+                      "von vor zu zum zur für über unter seit bis vom the a an of in on at for by with from to and or "
+                      "but since until about under after noch auch".split())
+PLURAL_PRONOUNS = frozenset("they them their".split())
+PERSON_PRONOUNS = frozenset("er ihn ihm sie he him she his".split())
+# "Wer ist Mustafa Suleyman?": a question made of these words and names asks about the name.
+COPULA_QUESTION = frozenset("wer was who what ist war sind waren is was are were eigentlich genau denn".split())
+# "Wann war das?": a question word, a verb and one of these asks the last question anew.
+EVENT_PRONOUNS = frozenset("das dies this that it".split())
+# "sie" with one of these (or a verb in -en) is plural: "Wo haben sie sich kennengelernt?"
+PLURAL_VERBS = frozenset("sind haben waren hatten werden wurden können wollen sollen".split())
+# "Larry Page und Sergey Brin", "Oracle und der japanische Technologiekonzern Softbank": the
+# gap between two names a plural pronoun means together.
+COORDINATION = re.compile(r"^\s*(?:,|und|and|sowie|&)\s+(?:[\w-]+\s+){0,4}$|^\s*,\s*$", re.IGNORECASE)
+ARTICLE_LIKE = frozenset("der die das den dem des ein eine einen einem einer eines kein keine im am zum zur vom "
+                         "beim ins the a an this that these those".split())
+
 # -- remarks about the passages (rag.answer.citations) ------------------------------------------
 SOURCE_WORDS = re.compile(r"\b(passagen?|passages?|quellen?|sources?)\b", re.IGNORECASE)
 
