@@ -108,6 +108,12 @@ def test_an_empty_question_does_nothing(fake_assistant):
     assert list(chat.respond(fake_assistant, "", [], "", [], OWNER)) == []
 
 
+def test_a_second_question_waits_for_the_answer_in_progress():
+    shown, _, pending = chat.start(QUESTION, [])
+    again = chat.start("Und wann?", shown)  # the first answer still shows its status line
+    assert again[2] == "" and all(isinstance(v, type(gr.skip())) for v in again[:2])  # the box keeps it
+
+
 def test_only_these_documents(fake_assistant):
     chosen = "003_7f6e26588299af66.txt"
     assert any(d.source == chosen for d in fake_assistant.documents())

@@ -54,6 +54,11 @@ def start(message: str | None, chat: list | None) -> tuple[Any, Any, str]:
     question = (message or "").strip()
     if not question:
         return gr.skip(), gr.skip(), ""
+    if chat and chat[-1].get("role") == "assistant" and "rag-status" in str(chat[-1].get("content")):
+        # One question at a time per chat: two streams would overwrite each other's messages
+        # (and a new chat would be saved twice). The typed question stays in the box.
+        gr.Info("Bitte warten, die letzte Antwort kommt noch. / Please wait for the answer in progress.")
+        return gr.skip(), gr.skip(), ""
     chat = list(chat or []) + [{"role": "user", "content": question},
                                {"role": "assistant", "content": render.status_html("searching")}]
     return chat, "", question
@@ -99,6 +104,13 @@ def respond(assistant: Assistant, question: str, chat: list | None, cid: str | N
         chat[-1] = {"role": "assistant", "content": render.error_html(str(exc))}
         yield list(chat), question, skip(), skip(), skip(), skip()
         return
+    except Exception:
+        # A bug: say so in place of the status line (which would otherwise block the next
+        # question), then let it propagate with its traceback to the server log.
+        chat[-1] = {"role": "assistant", "content": render.error_html(
+            "Interner Fehler, siehe Server-Log. / Internal error, see the server log.")}
+        yield list(chat), question, skip(), skip(), skip(), skip()
+        raise
     assert data is not None
     chat[-1] = answer_message(assistant, data, len(answers))
     answers.append(data)
