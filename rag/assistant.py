@@ -60,7 +60,9 @@ from rag.ingest.preview import DocumentPreview, document_preview
 from rag.ingest.update import IndexReport, Progress, update_index
 from rag.retrieval.retriever import Retriever
 
-# ("token", str) while generating, then exactly one ("answer", Answer).
+# ("status", stage) before each step ("reading", "writing", "checking"; the first comes after
+# retrieval, so a bad input or a missing index raises before any event), ("token", str) while
+# generating, then exactly one ("answer", Answer). Consumers skip the kinds they do not show.
 StreamEvent = tuple[str, Any]
 
 
@@ -217,7 +219,8 @@ class Assistant(ChatMixin):
                since: str | None = None, until: str | None = None,
                as_of: str | None = None, where: SearchFilter | None = None,
                sources: Sequence[str] | None = None) -> Iterator[StreamEvent]:
-        """Yield ("token", text) pieces as they are generated, then ("answer", Answer).
+        """Yield ("status", stage) and ("token", text) pieces as they come, then ("answer",
+        Answer); see `StreamEvent`.
 
         `passages` replaces retrieval: the answer may only use and cite these (the eval's
         oracle passages, see rag/evaluation/oracle.py). History, dates and sources as in `ask`."""

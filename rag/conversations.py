@@ -28,6 +28,7 @@ import contextlib
 import datetime
 import json
 import sqlite3
+import threading
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -117,11 +118,32 @@ def title_for(question: str) -> str:
     return title or "…"
 
 
+class LoginOwners:
+    """Which owner a UI login name stands for, while the server runs. With API keys the UI's
+    login takes any user name and a key as the password (rag.api.auth.key_login): the name is
+    bound to that key's owner, so the UI shows the same conversations as the key's REST calls,
+    and a name already bound to another key is refused (two people who both typed "me" must
+    not see each other's chats). Gradio forgets its logins on restart, and so does this."""
+
+    def __init__(self) -> None:
+        self._owners: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def bind(self, username: str, owner: str) -> bool:
+        """Bind `username` to `owner`; False when it is bound to another owner."""
+        with self._lock:
+            return self._owners.setdefault(username, owner) == owner
+
+    def get(self, username: str) -> str | None:
+        return self._owners.get(username)
+
+
 class ConversationStore:
     """The conversations of every owner in one SQLite file (created on first write)."""
 
     def __init__(self, path: Path):
         self.path = Path(path)
+        self.login_owners = LoginOwners()  # UI login names -> owners (with API keys)
 
     @contextlib.contextmanager
     def _connect(self, write: bool = False) -> Iterator[sqlite3.Connection]:

@@ -16,7 +16,7 @@ from rag.core.errors import ModelError
 
 KEY = "sk-test-openai"
 QUESTION = "Welchen Anteil an OpenAI soll Microsoft erhalten haben?"
-CITATION_KEYS = {"n", "source", "title", "date", "date_source", "page", "url", "chunk_id", "start", "end", "text"}
+CITATION_KEYS = {"n", "source", "title", "date", "date_source", "page", "url", "chunk_id", "start", "end", "text", "spans"}
 
 
 @pytest.fixture(scope="module")

@@ -34,10 +34,11 @@ def _dependencies(client: httpx.Client) -> dict[str, int]:
     return {d.get("api_name"): i for i, d in enumerate(config["dependencies"])}
 
 
-def _run_event(client: httpx.Client, fn_index: int, data: list, session: str) -> dict:
+def _run_event(client: httpx.Client, fn_index: int, data: list, session: str,
+               event_data: dict | None = None) -> dict:
     """Run one UI event through Gradio's queue, as the browser does; its completion message."""
     joined = client.post("/gradio_api/queue/join", json={"data": data, "fn_index": fn_index,
-                                                         "session_hash": session, "event_data": None})
+                                                         "session_hash": session, "event_data": event_data})
     assert joined.status_code == 200, joined.text
     with client.stream("GET", "/gradio_api/queue/data", params={"session_hash": session}) as events:
         for line in events.iter_lines():
@@ -90,13 +91,16 @@ def test_an_api_key_as_password_opens_the_ui(served):
         path = uploaded.json()[0]
         assert client.get(f"/gradio_api/file={path}").content == ARTICLE
         events = _dependencies(client)
-        done = _run_event(client, events["upload"], [[{"path": path, "orig_name": "verein.txt",
-                                                       "meta": {"_type": "gradio.FileData"}}]], "s2")
+        # The library's drop area sends each uploaded file's path as the event's data.
+        done = _run_event(client, events["upload"], [], "s2", event_data={"paths": [path]})
         assert done["success"], done
         assert (seeds / "verein.txt").read_bytes() == ARTICLE
         done = _run_event(client, events["rebuild"], [False], "s3")
         assert done["success"], done
     assert "verein.txt" in assistant.index().manifest.documents
+    # The name is now bound to that key's conversations: another key cannot log in under it.
+    refused = httpx.post(url + "/login", data={"username": "redaktion", "password": KEY}, timeout=60)
+    assert refused.status_code == 400
 
 
 def test_gradio_client_logs_in_with_a_key(served):
@@ -135,11 +139,11 @@ def test_a_browser_user_logs_in_with_a_key(served):
                 page.goto(served[1] + "/")
                 page.get_by_text("API key (RAG_API__KEYS) as the password").wait_for(timeout=60_000)
                 page.screenshot(path=str(artifacts / f"login-{width}.png"))
-                page.get_by_label("username").fill("redaktion")
+                page.get_by_label("username").fill(f"leser-{width}")
                 page.get_by_label("password").fill("sk-wrong")
                 page.get_by_role("button", name="Login").click()
                 page.get_by_text("Incorrect Credentials").wait_for(timeout=30_000)
-                page.get_by_label("username").fill("redaktion")  # Gradio empties the form
+                page.get_by_label("username").fill(f"leser-{width}")  # Gradio empties the form
                 page.get_by_label("password").fill(KEY)
                 page.get_by_role("button", name="Login").click()
                 page.locator("#question textarea").wait_for(timeout=60_000)

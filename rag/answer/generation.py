@@ -22,12 +22,15 @@ StreamEvent = tuple[str, Any]
 
 def answer_events(question: str, standalone: str, request: Any, backend: Any, reader: ExtractiveReader, *,
                   gated: bool, scorer: SupportScorer, notices: list[str], embedder_id: str) -> Iterator[StreamEvent]:
-    """Yield ("token", text) as the backend generates, then ("answer", verified Answer).
+    """Yield ("token", text) as the backend generates, then ("answer", verified Answer);
+    ("status", stage) says what happens next: "reading" (the passages), "writing" (the
+    backend generates), "checking" (citations are verified).
 
     `request` is a GenerationRequest ([1] is request.passages[0]). With `gated`, the reader
     decides answerability first; an answer it found is then never lost to the model's
     wording: a reply whose claims all fail verification is replaced by the reader's answer."""
     analysis, hits, language = request.analysis, request.passages, request.language
+    yield ("status", "reading")
     chosen = reader.select(analysis, hits) if gated else None
     used = backend.name
     pieces: list[str] = []
@@ -36,6 +39,7 @@ def answer_events(question: str, standalone: str, request: Any, backend: Any, re
         pieces = [refusal(language)]
         yield ("token", pieces[0])
     else:
+        yield ("status", "writing")
         try:
             for piece in backend.stream(request):
                 pieces.append(piece)
@@ -65,6 +69,7 @@ def answer_events(question: str, standalone: str, request: Any, backend: Any, re
     if (used == "extractive" or gated) and not reader.fitted_for_embedder:
         notices = notices + [f"The extractive reader was not fitted with the embedder {embedder_id!r}, so its "
                              "refusals are less reliable; fit it with: rag train-reader (see evals/README.md)."]
+    yield ("status", "checking")
     answer: Answer = verified_answer(question, standalone, "".join(pieces).strip(), hits, language, used,
                                      notices, scorer)
     yield ("answer", answer)

@@ -67,5 +67,7 @@ def create_app(assistant: Assistant, *, keys: Sequence[str] | None = None, ui: b
     if ui:  # last: Gradio's mount at "/" would shadow any route added after it
         from rag.ui.server import mount_ui
 
-        mount_ui(app, assistant, auth=ui_login(keys, assistant.settings.ui.auth if ui_auth is None else ui_auth))
+        login = ui_login(keys, assistant.settings.ui.auth if ui_auth is None else ui_auth,
+                         bind=assistant.conversations.login_owners.bind)
+        mount_ui(app, assistant, auth=login)
     return app

@@ -19,6 +19,7 @@ from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from rag.api.errors import ApiError
+from rag.api.owners import owner_for_key
 from rag.core.errors import ConfigError
 
 # auto_error=False: a missing header is answered in OpenAI's error shape, not FastAPI's.
@@ -54,22 +55,27 @@ def _known(given: str, accepted: Sequence[bytes]) -> bool:
     return any([hmac.compare_digest(given.encode(), k) for k in accepted])
 
 
-def key_login(keys: Sequence[str]) -> Callable[[str, str], bool]:
-    """Gradio's `auth` callable: any user name, an API key as the password."""
+def key_login(keys: Sequence[str], bind: Callable[[str, str], bool] | None = None) -> Callable[[str, str], bool]:
+    """Gradio's `auth` callable: any user name, an API key as the password. `bind(username,
+    owner)` ties the name to the key's owner (rag.conversations.LoginOwners) and may refuse
+    a name another key holds."""
     accepted = [k.encode() for k in keys]
 
     def check(username: str, password: str) -> bool:
-        return _known(password or "", accepted)
+        if not _known(password or "", accepted):
+            return False
+        return bind is None or bind(username, owner_for_key(password))
 
     return check
 
 
-def ui_login(keys: Sequence[str], ui_auth: str) -> str | Callable[[str, str], bool]:
+def ui_login(keys: Sequence[str], ui_auth: str,
+             bind: Callable[[str, str], bool] | None = None) -> str | Callable[[str, str], bool]:
     """The UI's login: `ui_auth` ("user:password") when given, else the key login when there
-    are keys, else "" (no login: loopback only, see `check_exposure`)."""
+    are keys (`bind` as in `key_login`), else "" (no login: loopback only, see `check_exposure`)."""
     if ui_auth or not keys:
         return ui_auth
-    return key_login(keys)
+    return key_login(keys, bind)
 
 
 def bearer_dependency(keys: Sequence[str]) -> Callable:

@@ -67,6 +67,8 @@ class CitationOut(BaseModel):
     start: int = Field(description="Character offset into the cleaned document text.")
     end: int
     text: str = Field(description="The supporting sentence: clean_text[start:end].")
+    spans: list[list[int]] = Field(default_factory=list, description=(
+        "Every [start, end] of the passage that supports a claim citing [n] (several claims may cite one passage)."))
 
 
 class RetrievedOut(BaseModel):

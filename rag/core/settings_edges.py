@@ -23,6 +23,10 @@ class UISettings(BaseModel):
     # The Evaluation tab runs `rag eval` in a child process this many nice levels below the
     # server (capped at 19), so the chat's questions come first on shared cores (rag/ui/eval_runs.py).
     eval_nice: int = Field(10, ge=0, le=19)
+    # An answer whose calibrated `confidence` (the probability that it is right) is below this
+    # is shown with a "low confidence" mark and its best passages; an answer without one, none.
+    low_confidence: float = Field(0.5, ge=0.0, le=1.0)
+    low_confidence_passages: int = Field(3, ge=0)  # the best passages shown beside such an answer
 
 
 class APISettings(BaseModel):

@@ -88,6 +88,9 @@ class Citation:
     text: str
     sentence: str = ""  # the answer sentence this citation supports
     support: float = 0.0  # 0..1, how well the span supports the sentence
+    # Every span of the passage that supports a claim citing [n] (document offsets, sorted;
+    # (start, end) is among them): several claims may cite one passage.
+    spans: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -121,6 +124,7 @@ class Answer:
                     "start": c.start,
                     "end": c.end,
                     "text": c.text,
+                    "spans": [list(span) for span in (c.spans or ((c.start, c.end),))],
                 }
                 for c in self.citations
             ],
