@@ -66,15 +66,28 @@ def run_seed_eval(args, settings: Settings) -> int:
         # An answerable item whose gold string no single chunk holds keeps retrieval; the
         # run lists it.
         passages_meta = {"passages": "oracle", "oracle_missing": missing}
+    rounds, near_meta = None, {}
+    if getattr(args, "near_misses", True) and not use_oracle:
+        # Oracle passages are the gold chunks: a near miss has none, so oracle runs skip them.
+        from rag.evaluation.nearmiss import GoldQuestion
+        from rag.evaluation.nearmiss_eval import exclusion_summary, near_miss_items, plan
+
+        rounds, excluded = plan(assistant, [GoldQuestion.from_item(i) for i in items if i["type"] != "unanswerable"],
+                                settings.paths.cache_dir / "corpora" / f"{eval_set}-nearmiss")
+        items = items + near_miss_items(rounds)
+        near_meta = {"near_miss_rounds": len(rounds.rounds), "near_miss_excluded": exclusion_summary(excluded)}
+    from rag.evaluation.nearmiss_eval import asker
+
     bar = tqdm(total=len(items), desc="Evaluating", unit="q", file=sys.stderr)
     result = run_eval(
-        lambda q: assistant.ask(q, passages=oracle.get(q)).to_json(), items,
+        None, items, ask_item=asker(lambda a, q, where: a.ask(q, passages=oracle.get(q), where=where).to_json(),
+                                    assistant, rounds),
         progress=lambda done, total, row: bar.update(1),
         meta={"llm": settings.llm.backend, "llm_model": settings.llm.model,
               "embedder": assistant.embedder.model_id, "index_embedder": assistant.index_embedder.model_id,
               "retrieval": settings.retrieval.model_dump(),
               "reader_params": assistant.reader.params_file, "questions": str(args.questions),
-              "set": eval_set, "split": split, **passages_meta,
+              "set": eval_set, "split": split, **passages_meta, **near_meta,
               **({"judge": judge.name} if judge else {})},
         judge=judge,
     )
@@ -114,3 +127,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="test (default): the frozen held-out questions; dev: the ones to tune on")
     p.add_argument("--passages", choices=["retrieved", "oracle"], default="retrieved",
                    help="oracle: answer from the chunks that hold the gold answer (reader ceiling)")
+    p.add_argument("--near-misses", action=argparse.BooleanOptionalAction, default=True,
+                   help="also ask each answerable question with the sentences holding its answer removed "
+                        "(should be refused; indexed once per set under the cache dir)")
