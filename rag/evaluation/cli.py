@@ -1,5 +1,6 @@
 """`rag eval`: an eval set (`--set seeds`, the default, or `news`: 10kGNAD) or an external
-SQuAD-format benchmark (`--dataset xquad`). Every run names its split (test by default)."""
+SQuAD-format benchmark (`--dataset xquad|mlqa`). Every run names its split (test by default)
+and, unless `--no-near-misses`, asks each answerable question again as a near miss."""
 
 from __future__ import annotations
 
@@ -11,16 +12,21 @@ from rag.core.config import Settings
 from rag.core.errors import InputError
 
 
+DATASET_HINTS = {"xquad": "../shared/benchmarks/xquad/xquad.de.json",
+                 "mlqa": "../shared/benchmarks/mlqa/mlqa.de.de.dev-part1.json"}
+
+
 def run_from_args(args, settings: Settings) -> int:
-    if args.dataset == "xquad":
-        if not args.path:
-            raise InputError("--dataset xquad needs --path to a SQuAD-format JSON file, "
-                             "e.g. ../shared/benchmarks/xquad/xquad.de.json")
+    if args.dataset in DATASET_HINTS:
+        if not args.path or not Path(args.path).is_file():
+            raise InputError(f"--dataset {args.dataset} needs --path to its SQuAD-format JSON file, "
+                             f"e.g. {DATASET_HINTS[args.dataset]}")
         from rag.evaluation.squad import run_squad_benchmark
 
         return run_squad_benchmark(Path(args.path), settings, mode=args.mode or "all",
                                    out_dir=Path(args.out), limit=args.limit,
-                                   split=getattr(args, "split", "test"))
+                                   split=getattr(args, "split", "test"), dataset=args.dataset,
+                                   near_misses=getattr(args, "near_misses", True))
     return run_seed_eval(args, settings)
 
 
@@ -119,8 +125,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--compare", type=Path)
     p.add_argument("--judge", metavar="NAME",
                    help="LLM backend that judges faithfulness (local, openai-compatible, langchain)")
-    p.add_argument("--dataset", choices=["seeds", "xquad"], default="seeds")
-    p.add_argument("--path", type=Path, help="SQuAD-format JSON for --dataset xquad; 10kGNAD test.csv for --set news")
+    p.add_argument("--dataset", choices=["seeds", "xquad", "mlqa"], default="seeds",
+                   help="xquad: XQuAD-de, a document per article; mlqa: MLQA-de part 1, a document per paragraph")
+    p.add_argument("--path", type=Path,
+                   help="SQuAD-format JSON for --dataset xquad|mlqa; 10kGNAD test.csv for --set news")
     p.add_argument("--mode", choices=["dense", "bm25", "hybrid", "all"])
     p.add_argument("--limit", type=int, help="only the first N questions")
     p.add_argument("--split", choices=["test", "dev", "all"], default="test",
