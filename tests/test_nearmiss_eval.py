@@ -21,7 +21,7 @@ def eval_env(hashing_settings, tmp_path, monkeypatch):
 
 
 def _versions(cache):
-    return {p.parent.parent.name: p.read_text() for p in sorted(cache.glob("corpora/seeds-nearmiss/round-*/index/CURRENT"))}
+    return {p.parent.parent.name: p.read_text() for p in sorted(cache.glob("corpora/seeds-dev-nearmiss/round-*/index/CURRENT"))}
 
 
 def test_near_misses_are_asked_of_their_variants_and_scored(eval_env, capsys):
