@@ -151,14 +151,17 @@ def test_reliability_diagram_from_recorded_confidences(tmp_path: Path) -> None:
     report = json.loads(paths["json"].read_text(encoding="utf-8"))
     assert [r["confidence"] for r in report["per_question"]] == confidences + [0.1]
     table = report["calibration"]
-    assert table["n"] == 4  # the refusal states no answer to be confident in
-    assert [(b["lo"], b["n"], b["accuracy"]) for b in table["bins"]] == [(0.1, 1, 0.0), (0.2, 1, 1.0), (0.9, 2, 1.0)]
-    # (|0 - .15| + |1 - .25| + 2 * |1 - .925|) / 4
-    assert table["ece"] == pytest.approx((0.15 + 0.75 + 2 * 0.075) / 4)
+    # The refusal counts too: refusing the unanswerable question with confidence 0.1 claims
+    # 0.9 that refusing was right, and it was.
+    assert table["n"] == 5
+    assert [(b["lo"], b["n"], b["accuracy"]) for b in table["bins"]] == [(0.1, 1, 0.0), (0.2, 1, 1.0), (0.9, 3, 1.0)]
+    # (|0 - .15| + |1 - .25| + 3 * |1 - (.95 + .9 + .9) / 3|) / 5
+    assert table["ece"] == pytest.approx((0.15 + 0.75 + 3 * (1 - 2.75 / 3)) / 5)
+    assert table["ece"] == pytest.approx(report["overall"]["ece"])  # one definition: the metric's
     page = paths["html"].read_text(encoding="utf-8")
     section = page[page.index('id="chart-reliability"'):page.index('id="chart-latency"')]
     assert "<svg" in section and "No confidence recorded" not in section
-    assert f"Expected calibration error {table['ece']:.3f}</strong>\n        over 4 answered" in section
+    assert f"Expected calibration error {table['ece']:.3f}</strong>\n        over 5 responses" in section
 
     plain = write_report(run(ANSWERS), tmp_path / "plain")
     assert json.loads(plain["json"].read_text())["calibration"] is None
@@ -167,11 +170,11 @@ def test_reliability_diagram_from_recorded_confidences(tmp_path: Path) -> None:
 
 def test_unknown_metric_keys_are_shown_as_they_are(tmp_path: Path) -> None:
     result = run(ANSWERS)
-    result.overall["near_miss_refused"] = 0.5  # a metric newer than the glossary
+    result.overall["answer_zest"] = 0.5  # a metric newer than the glossary
     page = write_report(result, tmp_path / "run")["html"].read_text(encoding="utf-8")
     metrics = page[page.index('<section id="metrics">'):page.index('<section id="misses">')]
-    assert "<td>near_miss_refused</td><td class=\"num\">0.500</td>" in metrics
-    assert "<code>near_<wbr>miss_<wbr>refused</code></td><td>not described in the glossary yet" in page
+    assert "<td>answer_zest</td><td class=\"num\">0.500</td>" in metrics
+    assert "<code>answer_<wbr>zest</code></td><td>not described in the glossary yet" in page
 
 
 def test_glossary_describes_every_metric_the_runs_compute() -> None:
@@ -247,4 +250,4 @@ def test_rag_eval_twice_in_a_row_second_compares_with_first_and_nothing_changed(
     assert a["provenance"] == b["provenance"] and b["likely_causes"] == []
     assert "no question changed its outcome" in printed and f"Report: {second.parent / 'report.html'}" in printed
     page = (second.parent / "report.html").read_text(encoding="utf-8")
-    assert page.count("<svg") == 2 and "<img" not in page
+    assert page.count("<svg") == 3 and "<img" not in page  # by type, reliability (answers carry a confidence), latency

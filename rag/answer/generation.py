@@ -7,6 +7,7 @@ sees which reader's words they are reading.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Iterator
 
 from rag.answer.citations import MARKER_GROUP, SupportScorer, ground_answer, verified_answer
@@ -31,7 +32,11 @@ def answer_events(question: str, standalone: str, request: Any, backend: Any, re
     wording: a reply whose claims all fail verification is replaced by the reader's answer."""
     analysis, hits, language = request.analysis, request.passages, request.language
     yield ("status", "reading")
-    chosen = reader.select(analysis, hits) if gated else None
+    # The answer's confidence is the reader's answerability for every backend: the gate's
+    # own reading, or a reading of the same passages (an LLM's answer rests on them too).
+    reading = reader.read(analysis, hits) if gated else None
+    chosen = reading.selected if reading else None
+    confidence = reading.confidence if reading else reader.confidence(analysis, hits)
     used = backend.name
     pieces: list[str] = []
     fallback = ""  # why the extractive answer is shown instead of the backend's
@@ -72,7 +77,7 @@ def answer_events(question: str, standalone: str, request: Any, backend: Any, re
     yield ("status", "checking")
     answer: Answer = verified_answer(question, standalone, "".join(pieces).strip(), hits, language, used,
                                      notices, scorer)
-    yield ("answer", answer)
+    yield ("answer", replace(answer, confidence=confidence))
 
 
 def _missed_states(chosen, hits, citations) -> str:

@@ -62,9 +62,9 @@ def bars(groups: dict[str, dict[str, Any]], metrics: tuple[str, ...], title: str
 
 
 def reliability(table: dict[str, Any]):
-    """The reliability diagram of `rag.evaluation.calibration.reliability`'s table: accuracy
-    against mean confidence per bin, the diagonal for perfect calibration, and below it how
-    many answers fall in each bin."""
+    """The reliability diagram of `rag.evaluation.calibration.reliability`'s table: the share
+    right against the mean probability of being right per bin, the diagonal for perfect
+    calibration, and below it how many responses fall in each bin."""
     fig = _figure(5.2, 5.2)
     top = fig.add_axes((0.13, 0.36, 0.82, 0.56))
     low = fig.add_axes((0.13, 0.1, 0.82, 0.16), sharex=top)
@@ -72,19 +72,19 @@ def reliability(table: dict[str, Any]):
     width = bins[0]["hi"] - bins[0]["lo"]
     top.plot([0, 1], [0, 1], linestyle="--", color="0.5", label="perfectly calibrated")
     top.bar([b["lo"] for b in bins], [b["accuracy"] for b in bins], width, align="edge",
-            alpha=0.35, edgecolor="C0", label="share correct")
+            alpha=0.35, edgecolor="C0", label="share right")
     top.plot([b["confidence"] for b in bins], [b["accuracy"] for b in bins], "o-", color="C0",
-             label="mean confidence → share correct")
+             label="mean probability → share right")
     top.set_xlim(0, 1)
     top.set_ylim(0, 1.02)
-    top.set_ylabel("share of answers correct")
+    top.set_ylabel("share of responses right")
     top.set_title(f"Reliability of the answer confidence (n={table['n']}, ECE {table['ece']:.3f})",
                   fontsize=9)
     top.legend(fontsize=7, loc="upper left")
     top.tick_params(labelbottom=False)
     low.bar([b["lo"] for b in bins], [b["n"] for b in bins], width, align="edge", color="C1")
-    low.set_ylabel("answers", fontsize=8)
-    low.set_xlabel("confidence")
+    low.set_ylabel("responses", fontsize=8)
+    low.set_xlabel("probability of being right")
     return fig
 
 

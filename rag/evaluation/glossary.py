@@ -47,8 +47,19 @@ GLOSSARY: dict[str, tuple[str, str]] = {
                              "refused (correct refusals)", HIGHER),
     "p50_ms": ("median retrieval time per question (embedding, BM25, dense search, fusion), ms", LOWER),
     "p95_ms": ("95th percentile retrieval time per question, ms", LOWER),
-    "ece": ("expected calibration error of the answer confidence: mean |accuracy - confidence| "
-            "over confidence bins, weighted by bin size", LOWER),
+    "ece": ("expected calibration error of the confidence: per bin of the probability of being right "
+            "(the confidence for an answer, 1 - it for a refusal), |share right - mean probability|, "
+            "weighted by bin size", LOWER),
+    "near_miss_refused": ("share of near misses (the answer's sentences cut from its article, the rest "
+                          "indexed) the system refused", HIGHER),
+    "near_miss refused": ("share of near misses (the answer's sentences cut from its article, the rest "
+                          "indexed) the system refused", HIGHER),
+    "confidence_auc": ("ROC AUC of the confidence, answerable questions against near misses: the chance "
+                       "an answerable question gets the higher confidence", HIGHER),
+    "near_miss_refused_at_fr10": ("share of near misses a confidence threshold refuses while refusing at "
+                                  "most 10 % of the answerable questions", HIGHER),
+    "fr10_threshold": ("the confidence threshold of near_miss_refused_at_fr10", NEUTRAL),
+    "fr10_false_refusals": ("the share of answerable questions that threshold refuses (at most 0.10)", LOWER),
 }
 
 

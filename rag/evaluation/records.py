@@ -12,6 +12,9 @@ from typing import Any
 
 # Outcomes that are misses (listed in the report with the passage the answer rests on).
 MISSES = frozenset({"wrong", "false refusal", "answered (should refuse)", "error", "not in top 5"})
+# The answers' refusal metrics a SQuAD-format run's flat table carries beside its own numbers.
+REFUSAL_KEYS = ("false_refusal_rate", "near_miss_refused", "citation_precision", "confidence_auc",
+                "near_miss_refused_at_fr10", "fr10_threshold", "fr10_false_refusals", "ece")
 # Characters of the best retrieved passage kept per question (a chunk is ~700).
 PASSAGE_CHARS = 700
 
@@ -63,7 +66,10 @@ def records(report: dict[str, Any]) -> list[dict[str, Any]]:
                         "outcome": "top 5" if found else "not in top 5", "rank": r.get("rank")})
     for kind in ("answers", "unanswerable"):
         for r in rows.get(kind) or []:
-            if kind == "answers":
+            if "answerable" in r:  # the eval runner's rows: answers, document removed, near misses
+                out.append(dict(r, outcome=outcome(r)))
+                continue
+            if kind == "answers":  # a report written before near misses
                 verdict = "false refusal" if r["refused"] else ("correct" if r["contained"] else "wrong")
             else:
                 verdict = "correct refusal" if r["refused"] else "answered (should refuse)"
@@ -77,8 +83,11 @@ def squad_overall(result: dict[str, Any]) -> dict[str, float | None]:
     overall: dict[str, float | None] = {"n": result.get("n_questions")}
     for mode, metrics in (result.get("retrieval") or {}).items():
         overall.update({f"{mode} {k}": v for k, v in metrics.items()})
-    for kind in ("answers", "unanswerable"):
+    for kind in ("answers", "unanswerable", "near_miss"):
         part = result.get(kind) or {}
         keys = ("exact_match", "token_f1", "contained", "refused") if kind == "answers" else ("refused",)
         overall.update({f"{kind} {k}": part.get(k) for k in keys if k in part})
+    # The refusal metrics over the answers, as an eval set's report has them (refusal_metrics.py).
+    evaluated = (result.get("eval") or {}).get("overall") or {}
+    overall.update({k: evaluated[k] for k in REFUSAL_KEYS if k in evaluated})
     return overall

@@ -12,7 +12,7 @@ from typing import Any
 
 from rag.evaluation import glossary
 from rag.evaluation.glossary import digits, fmt
-from rag.evaluation.runner import LOWER_IS_BETTER, TYPES, EvalResult
+from rag.evaluation.runner import LOWER_IS_BETTER, REPORT_TYPES, EvalResult
 from rag.evaluation.runs import HTML_NAME, JSON_NAME, change_summary, compare, finish_run
 
 MD_NAME, PNG_NAME = "report.md", "by_type.png"
@@ -85,7 +85,7 @@ def _type_columns(result: EvalResult) -> tuple[str, ...]:
 def _tables(result: EvalResult, comparison: list[dict[str, Any]] | None) -> list[tuple]:
     """(title, header, rows) for the overall, per-type and diff tables."""
     overall = [[k, fmt(k, v)] for k, v in result.overall.items()]
-    types = [t for t in TYPES if t in result.by_type]
+    types = [t for t in REPORT_TYPES if t in result.by_type]
     columns = _type_columns(result)
     per_type = [[t] + [fmt(c, result.by_type[t].get(c)) for c in columns] for t in types]
     tables = [
@@ -161,7 +161,7 @@ def _markdown(result: EvalResult, data: dict[str, Any]) -> str:
 def _chart(result: EvalResult, path: Path) -> None:
     from rag.evaluation import charts
 
-    types = {t: result.by_type[t] for t in TYPES if t in result.by_type}
+    types = {t: result.by_type[t] for t in REPORT_TYPES if t in result.by_type}
     metrics = CHART_METRICS + (("faithfulness",) if _judged(result) else ())
     fig = charts.bars(types, metrics, f"Scores by question type ({result.meta.get('backend', '')})",
                       group_label=lambda t, values: f"{t}\n(n={values['n']})")
