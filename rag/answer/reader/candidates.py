@@ -4,9 +4,9 @@ read together with the one before it)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from rag.text.sentences import refers_back, sentence_spans
+from rag.text.sentences import names_subject_elsewhere, refers_back, sentence_spans
 from rag.text.terms import tokenize
 
 
@@ -27,9 +27,10 @@ class Candidate:
 
     @property
     def points_back(self) -> bool:
-        """Opens by pointing back ("Dieses Team ...") to a previous sentence it has: the two
-        are read, scored and quoted together."""
-        return bool(self.previous) and refers_back(self.text)
+        """Opens by pointing back ("Dieses Team ...") to a previous sentence it has, or names
+        its subject only by a role ("Das Unternehmen bleibt ..."): the two are read, scored
+        and quoted together, so an answer names what it is about."""
+        return bool(self.previous) and (refers_back(self.text) or names_subject_elsewhere(self.text))
 
     def with_antecedent(self) -> list[str]:
         """The sentence, preceded by the one it points back to."""
@@ -37,9 +38,11 @@ class Candidate:
 
 
 def candidates(passages) -> list[Candidate]:
-    """Answer-sized sentences of the passages, each once (overlapping chunks repeat them)."""
+    """Answer-sized sentences of the passages, each once (overlapping chunks repeat them).
+    A sentence that opens one chunk but follows its antecedent in another keeps the first
+    chunk's rank and gets the antecedent: it is the same sentence of the same document."""
     out: list[Candidate] = []
-    seen: set[str] = set()
+    seen: dict[str, int] = {}
     for number, hit in enumerate(passages, start=1):
         chunk = hit.chunk
         spans = sentence_spans(chunk.text)
@@ -47,12 +50,18 @@ def candidates(passages) -> list[Candidate]:
         terms = [frozenset(tokenize(t)) for t in texts]
         for i, ((s, e), text) in enumerate(zip(spans, texts)):
             # A question in the article (an FAQ heading, a rhetorical one) never answers one.
-            if len(text.split()) < 4 or text.rstrip("\"'“”»«) ").endswith("?") or text in seen:
+            if len(text.split()) < 4 or text.rstrip("\"'“”»«) ").endswith("?"):
                 continue
-            seen.add(text)
+            context = terms[i - 1] if i else frozenset()
+            previous = texts[i - 1] if i else ""
+            if text in seen:
+                j = seen[text]
+                if i and not out[j].previous and out[j].source == chunk.source and out[j].start == chunk.start + s:
+                    out[j] = replace(out[j], context=context, previous=previous)
+                continue
+            seen[text] = len(out)
             out.append(Candidate(
-                number, text, chunk.source, chunk.date, terms[i],
-                context=terms[i - 1] if i else frozenset(), previous=texts[i - 1] if i else "",
+                number, text, chunk.source, chunk.date, terms[i], context=context, previous=previous,
                 following=terms[i + 1] if i + 1 < len(terms) else frozenset(),
                 start=chunk.start + s, end=chunk.start + e, date_source=chunk.date_source))
     return out

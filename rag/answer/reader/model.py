@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -52,21 +52,41 @@ PARAMS = PARAMS_DIR / f"{DEFAULT_EMBEDDER}.json"
 ANSWERABILITY_FEATURES = (
     "best_logit", "margin_logit", "best_cos", "best_cov", "typed_best", "any_typed",
     "expects_quantity", "expects_time", "expects_name", "lang_en", "log_candidates",
+    # The question's focus (rag/answer/focus.py): in the best sentence, with a value of the
+    # asked kind in one of its clauses; the same anywhere in the passages; whether the
+    # question has a focus at all.
+    "focus_best", "focus_typed_best", "focus_any", "focus_typed_any", "has_focus",
 )
 
 
 @dataclass(frozen=True)
 class Logistic:
-    """A standardised logistic model: sigmoid(((x - mean) / scale) . weights + bias)."""
+    """A standardised logistic model: sigmoid(((x - mean) / scale) . weights + bias).
+
+    It reads the columns of its `features` from rows of all the reader's features
+    (`columns`, set by `reading`), so a model fitted on fewer features keeps working when
+    features are added."""
 
     features: tuple[str, ...]
     mean: np.ndarray
     scale: np.ndarray
     weights: np.ndarray
     bias: float
+    columns: tuple[int, ...] | None = None  # where its features stand in the rows it is given
+
+    def reading(self, names: tuple[str, ...]) -> "Logistic":
+        """This model reading rows of `names` (a ModelError names a feature it lacks)."""
+        missing = [f for f in self.features if f not in names]
+        if missing:
+            raise ModelError(f"the reader's features lack {', '.join(missing)}")
+        cols = tuple(names.index(f) for f in self.features)
+        return replace(self, columns=None if cols == tuple(range(len(names))) else cols)
 
     def logits(self, x: np.ndarray) -> np.ndarray:
-        return ((np.asarray(x, dtype=np.float64) - self.mean) / self.scale) @ self.weights + self.bias
+        x = np.asarray(x, dtype=np.float64)
+        if self.columns is not None:
+            x = x[..., list(self.columns)]
+        return ((x - self.mean) / self.scale) @ self.weights + self.bias
 
     def probabilities(self, x: np.ndarray) -> np.ndarray:
         return 1.0 / (1.0 + np.exp(-self.logits(x)))
@@ -101,6 +121,8 @@ class ReaderModel:
             x[best, col["cos"]], x[best, col["cov"]], x[best, col["typed"]], float(x[:, col["typed"]].max()),
             float(expected == "quantity"), float(expected == "time"), float(expected == "name"),
             float(language != "de"), math.log(len(probs)),
+            x[best, col["focus_in"]], x[best, col["focus_typed"]], float(x[:, col["focus_in"]].max()),
+            float(x[:, col["focus_typed"]].max()), x[best, col["has_focus"]],
         ])
 
     def to_json(self) -> dict:
@@ -124,7 +146,9 @@ def load_model(path: Path = PARAMS) -> ReaderModel:
         sentence, answerability = Logistic.from_json(data["sentence"]), Logistic.from_json(data["answerability"])
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ModelError(f"The reader's parameter file {path} is unusable ({exc}). {hint}") from None
-    if sentence.features != FEATURES or answerability.features != ANSWERABILITY_FEATURES:
-        raise ModelError(f"The reader's parameter file {path} was fitted to other features. {hint}")
+    try:
+        sentence, answerability = sentence.reading(FEATURES), answerability.reading(ANSWERABILITY_FEATURES)
+    except ModelError as exc:
+        raise ModelError(f"The reader's parameter file {path} was fitted to other features ({exc}). {hint}") from None
     meta = {k: v for k, v in data.items() if k not in ("format", "sentence", "answerability", "threshold")}
     return ReaderModel(sentence, answerability, float(data["threshold"]), meta)
