@@ -7,6 +7,7 @@ sees which reader's words they are reading.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Iterator
 
 from rag.answer.citations import MARKER_GROUP, SupportScorer, ground_answer, verified_answer
@@ -28,7 +29,11 @@ def answer_events(question: str, standalone: str, request: Any, backend: Any, re
     decides answerability first; an answer it found is then never lost to the model's
     wording: a reply whose claims all fail verification is replaced by the reader's answer."""
     analysis, hits, language = request.analysis, request.passages, request.language
-    chosen = reader.select(analysis, hits) if gated else None
+    # The answer's confidence is the reader's answerability for every backend: the gate's
+    # own reading, or a reading of the same passages (an LLM's answer rests on them too).
+    reading = reader.read(analysis, hits) if gated else None
+    chosen = reading.selected if reading else None
+    confidence = reading.confidence if reading else reader.confidence(analysis, hits)
     used = backend.name
     pieces: list[str] = []
     fallback = ""  # why the extractive answer is shown instead of the backend's
@@ -67,7 +72,7 @@ def answer_events(question: str, standalone: str, request: Any, backend: Any, re
                              "refusals are less reliable; fit it with: rag train-reader (see evals/README.md)."]
     answer: Answer = verified_answer(question, standalone, "".join(pieces).strip(), hits, language, used,
                                      notices, scorer)
-    yield ("answer", answer)
+    yield ("answer", replace(answer, confidence=confidence))
 
 
 def _missed_states(chosen, hits, citations) -> str:

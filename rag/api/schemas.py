@@ -86,6 +86,9 @@ class AnswerOut(BaseModel):
     retrieved: list[RetrievedOut]
     timings_ms: dict[str, float]
     backend: str
+    confidence: float | None = Field(
+        None, description="The reader's probability that the passages answer the question (0..1), "
+                          "for a refusal too; null when no reader looked at the passages.")
     standalone_question: str | None
     notices: list[str]
 

@@ -103,6 +103,9 @@ class Answer:
     backend: str = "extractive"
     standalone_question: str | None = None  # after follow-up condensing, when it differs
     notices: tuple[str, ...] = ()  # user-facing warnings (truncation, backend fallback...)
+    # How sure the reader is that the passages answer the question: its answerability
+    # probability (0..1), for a refusal too; None when no reader looked at the passages.
+    confidence: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The JSON contract shared by `rag ask --json`, the evals and the UI API."""
@@ -143,6 +146,7 @@ class Answer:
             ],
             "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
             "backend": self.backend,
+            "confidence": None if self.confidence is None else round(float(self.confidence), 6),
             "standalone_question": self.standalone_question,
             "notices": list(self.notices),
         }

@@ -50,6 +50,17 @@ class Selected:
     date_source: str | None = None
 
 
+@dataclass(frozen=True)
+class Reading:
+    """What the reader makes of the passages for one question."""
+
+    selected: list[Selected]  # the answer sentences, best first; empty: refuse
+    # P(the passages answer the question), the answerability model's probability; for a
+    # compound question the largest over its parts, since the reader answers when any part
+    # passes the threshold (so, with the learned threshold, answered <=> confidence >= it).
+    confidence: float
+
+
 class ExtractiveReader:
     def __init__(self, settings: ReaderSettings, idf: Callable[[str], float] | None = None,
                  embedder: Callable[[], object | None] | None = None, model: ReaderModel | None = None):
@@ -124,13 +135,17 @@ class ExtractiveReader:
 
     # -- selection ----------------------------------------------------------------------------
     def _select_for(self, part: QuestionPart, cands: list[Candidate],
-                    language: str) -> list[tuple[int, float, str | None]]:
-        """(candidate index, probability, state) for one simple question, best first;
-        empty: no answer."""
-        s = self.settings
+                    language: str) -> tuple[list[tuple[int, float, str | None]], float]:
+        """((candidate index, probability, state) for one simple question, best first;
+        empty: no answer), and the part's answerability."""
         scored = self.score(part, cands, language)
         if not len(scored.scores) or scored.answerable < self.threshold:
-            return []
+            return [], scored.answerable
+        return self._pick(part, cands, scored), scored.answerable
+
+    def _pick(self, part: QuestionPart, cands: list[Candidate],
+              scored: SentenceScores) -> list[tuple[int, float, str | None]]:
+        s = self.settings
         probs = scored.scores
         order = [int(i) for i in np.argsort(-probs, kind="stable")]
         if part.about_now:
@@ -206,13 +221,27 @@ class ExtractiveReader:
         return [(earlier, float(probs[earlier]), "earlier"), (current, float(probs[current]), "now")]
 
     def select(self, analysis: QuestionAnalysis, passages: Sequence[Hit]) -> list[Selected]:
-        """The chosen sentences, best first; empty means the passages do not answer.
+        """The chosen sentences, best first; empty means the passages do not answer."""
+        return self.read(analysis, passages).selected
+
+    def confidence(self, analysis: QuestionAnalysis, passages: Sequence[Hit]) -> float:
+        """How sure the reader is that `passages` answer the question (`Reading.confidence`),
+        without choosing sentences: the confidence of an LLM backend's answer."""
+        cands = candidates(passages)
+        return max((self.score(part, cands, analysis.language).answerable for part in analysis.parts),
+                   default=0.0)
+
+    def read(self, analysis: QuestionAnalysis, passages: Sequence[Hit]) -> Reading:
+        """The chosen sentences, best first (empty: the passages do not answer), and the
+        reader's confidence.
 
         A compound question is answered part by part: each sub-question's best sentence is
         kept, because a sentence that answers one part well would otherwise crowd out the
         other part's (often from another article)."""
         cands = candidates(passages)
-        picks = [self._select_for(part, cands, analysis.language) for part in analysis.parts]
+        reads = [self._select_for(part, cands, analysis.language) for part in analysis.parts]
+        picks = [p for p, _ in reads]
+        confidence = max((a for _, a in reads), default=0.0)
         if analysis.compound:  # one sentence per part (or its earlier and current state)
             picks = [p if any(state for _, _, state in p) else p[:1] for p in picks]
         chosen: dict[int, tuple[float, str | None]] = {}
@@ -230,7 +259,7 @@ class ExtractiveReader:
             if text != c.text:
                 said.add(c.previous)
             out.append(Selected(c.number, text, score, state, c.date, c.date_source))
-        return out
+        return Reading(out, confidence)
 
 
 def answer_text(selected: Sequence[Selected], language: str = "de") -> str:
