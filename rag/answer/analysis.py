@@ -44,11 +44,14 @@ def analyze_question(question: str) -> QuestionAnalysis:
 
 
 def with_subject(part: str, first: str, first_focus: tuple[str, ...] = ()) -> str:
-    """A later sub-question that names nothing itself ("... und wer ist beteiligt?") is about
-    what the first one names: its names and nouns (not its focus: "Wie viel Geld soll in
-    Stargate fließen" lends "Stargate", not "Geld") are added in brackets, so the part is
-    searched and scored for them."""
-    if _capitalised(part):
+    """A later sub-question that names nothing but what it asks for ("... und wer ist
+    beteiligt?", "... und wer ist an Bord?") is about what the first part names: the first
+    part's names and nouns (not its focus: "Wie viel Geld soll in Stargate fließen" lends
+    "Stargate", not "Geld") are added in brackets, so the part is searched and scored for
+    them. One that names something of its own ("... und wie lange reift Bergkäse?") stands
+    alone."""
+    focus = set(question_focus(part))
+    if any(not set(tokenize(w)) <= focus for w in _capitalised(part)):
         return part
     lent = [w for w in _capitalised(first) if not set(tokenize(w)) & set(first_focus)]
     return f"{part.rstrip(' ?')} ({' '.join(lent)})?" if lent else part

@@ -191,6 +191,9 @@ STATE_LEADS = {"de": "Stand {date}:", "en": "As of {date}:"}
 # A part of a compound question the passages do not answer (said after the verified answer).
 UNANSWERED_PARTS = {"de": "Keine Antwort in den Dokumenten auf: {parts}",
                     "en": "The documents do not answer: {parts}"}
+# A part of a compound question the passages do not answer (said after the verified answer).
+UNANSWERED_PARTS = {"de": "Keine Antwort in den Dokumenten auf: {parts}",
+                    "en": "The documents do not answer: {parts}"}
 ANSWER_LEAD = re.compile(r"^(According to the documents:|Stand [^:]{1,40}:|As of [^:]{1,40}:)\s*")
 
 # -- the focus of a question (rag.answer.focus) ---------------------------------------------------

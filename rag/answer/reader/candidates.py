@@ -27,14 +27,21 @@ class Candidate:
 
     @property
     def points_back(self) -> bool:
-        """Opens by pointing back ("Dieses Team ...") to a previous sentence it has, or names
-        its subject only by a role ("Das Unternehmen bleibt ..."): the two are read, scored
-        and quoted together, so an answer names what it is about."""
-        return bool(self.previous) and (refers_back(self.text) or names_subject_elsewhere(self.text))
+        """Opens by pointing back ("Dieses Team ...") to a previous sentence it has: the two
+        are read, scored and quoted together."""
+        return bool(self.previous) and refers_back(self.text)
+
+    @property
+    def needs_antecedent(self) -> bool:
+        """Points back, or names its subject only by a role ("Das Unternehmen bleibt ..."):
+        it is quoted with the sentence before it, so an answer names what it is about. (Only
+        a sentence that points back is also scored with its antecedent's words: a role
+        subject leaves the rest of the sentence to stand on its own.)"""
+        return self.points_back or (bool(self.previous) and names_subject_elsewhere(self.text))
 
     def with_antecedent(self) -> list[str]:
-        """The sentence, preceded by the one it points back to."""
-        return [self.previous.strip(), self.text] if self.points_back else [self.text]
+        """The sentence, preceded by the one it points back to or that names its subject."""
+        return [self.previous.strip(), self.text] if self.needs_antecedent else [self.text]
 
 
 def candidates(passages) -> list[Candidate]:

@@ -24,7 +24,7 @@ from rag.core.config import ReaderSettings
 from rag.core.types import Hit, QuestionAnalysis, QuestionPart
 from rag.answer.reader.values import reports_change
 from rag.text.dates import date_key, display_date
-from rag.text.lexicon import ANSWER_LEADS, STATE_LEADS
+from rag.text.lexicon import ANSWER_LEADS, STATE_LEADS, UNANSWERED_PARTS
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,9 @@ class Reading:
     # compound question the largest over its parts, since the reader answers when any part
     # passes the threshold (so, with the learned threshold, answered <=> confidence >= it).
     confidence: float
+    # The sub-questions of a compound question that the passages do not answer while others
+    # are answered; each is refused on its own (`unanswered_note`).
+    unanswered: tuple[str, ...] = ()
 
 
 class ExtractiveReader:
@@ -237,13 +240,15 @@ class ExtractiveReader:
 
         A compound question is answered part by part: each sub-question's best sentence is
         kept, because a sentence that answers one part well would otherwise crowd out the
-        other part's (often from another article)."""
+        other part's (often from another article). A part the passages do not answer is
+        named in `unanswered` while the others are answered."""
         cands = candidates(passages)
         reads = [self._select_for(part, cands, analysis.language) for part in analysis.parts]
         picks = [p for p, _ in reads]
         confidence = max((a for _, a in reads), default=0.0)
         if analysis.compound:  # one sentence per part (or its earlier and current state)
             picks = [p if any(state for _, _, state in p) else p[:1] for p in picks]
+        unanswered = tuple(part.text for part, p in zip(analysis.parts, picks) if not p) if any(picks) else ()
         chosen: dict[int, tuple[float, str | None]] = {}
         for i, score, state in (pick for part in picks for pick in part):
             chosen.setdefault(i, (score, state))
@@ -259,7 +264,7 @@ class ExtractiveReader:
             if text != c.text:
                 said.add(c.previous)
             out.append(Selected(c.number, text, score, state, c.date, c.date_source))
-        return Reading(out, confidence)
+        return Reading(out, confidence, unanswered)
 
 
 def answer_text(selected: Sequence[Selected], language: str = "de") -> str:
@@ -281,3 +286,12 @@ def answer_text(selected: Sequence[Selected], language: str = "de") -> str:
     if lead and parts and not any(c.state for c in selected):
         return f"{lead} " + " ".join(parts)
     return " ".join(parts)
+
+
+def unanswered_note(unanswered: Sequence[str], language: str = "de") -> str:
+    """"Keine Antwort in den Dokumenten auf: wer ist beteiligt?" for the parts of a compound
+    question left unanswered; said after the verified answer, since it cites nothing."""
+    if not unanswered:
+        return ""
+    note = UNANSWERED_PARTS.get(language, UNANSWERED_PARTS["de"])
+    return note.format(parts="; ".join(p.strip() for p in unanswered))
