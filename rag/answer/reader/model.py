@@ -17,10 +17,12 @@ import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
+from typing import Union
 
 import numpy as np
 
 from rag.answer.reader.features import FEATURES
+from rag.answer.reader.trees import Trees
 from rag.core.errors import ModelError
 from rag.core.types import embedder_model
 
@@ -101,12 +103,27 @@ class Logistic:
                    np.asarray(data["weights"], float), float(data["bias"]))
 
 
+# With `reader.judge` set, the local model's verdict on the best sentences joins them
+# (rag/backends/judge.py: logit of "Ja" minus "Nein").
+JUDGED_FEATURES = ANSWERABILITY_FEATURES + ("judge",)
+# The confidence of an answer given: P(its best sentence is right), from how answerable the
+# part is and how clearly its best sentence wins.
+CONFIDENCE_FEATURES = ("answerable_logit", "best_logit", "margin_logit")
+
+Classifier = Union[Logistic, Trees]
+
+
 @dataclass(frozen=True)
 class ReaderModel:
     sentence: Logistic
-    answerability: Logistic
+    answerability: Classifier
     threshold: float  # refuse a part whose answerability probability is below this
     meta: dict
+    # With the judge: the answerability model over JUDGED_FEATURES and its threshold.
+    judged: Classifier | None = None
+    judged_threshold: float | None = None
+    # P(an answer given is right) over CONFIDENCE_FEATURES; None: the answerability itself.
+    confidence: Logistic | None = None
 
     def answerability_features(self, probs: np.ndarray, x: np.ndarray, expected: str | None,
                                language: str) -> np.ndarray:
@@ -125,14 +142,36 @@ class ReaderModel:
             float(x[:, col["focus_typed"]].max()), x[best, col["has_focus"]],
         ])
 
+    def answer_confidence(self, answerable: float, q: np.ndarray) -> float:
+        """P(the answer given for a part is right), from its answerability probability and
+        its ANSWERABILITY_FEATURES row `q` (best_logit, margin_logit first)."""
+        if self.confidence is None:
+            return answerable
+        row = np.array([[_logit(answerable), q[0], q[1]]])
+        return float(self.confidence.probabilities(row)[0])
+
     def to_json(self) -> dict:
-        return {"format": "rag-reader-params/1", "sentence": self.sentence.to_json(),
-                "answerability": self.answerability.to_json(), "threshold": self.threshold, **self.meta}
+        out = {"format": "rag-reader-params/1", "sentence": self.sentence.to_json(),
+               "answerability": self.answerability.to_json(), "threshold": self.threshold}
+        if self.judged is not None:
+            out.update({"answerability_judged": self.judged.to_json(), "judged_threshold": self.judged_threshold})
+        if self.confidence is not None:
+            out["confidence"] = self.confidence.to_json()
+        return {**out, **self.meta}
+
+
+def classifier_from_json(data: dict) -> Classifier:
+    """A Logistic, or Trees when the section says `"kind": "trees"`."""
+    return Trees.from_json(data) if data.get("kind") == "trees" else Logistic.from_json(data)
 
 
 def _logit(p: float) -> float:
     p = min(max(p, 1e-6), 1 - 1e-6)
     return math.log(p / (1 - p))
+
+
+_SECTIONS = ("format", "sentence", "answerability", "threshold", "answerability_judged", "judged_threshold",
+             "confidence")
 
 
 @lru_cache(maxsize=4)
@@ -143,12 +182,18 @@ def load_model(path: Path = PARAMS) -> ReaderModel:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
         if data.get("format") != "rag-reader-params/1":
             raise ValueError(f"unknown format {data.get('format')!r}")
-        sentence, answerability = Logistic.from_json(data["sentence"]), Logistic.from_json(data["answerability"])
+        sentence, answerability = Logistic.from_json(data["sentence"]), classifier_from_json(data["answerability"])
+        judged = classifier_from_json(data["answerability_judged"]) if "answerability_judged" in data else None
+        confidence = Logistic.from_json(data["confidence"]) if "confidence" in data else None
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ModelError(f"The reader's parameter file {path} is unusable ({exc}). {hint}") from None
     try:
         sentence, answerability = sentence.reading(FEATURES), answerability.reading(ANSWERABILITY_FEATURES)
+        judged = judged.reading(JUDGED_FEATURES) if judged is not None else None
+        confidence = confidence.reading(CONFIDENCE_FEATURES) if confidence is not None else None
     except ModelError as exc:
         raise ModelError(f"The reader's parameter file {path} was fitted to other features ({exc}). {hint}") from None
-    meta = {k: v for k, v in data.items() if k not in ("format", "sentence", "answerability", "threshold")}
-    return ReaderModel(sentence, answerability, float(data["threshold"]), meta)
+    meta = {k: v for k, v in data.items() if k not in _SECTIONS}
+    judged_threshold = data.get("judged_threshold")
+    return ReaderModel(sentence, answerability, float(data["threshold"]), meta, judged,
+                       None if judged_threshold is None else float(judged_threshold), confidence)
