@@ -164,8 +164,8 @@ def cmd_models(args) -> int:
 def cmd_eval(args) -> int:
     from rag.evaluation.cli import run_from_args
 
-    # For --dataset xquad, --mode picks the benchmark's modes ("all" included), not retrieval.mode.
-    retrieval_mode = None if args.dataset == "xquad" else args.mode
+    # For --dataset xquad|mlqa, --mode picks the benchmark's modes ("all" included), not retrieval.mode.
+    retrieval_mode = None if args.dataset in ("xquad", "mlqa") else args.mode
     return run_from_args(args, _settings(argparse.Namespace(**{**vars(args), "mode": retrieval_mode})))
 
 

@@ -92,19 +92,22 @@ def test_only_clean_near_misses_are_kept_and_the_others_counted():
         GoldQuestion("q-licht", "Wie weit reicht das Licht?", ("zweiundzwanzig Seemeilen",), ("turm.txt",)),
         # "1930" stands only in the cheese article: clean.
         GoldQuestion("q-seit", "Seit wann gibt es die Käserei?", ("1930",), ("kaese.txt",), split="dev"),
-        # "Leuchtturm" stands in the title and other sentences of its article.
-        GoldQuestion("q-turm", "Was wurde 1872 errichtet?", ("Leuchtturm",), ("turm.txt",)),
-        # "Käserei" is the answer in the cheese article, but it also stands in the other sentences.
+        # SQuAD style, one gold span: "Leuchtturm" also stands in the title and another sentence.
+        GoldQuestion("q-turm", "Was wurde 1872 errichtet?", ("Leuchtturm",), ("turm.txt",),
+                     spans=((LIGHTHOUSE.index("Leuchtturm wurde"), LIGHTHOUSE.index("Leuchtturm wurde") + 10),)),
+        # An eval item has no span: every sentence holding "Käserei" goes, the title line too.
         GoldQuestion("q-wer", "Wer stellt Bergkäse her?", ("Käserei",), ("kaese.txt",)),
         GoldQuestion("q-none", "Wie alt ist der Wärter?", (), ()),
         GoldQuestion("q-gone", "Wer?", ("x",), ("fehlt.txt",)),
         GoldQuestion("q-absent", "Wie hoch?", ("achtzig Meter",), ("turm.txt",)),
     ]
     kept, excluded = near_misses(questions, docs)
-    assert [nm.qid for nm in kept] == ["q-licht-nearmiss", "q-seit-nearmiss"]
+    assert [nm.qid for nm in kept] == ["q-licht-nearmiss", "q-seit-nearmiss", "q-wer-nearmiss"]
     assert kept[1].split == "dev" and kept[1].base == "q-seit" and kept[1].sources == {"kaese.txt"}
     assert "1930" not in kept[1].variants[0].text and "Felsenkeller" in kept[1].variants[0].text
-    assert set(excluded) == {"q-turm", "q-wer", "q-none", "q-gone", "q-absent"}
+    (wer,) = kept[2].variants
+    assert wer.text == "Ein Laib reift vierzehn Monate in einem Felsenkeller." and wer.title is None
+    assert set(excluded) == {"q-turm", "q-none", "q-gone", "q-absent"}
     assert "another sentence" in excluded["q-turm"] and "unanswerable" in excluded["q-none"]
     assert "not in the corpus" in excluded["q-gone"] and "no sentence" in excluded["q-absent"]
 
@@ -139,3 +142,15 @@ def test_rounds_hold_one_variant_per_document():
     # In its round, "x" sees its own variant, not its original nor the other variants.
     assert round_filter_sources(items[0], rounds[0]) == {"a.txt", "nearmiss/b~1"}
     assert round_filter_sources(items[3], rounds[0]) == {"a.txt", "nearmiss/b~1"}
+
+
+def test_a_title_taken_from_a_cut_sentence_goes_with_it():
+    paragraph = "Anton Brekke war der letzte Wärter des Turms. Er verließ die Insel im Winter 1961."
+    untitled = Document(doc_id="p", source="p.txt", title="Anton Brekke war der letzte Wärter des Turms.",
+                        date=None, text=paragraph, content_hash="h")
+    variant = make_variant(untitled, [(0, 12)])
+    assert variant.title is None and "Brekke" not in variant.text
+    parsed = parse_document(variant.name, variant.file_text().encode("utf-8"))
+    assert "Brekke" not in parsed.title and parsed.text == "Er verließ die Insel im Winter 1961."
+    kept = make_variant(untitled, [(paragraph.index("1961"), len(paragraph) - 1)])
+    assert kept.title == untitled.title

@@ -41,7 +41,7 @@ class Variant:
     name: str  # the variant's document name: nearmiss/<source>~<digest of what was cut>.txt
     text: str  # the original's text without those sentences
     removed: tuple[Span, ...]  # the cut sentences' spans, offsets into the original's text
-    title: str
+    title: str | None  # None: the original's title stood in a cut sentence
     date: str | None = None
     date_source: str | None = None
     url: str | None = None
@@ -129,8 +129,12 @@ def make_variant(doc: Document, spans: Iterable[Span]) -> Variant | None:
     if not removed:
         return None
     digest = hashlib.sha256(repr((doc.source, doc.content_hash, removed)).encode()).hexdigest()[:12]
+    # A title taken from a cut sentence (a headline, or an untitled paragraph's first
+    # sentence) goes with it: the variant's title is then derived from what is left.
+    title = doc.title.rstrip(" …")
+    keep_title = not any(title and title in doc.text[s:e] for s, e in removed)
     return Variant(doc.source, f"{VARIANT_DIR}/{_safe(doc.source)}~{digest}.txt", cut(doc.text, removed),
-                   removed, doc.title, doc.date, doc.date_source, doc.url)
+                   removed, doc.title if keep_title else None, doc.date, doc.date_source, doc.url)
 
 
 def answer_spans(text: str, answers: Iterable[str], patterns: Iterable[str] = ()) -> tuple[Span, ...]:
@@ -193,7 +197,8 @@ def near_misses(questions: Iterable[GoldQuestion], documents: Mapping[str, Docum
         if len(variants) != len(q.sources):
             excluded[q.qid] = "no sentence of a gold source holds the answer"
             continue
-        own = next((v.source for v in variants if stands_in(f"{v.title}\n{v.text}", q.answers, q.patterns)), None)
+        own = next((v.source for v in variants if stands_in(f"{v.title or ''}\n{v.text}", q.answers, q.patterns)),
+                   None)
         if own is not None:
             excluded[q.qid] = f"the answer stands in another sentence of {own}"
             continue

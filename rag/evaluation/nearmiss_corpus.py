@@ -1,0 +1,106 @@
+"""Indexes for near misses (see nearmiss.py), built beside a set's corpus in the cache.
+
+A near miss must see the corpus as it is, with only its own answer sentences cut. Each
+round of `plan_rounds` gets its own documents folder (the corpus's documents plus that
+round's variants under `nearmiss/`) and its own index, started as hard links of the
+corpus's index (its versions are immutable), so only the variants are embedded, once: a
+second run embeds nothing. At question time the search leaves out the near miss's original
+documents and the round's other variants (`round_filter_sources`), inside the search.
+
+Why rounds rather than one index with every variant: BM25's and the reader's idf count
+every indexed chunk, filtered or not. Twenty variants of one article in one index would
+make its words look common (the seeds have five articles and ~70 answerable questions);
+with at most one variant per document a round's index differs from the corpus's by at
+most one copy of a document.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+from rag.assistant import Assistant
+from rag.evaluation.nearmiss import VARIANT_DIR, NearMiss, plan_rounds, round_filter_sources
+from rag.index.filters import SearchFilter
+
+
+def _sync_documents(plain: Path, target: Path, variants: dict[str, str]) -> None:
+    """Make `target` hold `plain`'s files (copied; they are small: text, sidecars, import
+    specs) and exactly `variants` ({name: file text}) under VARIANT_DIR."""
+    wanted: dict[Path, Path | str] = {}
+    for path in sorted(plain.rglob("*")):
+        rel = path.relative_to(plain)
+        if path.is_file() and rel.parts[0] != VARIANT_DIR:
+            wanted[target / rel] = path
+    for name, text in variants.items():
+        wanted[target / name] = text
+    if target.exists():
+        for path in sorted(target.rglob("*"), reverse=True):
+            if path.is_file() and path not in wanted:
+                path.unlink()
+            elif path.is_dir() and not any(path.iterdir()):
+                path.rmdir()
+    for dest, src in wanted.items():
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(src, str):
+            if not dest.exists() or dest.read_text(encoding="utf-8") != src:
+                dest.write_text(src, encoding="utf-8")
+        elif not dest.exists() or dest.stat().st_size != src.stat().st_size or dest.read_bytes() != src.read_bytes():
+            shutil.copy2(src, dest)
+
+
+def _seed_index(plain: Path, target: Path) -> None:
+    """Start `target` as the live version of the index in `plain`, by hard links (copies
+    across file systems): a later update then embeds only what differs."""
+    current = (plain / "CURRENT").read_text(encoding="utf-8").strip()
+    link = os.link
+    try:
+        (target / "versions").mkdir(parents=True, exist_ok=True)
+        probe = target / "versions" / ".link-probe"
+        os.link(plain / "CURRENT", probe)
+        probe.unlink()
+    except OSError:
+        link = shutil.copy2
+    shutil.copytree(plain / "versions" / current, target / "versions" / current, copy_function=link)
+    (target / "CURRENT").write_text(current + "\n", encoding="utf-8")
+
+
+class NearMissRounds:
+    """The near misses of one corpus, in rounds, each answered by its own Assistant.
+
+    `base` is the Assistant over the corpus (its documents folder and index, built); the
+    rounds' Assistants share its embedders. `work` holds the rounds' folders."""
+
+    def __init__(self, base: Assistant, work: Path, near_misses: list[NearMiss]):
+        self.base = base
+        self.work = Path(work)
+        self.rounds = plan_rounds(near_misses)
+        self.round_of = {nm.qid: r for r, members in enumerate(self.rounds) for nm in members}
+        self._current: tuple[int, Assistant] | None = None
+
+    def where(self, nm: NearMiss) -> SearchFilter:
+        """The search filter of `nm` in its round."""
+        return SearchFilter(exclude_sources=round_filter_sources(nm, self.rounds[self.round_of[nm.qid]]))
+
+    def assistant(self, r: int) -> Assistant:
+        """Round `r`'s Assistant, its index brought up to date (the last one is kept)."""
+        if self._current is not None and self._current[0] == r:
+            return self._current[1]
+        paths = self.base.settings.paths
+        docs, index = self.work / f"round-{r:03d}" / "docs", self.work / f"round-{r:03d}" / "index"
+        variants = {v.name: v.file_text() for nm in self.rounds[r] for v in nm.variants}
+        _sync_documents(Path(paths.seeds_dir), docs, variants)
+        if not (index / "CURRENT").exists() and self.base.settings.store.backend == "local" and (
+                Path(paths.index_dir) / "CURRENT").exists():
+            _seed_index(Path(paths.index_dir), index)
+        assistant = self.base.for_corpus(docs, index)
+        assistant.rebuild()
+        self._current = (r, assistant)
+        return assistant
+
+    def __iter__(self) -> Iterator[tuple[Assistant, list[tuple[NearMiss, SearchFilter]]]]:
+        """(round's Assistant, [(near miss, its filter)]) for every round, in order."""
+        for r, members in enumerate(self.rounds):
+            yield self.assistant(r), [(nm, self.where(nm)) for nm in members]
