@@ -173,6 +173,7 @@ def group_report(pool: Pool, p: np.ndarray, conf: np.ndarray, threshold: float) 
         prob = np.where(answered, conf, 1 - conf)
         out[g] = {"answerable": int(pos.sum()), "near_misses": int(neg.sum()),
                   "auc": round(float(roc_auc_score(pool.y[rows], p[rows])), 3),
+                  "auc_confidence": round(float(roc_auc_score(pool.y[rows], conf[rows])), 3),
                   "near_miss_refused_at_fr10": round(float(sweep["near_miss_refused_at_fr10"]), 3),
                   "near_miss_refused": round(float((~answered[neg]).mean()), 3),
                   "false_refusals": round(float((~answered[pos]).mean()), 3),
@@ -202,3 +203,23 @@ def fit_answerability(pool: Pool, kind: str, max_false_refusals: float = 0.1, c:
     report = group_report(pool, p, confidences(pool, p, threshold, confidence), threshold)
     model = fit_classifier(kind, pool.x, pool.y, pool.weight, _names(pool), c, folds_of(pool.base, 3))
     return model, threshold, confidence, report
+
+
+def refit_answerability(model: ReaderModel, examples: list[Example], kind: str, max_false_refusals: float = 0.1,
+                        domain_weight: float = 1.0, judge: dict[str, float] | None = None) -> tuple[ReaderModel, dict]:
+    """`model` with its answerability, threshold and confidence fitted here on the pool of
+    `examples` (its sentence model kept), and with `judge` verdicts a judged answerability
+    too; returns it with the held-out report of each."""
+    from dataclasses import replace
+
+    pool = build_pool(examples, model, domain_weight)
+    answerability, threshold, confidence, report = fit_answerability(pool, kind, max_false_refusals)
+    out = replace(model, answerability=answerability, threshold=threshold, confidence=confidence)
+    reports = {"answerability": {"kind": kind, "threshold": threshold, "held_out": report}}
+    if judge:
+        judged_pool = build_pool(examples, model, domain_weight, judge)
+        judged, judged_threshold, _, judged_report = fit_answerability(judged_pool, kind, max_false_refusals)
+        out = replace(out, judged=judged, judged_threshold=judged_threshold)
+        reports["answerability_judged"] = {"kind": kind, "threshold": judged_threshold, "examples": len(judged_pool.y),
+                                           "held_out": judged_report}
+    return out, reports

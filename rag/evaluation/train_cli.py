@@ -45,25 +45,84 @@ def run_from_args(args, settings: Settings) -> int:
     fit_args = {"c": args.c, "max_false_refusals": args.max_false_refusals,
                 "hard_negatives": args.hard_negatives, "domain_weight": args.domain_weight,
                 "objective": args.objective}
+    if args.collect_judge:
+        return _collect_judge(args, settings, examples)
+    judge = json.loads(Path(args.judge_scores).read_text(encoding="utf-8")) if args.judge_scores else None
     if args.cv:
+        if args.answerability:
+            from rag.evaluation.answerability_fit import build_pool
+            from rag.evaluation.answerability_fit import cross_validate as cv_answerability
+
+            base, _ = _sentence_model(args, examples, fit_args)
+            report = {"answerability": cv_answerability(build_pool(examples, base, args.domain_weight), args.answerability,
+                                                        args.cv, args.max_false_refusals)}
+            if judge:
+                report["answerability_judged"] = cv_answerability(
+                    build_pool(examples, base, args.domain_weight, judge), args.answerability, args.cv,
+                    args.max_false_refusals)
+            print(json.dumps({"cross_validation": {"folds": args.cv, **fit_args}, **report}, indent=1))
+            return 0
         print(json.dumps({"cross_validation": {"folds": args.cv, **fit_args},
                           "held_out_folds": cross_validate(examples, args.cv, **fit_args)}, indent=1))
         return 0
     embedder_id = collected["embedder"]
     counts = {g: sum(1 for e in examples if e.group == g) for g in sorted({e.group for e in examples})}
-    model, report = fit(examples, **fit_args, meta={
+    model, report = _sentence_model(args, examples, fit_args, meta={
         "command": command,
         # When fitted from saved examples: the run that collected them (None if unrecorded).
         "examples_collected_with": collected.get("collected_with", command),
         "embedder": embedder_id,
         "data": {"examples_per_group": counts, **collected["data"]},
     })
+    if args.answerability:
+        from dataclasses import replace
+
+        from rag.evaluation.answerability_fit import refit_answerability
+
+        model, held = refit_answerability(model, examples, args.answerability, args.max_false_refusals,
+                                          args.domain_weight, judge)
+        model = replace(model, meta={**model.meta, "held_out": held, "sentence_from": args.sentence_from and str(
+            args.sentence_from)})
+        report = {"in_sample": report, "held_out": held}
     out = Path(args.out or own_params_path(embedder_id))
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(model.to_json(), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     print(json.dumps({"examples_per_group": counts, "in_sample": report, "threshold": model.threshold}, indent=1))
     print(f"Wrote {out}. Held-out scores: rag eval --split test (seeds), --set news, --dataset xquad --split test.")
     return 0
+
+
+def _collect_judge(args, settings: Settings, examples) -> int:
+    """Write the local judge's verdicts on the examples to --collect-judge (resumable)."""
+    from tqdm.auto import tqdm
+
+    from rag.answer.reader.model import load_model, params_path
+    from rag.backends.judge import local_judge
+    from rag.evaluation.judge_scores import collect_verdicts, judged_examples
+
+    model = load_model(Path(args.sentence_from) if args.sentence_from else params_path(None)[0])
+    chosen = judged_examples(examples, args.judge_sample or None)
+    judge = local_judge(settings.llm, settings.paths.models_dir)
+    bar = tqdm(total=len(chosen), desc="Judging", unit="q", file=sys.stderr)
+    verdicts = collect_verdicts(chosen, model, judge, Path(args.collect_judge), progress=lambda n: bar.update(1))
+    bar.close()
+    print(f"{len(verdicts)} verdicts in {args.collect_judge}; fit with --judge-scores {args.collect_judge}")
+    return 0
+
+
+def _sentence_model(args, examples, fit_args, meta: dict | None = None):
+    """`fit` on the examples, or with --sentence-from, that file's sentence model kept as it
+    is (so only the answerability decision changes) and `fit`'s answerability beside it."""
+    from dataclasses import replace
+
+    from rag.answer.reader.model import load_model
+    from rag.evaluation.reader_training import fit, score
+
+    model, report = fit(examples, **fit_args, meta=meta)
+    if args.sentence_from:
+        model = replace(model, sentence=load_model(Path(args.sentence_from)).sentence)
+        report = score(model, examples)
+    return model, report
 
 
 def collect_all(args, settings: Settings, work: Path, run) -> dict:
@@ -127,5 +186,17 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="how the sentence model is fitted (listwise: softmax over each question's candidates)")
     p.add_argument("--save-examples", type=Path, help="keep the featurised fit data here (.npz)")
     p.add_argument("--from-examples", type=Path, help="fit from saved examples instead of collecting")
+    p.add_argument("--answerability", choices=["logistic", "trees"],
+                   help="fit the answerability decision on near misses (each answerable question without its "
+                        "gold sentences) with held-out threshold and confidence (rag/evaluation/answerability_fit.py)")
+    p.add_argument("--sentence-from", type=Path,
+                   help="keep the sentence model of this parameter file (only the answerability is fitted)")
+    p.add_argument("--judge-scores", type=Path,
+                   help="JSON {example id: judge verdict} (--collect-judge): also fit the judged answerability")
+    p.add_argument("--collect-judge", type=Path, metavar="FILE",
+                   help="only write the local judge's verdicts on the examples (and their gold-less variants) "
+                        "to FILE, resumable; the best sentence by --sentence-from's (or the shipped) model")
+    p.add_argument("--judge-sample", type=int, default=0,
+                   help="with --collect-judge: judge a seeded sample of this many XQuAD questions (0 = all)")
     p.add_argument("--cv", type=int, default=0, metavar="K",
                    help="only print grouped K-fold scores on the fit data (to compare settings), write nothing")
