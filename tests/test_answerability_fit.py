@@ -68,22 +68,20 @@ def _examples(seed: int = 0, n: int = 200) -> list[Example]:
     return [_example(rng, f"q{i}", "news-dev" if i % 2 else "xquad", answerable=True) for i in range(n)]
 
 
-@pytest.mark.slow  # fits 20 tree ensembles: ~30 s on 2 idle cores
 def test_near_misses_are_told_apart_and_the_report_is_held_out():
-    examples = _examples()
+    examples = _examples(n=120)
     pool = build_pool(examples, load_model())
     assert len(pool.y) == 2 * len(examples) and pool.y.sum() == len(examples)  # each with its -nogold
-    report = cross_validate(pool, "trees", folds=4)
+    report = cross_validate(pool, "trees", folds=3)
     news = report["groups"]["news-dev"]
-    assert news["answerable"] == 100 and news["near_misses"] == 100
+    assert news["answerable"] == 60 and news["near_misses"] == 60
     assert news["auc"] > 0.95 and news["near_miss_refused_at_fr10"] > 0.9
     assert news["false_refusals"] <= 0.15 and news["ece"] < 0.1
 
 
-@pytest.mark.slow
 def test_the_refit_keeps_the_sentence_model_and_writes_loadable_json(tmp_path):
     base = load_model()
-    model, reports = refit_answerability(base, _examples(n=120), "trees", max_false_refusals=0.1)
+    model, reports = refit_answerability(base, _examples(n=90), "trees", max_false_refusals=0.1)
     assert model.sentence is base.sentence
     assert reports["answerability"]["held_out"]["news-dev"]["auc"] > 0.9
     path = tmp_path / "params.json"
