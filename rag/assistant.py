@@ -63,13 +63,15 @@ class Assistant:
     def from_settings(cls, settings: Settings | None = None, **overrides: Any) -> "Assistant":
         return cls(settings or load_settings(**overrides))
 
-    def for_corpus(self, seeds_dir: Path, index_dir: Path) -> "Assistant":
+    def for_corpus(self, seeds_dir: Path, index_dir: Path, index_embedder=None) -> "Assistant":
         """An Assistant over another documents folder and index, with these settings
-        otherwise and this one's embedders (loading e5 costs seconds and ~300 MB); the
-        evals' near-miss rounds use one per round."""
+        otherwise, this one's embedders (loading e5 costs seconds and ~300 MB; or
+        `index_embedder` for its builds) and the sentence vectors its reader has made so
+        far. The evals' near-miss rounds use one per round."""
         paths = self.settings.paths.model_copy(update={"seeds_dir": Path(seeds_dir), "index_dir": Path(index_dir)})
         other = Assistant(self.settings.model_copy(update={"paths": paths}), self._backend_extra)
-        other._embedder, other._index_embedder = self.embedder, self.index_embedder
+        other._embedder, other._index_embedder = self.embedder, index_embedder or self.index_embedder
+        other.reader.adopt_sentence_vectors(self.reader)
         return other
 
     # -- shared parts, loaded lazily -------------------------------------------------------

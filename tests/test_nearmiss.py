@@ -154,3 +154,11 @@ def test_a_title_taken_from_a_cut_sentence_goes_with_it():
     assert "Brekke" not in parsed.title and parsed.text == "Er verließ die Insel im Winter 1961."
     kept = make_variant(untitled, [(paragraph.index("1961"), len(paragraph) - 1)])
     assert kept.title == untitled.title
+
+
+def test_a_gold_source_without_the_answer_stays_as_it_is():
+    docs = {"turm.txt": doc("turm.txt", LIGHTHOUSE), "kaese.txt": doc("kaese.txt", CHEESE)}
+    # A question about now lists the older source too; only "kaese.txt" holds the answer.
+    (nm,), excluded = near_misses([GoldQuestion("q", "Seit wann?", ("1930",), ("turm.txt", "kaese.txt"))], docs)
+    assert not excluded and nm.sources == {"kaese.txt"}
+    assert round_filter_sources(nm, [nm]) == {"kaese.txt"}  # the lighthouse stays searchable

@@ -21,7 +21,7 @@ def eval_env(hashing_settings, tmp_path, monkeypatch):
 
 
 def _versions(cache):
-    return {p.parent.parent.name: p.read_text() for p in sorted(cache.glob("corpora/seeds-nearmiss/round-*/index/CURRENT"))}
+    return {p.parent.parent.name: p.read_text() for p in sorted(cache.glob("corpora/seeds-dev-nearmiss/round-*/index/CURRENT"))}
 
 
 def test_near_misses_are_asked_of_their_variants_and_scored(eval_env, capsys):
@@ -82,3 +82,29 @@ def test_no_near_misses_when_asked_not_to(eval_env, capsys):
     report = json.loads(next(out.glob("*/report.json")).read_text(encoding="utf-8"))
     assert not any(r["type"] == "near_miss" for r in report["per_question"])
     assert report["overall"]["near_miss_refused"] is None
+
+
+class _Counting:
+    """The hashing embedder, counting the texts it is asked to embed."""
+
+    def __init__(self, embedder):
+        self.embedder, self.model_id, self.dim, self.seen = embedder, embedder.model_id, embedder.dim, []
+
+    def encode_documents(self, texts, **kwargs):
+        self.seen.extend(texts)
+        return self.embedder.encode_documents(texts, **kwargs)
+
+
+def test_a_round_embeds_only_the_chunks_a_cut_changed(hashing_assistant):
+    from rag.evaluation.nearmiss_corpus import KnownTexts
+    from rag.ingest.chunking import embedding_text
+
+    view = hashing_assistant.index()
+    counting = _Counting(hashing_assistant.index_embedder)
+    known = KnownTexts.of_index(counting, view)
+    old = embedding_text(view.chunks[3])
+    vectors = known.encode_documents([old, "Ein ganz neuer Satz über Leuchttürme.", old])
+    assert counting.seen == ["Ein ganz neuer Satz über Leuchttürme."]
+    direct = hashing_assistant.index_embedder.encode_documents([old, "Ein ganz neuer Satz über Leuchttürme."])
+    assert abs(vectors[0] - direct[0]).max() < 1e-5 and abs(vectors[1] - direct[1]).max() < 1e-6
+    assert (vectors[0] == vectors[2]).all()

@@ -79,7 +79,7 @@ def run_seed_eval(args, settings: Settings) -> int:
         from rag.evaluation.nearmiss_eval import exclusion_summary, near_miss_items, plan
 
         rounds, excluded = plan(assistant, [GoldQuestion.from_item(i) for i in items if i["type"] != "unanswerable"],
-                                settings.paths.cache_dir / "corpora" / f"{eval_set}-nearmiss")
+                                settings.paths.cache_dir / "corpora" / f"{eval_set}-{split}-nearmiss")
         items = items + near_miss_items(rounds)
         near_meta = {"near_miss_rounds": len(rounds.rounds), "near_miss_excluded": exclusion_summary(excluded)}
     from rag.evaluation.nearmiss_eval import asker

@@ -85,7 +85,7 @@ class NearMiss:
     qid: str  # base + SUFFIX
     base: str  # the answerable question's id
     question: str
-    variants: tuple[Variant, ...]  # one per gold source
+    variants: tuple[Variant, ...]  # one per gold source that holds the answer
     split: str | None = None
 
     @property
@@ -172,7 +172,9 @@ def near_misses(questions: Iterable[GoldQuestion], documents: Mapping[str, Docum
                 ) -> tuple[list[NearMiss], dict[str, str]]:
     """(the clean near misses, {question id: why it has none}).
 
-    A question has none when a gold source is missing, no sentence holds its answer, or its
+    Each gold source that holds the answer is replaced by its variant; one that does not
+    (a question about now lists the older source too) stays. A question has none when a
+    gold source is missing, no sentence holds its answer, or its
     answer still stands in what the near miss can search: its variants (the answer stood in
     another sentence too) or any other document of the corpus (checked the way the scorer
     matches answers; a question whose answer stands elsewhere is answerable, not a near miss)."""
@@ -194,15 +196,18 @@ def near_misses(questions: Iterable[GoldQuestion], documents: Mapping[str, Docum
             variant = make_variant(doc, spans)
             if variant is not None:
                 variants.append(variant)
-        if len(variants) != len(q.sources):
+        # A gold source without the answer (a question about now lists the older source
+        # too) stays as it is; the check below then finds nothing in it.
+        if not variants:
             excluded[q.qid] = "no sentence of a gold source holds the answer"
             continue
+        cut_sources = {v.source for v in variants}
         own = next((v.source for v in variants if stands_in(f"{v.title or ''}\n{v.text}", q.answers, q.patterns)),
                    None)
         if own is not None:
             excluded[q.qid] = f"the answer stands in another sentence of {own}"
             continue
-        elsewhere = next((source for source, norm in normalised.items() if source not in q.sources and (
+        elsewhere = next((source for source, norm in normalised.items() if source not in cut_sources and (
             any(contains_answer(norm, a) for a in q.answers)
             or any(re.search(p, _searchable(documents[source]), re.IGNORECASE) for p in q.patterns))), None)
         if elsewhere is not None:

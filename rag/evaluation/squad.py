@@ -216,7 +216,7 @@ def benchmark(squad: SquadSet, settings: Settings, modes: list[str], work: Path,
     if answer_sample:
         step = max(1, -(-len(questions) // answer_sample))
         sample = questions[::step]
-        evaluated = run_answers(assistant, sample, split, work / f"{name}-nearmiss" if near_misses else None,
+        evaluated = run_answers(assistant, sample, split, work / f"{name}-{split}-nearmiss" if near_misses else None,
                                 {**result["meta"], "set": name})
         result.update(answer_summaries(evaluated))
         result["meta"].update({k: evaluated.meta[k] for k in ("near_miss_rounds", "near_miss_excluded")

@@ -135,6 +135,12 @@ class ExtractiveReader:
             self._vectors = fresh if full else {**cache, **fresh}
         return np.array([found[t] for t in texts])
 
+    def adopt_sentence_vectors(self, other: "ExtractiveReader") -> None:
+        """Start from the sentence vectors `other` has made (same embedder, another corpus:
+        most sentences are the same). The mapping is replaced, never mutated, so the two
+        readers never see each other's later changes half-made."""
+        self._vectors = other._vectors
+
     def features_for(self, part: QuestionPart, cands: list[Candidate], language: str) -> np.ndarray:
         cos = self.cosines(part.text, [c.text for c in cands])
         return sentence_features(part, cands, language, self.idf, cos, self.settings.related_credit)
