@@ -20,7 +20,7 @@ def run_from_args(args, settings: Settings) -> int:
     from rag.answer.reader.model import own_params_path
     from rag.evaluation.reader_training import collect, cross_validate, fit, load_examples, save_examples
 
-    if not args.from_examples and (not args.xquad or not Path(args.xquad).is_file()):
+    if not args.from_examples and args.xquad_base and (not args.xquad or not Path(args.xquad).is_file()):
         raise InputError("rag train-reader needs XQuAD-de: --xquad ../shared/benchmarks/xquad/xquad.de.json")
     work = Path(args.work or settings.paths.cache_dir / "corpora")
     # Training embeds every candidate sentence of each corpus once; keep them all.
@@ -37,9 +37,19 @@ def run_from_args(args, settings: Settings) -> int:
     command = ("rag " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[0].endswith("rag")
                else " ".join(shlex.quote(a) for a in sys.argv))
     if args.from_examples:
-        examples, collected = load_examples(args.from_examples)
+        examples, collected = [], {}
+        for path in args.from_examples:  # several collections add up (the first one's header leads)
+            more, header = load_examples(path)
+            examples += more
+            collected = collected or header
     else:
-        collected = {**collect_all(args, settings, work, run), "collected_with": command}
+        collected = {**collect_all(args, settings, work, run), "collected_with": command} if args.xquad_base else {
+            "embedder": None, "data": {}, "collected_with": command}
+        if args.near_misses:
+            from rag.evaluation.nearmiss_fit import collect_near_misses
+
+            collected["data"] = {**collected["data"], "near_misses": collect_near_misses(args, settings, work, run)}
+            collected["embedder"] = collected["embedder"] or settings.embedding.model
         if args.save_examples:
             save_examples(args.save_examples, examples, collected)
     fit_args = {"c": args.c, "max_false_refusals": args.max_false_refusals,
@@ -185,7 +195,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--objective", choices=["listwise", "pointwise"], default="pointwise",
                    help="how the sentence model is fitted (listwise: softmax over each question's candidates)")
     p.add_argument("--save-examples", type=Path, help="keep the featurised fit data here (.npz)")
-    p.add_argument("--from-examples", type=Path, help="fit from saved examples instead of collecting")
+    p.add_argument("--from-examples", type=Path, nargs="+", help="fit from saved examples instead of collecting")
+    p.add_argument("--near-misses", action="store_true",
+                   help="also collect near misses of the fit questions (the sentences holding the answer cut out, "
+                        "the rest indexed) and MLQA's fit half with --mlqa (rag/evaluation/nearmiss_fit.py)")
+    p.add_argument("--mlqa", type=Path, help="MLQA-de part 1 (SQuAD JSON); with --near-misses, its fit half")
+    p.add_argument("--xquad-base", action=argparse.BooleanOptionalAction, default=True,
+                   help="collect the base examples (XQuAD fit half and its article-removed twins, dev splits); "
+                        "--no-xquad-base with --near-misses collects only the near misses")
     p.add_argument("--answerability", choices=["logistic", "trees"],
                    help="fit the answerability decision on near misses (each answerable question without its "
                         "gold sentences) with held-out threshold and confidence (rag/evaluation/answerability_fit.py)")
