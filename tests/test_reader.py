@@ -228,3 +228,37 @@ def test_each_part_of_a_compound_question_is_answered_or_refused_on_its_own():
     assert half.unanswered == ("wer ist der Bürgermeister (Stargate)?",)
     assert unanswered_note(half.unanswered, "de") == \
         "Keine Antwort in den Dokumenten auf: wer ist der Bürgermeister (Stargate)?"
+
+
+def test_a_judge_without_a_judged_model_is_an_error_not_ignored():
+    reader = ExtractiveReader(ReaderSettings(judge="local"), idf=lambda token: 2.0, model=stub_model({"cov": 4.0}),
+                              judge=lambda: (lambda question, sentences: 3.0))
+    with pytest.raises(ModelError, match="--collect-judge"):
+        reader.select(analyze_question("Wann wurde der Leuchtturm gebaut?"),
+                      [_hit("a.txt", "Der Leuchtturm wurde 1872 aus rotem Granit gebaut.")])
+
+
+def test_the_judges_verdict_decides_with_a_judged_model():
+    from dataclasses import replace
+
+    from rag.answer.reader.model import JUDGED_FEATURES
+
+    m = len(JUDGED_FEATURES)
+    # Answerability = the judge's verdict alone, threshold 0.5.
+    judged = Logistic(JUDGED_FEATURES, np.zeros(m), np.ones(m),
+                      np.array([1.0 if f == "judge" else 0.0 for f in JUDGED_FEATURES]), 0.0)
+    model = replace(stub_model({"cov": 4.0}), judged=judged, judged_threshold=0.5)
+    asked = []
+
+    def judge(question, sentences):
+        asked.append((question, sentences))
+        return verdict
+
+    reader = ExtractiveReader(ReaderSettings(judge="local"), idf=lambda token: 2.0, model=model, judge=lambda: judge)
+    passages = [_hit("a.txt", "Der Leuchtturm wurde 1872 aus rotem Granit gebaut.")]
+    question = analyze_question("Wann wurde der Leuchtturm gebaut?")
+    verdict = 4.0
+    assert reader.select(question, passages)
+    assert asked == [("Wann wurde der Leuchtturm gebaut?", ["Der Leuchtturm wurde 1872 aus rotem Granit gebaut."])]
+    verdict = -4.0
+    assert not reader.select(question, passages)

@@ -101,8 +101,17 @@ class ExtractiveReader:
 
     @property
     def judged(self) -> bool:
-        """Does the judge take part (the setting is on and the parameters have a judged model)?"""
-        return self.settings.judge != "none" and self.model.judged is not None
+        """Does the judge take part? A judge set without a judged model in the parameter
+        file is an error, never silently ignored."""
+        if self.settings.judge == "none":
+            return False
+        if self.model.judged is None:
+            raise ModelError(
+                f"reader.judge={self.settings.judge!r}, but the parameter file {self.params_file} has no judged "
+                "answerability. Fit one: rag train-reader --from-examples FILE --collect-judge VERDICTS, then "
+                "rag train-reader --from-examples FILE --answerability trees --judge-scores VERDICTS "
+                "(evals/README.md), or set reader.judge=none.")
+        return True
 
     @property
     def threshold(self) -> float:
