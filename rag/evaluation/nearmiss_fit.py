@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Callable
 
 from rag.evaluation.nearmiss import GoldQuestion
-from rag.evaluation.reader_training import TrainQuestion, span_gold, xquad_split
+from rag.evaluation.reader_training import TrainQuestion, item_gold, span_gold, xquad_split
 
 
 def near_miss_questions(base, questions: list[GoldQuestion], work: Path, group: str):
@@ -68,8 +68,11 @@ def collect_near_misses(args, settings, work: Path, run: Callable) -> dict:
     if args.news:
         sets.append(("news-dev", lambda s, w: news_assistant(s, w, Path(args.news)), args.news_questions))
     for group, make, path in sets:
-        items = [i for i in select_split(load_items(path), "dev") if i["type"] != "unanswerable"]
+        dev = select_split(load_items(path), "dev")
+        items = [i for i in dev if i["type"] != "unanswerable"]
         base = make(settings, work)
+        if group == "news-dev" and not args.xquad_base:  # the base collection, which has them, was skipped
+            run(base, [TrainQuestion(i["id"], i["question"], group, item_gold(i)) for i in dev], group)
         for assistant, qs in near_miss_questions(base, [GoldQuestion.from_item(i) for i in items],
                                                  work / f"{group}-nearmiss", group):
             run(assistant, qs, f"{group} near misses")

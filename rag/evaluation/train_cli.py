@@ -33,6 +33,9 @@ def run_from_args(args, settings: Settings) -> int:
         bar = tqdm(total=len(questions), desc=f"Featurising {label}", unit="q", file=sys.stderr)
         examples.extend(collect(assistant, questions, args.k, progress=lambda n: bar.update(1)))
         bar.close()
+        if args.save_examples and examples:  # kept as it grows: a long collection can stop early
+            save_examples(args.save_examples, examples, {"embedder": assistant.embedder.model_id, "data": {},
+                                                         "collected_with": command, "partial": True})
 
     command = ("rag " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[0].endswith("rag")
                else " ".join(shlex.quote(a) for a in sys.argv))
