@@ -64,7 +64,7 @@ def collect_near_misses(args, settings, work: Path, run: Callable) -> dict:
             run(assistant, qs, "MLQA near misses")
         used["mlqa"] = str(args.mlqa)
         used["mlqa_fit_questions"] = len(fit)
-    sets = [("seeds-dev", seeds_assistant, args.questions)]
+    sets = [("seeds-dev", seeds_assistant, args.questions)] if args.seeds_near_misses else []
     if args.news:
         sets.append(("news-dev", lambda s, w: news_assistant(s, w, Path(args.news)), args.news_questions))
     for group, make, path in sets:

@@ -202,6 +202,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--near-misses", action="store_true",
                    help="also collect near misses of the fit questions (the sentences holding the answer cut out, "
                         "the rest indexed) and MLQA's fit half with --mlqa (rag/evaluation/nearmiss_fit.py)")
+    p.add_argument("--seeds-near-misses", action=argparse.BooleanOptionalAction, default=True,
+                   help="with --near-misses: the seeds dev split's near misses too")
     p.add_argument("--mlqa", type=Path, help="MLQA-de part 1 (SQuAD JSON); with --near-misses, its fit half")
     p.add_argument("--xquad-base", action=argparse.BooleanOptionalAction, default=True,
                    help="collect the base examples (XQuAD fit half and its article-removed twins, dev splits); "
