@@ -178,6 +178,13 @@ def group_report(pool: Pool, p: np.ndarray, conf: np.ndarray, threshold: float) 
                   "near_miss_refused": round(float((~answered[neg]).mean()), 3),
                   "false_refusals": round(float((~answered[pos]).mean()), 3),
                   "ece": round(float(expected_calibration_error(list(zip(prob[rows], right[rows].astype(float))))), 3)}
+        true = groups == g + "-nearmiss"  # made as `rag eval` makes them (the rest: -nogold)
+        if true.any():
+            both = pos | true
+            out[g]["true_near_misses"] = int(true.sum())
+            out[g]["auc_true_near_misses"] = round(float(roc_auc_score(pool.y[both], p[both])), 3)
+            out[g]["true_near_miss_refused_at_fr10"] = round(float(refused_at_false_refusals(
+                list(p[pos]), list(p[true]))["near_miss_refused_at_fr10"]), 3)
         removed = groups == g + "-removed"
         if removed.any():
             out[g]["article_removed_refused"] = round(float((~answered[removed]).mean()), 3)
