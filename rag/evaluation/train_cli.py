@@ -40,11 +40,13 @@ def run_from_args(args, settings: Settings) -> int:
     command = ("rag " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[0].endswith("rag")
                else " ".join(shlex.quote(a) for a in sys.argv))
     if args.from_examples:
-        examples, collected = [], {}
+        examples, collected, commands = [], {}, []
         for path in args.from_examples:  # several collections add up (the first one's header leads)
             more, header = load_examples(path)
             examples += more
             collected = collected or header
+            commands.append(header.get("collected_with"))
+        collected = {**collected, "collected_with": commands[0] if len(commands) == 1 else commands}
     else:
         collected = {**collect_all(args, settings, work, run), "collected_with": command} if args.xquad_base else {
             "embedder": None, "data": {}, "collected_with": command}
