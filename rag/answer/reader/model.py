@@ -22,7 +22,7 @@ from typing import Union
 import numpy as np
 
 from rag.answer.reader.features import FEATURES
-from rag.answer.reader.trees import Trees
+from rag.answer.reader.trees import Trees, columns_of
 from rag.core.errors import ModelError
 from rag.core.types import embedder_model
 
@@ -78,11 +78,7 @@ class Logistic:
 
     def reading(self, names: tuple[str, ...]) -> "Logistic":
         """This model reading rows of `names` (a ModelError names a feature it lacks)."""
-        missing = [f for f in self.features if f not in names]
-        if missing:
-            raise ModelError(f"the reader's features lack {', '.join(missing)}")
-        cols = tuple(names.index(f) for f in self.features)
-        return replace(self, columns=None if cols == tuple(range(len(names))) else cols)
+        return replace(self, columns=columns_of(self.features, names))
 
     def logits(self, x: np.ndarray) -> np.ndarray:
         x = np.asarray(x, dtype=np.float64)

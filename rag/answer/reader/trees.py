@@ -16,6 +16,16 @@ import numpy as np
 from rag.core.errors import ModelError
 
 
+def columns_of(features: tuple[str, ...], names: tuple[str, ...]) -> tuple[int, ...] | None:
+    """Where `features` stand in rows of `names` (None: they are those rows); a ModelError
+    names a feature the rows lack."""
+    missing = [f for f in features if f not in names]
+    if missing:
+        raise ModelError(f"the reader's features lack {', '.join(missing)}")
+    cols = tuple(names.index(f) for f in features)
+    return None if cols == tuple(range(len(names))) else cols
+
+
 @dataclass(frozen=True)
 class Tree:
     feature: np.ndarray  # per node: the column it splits on (-2 at a leaf)
@@ -67,11 +77,7 @@ class Trees:
     columns: tuple[int, ...] | None = None  # where its features stand in the rows it is given
 
     def reading(self, names: tuple[str, ...]) -> "Trees":
-        missing = [f for f in self.features if f not in names]
-        if missing:
-            raise ModelError(f"the reader's features lack {', '.join(missing)}")
-        cols = tuple(names.index(f) for f in self.features)
-        return replace(self, columns=None if cols == tuple(range(len(names))) else cols)
+        return replace(self, columns=columns_of(self.features, names))
 
     def raw(self, x: np.ndarray) -> np.ndarray:
         x = np.atleast_2d(np.asarray(x, dtype=np.float64))
