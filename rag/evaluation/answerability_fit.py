@@ -230,3 +230,17 @@ def refit_answerability(model: ReaderModel, examples: list[Example], kind: str, 
         reports["answerability_judged"] = {"kind": kind, "threshold": judged_threshold, "examples": len(judged_pool.y),
                                            "held_out": judged_report}
     return out, reports
+
+
+def recalibrate(model: ReaderModel, examples: list[Example], domain_weight: float = 1.0) -> tuple[ReaderModel, dict]:
+    """`model` with its answerability and threshold kept (so every answer and refusal stays
+    as it was) and only a confidence model fitted on the pool: P(an answer given is right)
+    from its answerability, for a calibrated `Answer.confidence`."""
+    from dataclasses import replace
+
+    pool = build_pool(examples, model, domain_weight)
+    p = model.answerability.probabilities(pool.x)
+    confidence = fit_confidence(pool, p)
+    report = group_report(pool, p, confidences(pool, p, model.threshold, confidence), model.threshold)
+    return replace(model, confidence=confidence), {"answerability": {"kind": "kept", "threshold": model.threshold,
+                                                                     "in_sample": report}}

@@ -92,10 +92,16 @@ def run_from_args(args, settings: Settings) -> int:
     if args.answerability:
         from dataclasses import replace
 
-        from rag.evaluation.answerability_fit import refit_answerability
+        from rag.answer.reader.model import load_model
+        from rag.evaluation.answerability_fit import recalibrate, refit_answerability
 
-        model, held = refit_answerability(model, examples, args.answerability, args.max_false_refusals,
-                                          args.domain_weight, judge)
+        if args.answerability == "keep":  # the decision of --sentence-from's file, only the confidence fitted
+            kept = load_model(Path(args.sentence_from))
+            model, held = recalibrate(replace(model, answerability=kept.answerability, threshold=kept.threshold),
+                                      examples, args.domain_weight)
+        else:
+            model, held = refit_answerability(model, examples, args.answerability, args.max_false_refusals,
+                                              args.domain_weight, judge)
         model = replace(model, meta={**model.meta, "held_out": held, "sentence_from": args.sentence_from and str(
             args.sentence_from)})
         report = {"in_sample": report, "held_out": held}
@@ -210,9 +216,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--xquad-base", action=argparse.BooleanOptionalAction, default=True,
                    help="collect the base examples (XQuAD fit half and its article-removed twins, dev splits); "
                         "--no-xquad-base with --near-misses collects only the near misses")
-    p.add_argument("--answerability", choices=["logistic", "trees"],
+    p.add_argument("--answerability", choices=["logistic", "trees", "keep"],
                    help="fit the answerability decision on near misses (each answerable question without its "
-                        "gold sentences) with held-out threshold and confidence (rag/evaluation/answerability_fit.py)")
+                        "gold sentences) with held-out threshold and confidence (rag/evaluation/answerability_fit.py); "
+                        "keep: --sentence-from's decision as it is, only the answer confidence fitted")
     p.add_argument("--sentence-from", type=Path,
                    help="keep the sentence model of this parameter file (only the answerability is fitted)")
     p.add_argument("--judge-scores", type=Path,
