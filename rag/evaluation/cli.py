@@ -26,7 +26,8 @@ def run_from_args(args, settings: Settings) -> int:
         return run_squad_benchmark(Path(args.path), settings, mode=args.mode or "all",
                                    out_dir=Path(args.out), limit=args.limit,
                                    split=getattr(args, "split", "test"), dataset=args.dataset,
-                                   near_misses=getattr(args, "near_misses", True))
+                                   near_misses=getattr(args, "near_misses", True),
+                                   answer_sample=getattr(args, "answer_sample", None))
     return run_seed_eval(args, settings)
 
 
@@ -135,6 +136,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="test (default): the frozen held-out questions; dev: the ones to tune on")
     p.add_argument("--passages", choices=["retrieved", "oracle"], default="retrieved",
                    help="oracle: answer from the chunks that hold the gold answer (reader ceiling)")
+    p.add_argument("--answer-sample", type=int, metavar="N",
+                   help="--dataset xquad|mlqa: answer an evenly spaced sample of N questions of the split "
+                        "(default 300); retrieval is scored on all")
     p.add_argument("--near-misses", action=argparse.BooleanOptionalAction, default=True,
                    help="also ask each answerable question with the sentences holding its answer removed "
                         "(should be refused; indexed once per set under the cache dir)")

@@ -170,7 +170,7 @@ def _searchable(doc: Document) -> str:
 
 def near_misses(questions: Iterable[GoldQuestion], documents: Mapping[str, Document]
                 ) -> tuple[list[NearMiss], dict[str, str]]:
-    """(the clean near misses, {question id: why it has none}).
+    """(the clean near misses, {question id: why it has none, as "<kind>: <detail>"}).
 
     Each gold source that holds the answer is replaced by its variant; one that does not
     (a question about now lists the older source too) stays. A question has none when a
@@ -199,19 +199,19 @@ def near_misses(questions: Iterable[GoldQuestion], documents: Mapping[str, Docum
         # A gold source without the answer (a question about now lists the older source
         # too) stays as it is; the check below then finds nothing in it.
         if not variants:
-            excluded[q.qid] = "no sentence of a gold source holds the answer"
+            excluded[q.qid] = "no answer sentence: no sentence of a gold source holds the answer"
             continue
         cut_sources = {v.source for v in variants}
         own = next((v.source for v in variants if stands_in(f"{v.title or ''}\n{v.text}", q.answers, q.patterns)),
                    None)
         if own is not None:
-            excluded[q.qid] = f"the answer stands in another sentence of {own}"
+            excluded[q.qid] = f"answer in another sentence: {own}"
             continue
         elsewhere = next((source for source, norm in normalised.items() if source not in cut_sources and (
             any(contains_answer(norm, a) for a in q.answers)
             or any(re.search(p, _searchable(documents[source]), re.IGNORECASE) for p in q.patterns))), None)
         if elsewhere is not None:
-            excluded[q.qid] = f"the answer also stands in {elsewhere}"
+            excluded[q.qid] = f"answer in another document: {elsewhere}"
             continue
         out.append(NearMiss(q.qid + SUFFIX, q.qid, q.question, tuple(variants), q.split))
     return out, excluded

@@ -38,9 +38,8 @@ def near_miss_items(rounds: NearMissRounds) -> list[dict[str, Any]]:
 
 
 def exclusion_summary(excluded: dict[str, str]) -> dict[str, Any]:
-    """How many answerable questions have no clean near miss, by reason (the source named
-    in a reason is dropped so that reasons count together), and which."""
-    kinds = Counter(reason.split(":")[0].rsplit(" in ", 1)[0].rsplit(" of ", 1)[0] for reason in excluded.values())
+    """How many answerable questions have no clean near miss, by kind of reason, and which."""
+    kinds = Counter(reason.split(":", 1)[0] for reason in excluded.values())
     return {"n": len(excluded), "by_reason": dict(kinds), "questions": excluded}
 
 

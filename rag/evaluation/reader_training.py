@@ -6,7 +6,10 @@ the reader itself. Only fit data is used, never a test split:
 - XQuAD-de, the fit half of its articles (`xquad_split`): every question once against the
   whole XQuAD corpus (its gold sentence is the positive) and once with its own article
   filtered out of the search (a plausible unanswerable: every candidate is negative);
-- the dev split of each eval set, over that set's corpus.
+- the dev split of each eval set, over that set's corpus, and MLQA part 1's dev half;
+- near misses (`<group>-nearmiss`, see nearmiss.py): each answerable fit question again,
+  with the sentences holding its answer cut from its document and the rest indexed (every
+  candidate is negative), the hard kind of unanswerable that real questions are.
 
 Two logistic models are fitted (scikit-learn): sentence -> P(answers the part), and the
 part's candidates -> P(the passages answer it at all). The refusal threshold is the
@@ -249,17 +252,27 @@ def score(model: ReaderModel, examples: list[Example]) -> dict:
             "false_refusals": share(~answered, qy), "unanswerable_refused": share(~answered, ~qy)}
 
 
+VARIANT_SUFFIXES = ("-removed", "-nearmiss")  # a question's variants: article removed, near miss
+
+
+def base_qid(qid: str) -> str:
+    """The answerable question a variant's id derives from (itself for the question)."""
+    for suffix in VARIANT_SUFFIXES:
+        qid = qid.removesuffix(suffix)
+    return qid
+
+
 def cross_validate(examples: list[Example], folds: int = 5, seed: int = 20261202, **fit_args) -> dict:
-    """Grouped k-fold on fit data: a question and its variants (article removed, gold
-    removed) stay in one fold. Returns `score` per group on the held-out folds, with each
+    """Grouped k-fold on fit data: a question and its variants (article removed, near miss,
+    gold removed) stay in one fold. Returns `score` per group on the held-out folds, with each
     fold's hard negatives scored as the group "<group>-nogold"."""
-    base = sorted({e.qid.removesuffix("-removed") for e in examples})
+    base = sorted({base_qid(e.qid) for e in examples})
     random.Random(seed).shuffle(base)
     fold_of = {qid: i % folds for i, qid in enumerate(base)}
     held: dict[str, list[tuple[ReaderModel, Example]]] = {}
     for k in range(folds):
-        train = [e for e in examples if fold_of[e.qid.removesuffix("-removed")] != k]
-        test = [e for e in examples if fold_of[e.qid.removesuffix("-removed")] == k]
+        train = [e for e in examples if fold_of[base_qid(e.qid)] != k]
+        test = [e for e in examples if fold_of[base_qid(e.qid)] == k]
         model, _ = fit(train, **fit_args)
         for e in test + [n for e in test if (n := without_gold(e))]:
             held.setdefault(e.group, []).append((model, e))

@@ -206,7 +206,7 @@ def benchmark(squad: SquadSet, settings: Settings, modes: list[str], work: Path,
                  "llm": settings.llm.backend,
                  "reader_params": assistant.reader.params_file,
                  "retrieval": settings.retrieval.model_dump(), "chunking": settings.chunking.model_dump(),
-                 "index_seconds": round(index_s, 1), "k": K, "split": split,
+                 "index_seconds": round(index_s, 1), "k": K, "split": split, "answer_sample": answer_sample,
                  "split_articles": len({q.source for q in questions})},
     }
     for mode in modes:
@@ -239,7 +239,7 @@ def _load_average() -> list[float] | None:
 
 def run_squad_benchmark(path: Path, settings: Settings, mode: str = "all", out_dir: Path = Path("evals/results"),
                         limit: int | None = None, split: str = "all", dataset: str = "xquad",
-                        near_misses: bool = True) -> int:
+                        near_misses: bool = True, answer_sample: int | None = None) -> int:
     """Run the benchmark on `dataset` ("xquad": a document per article; "mlqa": a document
     per paragraph), print the table, write `out_dir/<dataset>-<timestamp>.json` and the
     answers' eval report (`out_dir/<timestamp>-<dataset>-<backend>-<split>/`); exit code.
@@ -254,7 +254,8 @@ def run_squad_benchmark(path: Path, settings: Settings, mode: str = "all", out_d
     modes = list(MODES) if mode == "all" else [mode]
     load_before = _load_average()
     result = benchmark(squad, settings, modes, Path(settings.paths.cache_dir) / "corpora", split=split,
-                       name=dataset, near_misses=near_misses)
+                       name=dataset, near_misses=near_misses,
+                       answer_sample=ANSWER_SAMPLE if answer_sample is None else answer_sample)
     extra = {"dataset": str(path), "limit": limit, "mode": mode,
              "load_average": {"before": load_before, "after": _load_average()}}
     result["meta"].update({**extra, "unmappable_answers": squad.unmappable})

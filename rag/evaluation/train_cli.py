@@ -50,7 +50,7 @@ def run_from_args(args, settings: Settings) -> int:
     else:
         collected = {**collect_all(args, settings, work, run), "collected_with": command} if args.xquad_base else {
             "embedder": None, "data": {}, "collected_with": command}
-        if args.near_misses:
+        if args.near_misses and not args.xquad_base:  # only near misses (collect_all has its own)
             from rag.evaluation.nearmiss_fit import collect_near_misses
 
             collected["data"] = {**collected["data"], "near_misses": collect_near_misses(args, settings, work, run)}
@@ -146,13 +146,37 @@ def _sentence_model(args, examples, fit_args, meta: dict | None = None):
     return model, report
 
 
+def near_miss_run(run, base, questions: list, group: str, work: Path, enabled: bool) -> dict:
+    """Featurise the near misses of `questions` (GoldQuestion) over `base`'s corpus, round by
+    round (nearmiss_corpus), as group `group`: unanswerable by construction. Returns how many
+    were collected and how many questions had no clean near miss."""
+    if not enabled:
+        return {}
+    from rag.evaluation.nearmiss_eval import exclusion_summary, plan
+    from rag.evaluation.reader_training import TrainQuestion
+
+    rounds, excluded = plan(base, questions, work / f"{group}-train")
+    for r, (assistant, members) in enumerate(rounds):
+        run(assistant, [TrainQuestion(nm.qid, nm.question, group, None, where.exclude_sources)
+                        for nm, where in members], f"{group} {r + 1}/{len(rounds.rounds)}")
+    summary = exclusion_summary(excluded)
+    return {group: {"near_misses": sum(len(m) for m in rounds.rounds), "rounds": len(rounds.rounds),
+                    "excluded": summary["n"], "excluded_by_reason": summary["by_reason"]}}
+
+
 def collect_all(args, settings: Settings, work: Path, run) -> dict:
-    """Featurise the fit data (XQuAD's fit half, with and without each article; the seeds'
-    and the news set's dev splits) through `run`; returns what was used."""
-    from rag.evaluation.corpora import news_assistant, seeds_assistant, xquad_assistant
+    """Featurise the fit data through `run`: XQuAD's fit half (each question with its
+    article, without it, and as a near miss), MLQA part 1's dev half (with `--mlqa`), and the
+    seeds' and the news set's dev splits, each answerable question also as a near miss
+    (`--no-near-misses` leaves those out); returns what was used."""
+    from rag.evaluation.corpora import news_assistant, seeds_assistant, squad_assistant, xquad_assistant
+    from rag.evaluation.nearmiss import GoldQuestion
     from rag.evaluation.reader_training import TrainQuestion, item_gold, span_gold, xquad_split
     from rag.evaluation.runner import load_items, select_split
     from rag.evaluation.squad_data import load_squad
+
+    near = getattr(args, "near_misses", True)
+    near_data: dict = {}
 
     squad = load_squad(Path(args.xquad))
     split = xquad_split(q.source for q in squad.questions)
@@ -169,16 +193,35 @@ def collect_all(args, settings: Settings, work: Path, run) -> dict:
             # unanswerable, as "Unanswerables at scale" asks in the eval.
             TrainQuestion(q.qid + "-removed", q.question, "xquad-removed", None, frozenset({q.source})))
     ], "XQuAD fit half")
+    near_data.update(near_miss_run(run, xquad, [GoldQuestion(q.qid, q.question, q.answers, (q.source,), q.spans)
+                                                for q in fit_questions], "xquad-nearmiss", work, near))
+    mlqa_dev: list = []
+    if getattr(args, "mlqa", None):
+        mlqa = load_squad(Path(args.mlqa), per_paragraph=True)
+        halves = xquad_split(q.source for q in mlqa.questions)
+        mlqa_dev = [q for q in mlqa.questions if halves[q.source] == "fit" and q.spans]  # = rag eval --split dev
+        mlqa_assistant = squad_assistant(settings, work, mlqa, "mlqa")
+        run(mlqa_assistant, [TrainQuestion(q.qid, q.question, "mlqa-dev", span_gold(q.spans, q.source))
+                             for q in mlqa_dev], "MLQA dev")
+        near_data.update(near_miss_run(run, mlqa_assistant, [
+            GoldQuestion(q.qid, q.question, q.answers, (q.source,), q.spans) for q in mlqa_dev],
+            "mlqa-dev-nearmiss", work, near))
     seeds_items = select_split(load_items(args.questions), "dev")
-    run(seeds_assistant(settings, work), [
-        TrainQuestion(i["id"], i["question"], "seeds-dev", item_gold(i)) for i in seeds_items], "seeds dev")
+    seeds = seeds_assistant(settings, work)
+    run(seeds, [TrainQuestion(i["id"], i["question"], "seeds-dev", item_gold(i)) for i in seeds_items], "seeds dev")
+    near_data.update(near_miss_run(run, seeds, [GoldQuestion.from_item(i) for i in seeds_items
+                                                if i["type"] != "unanswerable"], "seeds-dev-nearmiss", work, near))
     if args.news:
         news_items = select_split(load_items(args.news_questions), "dev")
-        run(news_assistant(settings, work, Path(args.news)), [
-            TrainQuestion(i["id"], i["question"], "news-dev", item_gold(i)) for i in news_items], "news dev")
+        news = news_assistant(settings, work, Path(args.news))
+        run(news, [TrainQuestion(i["id"], i["question"], "news-dev", item_gold(i)) for i in news_items], "news dev")
+        near_data.update(near_miss_run(run, news, [GoldQuestion.from_item(i) for i in news_items
+                                                   if i["type"] != "unanswerable"], "news-dev-nearmiss", work, near))
     return {"embedder": xquad.embedder.model_id,
             "data": {"k": args.k, "xquad": str(args.xquad), "xquad_fit_questions": len(fit_questions),
                      "xquad_fit_articles": sorted(t for t, s in split.items() if s == "fit"),
+                     "mlqa": str(args.mlqa) if getattr(args, "mlqa", None) else None,
+                     "mlqa_dev_questions": len(mlqa_dev), "near_misses": near_data,
                      "news": str(args.news) if args.news else None, "splits_used": "fit/dev only"}}
 
 
@@ -186,6 +229,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     """The options of `rag train-reader` (beside the common ones of rag.cli)."""
     p.add_argument("--xquad", type=Path, help="XQuAD-de (SQuAD JSON); its fit half of the articles is used")
     p.add_argument("--news", type=Path, help="10kGNAD test.csv: adds the news set's dev questions")
+    p.add_argument("--mlqa", type=Path, help="MLQA-de part 1 (SQuAD JSON): adds its dev half (by paragraph)")
+    p.add_argument("--near-misses", action=argparse.BooleanOptionalAction, default=True,
+                   help="also collect each answerable fit question as a near miss (its answer sentences "
+                        "removed, the rest indexed): groups '<group>-nearmiss', unanswerable")
     p.add_argument("--questions", type=Path, default=Path("evals/questions.jsonl"), help="seed eval set (dev split)")
     p.add_argument("--news-questions", type=Path, default=Path("evals/news/questions.jsonl"))
     p.add_argument("--k", type=int, default=5, help="passages retrieved per question, as at answer time")
@@ -207,15 +254,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="how the sentence model is fitted (listwise: softmax over each question's candidates)")
     p.add_argument("--save-examples", type=Path, help="keep the featurised fit data here (.npz)")
     p.add_argument("--from-examples", type=Path, nargs="+", help="fit from saved examples instead of collecting")
-    p.add_argument("--near-misses", action="store_true",
-                   help="also collect near misses of the fit questions (the sentences holding the answer cut out, "
-                        "the rest indexed) and MLQA's fit half with --mlqa (rag/evaluation/nearmiss_fit.py)")
     p.add_argument("--seeds-near-misses", action=argparse.BooleanOptionalAction, default=True,
                    help="with --near-misses: the seeds dev split's near misses too")
-    p.add_argument("--mlqa", type=Path, help="MLQA-de part 1 (SQuAD JSON); with --near-misses, its fit half")
     p.add_argument("--xquad-base", action=argparse.BooleanOptionalAction, default=True,
-                   help="collect the base examples (XQuAD fit half and its article-removed twins, dev splits); "
-                        "--no-xquad-base with --near-misses collects only the near misses")
+                   help="collect the base examples (collect_all); --no-xquad-base collects only near misses "
+                        "(rag/evaluation/nearmiss_fit.py: XQuAD's sample, MLQA's fit half with --mlqa, the dev splits)")
     p.add_argument("--answerability", choices=["logistic", "trees", "keep"],
                    help="fit the answerability decision on near misses (each answerable question without its "
                         "gold sentences) with held-out threshold and confidence (rag/evaluation/answerability_fit.py); "
