@@ -78,7 +78,9 @@ class Assistant(ChatMixin):
         self._backends: dict[str, Any] = {}
         # The one extractive reader: the default backend's answers, the LLM gate, evidence
         # selection and the fallback all read with it (and share its sentence vectors).
-        self.reader = ExtractiveReader(settings.reader, idf=self._idf, embedder=lambda: self.embedder)
+        self._judge = None
+        self.reader = ExtractiveReader(settings.reader, idf=self._idf, embedder=lambda: self.embedder,
+                                       judge=lambda: self.judge)
         # Saved conversations; the file is created by the first one saved.
         self.conversations = ConversationStore(Path(settings.paths.data_dir) / FILE_NAME)
 
@@ -111,6 +113,20 @@ class Assistant(ChatMixin):
                 self._embedder = QueryCache(build_embedder(questions, self.settings.paths.models_dir),
                                             self.settings.embedding.query_cache_size)
             return self._embedder
+
+    @property
+    def judge(self):
+        """The answerability judge of `reader.judge` ("local": the local GGUF model, loaded
+        once and shared with the `local` backend), or None."""
+        if self.settings.reader.judge == "none":
+            return None
+        if self._judge is None:
+            with self._lock:
+                if self._judge is None:
+                    from rag.backends.judge import local_judge
+
+                    self._judge = local_judge(self.settings.llm, self.settings.paths.models_dir)
+        return self._judge
 
     @property
     def index_embedder(self):

@@ -40,7 +40,9 @@ def print_answer(answer) -> None:
                 print(f"    {c.chunk.url}")
             print(f"    „{c.text}“")
     t = answer.timings_ms
-    print(f"\n({answer.backend}; retrieve {t['retrieve']:.0f} ms, generate {t['generate']:.0f} ms, "
+    # The probability that the answer is right (of a refusal: that the documents do answer).
+    sure = f"confidence {answer.confidence:.2f}; " if answer.confidence is not None else ""
+    print(f"\n({answer.backend}; {sure}retrieve {t['retrieve']:.0f} ms, generate {t['generate']:.0f} ms, "
           f"total {t['total']:.0f} ms)", file=sys.stderr)
 
 

@@ -152,3 +152,11 @@ def test_eval_with_oracle_passages(cli_env, tmp_path, capsys):
     for row in report["per_question"]:
         # The passages given were chosen from the gold sources only.
         assert row["retrieved_sources"] and set(row["retrieved_sources"]) <= set(row["gold_sources"])
+
+
+def test_a_plain_answer_says_its_confidence(cli_env, capsys):
+    assert main(["index"]) == 0
+    capsys.readouterr()
+    assert main(["ask", "Welchen Anteil an OpenAI soll Microsoft erhalten haben?"]) == 0
+    err = capsys.readouterr().err
+    assert "confidence 0." in err or "confidence 1.00" in err

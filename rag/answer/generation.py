@@ -12,7 +12,7 @@ from typing import Any, Iterator
 
 from rag.answer.citations import MARKER_GROUP, SupportScorer, ground_answer, verified_answer
 from rag.answer.prompting import is_refusal_text, refusal, states_nothing
-from rag.answer.reader.extractive import ExtractiveReader, answer_text
+from rag.answer.reader.extractive import ExtractiveReader, answer_text, unanswered_note
 from rag.core.errors import BackendError
 from rag.core.types import Answer
 from rag.text.lexicon import OPEN_QUESTION
@@ -34,8 +34,8 @@ def answer_events(question: str, standalone: str, request: Any, backend: Any, re
     yield ("status", "reading")
     # The answer's confidence is the reader's answerability for every backend: the gate's
     # own reading, or a reading of the same passages (an LLM's answer rests on them too).
-    reading = reader.read(analysis, hits) if gated else None
-    chosen = reading.selected if reading else None
+    reading = reader.read(analysis, hits) if gated or backend.name == "extractive" else None
+    chosen = reading.selected if reading and gated else None
     confidence = reading.confidence if reading else reader.confidence(analysis, hits)
     used = backend.name
     pieces: list[str] = []
@@ -77,6 +77,10 @@ def answer_events(question: str, standalone: str, request: Any, backend: Any, re
     yield ("status", "checking")
     answer: Answer = verified_answer(question, standalone, "".join(pieces).strip(), hits, language, used,
                                      notices, scorer)
+    if used == "extractive" and not answer.refused and reading is not None and reading.unanswered:
+        # Each part of a compound question is answered or refused on its own; the refused
+        # ones are named after the verified sentences (the note cites nothing).
+        answer = replace(answer, text=f"{answer.text} {unanswered_note(reading.unanswered, language)}")
     yield ("answer", replace(answer, confidence=confidence))
 
 

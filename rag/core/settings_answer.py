@@ -87,6 +87,11 @@ class ReaderSettings(BaseModel):
     related_credit: float = Field(0.5, ge=0, le=1)
     # Sentence embeddings kept (384 floats each: about 6 MB at this size).
     sentence_cache_size: int = Field(4096, ge=0)
+    # "local": the local GGUF model judges whether the best sentence answers (logit of "Ja"
+    # minus "Nein", rag/backends/judge.py), for any backend; its verdict joins the learned
+    # answerability (the parameter file's `answerability_judged`). Costs one forward pass
+    # over ~100-200 prompt tokens per question part.
+    judge: Literal["none", "local"] = "none"
 
 
 class CitationSettings(BaseModel):

@@ -62,6 +62,9 @@ class QuestionPart:
     bound: str | None  # "end" for "Bis wann ...?", "start" for "Seit wann ...?", else None
     topic_terms: tuple[str, ...]  # search terms without the asking words ("wie viele", "wann")
     subject_terms: frozenset[str]  # terms of its capitalised words after the first: its names
+    # Stems of what the question word asks about ("Wie viele Passagiere" -> passagi), () when
+    # none is found (rag.answer.focus).
+    focus: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ def run_from_args(args, settings: Settings) -> int:
     from rag.answer.reader.model import own_params_path
     from rag.evaluation.reader_training import collect, cross_validate, fit, load_examples, save_examples
 
-    if not args.from_examples and (not args.xquad or not Path(args.xquad).is_file()):
+    if not args.from_examples and args.xquad_base and (not args.xquad or not Path(args.xquad).is_file()):
         raise InputError("rag train-reader needs XQuAD-de: --xquad ../shared/benchmarks/xquad/xquad.de.json")
     work = Path(args.work or settings.paths.cache_dir / "corpora")
     # Training embeds every candidate sentence of each corpus once; keep them all.
@@ -33,37 +33,117 @@ def run_from_args(args, settings: Settings) -> int:
         bar = tqdm(total=len(questions), desc=f"Featurising {label}", unit="q", file=sys.stderr)
         examples.extend(collect(assistant, questions, args.k, progress=lambda n: bar.update(1)))
         bar.close()
+        if args.save_examples and examples:  # kept as it grows: a long collection can stop early
+            save_examples(args.save_examples, examples, {"embedder": assistant.embedder.model_id, "data": {},
+                                                         "collected_with": command, "partial": True})
 
     command = ("rag " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[0].endswith("rag")
                else " ".join(shlex.quote(a) for a in sys.argv))
     if args.from_examples:
-        examples, collected = load_examples(args.from_examples)
+        examples, collected, commands = [], {}, []
+        for path in args.from_examples:  # several collections add up (the first one's header leads)
+            more, header = load_examples(path)
+            examples += more
+            collected = collected or header
+            commands.append(header.get("collected_with"))
+        collected = {**collected, "collected_with": commands[0] if len(commands) == 1 else commands}
     else:
-        collected = {**collect_all(args, settings, work, run), "collected_with": command}
+        collected = {**collect_all(args, settings, work, run), "collected_with": command} if args.xquad_base else {
+            "embedder": None, "data": {}, "collected_with": command}
+        if args.near_misses and not args.xquad_base:  # only near misses (collect_all has its own)
+            from rag.evaluation.nearmiss_fit import collect_near_misses
+
+            collected["data"] = {**collected["data"], "near_misses": collect_near_misses(args, settings, work, run)}
+            collected["embedder"] = collected["embedder"] or settings.embedding.model
         if args.save_examples:
             save_examples(args.save_examples, examples, collected)
     fit_args = {"c": args.c, "max_false_refusals": args.max_false_refusals,
                 "hard_negatives": args.hard_negatives, "domain_weight": args.domain_weight,
                 "objective": args.objective}
+    if args.collect_judge:
+        return _collect_judge(args, settings, examples)
+    judge = json.loads(Path(args.judge_scores).read_text(encoding="utf-8")) if args.judge_scores else None
     if args.cv:
+        if args.answerability:
+            from rag.evaluation.answerability_fit import build_pool
+            from rag.evaluation.answerability_fit import cross_validate as cv_answerability
+
+            base, _ = _sentence_model(args, examples, fit_args)
+            report = {"answerability": cv_answerability(build_pool(examples, base, args.domain_weight), args.answerability,
+                                                        args.cv, args.max_false_refusals)}
+            if judge:
+                report["answerability_judged"] = cv_answerability(
+                    build_pool(examples, base, args.domain_weight, judge), args.answerability, args.cv,
+                    args.max_false_refusals)
+            print(json.dumps({"cross_validation": {"folds": args.cv, **fit_args}, **report}, indent=1))
+            return 0
         print(json.dumps({"cross_validation": {"folds": args.cv, **fit_args},
                           "held_out_folds": cross_validate(examples, args.cv, **fit_args)}, indent=1))
         return 0
     embedder_id = collected["embedder"]
     counts = {g: sum(1 for e in examples if e.group == g) for g in sorted({e.group for e in examples})}
-    model, report = fit(examples, **fit_args, meta={
+    model, report = _sentence_model(args, examples, fit_args, meta={
         "command": command,
         # When fitted from saved examples: the run that collected them (None if unrecorded).
         "examples_collected_with": collected.get("collected_with", command),
         "embedder": embedder_id,
         "data": {"examples_per_group": counts, **collected["data"]},
     })
+    if args.answerability:
+        from dataclasses import replace
+
+        from rag.answer.reader.model import load_model
+        from rag.evaluation.answerability_fit import recalibrate, refit_answerability
+
+        if args.answerability == "keep":  # the decision of --sentence-from's file, only the confidence fitted
+            kept = load_model(Path(args.sentence_from))
+            model, held = recalibrate(replace(model, answerability=kept.answerability, threshold=kept.threshold),
+                                      examples, args.domain_weight)
+        else:
+            model, held = refit_answerability(model, examples, args.answerability, args.max_false_refusals,
+                                              args.domain_weight, judge)
+        model = replace(model, meta={**model.meta, "held_out": held, "sentence_from": args.sentence_from and str(
+            args.sentence_from)})
+        report = {"in_sample": report, "held_out": held}
     out = Path(args.out or own_params_path(embedder_id))
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(model.to_json(), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     print(json.dumps({"examples_per_group": counts, "in_sample": report, "threshold": model.threshold}, indent=1))
     print(f"Wrote {out}. Held-out scores: rag eval --split test (seeds), --set news, --dataset xquad --split test.")
     return 0
+
+
+def _collect_judge(args, settings: Settings, examples) -> int:
+    """Write the local judge's verdicts on the examples to --collect-judge (resumable)."""
+    from tqdm.auto import tqdm
+
+    from rag.answer.reader.model import load_model, params_path
+    from rag.backends.judge import local_judge
+    from rag.evaluation.judge_scores import collect_verdicts, judged_examples
+
+    model = load_model(Path(args.sentence_from) if args.sentence_from else params_path(None)[0])
+    chosen = judged_examples(examples, args.judge_sample or None)
+    judge = local_judge(settings.llm, settings.paths.models_dir)
+    bar = tqdm(total=len(chosen), desc="Judging", unit="q", file=sys.stderr)
+    verdicts = collect_verdicts(chosen, model, judge, Path(args.collect_judge), progress=lambda n: bar.update(1))
+    bar.close()
+    print(f"{len(verdicts)} verdicts in {args.collect_judge}; fit with --judge-scores {args.collect_judge}")
+    return 0
+
+
+def _sentence_model(args, examples, fit_args, meta: dict | None = None):
+    """`fit` on the examples, or with --sentence-from, that file's sentence model kept as it
+    is (so only the answerability decision changes) and `fit`'s answerability beside it."""
+    from dataclasses import replace
+
+    from rag.answer.reader.model import load_model
+    from rag.evaluation.reader_training import fit, score
+
+    model, report = fit(examples, **fit_args, meta=meta)
+    if args.sentence_from:
+        model = replace(model, sentence=load_model(Path(args.sentence_from)).sentence)
+        report = score(model, examples)
+    return model, report
 
 
 def near_miss_run(run, base, questions: list, group: str, work: Path, enabled: bool) -> dict:
@@ -173,6 +253,24 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--objective", choices=["listwise", "pointwise"], default="pointwise",
                    help="how the sentence model is fitted (listwise: softmax over each question's candidates)")
     p.add_argument("--save-examples", type=Path, help="keep the featurised fit data here (.npz)")
-    p.add_argument("--from-examples", type=Path, help="fit from saved examples instead of collecting")
+    p.add_argument("--from-examples", type=Path, nargs="+", help="fit from saved examples instead of collecting")
+    p.add_argument("--seeds-near-misses", action=argparse.BooleanOptionalAction, default=True,
+                   help="with --near-misses: the seeds dev split's near misses too")
+    p.add_argument("--xquad-base", action=argparse.BooleanOptionalAction, default=True,
+                   help="collect the base examples (collect_all); --no-xquad-base collects only near misses "
+                        "(rag/evaluation/nearmiss_fit.py: XQuAD's sample, MLQA's fit half with --mlqa, the dev splits)")
+    p.add_argument("--answerability", choices=["logistic", "trees", "keep"],
+                   help="fit the answerability decision on near misses (each answerable question without its "
+                        "gold sentences) with held-out threshold and confidence (rag/evaluation/answerability_fit.py); "
+                        "keep: --sentence-from's decision as it is, only the answer confidence fitted")
+    p.add_argument("--sentence-from", type=Path,
+                   help="keep the sentence model of this parameter file (only the answerability is fitted)")
+    p.add_argument("--judge-scores", type=Path,
+                   help="JSON {example id: judge verdict} (--collect-judge): also fit the judged answerability")
+    p.add_argument("--collect-judge", type=Path, metavar="FILE",
+                   help="only write the local judge's verdicts on the examples (and their gold-less variants) "
+                        "to FILE, resumable; the best sentence by --sentence-from's (or the shipped) model")
+    p.add_argument("--judge-sample", type=int, default=0,
+                   help="with --collect-judge: judge a seeded sample of this many XQuAD questions (0 = all)")
     p.add_argument("--cv", type=int, default=0, metavar="K",
                    help="only print grouped K-fold scores on the fit data (to compare settings), write nothing")

@@ -306,4 +306,62 @@ DATELINE = re.compile(r"^[A-ZÄÖÜ][\w.'/ -]{1,40}?(?:\s*\([^)]{1,20}\))?\s+[�
 # framing, not a claim, so claim verification leaves it out.
 ANSWER_LEADS = {"en": "According to the documents:"}
 STATE_LEADS = {"de": "Stand {date}:", "en": "As of {date}:"}
+# A part of a compound question the passages do not answer (said after the verified answer).
+UNANSWERED_PARTS = {"de": "Keine Antwort in den Dokumenten auf: {parts}",
+                    "en": "The documents do not answer: {parts}"}
+# A part of a compound question the passages do not answer (said after the verified answer).
+UNANSWERED_PARTS = {"de": "Keine Antwort in den Dokumenten auf: {parts}",
+                    "en": "The documents do not answer: {parts}"}
 ANSWER_LEAD = re.compile(r"^(According to the documents:|Stand [^:]{1,40}:|As of [^:]{1,40}:)\s*")
+
+# -- the focus of a question (rag.answer.focus) ---------------------------------------------------
+# What the question word asks about: "Wie viele Passagiere", "Wie hoch ist das Jahresgehalt",
+# "Wann landete", "Wer ist CEO". The noun after a determining question word ...
+FOCUS_DETERMINING = re.compile(
+    r"\b(wie\s*viele?|wieviele?|welche[mnrs]?|was\s+für(\s+ein(e[mnrs]?)?)?|wessen)\s+", re.IGNORECASE)
+# ... the subject of "wie hoch ist ..." (an adjective asks for a measure of it) ...
+FOCUS_MEASURE = re.compile(
+    r"\bwie\s+(hoch|groß|teuer|lang|alt|weit|schwer|stark|breit|tief|schnell|oft|häufig|spät|früh)\s+",
+    re.IGNORECASE)
+# ... or the verb after any other question word ("Wann landete", "Wer leitet").
+FOCUS_VERB_QUESTION = re.compile(
+    r"\b(wer|wen|wem|wann|wo|woher|wohin|wie|was|warum|weshalb|wieso|weswegen|womit|wofür|woran"
+    r"|worauf|woraus|worin|worüber|wovon|wozu|wodurch)\s+", re.IGNORECASE)
+# Finite verbs that carry no content of their own: the content is the participle or
+# infinitive at the end ("Wann wurde X gegründet?"), or the predicate noun ("Wer ist CEO?").
+COPULAS = frozenset("ist sind war waren wäre sei".split())
+AUXILIARIES = frozenset("""hat haben hatte hatten habe wurde wurden wird werden worden soll sollen
+sollte sollten kann können konnte konnten muss müssen musste mussten will wollen wollte wollten
+darf dürfen durfte durften möchte möchten mag""".split()) | COPULAS
+# "Wie heißt der Konzernchef?" asks for the name of the noun after the verb.
+NAMING_VERBS = frozenset("heißt heißen hieß hießen nennt nennen".split())
+# Nouns after "welche(r)" that name the kind of answer, not what it is about ("In welchem
+# Jahr wurde ...", "In welcher Stadt liegt ...": the verb is the focus then).
+ANSWER_KIND_NOUNS = frozenset("""jahr jahre jahren jahres monat monats tag tages datum zeitpunkt
+zeitraum zeitraums uhrzeit jahrhundert jahrzehnt stadt land ort orte region person personen name
+namen zahl anzahl betrag summe höhe""".split())
+
+# -- clauses (rag.answer.focus) -------------------------------------------------------------------
+# Where a clause of a sentence ends: punctuation that is no decimal or thousands separator, and
+# the conjunctions that open a new clause. "Die Zahl der Passagiere stieg, während der Umsatz
+# auf 5 Millionen fiel" gives the 5 Millionen to the Umsatz, not to the Passagiere.
+CLAUSE_BREAK = re.compile(
+    r"(?<!\d)[,;:](?!\d)|[,;:](?=\s)|\s[–—-]\s|[()]|\s(?=(?:und|oder|aber|sondern|während|weil|obwohl"
+    r"|nachdem|bevor|wenn|als|dass|damit|denn|doch|whereas|while|because|although|but)\s)",
+    re.IGNORECASE)
+
+# -- sentences that name their subject elsewhere (rag.answer.reader.candidates) ----------------
+# A sentence whose subject is only a role or a kind ("Das Unternehmen bleibt ...", "Zudem
+# bleibt der Konzern ...", "Der 45-Jährige ...") is read with the sentence before it, which
+# names who it is about; an apposition that names it ("Der Konzern Microsoft") stands alone.
+# An adverb may stand before the finite verb and the subject ("Zudem bleibt das Unternehmen").
+_GENERIC_OPENERS = ("zudem|außerdem|auch|nun|jetzt|inzwischen|mittlerweile|dabei|damit|dennoch|trotzdem"
+                    "|heute|derzeit|bereits|schon|allerdings|zuletzt|zuvor|später|damals|gleichzeitig"
+                    "|zugleich|anschließend|daher|deshalb|dann|danach|seither|ebenfalls|immerhin|weiterhin")
+GENERIC_SUBJECT = re.compile(
+    r"^\W*(?:(?:" + _GENERIC_OPENERS + r")\s+\w+\s+)?(?:der|die|das)\s+(?:[\w-]*-)?(?:\w*(?:unternehmen"
+    r"|konzern|firma|gruppe|hersteller|anbieter|betreiber|händler|sender|verein|klub|club|partei|behörde"
+    r"|ministerium|gericht|bank|start-up|startup)|manager(?:in)?|chef(?:in)?|politiker(?:in)?|sprecher(?:in)?"
+    r"|präsident(?:in)?|minister(?:in)?|trainer(?:in)?|spieler(?:in)?|sänger(?:in)?|künstler(?:in)?"
+    r"|autor(?:in)?|gründer(?:in)?|\d+-jährige[nr]?)\b(?!\s+(?-i:[A-ZÄÖÜ]))",
+    re.IGNORECASE)
