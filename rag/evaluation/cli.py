@@ -1,4 +1,5 @@
-"""`rag eval`: an eval set (`--set seeds`, the default, or `news`: 10kGNAD) or an external
+"""`rag eval`: an eval set (`--set seeds`, the default, `news`: 10kGNAD, or `claims`: claim
+verification) or an external
 SQuAD-format benchmark (`--dataset xquad`). Every run names its split (test by default)."""
 
 from __future__ import annotations
@@ -21,6 +22,10 @@ def run_from_args(args, settings: Settings) -> int:
         return run_squad_benchmark(Path(args.path), settings, mode=args.mode or "all",
                                    out_dir=Path(args.out), limit=args.limit,
                                    split=getattr(args, "split", "test"))
+    if getattr(args, "set", "seeds") == "claims":
+        from rag.evaluation.claims import run_claims_eval
+
+        return run_claims_eval(args, settings)
     return run_seed_eval(args, settings)
 
 
@@ -99,8 +104,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--llm-model")
     p.add_argument("--base-url")
     p.add_argument("--k", type=int)
-    p.add_argument("--set", choices=["seeds", "news"], default="seeds",
-                   help="seeds: the seed articles' questions; news: 10kGNAD's (needs --path to test.csv)")
+    p.add_argument("--set", choices=["seeds", "news", "claims"], default="seeds",
+                   help="seeds: the seed articles' questions; news: 10kGNAD's (needs --path to test.csv); "
+                        "claims: claim verification on constructed claims (--path to test.csv for its news rows)")
     p.add_argument("--questions", type=Path, help="questions file (default: the set's)")
     p.add_argument("--out", type=Path, default=Path("evals/results"))
     p.add_argument("--compare", type=Path)
