@@ -55,7 +55,20 @@ def test_a_recombined_role_is_withheld_and_the_faithful_claim_kept(corpus_assist
     assert not answer.refused and answer.citations[0].chunk.source == seed, answer.notices
 
 
-def test_a_claim_may_join_a_headline_with_the_body_sentence_under_it(corpus_assistant):
+def test_a_claim_may_take_the_headlines_subject_into_the_body_sentence(corpus_assistant):
+    # "OpenAI arbeitet mit Oracle zusammen" heads "Ursprünglich sollte Microsoft exklusiv die
+    # Computing-Ressourcen für das KI-Unternehmen bereitstellen."
+    ask = _asker(corpus_assistant, "004_878f3f8685ed7ceb.txt")
+    question = "Wer sollte ursprünglich die Computing-Ressourcen bereitstellen?"
+    answer = ask(question, "Ursprünglich sollte Microsoft exklusiv die Computing-Ressourcen für OpenAI bereitstellen [1].")
+    assert not answer.refused, answer.notices
+    assert answer.citations[0].text.startswith("Ursprünglich sollte Microsoft exklusiv")
+    # The headline's other name is no subject to borrow.
+    answer = ask(question, "Ursprünglich sollte Microsoft exklusiv die Computing-Ressourcen für Oracle bereitstellen [1].")
+    assert answer.refused, answer.text
+
+
+def test_a_claim_may_join_a_heading_with_the_body_sentence_under_it(corpus_assistant):
     # "500 Milliarden für Stargate" heads "Insgesamt 500 Milliarden US-Dollar sollen dabei
     # binnen der nächsten vier Jahre in KI-Rechenzentren fließen."
     ask = _asker(corpus_assistant, "003_7f6e26588299af66.txt")

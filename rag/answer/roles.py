@@ -50,7 +50,8 @@ def _has(s: Clause, m: Mention, role: str) -> bool:
     return any(x.key & m.key and _coarse(x.role) == role for x in s.mentions)
 
 
-def _clause_conflict(c: Clause, s: Clause, antecedents: frozenset[str], nearby: set[str], same_verb: bool) -> str:
+def _clause_conflict(c: Clause, s: Clause, antecedents: frozenset[str], topics: set[str], nearby: set[str],
+                     same_verb: bool) -> str:
     for m in c.mentions:
         role = _coarse(m.role)
         if role not in _CORE or _has(s, m, role):
@@ -68,7 +69,8 @@ def _clause_conflict(c: Clause, s: Clause, antecedents: frozenset[str], nearby: 
         named = [f for f in fillers if f.name]
         if named and (m.name or m.key <= nearby):
             return f"the {role} there is “{named[0].text}”, not “{m.text}”"
-        if fillers and not named and m.key <= nearby:
+        # A description ("das KI-Unternehmen") may stand for what the headline is about.
+        if fillers and not named and m.key <= nearby and not m.key & topics:
             return f"the {role} there is “{fillers[0].text}”, not “{m.text}”"
     return ""
 
@@ -131,35 +133,46 @@ def role_conflict(claim: str, span: str, context: str = "", previous: str = "", 
         return ""
     antecedents = agent_names(previous) or agent_names(context.split("\n")[-1])
     nearby = set(tokenize(f"{context} {span} {previous} {known}"))
+    topics = {k for k, role in _headline_offers(context) if role == "any"}
     for c in claim_clauses:
         # The span's own clauses first; the headline's when the span has none about it.
         matched, same_verb = _match(c, own)
         if not matched:
             matched, same_verb = _match(c, span_clauses)
-        reasons = [_clause_conflict(c, s, antecedents, nearby, same_verb) for s in matched]
+        reasons = [_clause_conflict(c, s, antecedents, topics, nearby, same_verb) for s in matched]
         if matched and all(reasons):
             return reasons[0]
-        why = _quantity_conflict(c, own, span_clauses) or _swap_undecided(c, span_clauses)
+        # The swap test reads the span alone: a name it borrows from the headline is checked
+        # by headline_roles.
+        why = _quantity_conflict(c, own, span_clauses) or _swap_undecided(c, own)
         if why:
             return why
     return ""
 
 
+def _headline_offers(headline: str) -> set[tuple[str, str]]:
+    """(key, role) of each participant of the headline parts; role "any" for a topic: the
+    subject of a part's first clause, or whatever a verbless part names."""
+    offered = set()
+    for part in headline.split("\n") if headline else ():
+        for i, c in enumerate(clauses(part)):
+            for m in c.mentions:
+                topic = not c.verb or (i == 0 and m.role in (AGENT, "theme"))
+                offered |= {(k, "any" if topic else _coarse(m.role)) for k in m.key}
+    return offered
+
+
 def headline_roles(claim: str, names: list[str], headline: str) -> str:
-    """A name the claim takes from the headline (its sentence lacks it) must play there the
-    role it plays in the claim, or be what a verbless headline is about ("500 Milliarden für
-    Stargate"): the headline's subject joins the body's facts, its other names do not
-    ("OpenAI darf ... außer Microsoft nutzen" lends no "für Microsoft")."""
+    """A name the claim takes from the headline (its sentence lacks it) must be the headline's
+    subject, or what a verbless headline is about ("500 Milliarden für Stargate"), or play
+    there the role it plays in the claim: the headline's subject joins the body's facts, its
+    other names do not ("OpenAI darf ... außer Microsoft nutzen" lends no "für Microsoft")."""
     keys = set(tokenize(" ".join(names)))
     # Only who did what to whom must match; an attribute ("die Studie von Crisp Research")
     # may name the headline's topic in any role.
     wanted = {(k, _coarse(m.role)) for c in clauses(claim) for m in c.mentions for k in m.key
               if k in keys and _coarse(m.role) in _CORE}
-    offered = set()
-    for c in (c for part in headline.split("\n") for c in clauses(part)):
-        verbless = not c.verb
-        for m in c.mentions:
-            offered |= {(k, "any" if verbless else _coarse(m.role)) for k in m.key}
+    offered = _headline_offers(headline)
     for key, role in wanted:
         if (key, role) not in offered and (key, "any") not in offered:
             return f"the headline does not name “{key}” as the {role}"
