@@ -305,8 +305,11 @@ def clauses(sentence: str) -> tuple[Clause, ...]:
         # after "und" without a finite verb shares the subject before it.
         # So does an infinitive with zu ("bemüht sich darum, ein Schiedsgericht einzuberufen").
         infinitive = any(t.tag == "VV(IZU)" or t.tag == "PTKZU" for t in piece)
-        shared = ((piece[0] is _AND or infinitive) and not any(t.tag.endswith("(FIN)") for t in piece)
-                  and bool(out))
+        # And "... war sich nicht sicher und hat Fragen an den EuGH verwiesen": a finite verb
+        # right after "und" has the subject before it.
+        verb_first = piece[0] is _AND and len(piece) > 1 and piece[1].tag.endswith("(FIN)")
+        shared = bool(out) and (verb_first or ((piece[0] is _AND or infinitive)
+                                               and not any(t.tag.endswith("(FIN)") for t in piece)))
         piece = [t for t in piece if t is not _AND]
         finite = any(t.tag.endswith("(FIN)") for t in piece)
         # "würde ... erhalten": a participle spelled like its infinitive is read as the infinitive.
@@ -316,7 +319,9 @@ def clauses(sentence: str) -> tuple[Clause, ...]:
                                   or (not finite and piece[0].tag == "VV(PP)"))
         mentions, agent_pronoun = _roles(piece, passive, shared)
         if shared:
-            subject = [m for m in out[-1].mentions if m.role == (PATIENT if out[-1].passive else AGENT)]
+            before = out[-1]
+            subject = [Mention(m.key, PATIENT if passive else AGENT, m.name, m.text) for m in before.mentions
+                       if m.role == (PATIENT if before.passive else AGENT) or m.role == "theme"]
             mentions = [m for m in mentions] + subject
             agent_pronoun = out[-1].agent_pronoun
         words = frozenset(s for t in piece if t.tag[:1] in "NVA" or t.tag in ("NE", "FM", "CARD") for s in tokenize(t.word))

@@ -136,6 +136,7 @@ def role_conflict(claim: str, span: str, context: str = "", previous: str = "", 
     topics = {k for k, role in _headline_offers(context) if role == "any"}
     for c in claim_clauses:
         # The span's own clauses first; the headline's when the span has none about it.
+        # The span's own clauses; the headline's only when the span has none about it.
         matched, same_verb = _match(c, own)
         if not matched:
             matched, same_verb = _match(c, span_clauses)

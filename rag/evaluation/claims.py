@@ -15,6 +15,7 @@ import json
 import statistics
 import time
 from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -98,8 +99,7 @@ def verify_claims(items: list[dict[str, Any]], assistant, csv_path: Path | None)
     rows = []
     for item in items:
         hits = tuple(Hit(c, 1.0, r) for r, c in enumerate(chunks[item["source"]], 1))
-        scorer = type(base)(embed=base.embed, settings=base.settings, premise=item.get("question", ""),
-                            entail=base.entail, _cache=base._cache)
+        scorer = replace(base, premise=item.get("question", ""))  # shares base's sentence cache
         started = time.perf_counter()
         grounded = ground_answer(f"{item['claim']} [1]", hits, scorer)
         ms = (time.perf_counter() - started) * 1000
