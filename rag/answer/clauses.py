@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from rag.answer.facts import numbers_in
-from rag.text.lexicon import (CLAUSE_CONJUNCTIONS, DATIVE_DETERMINERS, GENITIVE_DETERMINERS, OBLIQUE_DETERMINERS,
-                              OWNER_PREPOSITIONS, QUANTITY_UNITS, TARGET_PREPOSITIONS, UNIT_NOUNS)
+from rag.text.lexicon import (CLAUSE_CONJUNCTIONS, DATIVE_DETERMINERS, GENITIVE_DETERMINERS, LIGHT_VERBS,
+                              OBLIQUE_DETERMINERS, OWNER_PREPOSITIONS, QUANTITY_UNITS, TARGET_PREPOSITIONS, UNIT_NOUNS)
 from rag.text.tagging import Token, tag
 from rag.text.terms import tokenize
 
@@ -324,6 +324,12 @@ def clauses(sentence: str) -> tuple[Clause, ...]:
                        if m.role == (PATIENT if before.passive else AGENT) or m.role == "theme"]
             mentions = [m for m in mentions] + subject
             agent_pronoun = out[-1].agent_pronoun
-        words = frozenset(s for t in piece if t.tag[:1] in "NVA" or t.tag in ("NE", "FM", "CARD") for s in tokenize(t.word))
-        out.append(Clause(_verb(piece), passive, tuple(mentions), tuple(_quantities(piece)), words, agent_pronoun))
+        words = {s for t in piece if t.tag[:1] in "NVA" or t.tag in ("NE", "FM", "CARD") for s in tokenize(t.word)}
+        words |= {s for m in mentions for s in m.key}  # with a subject it shares
+        verb = _verb(piece)
+        if verb in LIGHT_VERBS and not any(t.tag.startswith("VV") for t in piece):
+            # "ist Autor eines Gesetzesentwurfs": the predicate noun says what the clause is about.
+            predicate = next((m for m in mentions if m.role == PATIENT), None)
+            verb = f"{verb}:{min(predicate.key)}" if predicate else verb
+        out.append(Clause(verb, passive, tuple(mentions), tuple(_quantities(piece)), frozenset(words), agent_pronoun))
     return tuple(out)

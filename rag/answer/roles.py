@@ -75,6 +75,19 @@ def _clause_conflict(c: Clause, s: Clause, antecedents: frozenset[str], topics: 
     return ""
 
 
+def _role_elsewhere(c: Clause, own: tuple[Clause, ...]) -> str:
+    """A participant the span gives another role, and never the claim's, in any of its
+    clauses ("Ein Gericht ... hat Fragen an den EuGH verwiesen" for the court as target)."""
+    for m in c.mentions:
+        role = _coarse(m.role)
+        if role not in _CORE or any(_has(s, m, role) for s in own):
+            continue
+        other = next((x for s in own for x in s.mentions if x.key & m.key and _coarse(x.role) in _CORE), None)
+        if other is not None:
+            return f"“{m.text}” is the {_coarse(other.role)} there, not the {role}"
+    return ""
+
+
 def _quantity_conflict(c: Clause, own: tuple[Clause, ...], span: tuple[Clause, ...]) -> str:
     owners = {k for s in span for q in s.quantities for k in q.owner}
     verb_in_own = c.verb and c.verb not in LIGHT_VERBS and any(s.verb == c.verb for s in own)
@@ -135,7 +148,8 @@ def role_conflict(claim: str, span: str, context: str = "", previous: str = "", 
     nearby = set(tokenize(f"{context} {span} {previous} {known}"))
     topics = {k for k, role in _headline_offers(context) if role == "any"}
     for c in claim_clauses:
-        # The span's own clauses first; the headline's when the span has none about it.
+        if why := _role_elsewhere(c, own):
+            return why
         # The span's own clauses; the headline's only when the span has none about it.
         matched, same_verb = _match(c, own)
         if not matched:
