@@ -87,6 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--llm", default="local", help="record: the backend to record")
     p.add_argument("--out", type=Path, help="record: the replies file; replay: a report directory")
     p.add_argument("--replies", type=Path, help="replay: the replies file")
+    p.add_argument("--limit", type=int, help="only the first N questions (a recording still under way)")
     args = p.parse_args(argv)
 
     from rag.core.config import load_settings
@@ -97,13 +98,14 @@ def main(argv: list[str] | None = None) -> int:
     assistant = _assistant(args, settings)
     items = select_split(load_items(Path("evals/news/questions.jsonl" if args.set == "news"
                                          else "evals/questions.jsonl")), args.split)
+    items = items[: args.limit] if args.limit else items
     if args.mode == "record":
         inner = assistant.backend(args.llm)
         replies: dict[str, str] = {}
         assistant._backends[args.llm] = Recorder(inner, replies)  # this script's wrapper, not a test fake
         for i, item in enumerate(items, 1):
             assistant.ask(item["question"])
-            args.out.write_text(json.dumps({"backend": inner.name, "set": args.set, "split": args.split,
+            args.out.write_text(json.dumps({"backend": inner.name, "set": args.set, "split": args.split, "asked": i,
                                             "small_model_defaults": getattr(inner, "small_model_defaults", {}),
                                             "replies": replies}, ensure_ascii=False, indent=1))
             print(f"{i}/{len(items)}", file=sys.stderr, flush=True)
