@@ -76,6 +76,7 @@ class Assistant(ChatMixin):
         self._store: VectorStore | None = None
         self._index: SearchView | None = None
         self._backends: dict[str, Any] = {}
+        self._entail = None  # the optional entailment check of claim verification
         # The one extractive reader: the default backend's answers, the LLM gate, evidence
         # selection and the fallback all read with it (and share its sentence vectors).
         self._judge = None
@@ -204,6 +205,18 @@ class Assistant(ChatMixin):
                 self._backends[name] = get_backend(name, ctx)
             return self._backends[name]
 
+    def support_scorer(self, premise: str = "") -> SupportScorer:
+        """The claim verifier answers are checked with (`premise`: the question answered)."""
+        if self.settings.citations.entailment and self._entail is None:
+            with self._lock:
+                if self._entail is None:
+                    from rag.backends.entailment import make_entailment
+
+                    self._entail = make_entailment(self.settings.citations.entailment, self.settings.llm,
+                                                   self.settings.paths.models_dir)
+        return SupportScorer(embed=self.embedder.encode_queries, settings=self.settings.citations,
+                             premise=premise, entail=self._entail)
+
     # -- asking -----------------------------------------------------------------------------
     def _validate(self, question: str) -> tuple[str, list[str]]:
         question = (question or "").strip()
@@ -272,8 +285,7 @@ class Assistant(ChatMixin):
         request = GenerationRequest(analysis, hits, build_messages(
             standalone, prompt_hits, language, allow_refusal=not gated, about_now=about_now,
             today=as_of or datetime.date.today().isoformat()))
-        scorer = SupportScorer(embed=self.embedder.encode_queries, settings=self.settings.citations,
-                               premise=standalone)
+        scorer = self.support_scorer(standalone)
         t1 = time.perf_counter()
         for kind, value in answer_events(question, standalone, request, backend, self.reader, gated=gated,
                                          scorer=scorer, notices=notices, embedder_id=self.embedder.model_id):

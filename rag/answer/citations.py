@@ -14,20 +14,17 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass, field
-from typing import Callable
+from dataclasses import dataclass
 
-import numpy as np
-
-from rag.core.config import CitationSettings
-from rag.answer.facts import facts_held, roles_swapped
 from rag.answer.prompting import is_refusal_text, refusal
-from rag.core.types import Answer, Chunk, Citation, Hit
+from rag.answer.support import SupportScorer
+from rag.core.types import Answer, Citation, Hit
 from rag.text.lexicon import ANSWER_LEAD, SOURCE_WORDS
-from rag.text.sentences import refers_back, sentence_spans
+from rag.text.sentences import sentence_spans
 from rag.text.terms import tokenize
 
 log = logging.getLogger(__name__)
+__all__ = ["Grounded", "MARKER_GROUP", "SupportScorer", "ground_answer", "verified_answer"]
 
 MARKER_GROUP = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 _MARKERS_AFTER_PUNCT = re.compile(r"([.!?])((?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])+)")
@@ -36,69 +33,6 @@ _MARKERS_AFTER_PUNCT = re.compile(r"([.!?])((?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])+)")
 _ABOUT_THE_PASSAGES = re.compile(
     r"^(dies\w*|das|die|der|this|that|these|it|the)\b[^0-9]*" + SOURCE_WORDS.pattern + r"[^0-9]*$",
     re.IGNORECASE)
-
-
-@dataclass
-class SupportScorer:
-    """Scores how well a chunk sentence supports an answer sentence, 0..1."""
-
-    embed: Callable[[list[str]], np.ndarray] | None = None  # normalised rows
-    settings: CitationSettings = field(default_factory=CitationSettings)
-    # The question answered: names it states may stand outside the span (facts_held).
-    premise: str = ""
-    _cache: dict[str, tuple[list[tuple[int, int]], np.ndarray | None]] = field(default_factory=dict)
-
-    def _spans(self, chunk: Chunk, with_vectors: bool):
-        spans, vecs = self._cache.get(chunk.chunk_id, (None, None))
-        if spans is None:
-            spans = sentence_spans(chunk.text, offset=chunk.start)
-        if with_vectors and vecs is None and self.embed is not None and spans:
-            vecs = self.embed([chunk.text[s - chunk.start:e - chunk.start] for s, e in spans])
-        self._cache[chunk.chunk_id] = (spans, vecs)
-        return spans, vecs
-
-    def best_span(self, sentence: str, chunk: Chunk) -> tuple[float, tuple[int, int]]:
-        """(support, (start, end) in document offsets) of the chunk sentence that supports
-        the claim best, or of a sentence with the one before it that it points back to
-        ("Zu dieser Zeit hatte Microsoft ..."): together they state one fact. A span that
-        lacks one of the claim's numbers or names, or swaps its roles, supports nothing
-        (`rag.answer.facts`): the words of a recombined claim are all there, its facts are
-        not, and two unlinked sentences are two facts."""
-        spans, _ = self._spans(chunk, with_vectors=False)
-        if not spans:
-            return 0.0, (chunk.start, chunk.end)
-        texts = [chunk.text[s - chunk.start:e - chunk.start] for s, e in spans]
-        windows = [(i, i) for i in range(len(spans))] + [
-            (i, i + 1) for i in range(len(spans) - 1) if refers_back(texts[i + 1])]
-        window_texts = [" ".join(texts[a:b + 1]) for a, b in windows]
-        context = f"{chunk.title} {chunk.text}"
-        held = np.array([facts_held(sentence, w, self.premise, context, chunk.date or "")
-                         and not roles_swapped(sentence, w)
-                         for w in window_texts])
-        claim = set(tokenize(sentence))
-        lexical = np.zeros(len(windows))
-        if claim:
-            for i, w in enumerate(window_texts):
-                lexical[i] = len(claim & set(tokenize(w))) / len(claim)
-        lexical = np.where(held, lexical, 0.0)
-        single = np.arange(len(windows)) < len(spans)
-        if (lexical[single] >= 1.0).any():
-            # Full word coverage by one sentence (e.g. a quoted sentence) is maximal
-            # support: skip embedding.
-            best = int(np.argmax(np.where(single, lexical, 0.0)))
-            return 1.0, spans[windows[best][0]]
-        _, vecs = self._spans(chunk, with_vectors=True)
-        dense = np.zeros(len(windows))
-        if vecs is not None:
-            cos = vecs @ self.embed([sentence])[0]
-            # Map cosine onto 0..1 so that min_cosine lands at 0.5, the acceptance line.
-            per_sentence = np.clip(0.5 + (cos - self.settings.min_cosine) * 5.0, 0.0, 1.0)
-            dense = np.array([per_sentence[a:b + 1].max() for a, b in windows])
-        combined = np.where(held, np.maximum(lexical, dense), 0.0)
-        # One sentence before a pair when they support the claim equally.
-        best = max(range(len(windows)), key=lambda i: (round(float(combined[i]), 6), single[i]))
-        a, b = windows[best]
-        return float(combined[best]), (spans[a][0], spans[b][1])
 
 
 @dataclass
@@ -153,7 +87,11 @@ def ground_answer(text: str, hits: list[Hit] | tuple[Hit, ...], scorer: SupportS
                 _remember(found, supporting, n - 1, hits, span, claim, support)
                 continue
             alt = alt or _best_passage(claim, hits, scorer)
+            # The notice names why, never the claim itself: a small model's sentence may echo
+            # the prompt (the dropped text goes to the debug log).
             why = f"there is no passage {n}" if not exists else f"passage {n} does not support its sentence"
+            if exists and claim in scorer.reasons:
+                why += f" ({scorer.reasons[claim]})"
             if alt and alt[1] >= min_support:
                 kept.append(alt[0])
                 _remember(found, supporting, alt[0], hits, alt[2], claim, alt[1])

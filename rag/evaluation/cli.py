@@ -1,7 +1,7 @@
-"""`rag eval`: an eval set (`--set seeds`, the default, `news`: 10kGNAD, or `followups`:
-follow-up resolution) or an external SQuAD-format benchmark (`--dataset xquad|mlqa`). Every
-run names its split (test by default) and, unless `--no-near-misses`, asks each answerable
-question again as a near miss."""
+"""`rag eval`: an eval set (`--set seeds`, the default, `news`: 10kGNAD, `followups`:
+follow-up resolution, or `claims`: claim verification) or an external SQuAD-format benchmark
+(`--dataset xquad|mlqa`). Every run names its split (test by default) and, unless
+`--no-near-misses`, asks each answerable question again as a near miss."""
 
 from __future__ import annotations
 
@@ -33,6 +33,10 @@ def run_from_args(args, settings: Settings) -> int:
         from rag.evaluation.followups import run
 
         return run(args, settings)
+    if getattr(args, "set", "seeds") == "claims":
+        from rag.evaluation.claims import run_claims_eval
+
+        return run_claims_eval(args, settings)
     return run_seed_eval(args, settings)
 
 
@@ -131,9 +135,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--llm-model")
     p.add_argument("--base-url")
     p.add_argument("--k", type=int)
-    p.add_argument("--set", choices=["seeds", "news", "followups"], default="seeds",
+    p.add_argument("--set", choices=["seeds", "news", "followups", "claims"], default="seeds",
                    help="seeds: the seed articles' questions; news: 10kGNAD's (needs --path to test.csv); "
-                        "followups: two-turn conversations, follow-up resolution")
+                        "followups: two-turn conversations, follow-up resolution; "
+                        "claims: claim verification on constructed claims (--path to test.csv for its news rows)")
     p.add_argument("--live", action="store_true",
                    help="followups: also ask the seeds conversations end to end and score the answers")
     p.add_argument("--questions", type=Path, help="questions file (default: the set's)")

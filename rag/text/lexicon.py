@@ -309,9 +309,6 @@ STATE_LEADS = {"de": "Stand {date}:", "en": "As of {date}:"}
 # A part of a compound question the passages do not answer (said after the verified answer).
 UNANSWERED_PARTS = {"de": "Keine Antwort in den Dokumenten auf: {parts}",
                     "en": "The documents do not answer: {parts}"}
-# A part of a compound question the passages do not answer (said after the verified answer).
-UNANSWERED_PARTS = {"de": "Keine Antwort in den Dokumenten auf: {parts}",
-                    "en": "The documents do not answer: {parts}"}
 ANSWER_LEAD = re.compile(r"^(According to the documents:|Stand [^:]{1,40}:|As of [^:]{1,40}:)\s*")
 
 # -- the focus of a question (rag.answer.focus) ---------------------------------------------------
@@ -365,3 +362,35 @@ GENERIC_SUBJECT = re.compile(
     r"|präsident(?:in)?|minister(?:in)?|trainer(?:in)?|spieler(?:in)?|sänger(?:in)?|künstler(?:in)?"
     r"|autor(?:in)?|gründer(?:in)?|\d+-jährige[nr]?)\b(?!\s+(?-i:[A-ZÄÖÜ]))",
     re.IGNORECASE)
+
+# -- clauses and roles (rag.answer.clauses, rag.answer.roles) ------------------------------------
+# Conjunctions that may join two clauses; a piece without a verb is put back to its neighbour,
+# so "Nvidia, MGX und Microsoft" stays one phrase.
+CLAUSE_CONJUNCTIONS = frozenset({"und", "oder", "aber", "sondern", "sowie", "doch", "denn"})
+# Determiners that cannot open a nominative phrase, and those that mark a dative.
+OBLIQUE_DETERMINERS = frozenset({"den", "dem", "des", "einen", "einem", "eines", "ihren", "ihrem", "seinen",
+                                 "seinem", "diesen", "diesem", "dieses", "unserem", "unseren", "jenem", "jenen"})
+# After a noun, these open its genitive attribute ("die Partnerschaft beider Unternehmen").
+GENITIVE_DETERMINERS = frozenset({"des", "der", "eines", "einer", "beider", "aller", "dessen", "deren", "dieses"})
+DATIVE_DETERMINERS = frozenset({"dem", "einem", "ihrem", "seinem", "diesem", "jenem", "unserem"})
+# Prepositions whose object is the one a deed is done to or for ("Cloud-Partner für OpenAI",
+# "eine Beteiligung an OpenAI", "gewann bei den Warriors").
+TARGET_PREPOSITIONS = frozenset({"an", "für", "zu", "gegen", "bei"})
+# After a quantity, these name what it counts ("1,6 Milliarden Euro für Sozialleistungen").
+OWNER_PREPOSITIONS = frozenset({"für", "an", "in"})
+# Words that belong to a quantity, with their class: a percentage or an amount of money.
+QUANTITY_UNITS = {
+    "%": "%", "prozent": "%", "prozentpunkt": "%", "prozentpunkte": "%", "percent": "%",
+    "euro": "money", "dollar": "money", "us-dollar": "money", "pfund": "money", "franken": "money",
+    "yen": "money", "yuan": "money", "rubel": "money",
+    "milliarde": "", "milliarden": "", "million": "", "millionen": "", "mio": "", "mrd": "", "tausend": "",
+    "billion": "", "billionen": "",
+}
+# Nouns that measure or date rather than take part: never a participant.
+UNIT_NOUNS = frozenset(QUANTITY_UNITS) | frozenset(MONTH_NUMBERS) | frozenset(
+    """jahr jahre jahren jahres monat monate monaten woche wochen tag tage tagen stunde stunden minute minuten
+    uhr mal prozentpunkten anfang ende mitte montag dienstag mittwoch donnerstag freitag samstag sonntag
+    heute gestern vorjahr ortszeit""".split())
+# Auxiliaries, modals and copulas: a clause's verb only when it has no other, and never
+# enough to pair a claim clause with a passage clause.
+LIGHT_VERBS = frozenset({"sein", "haben", "werden", "sollen", "können", "müssen", "wollen", "dürfen", "mögen"})
