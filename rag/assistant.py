@@ -2,6 +2,23 @@
 
     assistant = Assistant.from_settings(load_settings())
     answer = assistant.ask("Welchen Anteil an OpenAI soll Microsoft erhalten haben?")
+    answer = assistant.ask("Wie viel hat er investiert?", history=[(question, answer_text)])
+    answer = assistant.ask("...", sources=["003_7f6e26588299af66.txt"])   # only these documents
+
+Conversations (saved in `settings.paths.data_dir`, see rag/conversations.py):
+
+    cid, answer = assistant.chat("Wer ist der größte Kapitalgeber von OpenAI?", owner="local")
+    cid, answer = assistant.chat("Wie viel hat er insgesamt investiert?", cid, owner="local")
+    assistant.conversations.list("local"); assistant.conversations.get(cid, "local")
+    for kind, value in assistant.chat_stream(question, cid, owner="local"): ...
+        # ("token", str)..., ("answer", Answer), then ("conversation", cid) once it is saved
+
+A follow-up is made standalone before retrieval (rag/answer/condense.py: rules, no LLM, for
+every backend); `Answer.standalone_question` says what was searched when it differs.
+
+The document library: `documents()` (each document's title, date and date_source, format,
+chunks and state), `document(source)` (its whole cleaned text and chunks, for a preview),
+`delete_document(source)`.
 
 Models and the index load on first use. The live index version is re-checked on every
 question, so a rebuild (CLI, UI or API) is picked up without a restart, and answers keep
@@ -24,6 +41,7 @@ from pathlib import Path
 from typing import Any, Iterator, Sequence
 
 from rag.answer.analysis import analyze_question
+from rag.answer.condense import HistoryItem, prior_turns, resolve_follow_up
 from rag.answer.citations import SupportScorer
 from rag.answer.evidence import evidence_passages
 from rag.answer.generation import answer_events
@@ -31,21 +49,26 @@ from rag.answer.prompting import build_messages
 from rag.answer.reader.extractive import ExtractiveReader
 from rag.backends import BackendContext, GenerationRequest, backend_rows, get_backend, prompt_policy
 from rag.core.config import Settings, load_settings
-from rag.core.errors import BackendError, IndexCorruptError, IndexMissingError, InputError
+from rag.core.errors import IndexCorruptError, IndexMissingError, InputError
+from rag.chat import ChatMixin
+from rag.conversations import FILE_NAME, ConversationStore
 from rag.core.types import Answer, Hit, QuestionAnalysis
 from rag.core.workers import Pools, WorkPool
-from rag.index.filters import SearchFilter, date_filter
+from rag.index.filters import SearchFilter, date_filter, only_sources
 from rag.index.stores import SearchView, VectorStore, open_store
 from rag.ingest.listing import DocumentState, list_documents, remove_document
+from rag.ingest.preview import DocumentPreview, document_preview
 from rag.ingest.update import IndexReport, Progress, update_index
 from rag.retrieval.retriever import Retriever
 
-# ("token", str) while generating, ("queue", place) while a queued backend (the local LLM)
-# serves others first, then exactly one ("answer", Answer).
+# ("status", stage) before each step ("reading", "writing", "checking"; the first comes after
+# retrieval, so a bad input or a missing index raises before any event), ("token", str) while
+# generating, ("queue", place) while a queued backend (the local LLM) serves others first,
+# then exactly one ("answer", Answer). Consumers skip the kinds they do not show.
 StreamEvent = tuple[str, Any]
 
 
-class Assistant:
+class Assistant(ChatMixin):
     def __init__(self, settings: Settings, backend_extra: dict[str, Any] | None = None):
         self.settings = settings
         self._backend_extra = backend_extra or {}
@@ -57,13 +80,29 @@ class Assistant:
         self._backends: dict[str, Any] = {}
         # Where the edges (UI, API) run questions: rag/core/workers.py.
         self.pools = Pools(settings.answer.workers, settings.answer.llm_workers)
+        self._entail = None  # the optional entailment check of claim verification
         # The one extractive reader: the default backend's answers, the LLM gate, evidence
         # selection and the fallback all read with it (and share its sentence vectors).
-        self.reader = ExtractiveReader(settings.reader, idf=self._idf, embedder=lambda: self.embedder)
+        self._judge = None
+        self.reader = ExtractiveReader(settings.reader, idf=self._idf, embedder=lambda: self.embedder,
+                                       judge=lambda: self.judge)
+        # Saved conversations; the file is created by the first one saved.
+        self.conversations = ConversationStore(Path(settings.paths.data_dir) / FILE_NAME)
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, **overrides: Any) -> "Assistant":
         return cls(settings or load_settings(**overrides))
+
+    def for_corpus(self, seeds_dir: Path, index_dir: Path, index_embedder=None) -> "Assistant":
+        """An Assistant over another documents folder and index, with these settings
+        otherwise, this one's embedders (loading e5 costs seconds and ~300 MB; or
+        `index_embedder` for its builds) and the sentence vectors its reader has made so
+        far. The evals' near-miss rounds use one per round."""
+        paths = self.settings.paths.model_copy(update={"seeds_dir": Path(seeds_dir), "index_dir": Path(index_dir)})
+        other = Assistant(self.settings.model_copy(update={"paths": paths}), self._backend_extra)
+        other._embedder, other._index_embedder = self.embedder, index_embedder or self.index_embedder
+        other.reader.adopt_sentence_vectors(self.reader)
+        return other
 
     # -- shared parts, loaded lazily -------------------------------------------------------
     @property
@@ -79,6 +118,20 @@ class Assistant:
                 self._embedder = QueryCache(build_embedder(questions, self.settings.paths.models_dir),
                                             self.settings.embedding.query_cache_size)
             return self._embedder
+
+    @property
+    def judge(self):
+        """The answerability judge of `reader.judge` ("local": the local GGUF model, loaded
+        once and shared with the `local` backend), or None."""
+        if self.settings.reader.judge == "none":
+            return None
+        if self._judge is None:
+            with self._lock:
+                if self._judge is None:
+                    from rag.backends.judge import local_judge
+
+                    self._judge = local_judge(self.settings.llm, self.settings.paths.models_dir)
+        return self._judge
 
     @property
     def index_embedder(self):
@@ -162,6 +215,18 @@ class Assistant:
         LLM answers, which mostly wait, have their own (`AnswerSettings`)."""
         return self.pools.get("compute" if getattr(self.backend(llm), "computes", False) else "wait")
 
+    def support_scorer(self, premise: str = "") -> SupportScorer:
+        """The claim verifier answers are checked with (`premise`: the question answered)."""
+        if self.settings.citations.entailment and self._entail is None:
+            with self._lock:
+                if self._entail is None:
+                    from rag.backends.entailment import make_entailment
+
+                    self._entail = make_entailment(self.settings.citations.entailment, self.settings.llm,
+                                                   self.settings.paths.models_dir)
+        return SupportScorer(embed=self.embedder.encode_queries, settings=self.settings.citations,
+                             premise=premise, entail=self._entail)
+
     # -- asking -----------------------------------------------------------------------------
     def _validate(self, question: str) -> tuple[str, list[str]]:
         question = (question or "").strip()
@@ -174,45 +239,47 @@ class Assistant:
             ]
         return question, []
 
-    def ask(self, question: str, history: list[tuple[str, str]] | None = None, *,
+    def ask(self, question: str, history: Sequence[HistoryItem] | None = None, *,
             k: int | None = None, mode: str | None = None, llm: str | None = None,
             passages: Sequence[Hit] | None = None, since: str | None = None,
-            until: str | None = None, as_of: str | None = None, where: SearchFilter | None = None) -> Answer:
+            until: str | None = None, as_of: str | None = None, where: SearchFilter | None = None,
+            sources: Sequence[str] | None = None) -> Answer:
         """Answer one question (with optional chat history) and verify its citations.
 
+        `history`: earlier turns, oldest first: (question, answer text) pairs, or saved
+        `Turn`s (whose answers' citations help resolve "er", "das Unternehmen"). A follow-up
+        that depends on them is made standalone; one that stands alone is searched as asked.
         `since`/`until` (ISO dates, "2024" to "2024-06-30") keep only sources dated in that
         range, inside the search; `as_of` answers as the sources stood on that date (sources
-        up to it, and questions about now read as questions about then). `where` filters
-        the search further (e.g. sources to leave out)."""
+        up to it, and questions about now read as questions about then). `sources` asks only
+        these documents (ids as `documents()` lists them; empty or None: all), inside the
+        search of either store; an unknown id is an InputError. `where` filters the search
+        further (e.g. sources to leave out)."""
         answer = None
         for kind, value in self.stream(question, history, k=k, mode=mode, llm=llm, passages=passages,
-                                       since=since, until=until, as_of=as_of, where=where):
+                                       since=since, until=until, as_of=as_of, where=where, sources=sources):
             if kind == "answer":
                 answer = value
         assert answer is not None
         return answer
 
-    def stream(self, question: str, history: list[tuple[str, str]] | None = None, *,
+    def stream(self, question: str, history: Sequence[HistoryItem] | None = None, *,
                k: int | None = None, mode: str | None = None,
                llm: str | None = None, passages: Sequence[Hit] | None = None,
                since: str | None = None, until: str | None = None,
-               as_of: str | None = None, where: SearchFilter | None = None) -> Iterator[StreamEvent]:
-        """Yield ("token", text) pieces as they are generated, then ("answer", Answer).
+               as_of: str | None = None, where: SearchFilter | None = None,
+               sources: Sequence[str] | None = None) -> Iterator[StreamEvent]:
+        """Yield ("status", stage) and ("token", text) pieces as they come, then ("answer",
+        Answer); see `StreamEvent`.
 
         `passages` replaces retrieval: the answer may only use and cite these (the eval's
-        oracle passages, see rag/evaluation/oracle.py). Dates as in `ask`."""
+        oracle passages, see rag/evaluation/oracle.py). History, dates and sources as in `ask`."""
         started = time.perf_counter()
         question, notices = self._validate(question)
-        dates = date_filter(since, until, as_of)
-        if dates is not None:
-            where = replace(where, since=dates.since, until=dates.until) if where is not None else dates
+        where = self._where(where, date_filter(since, until, as_of), sources if passages is None else None)
         backend = self.backend(llm)
-        standalone = question
-        if history:
-            try:
-                standalone = backend.condense(question, list(history)) or question
-            except BackendError as exc:
-                notices.append(f"Could not rewrite the follow-up question: {exc}")
+        standalone = resolve_follow_up(question, prior_turns(
+            history, self._before_citation, self._before_sentence)).text if history else question
         t0 = time.perf_counter()
         analysis = self._analyse(standalone)
         language = analysis.language
@@ -227,8 +294,7 @@ class Assistant:
         request = GenerationRequest(analysis, hits, build_messages(
             standalone, prompt_hits, language, allow_refusal=not gated, about_now=about_now,
             today=as_of or datetime.date.today().isoformat()))
-        scorer = SupportScorer(embed=self.embedder.encode_queries, settings=self.settings.citations,
-                               premise=standalone)
+        scorer = self.support_scorer(standalone)
         t1 = time.perf_counter()
         for kind, value in answer_events(question, standalone, request, backend, self.reader, gated=gated,
                                          scorer=scorer, notices=notices, embedder_id=self.embedder.model_id):
@@ -241,6 +307,13 @@ class Assistant:
         total_ms = (time.perf_counter() - started) * 1000
         yield ("answer", replace(answer, timings_ms={
             "retrieve": retrieve_ms, "generate": generate_ms, "total": total_ms}))
+
+    def _where(self, where: SearchFilter | None, dates: SearchFilter | None,
+               sources: Sequence[str] | None) -> SearchFilter | None:
+        """`where` narrowed by a date range and to `sources` (checked against the live index)."""
+        if dates is not None:
+            where = replace(where, since=dates.since, until=dates.until) if where is not None else dates
+        return only_sources(where, sources, self.index().manifest.documents) if sources else where
 
     def search(self, question: str, *, k: int | None = None, mode: str | None = None) -> list[Hit]:
         """Retrieval only: the top-k passages for `question`, best first (the LangChain
@@ -301,14 +374,25 @@ class Assistant:
     def status(self) -> dict[str, Any]:
         return self.index().status()
 
-    def documents(self) -> list[DocumentState]:
-        """Every document in the documents folder or the live index, with what the next
-        rebuild will do with it (`indexed`, `new`, `changed`, `deleted`)."""
+    def _indexed(self):
         try:
-            indexed = self.index().manifest.documents
+            view = self.index()
         except IndexMissingError:  # before the first build every document is new
-            indexed = {}
-        return list_documents(self.settings.paths.seeds_dir, indexed)
+            return None, {}
+        return view, view.manifest.documents
+
+    def documents(self) -> list[DocumentState]:
+        """Every document in the documents folder or the live index: title, date and its
+        `date_source`, `format`, chunks, size, and `state`: what the next rebuild will do with
+        it (`indexed`, `new`, `changed`, `deleted`), or `imported` (a CSV/JSONL row)."""
+        return list_documents(self.settings.paths.seeds_dir, self._indexed()[1])
+
+    def document(self, source: str) -> DocumentPreview:
+        """Document `source` (an id from `documents()`) with its whole cleaned text and its
+        chunks' offsets, for a preview (rag/ingest/preview.py). NotFoundError when unknown."""
+        view, _ = self._indexed()
+        return document_preview(source, self.settings.paths.seeds_dir, view, self.settings.chunking,
+                                self.settings.ingest)
 
     def delete_document(self, source: str) -> str:
         """Remove document `source` from the documents folder (NotFoundError when it is not

@@ -1,4 +1,4 @@
-"""`rag` command line: add, index, ask, eval, train-reader, models, serve, mcp, status.
+"""`rag` command line: add, index, ask, chat, eval, train-reader, models, serve, mcp, status.
 
 Only parsing, one call into the library, and rendering live here. RagError becomes a
 one-line message and exit code 2; anything else is a bug and keeps its traceback.
@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from rag.core.config import Settings, load_settings
-from rag.cli_output import print_answer, print_report
+from rag.cli_output import print_answer, print_report, print_status
 from rag.core.errors import RagError
 
 
@@ -22,7 +22,8 @@ def _settings(args: argparse.Namespace) -> Settings:
     overrides: dict[str, Any] = {
         "paths": {k: v for k, v in {
             "seeds_dir": getattr(args, "seeds", None), "index_dir": getattr(args, "index", None),
-            "models_dir": getattr(args, "models_dir", None)}.items() if v},
+            "models_dir": getattr(args, "models_dir", None),
+            "data_dir": getattr(args, "data_dir", None)}.items() if v},
         "embedding": {k: v for k, v in {
             "model": getattr(args, "embedder", None),
             "backend": getattr(args, "embedder_backend", None),
@@ -110,7 +111,7 @@ def cmd_ask(args) -> int:
         if args.question == "-" and not question:
             continue
         try:
-            dates = {"since": args.since, "until": args.until, "as_of": args.as_of}
+            dates = {"since": args.since, "until": args.until, "as_of": args.as_of, "sources": args.source}
             if args.json:
                 print(json.dumps(assistant.ask(question, **dates).to_json(), ensure_ascii=False), flush=True)
                 continue
@@ -133,10 +134,19 @@ def cmd_ask(args) -> int:
     return status
 
 
+def cmd_chat(args) -> int:
+    from rag.assistant import Assistant
+    from rag.cli_chat import run_chat
+
+    assistant = Assistant.from_settings(_settings(args))
+    return run_chat(assistant, resume=args.resume, options={
+        "since": args.since, "until": args.until, "as_of": args.as_of, "sources": args.source})
+
+
 def cmd_status(args) -> int:
     from rag.assistant import Assistant
 
-    print(json.dumps(Assistant.from_settings(_settings(args)).status(), indent=1, ensure_ascii=False))
+    print_status(Assistant.from_settings(_settings(args)).status(), args.json)
     return 0
 
 
@@ -164,8 +174,8 @@ def cmd_models(args) -> int:
 def cmd_eval(args) -> int:
     from rag.evaluation.cli import run_from_args
 
-    # For --dataset xquad, --mode picks the benchmark's modes ("all" included), not retrieval.mode.
-    retrieval_mode = None if args.dataset == "xquad" else args.mode
+    # For --dataset xquad|mlqa, --mode picks the benchmark's modes ("all" included), not retrieval.mode.
+    retrieval_mode = None if args.dataset in ("xquad", "mlqa") else args.mode
     return run_from_args(args, _settings(argparse.Namespace(**{**vars(args), "mode": retrieval_mode})))
 
 
@@ -190,6 +200,7 @@ def cmd_mcp(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from rag.cli_chat import add_arguments as add_chat_arguments
     from rag.evaluation.cli import add_arguments as add_eval_arguments
     from rag.evaluation.train_cli import add_arguments as add_train_arguments
 
@@ -233,10 +244,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--since", metavar="DATE", help="only sources dated on or after DATE (YYYY[-MM[-DD]])")
     p.add_argument("--until", metavar="DATE", help="only sources dated on or before DATE")
     p.add_argument("--as-of", metavar="DATE", help="answer as the sources stood on DATE")
+    p.add_argument("--source", action="append", metavar="NAME",
+                   help="ask only this document (repeatable; names as `GET /api/documents` lists them)")
     p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("chat", help="an interactive conversation with follow-ups, saved (/new, /history, /open)")
+    _common(p)
+    add_chat_arguments(p)
+    p.set_defaults(func=cmd_chat)
 
     p = sub.add_parser("status", help="show what the live index holds")
     _common(p)
+    p.add_argument("--json", action="store_true", help="print the status as one JSON object")
     p.set_defaults(func=cmd_status)
 
     p = sub.add_parser("models", help="install offline models")

@@ -1,4 +1,4 @@
-"""How `rag` prints an index report and an answer for a person (the JSON forms are the
+"""How `rag` prints an index report, the index status and an answer for a person (the JSON forms are the
 objects' own `summary()` and `to_json()`)."""
 
 from __future__ import annotations
@@ -42,5 +42,36 @@ def print_answer(answer) -> None:
                 print(f"    {c.chunk.url}")
             print(f"    „{c.text}“")
     t = answer.timings_ms
-    print(f"\n({answer.backend}; retrieve {t['retrieve']:.0f} ms, generate {t['generate']:.0f} ms, "
+    # The probability that the answer is right (of a refusal: that the documents do answer).
+    sure = f"confidence {answer.confidence:.2f}; " if answer.confidence is not None else ""
+    print(f"\n({answer.backend}; {sure}retrieve {t['retrieve']:.0f} ms, generate {t['generate']:.0f} ms, "
           f"total {t['total']:.0f} ms)", file=sys.stderr)
+
+
+def print_status(status: dict, as_json: bool) -> None:
+    """The live index (`Assistant.status()`): one line per aspect, or the dict as JSON."""
+    if as_json:
+        print(json.dumps(status, indent=1, ensure_ascii=False))
+        return
+    rest = dict(status)
+    print(f"Index version {rest.pop('version')}, built {rest.pop('built_at')}")
+    print(f"  documents  {rest.pop('documents')}")
+    chunks = f"  chunks     {rest.pop('chunks')}"
+    if "segments" in rest:
+        n = rest.pop("segments")
+        chunks += f" in {n} segment{'s' if n != 1 else ''}"
+    if "dense_search" in rest:
+        chunks += f", {rest.pop('dense_search')} dense search"
+    print(chunks)
+    print(f"  embedder   {rest.pop('embedder')} ({rest.pop('dim')} dimensions)")
+    chunking = rest.pop("chunking")
+    print(f"  chunking   {chunking['chunk_size']} characters, {chunking['chunk_overlap']} overlapping "
+          f"({chunking['chunker']})")
+    recall = rest.pop("ann_recall_at_10", None)
+    if recall:
+        print("  HNSW recall@10 " + ", ".join(f"{seg} {r:.4f}" for seg, r in recall.items()))
+    store = rest.pop("store", None)
+    if store:
+        print("  store      " + ", ".join(f"{k} {v}" for k, v in store.items() if v))
+    for key, value in rest.items():  # whatever a store adds that has no line of its own
+        print(f"  {key:<10} {value}")

@@ -36,7 +36,8 @@ def seeds_dir(tmp_path: Path) -> Path:
 @pytest.fixture
 def hashing_settings(tmp_path: Path, seeds_dir: Path):
     return load_settings(
-        paths={"seeds_dir": seeds_dir, "index_dir": tmp_path / "index", "models_dir": REPO / "models"},
+        paths={"seeds_dir": seeds_dir, "index_dir": tmp_path / "index", "models_dir": REPO / "models",
+               "data_dir": tmp_path / "data"},
         embedding={"backend": "hashing", "dim": 256},
     )
 
@@ -58,7 +59,7 @@ def corpus_assistant(tmp_path: Path):
         for name, text in docs.items():
             (folder / name).write_text(text, encoding="utf-8")
         settings = load_settings(paths={"seeds_dir": folder, "index_dir": tmp_path / "index",
-                                        "models_dir": REPO / "models"},
+                                        "models_dir": REPO / "models", "data_dir": tmp_path / "data"},
                                  embedding={"backend": "hashing", "dim": 256}, **overrides)
         assistant = Assistant.from_settings(settings)
         assistant.rebuild()
@@ -78,7 +79,8 @@ def e5_installed() -> Path:
 def real_assistant(tmp_path_factory, e5_installed) -> Assistant:
     """The default configuration (e5 + hybrid + extractive) over the seeds, built once."""
     index_dir = tmp_path_factory.mktemp("real-index")
-    settings = load_settings(paths={"seeds_dir": SEEDS, "index_dir": index_dir, "models_dir": REPO / "models"})
+    settings = load_settings(paths={"seeds_dir": SEEDS, "index_dir": index_dir, "models_dir": REPO / "models",
+                                    "data_dir": index_dir / "data"})
     assistant = Assistant.from_settings(settings)
     assistant.rebuild()
     return assistant
@@ -92,7 +94,7 @@ def seeds_index(tmp_path_factory):
         root = tmp_path_factory.mktemp("served")
         shutil.copytree(SEEDS, root / "seeds")
         settings = load_settings(paths={"seeds_dir": root / "seeds", "index_dir": root / "index",
-                                        "models_dir": REPO / "models"},
+                                        "models_dir": REPO / "models", "data_dir": root / "data"},
                                  embedding={"backend": "hashing", "dim": 256}, **overrides)
         assistant = Assistant.from_settings(settings)
         assistant.rebuild()

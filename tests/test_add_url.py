@@ -37,6 +37,7 @@ class _Site(BaseHTTPRequestHandler):
             "/politik/radwege": lambda: self._send(200, writers.ARTICLE_PAGE.encode()),
             "/schuhe/herren": lambda: self._send(200, writers.SHOP_PAGE.encode()),
             "/kurz": lambda: self._send(301, b"", Location="/politik/radwege"),
+            "/kurz-kaputt": lambda: self._send(301, b"", Location="/fehlt"),
             "/schleife": lambda: self._send(302, b"", Location="/schleife"),
             "/bild.png": lambda: self._send(200, b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "image/png"),
             "/gross": lambda: self._send(200, b"<html>" + b"x" * (3 << 20), "text/html"),
@@ -114,6 +115,17 @@ def test_a_page_that_is_not_an_article_is_refused_with_a_clear_message(site, cli
     assert not (cli_env.paths.seeds_dir / "web").exists() or not any((cli_env.paths.seeds_dir / "web").iterdir())
 
 
+def test_each_failing_url_is_named_and_the_others_still_added(site, cli_env, capsys):
+    # Issue 32, item 11: "error: the server answered HTTP 404" did not say which URL failed.
+    missing, moved, good = f"{site}/fehlt", f"{site}/kurz-kaputt", f"{site}/politik/radwege"
+    assert main(["add", missing, good, moved]) == 2
+    out = capsys.readouterr()
+    errors = out.err.strip().splitlines()
+    assert errors[0] == f"error: {missing}: the server answered HTTP 404"
+    assert errors[1] == f"error: {moved}: the server answered HTTP 404 (redirected to {site}/fehlt)"
+    assert len(errors) == 2 and "Added web/stadtrat" in out.out
+
+
 def test_redirects_are_followed_up_to_the_limit(site):
     assert fetch(f"{site}/kurz", PRIVATE_OK).url == f"{site}/politik/radwege"
     with pytest.raises(FetchError, match="more than 5 redirects"):
@@ -151,3 +163,34 @@ def test_only_plain_http_urls_are_fetched(url, message):
 def test_local_addresses_are_refused_by_default(site):
     with pytest.raises(FetchError, match="non-public address 127.0.0.1"):
         fetch(f"{site}/politik/radwege", IngestSettings())
+
+
+# Issue 32, item 10: only globally routable addresses, also when an IPv6 form wraps an IPv4 one.
+NOT_PUBLIC = [
+    "127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "0.0.0.0", "255.255.255.255",
+    "100.64.0.1", "100.127.255.254",  # carrier-grade NAT (shared address space)
+    "198.18.0.1", "240.0.0.1", "224.0.0.1",
+    "::1", "::", "fe80::1", "fc00::1", "fd12:3456::1", "ff02::1", "ff0e::1", "2001:db8::1",
+    "fec0::1", "fec0:1::abcd",  # site-local (deprecated; Python 3.11 calls it global)
+    "2002:7f00:1::1", "2002:c0a8:101::1", "2002:a00:1::1",  # 6to4 around 127.0.0.1, 192.168.1.1, 10.0.0.1
+    "::ffff:127.0.0.1", "::ffff:10.0.0.1", "::ffff:100.64.0.1",  # IPv4-mapped
+    "2001:0:4136:e378:8000:63bf:3f57:fefe",  # Teredo, client 192.168.1.1
+    "64:ff9b::7f00:1", "64:ff9b::a9fe:a9fe",  # NAT64 around 127.0.0.1, 169.254.169.254
+]
+
+
+@pytest.mark.parametrize("address", NOT_PUBLIC)
+def test_only_globally_routable_addresses_are_fetched(address):
+    host = f"[{address}]" if ":" in address else address
+    with pytest.raises(FetchError, match="non-public address"):
+        fetch(f"http://{host}:9/artikel", IngestSettings(fetch_timeout_s=1))
+
+
+@pytest.mark.parametrize("address", ["8.8.8.8", "2606:4700::1111", "2002:808:808::1", "::ffff:8.8.8.8",
+                                     "64:ff9b::808:808"])
+def test_public_addresses_and_their_wrapped_forms_are_allowed(address):
+    import ipaddress
+
+    from rag.ingest.fetch import is_public
+
+    assert is_public(ipaddress.ip_address(address))

@@ -16,7 +16,7 @@ from rag.core.errors import ModelError
 
 KEY = "sk-test-openai"
 QUESTION = "Welchen Anteil an OpenAI soll Microsoft erhalten haben?"
-CITATION_KEYS = {"n", "source", "title", "date", "date_source", "page", "url", "chunk_id", "start", "end", "text"}
+CITATION_KEYS = {"n", "source", "title", "date", "date_source", "page", "url", "chunk_id", "start", "end", "text", "spans"}
 
 
 @pytest.fixture(scope="module")
@@ -110,6 +110,18 @@ def test_errors_come_in_openai_shape(served, client):
     assert "Please enter a question" in err.value.message
     raw = httpx.get(served[1] + "/v1/nope", headers={"Authorization": f"Bearer {KEY}"})
     assert raw.status_code == 404 and raw.json()["error"]["code"] == "unknown_url"
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_more_than_one_choice_is_a_400_not_silently_one(client, stream):
+    # Issue 32, item 11: n=3 returned one choice without a word.
+    with pytest.raises(openai.BadRequestError) as err:
+        client.chat.completions.create(model="rag-extractive", n=3, stream=stream,
+                                       messages=[{"role": "user", "content": QUESTION}])
+    assert err.value.param == "n" and err.value.code == "unsupported_value"
+    assert "n=3" in err.value.message and "one answer" in err.value.message
+    one = client.chat.completions.create(model="rag-extractive", n=1, messages=[{"role": "user", "content": QUESTION}])
+    assert len(one.choices) == 1
 
 
 class _FailsMidStream(FakeBackend):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from rag.api.schemas import AnswerOut
+from rag.api.schemas import AnswerOut, AskOut
 
 KEY = "sk-test-rest"
 QUESTION = "Welchen Anteil an OpenAI soll Microsoft erhalten haben?"
@@ -29,7 +29,10 @@ def api(served):
 def test_ask_returns_the_json_contract(api, served):
     data = api.post("/api/ask", json={"question": QUESTION, "k": 3}).json()
     expected = served[0].ask(QUESTION, k=3).to_json()
-    assert set(data) == set(AnswerOut.model_fields) == set(expected)
+    assert set(AnswerOut.model_fields) == set(expected)
+    # POST /api/ask adds the saved conversation it used (none here: nothing was saved).
+    assert set(data) == set(AskOut.model_fields) == set(expected) | {"conversation_id"}
+    assert data.pop("conversation_id") is None
     assert {k: v for k, v in data.items() if k != "timings_ms"} == \
         {k: v for k, v in expected.items() if k != "timings_ms"}
     assert len(data["retrieved"]) == 3 and data["citations"] and not data["refused"]
@@ -52,6 +55,18 @@ def test_ask_within_a_date_range(api):
     assert data["retrieved"] and all(r["date"] is not None and r["date"][:7] >= "2024-06" for r in data["retrieved"])
     bad = api.post("/api/ask", json={"question": QUESTION, "since": "letzte Woche"})
     assert bad.status_code == 400 and "YYYY" in bad.json()["error"]["message"]
+
+
+@pytest.mark.parametrize("field, value, problem", [
+    ("since", "2024-13-45", "has no month 13"), ("until", "2024-02-30", "February 2024 has 29 days"),
+    ("as_of", "2024-13", "has no month 13")])
+def test_an_impossible_date_is_a_400_naming_it(api, field, value, problem):
+    # Issue 32, item 6: these filtered as strings and the answer was silently refused.
+    bad = api.post("/api/ask", json={"question": QUESTION, field: value})
+    assert bad.status_code == 400
+    error = bad.json()["error"]
+    assert error["type"] == "invalid_request_error" and error["code"] == "invalid_input"
+    assert error["param"] == field and value in error["message"] and problem in error["message"]
 
 
 def test_keys_guard_every_api_route(served):
@@ -95,6 +110,54 @@ def test_upload_rebuild_ask_delete(api, served):
     assert "Solarpark_Kleinhausen.txt" not in {d["source"] for d in api.get("/api/documents").json()}
     missing = api.delete("/api/documents/..%2F..%2Fetc%2Fpasswd")
     assert missing.status_code == 404 and missing.json()["error"]["type"] == "not_found_error"
+
+
+def _raw_request(url: str, head: str, timeout: float = 10.0) -> bytes:
+    """Send only a request's head (no body) over a socket; the bytes the server answers."""
+    import socket
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    with socket.create_connection((parts.hostname, parts.port), timeout=timeout) as sock:
+        sock.sendall(head.replace("\n", "\r\n").encode() + b"\r\n")
+        answer = b""
+        while b"\r\n\r\n" not in answer or not answer.rstrip().endswith(b"}"):
+            chunk = sock.recv(65536)  # socket.timeout here: the server waited for the body
+            if not chunk:
+                break
+            answer += chunk
+    return answer
+
+
+def test_an_oversized_upload_is_refused_from_its_content_length_before_the_body(served):
+    # Issue 32, item 11: the whole body was read before the size check.
+    import json
+
+    answer = _raw_request(served[1], f"POST /api/documents HTTP/1.1\nHost: x\nAuthorization: Bearer {KEY}\n"
+                                     "Content-Type: multipart/form-data; boundary=b\nContent-Length: 104857600\n")
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 413 "), head
+    error = json.loads(body)["error"]
+    assert error["code"] == "upload_too_large" and "100.0 MB" in error["message"]
+    assert "RAG_API__MAX_REQUEST_MB" in error["message"]
+    # Without a declared length (chunked) the size cannot be checked first: 411.
+    chunked = httpx.post(served[1] + "/api/documents", headers={"Authorization": f"Bearer {KEY}",
+                         "Content-Type": "multipart/form-data; boundary=b"}, content=iter([b"--b--\r\n"]), timeout=30)
+    assert chunked.status_code == 411 and chunked.json()["error"]["code"] == "length_required"
+
+
+def test_an_upload_name_over_255_bytes_is_shortened(api, served):
+    # Issue 32, item 5: 300 x "ä" (600 bytes) was a 500 (OSError: File name too long).
+    long_name = "ä" * 300 + ".txt"
+    r = api.post("/api/documents", files=[("files", (long_name, "Der Sportverein Niederau wurde 1921 gegründet, "
+                                                                  "er hat heute 812 Mitglieder.".encode()))])
+    assert r.status_code == 200, r.text
+    (result,) = r.json()["files"]
+    assert result["status"] == "saved" and result["name"] == "ae" * 40 + ".txt"
+    assert result["original"].startswith("ääää") and len(result["original"].encode()) <= 255
+    seeds = served[0].settings.paths.seeds_dir
+    assert (seeds / result["name"]).is_file()
+    assert api.delete(f"/api/documents/{result['name']}").status_code == 200
 
 
 def test_upload_with_index_true_rebuilds_at_once(api, served):

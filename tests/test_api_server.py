@@ -78,7 +78,8 @@ def test_rag_serve_process_answers_and_stops_cleanly(seeds_index, tmp_path):
 
         from gradio_client import Client
 
-        ui = Client(url + "/", verbose=False)  # keeps a heartbeat stream open, like a browser tab
+        # With keys set the UI wants a login too: any user name, a key as the password (issue 32).
+        ui = Client(url + "/", auth=("tester", KEY), verbose=False)  # keeps a heartbeat stream open, like a tab
         assert ui.predict("Wie viel Geld soll in Stargate fließen?", api_name="/ask")["citations"]
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=30) == 130  # the CLI's exit code for Ctrl-C

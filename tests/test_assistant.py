@@ -22,10 +22,15 @@ def _assistant(hashing_settings, replies=None, backend="fake"):
 def test_streaming_yields_tokens_then_one_answer(hashing_settings):
     assistant = _assistant(hashing_settings)
     events = list(assistant.stream("Stargate 500 Milliarden Rechenzentren"))
-    assert [k for k, _ in events[:-1]] == ["token"] * (len(events) - 1) and len(events) > 2
+    kinds = [k for k, _ in events]
+    # Status lines first (what happens next), tokens as they come, the verified answer last.
+    assert [v for k, v in events if k == "status"] == ["reading", "writing", "checking"]
+    assert kinds[0] == "status" and kinds.index("token") < len(kinds) - 2
+    assert kinds[-2:] == ["status", "answer"] and kinds.count("token") > 1
     kind, answer = events[-1]
     assert kind == "answer" and answer.citations and answer.citations[0].n == 1
-    assert "".join(v for k, v in events[:-1]).strip().startswith(answer.text.split(" [")[0][:20])
+    tokens = "".join(v for k, v in events if k == "token")
+    assert tokens.strip().startswith(answer.text.split(" [")[0][:20])
 
 
 def test_invalid_and_unsupported_markers_are_fixed(hashing_settings):

@@ -98,6 +98,37 @@ def test_unknown_backend_lists_available(cli_env, capsys):
     assert "Unknown LLM backend 'nope'" in err and "extractive" in err and "fake" in err
 
 
+def test_status_reads_as_text_and_as_json_on_request(cli_env, hashing_assistant, capsys):
+    # Issue 32, item 11: `rag status` printed raw JSON only.
+    assert main(["status", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["documents"] == 5 and data["chunks"] > 0
+    assert main(["status"]) == 0
+    text = capsys.readouterr().out
+    assert not text.lstrip().startswith("{")
+    lines = text.splitlines()
+    assert lines[0] == f"Index version {data['version']}, built {data['built_at']}"
+    assert f"  documents  5" in lines
+    assert f"  chunks     {data['chunks']} in {data['segments']} segment" + ("s" if data["segments"] > 1 else "") \
+        + ", exact dense search" in lines
+    assert f"  embedder   {data['embedder']} ({data['dim']} dimensions)" in lines
+    chunking = data["chunking"]
+    assert (f"  chunking   {chunking['chunk_size']} characters, {chunking['chunk_overlap']} overlapping "
+            f"({chunking['chunker']})") in lines
+
+
+def test_a_missing_documents_folder_is_named_without_traceback(cli_env, tmp_path):
+    # Issue 32, item 7: `rag index --seeds /nope` printed a FileNotFoundError traceback.
+    missing = tmp_path / "nope"
+    result = _run(["index", "--seeds", str(missing)], cli_env)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr == (f"error: The documents folder {missing} does not exist. Create it, or point "
+                             "--seeds (RAG_PATHS__SEEDS_DIR) at your documents.\n")
+    (tmp_path / "datei").write_text("kein Ordner")
+    result = _run(["index", "--seeds", str(tmp_path / "datei")], cli_env)
+    assert result.returncode == 2 and f"{tmp_path / 'datei'} is not a folder" in result.stderr
+
+
 def test_bad_setting_is_a_clean_error(cli_env, monkeypatch, capsys):
     monkeypatch.setenv("RAG_RETRIEVAL__K", "0")
     assert main(["status"]) == 2
@@ -121,3 +152,11 @@ def test_eval_with_oracle_passages(cli_env, tmp_path, capsys):
     for row in report["per_question"]:
         # The passages given were chosen from the gold sources only.
         assert row["retrieved_sources"] and set(row["retrieved_sources"]) <= set(row["gold_sources"])
+
+
+def test_a_plain_answer_says_its_confidence(cli_env, capsys):
+    assert main(["index"]) == 0
+    capsys.readouterr()
+    assert main(["ask", "Welchen Anteil an OpenAI soll Microsoft erhalten haben?"]) == 0
+    err = capsys.readouterr().err
+    assert "confidence 0." in err or "confidence 1.00" in err

@@ -12,7 +12,6 @@ import pytest
 from rag.core.config import LLMSettings
 from rag.core.errors import BackendError, BackendUnavailableError
 from rag.backends import BACKENDS, BackendContext, GenerationRequest, get_backend, list_backends
-from rag.answer.condense import clean_condensed, condense_messages
 from rag.core.types import Chunk, Hit
 
 
@@ -129,8 +128,7 @@ def test_openai_compatible_closed_port_fails_fast_and_readably(tmp_path):
         _ctx(tmp_path, base_url=f"http://127.0.0.1:{port}/v1", model="x", timeout_s=5),
     )
     for call in (lambda: backend.generate(_request()),
-                 lambda: list(backend.stream(_request())),
-                 lambda: backend.condense("Und wie viel?", [("Wer investiert?", "Microsoft.")])):
+                 lambda: list(backend.stream(_request()))):
         started = time.monotonic()
         with pytest.raises(BackendError) as err:
             call()
@@ -139,26 +137,6 @@ def test_openai_compatible_closed_port_fails_fast_and_readably(tmp_path):
         assert "openai-compatible" in msg and f"127.0.0.1:{port}" in msg
         assert "cannot reach" in msg
         assert "Traceback" not in msg
-
-
-def test_condense_without_history_makes_no_call(tmp_path):
-    # The port is closed: any request would raise, so returning proves no call was made.
-    backend = get_backend(
-        "openai-compatible", _ctx(tmp_path, base_url=f"http://127.0.0.1:{_closed_port()}/v1"))
-    assert backend.condense("Wer investiert in OpenAI?", []) == "Wer investiert in OpenAI?"
-
-
-def test_condense_prompt_keeps_the_question_language():
-    history = [("Wer investiert in OpenAI?", "Microsoft investiert Milliarden [1].")]
-    de = condense_messages("Wie viel hat er bezahlt?", history, LLMSettings())
-    en = condense_messages("How much did he pay?", [("Who invests in OpenAI?", "Microsoft.")], LLMSettings())
-    assert "auf Deutsch" in de[0]["content"] and "Folgefrage: Wie viel hat er bezahlt?" in de[1]["content"]
-    assert "in English" in en[0]["content"] and "Follow-up question: How much did he pay?" in en[1]["content"]
-
-
-def test_clean_condensed_strips_labels_and_falls_back():
-    assert clean_condensed('Eigenständige Frage: "Wie viel zahlte Microsoft?"\nx', "q") == "Wie viel zahlte Microsoft?"
-    assert clean_condensed("  \n ", "original") == "original"
 
 
 def test_openai_compatible_silent_server_times_out(tmp_path):

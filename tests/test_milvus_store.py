@@ -89,6 +89,20 @@ def test_filters_run_inside_the_engine_with_the_local_semantics(pair, where):
     assert all(h.chunk.chunk_id in admitted for h in b)
 
 
+def test_sources_and_the_library_through_the_assistant(pair):
+    """`ask(sources=...)`, the listing and the preview read the same from either store."""
+    local, milvus = pair
+    only = ["001_06e8ede0839f87ad.txt"]
+    a = local.ask("Microsoft OpenAI Partnerschaft", k=4, sources=only)
+    b = milvus.ask("Microsoft OpenAI Partnerschaft", k=4, sources=only)
+    assert len(b.hits) == 4 and {h.chunk.source for h in b.hits} == set(only)
+    assert [h.chunk.chunk_id for h in a.hits] == [h.chunk.chunk_id for h in b.hits]
+    assert milvus.documents() == local.documents()
+    preview = milvus.document("003_7f6e26588299af66.txt")
+    assert preview.to_json() == local.document("003_7f6e26588299af66.txt").to_json()
+    assert preview.chunks and all(preview.text[c.start:c.end] for c in preview.chunks)
+
+
 def test_filter_expressions_quote_and_bound_dates():
     assert quote('a"b\\c') == '"a\\"b\\\\c"'
     assert expression(None) == "" and expression(SearchFilter()) == ""

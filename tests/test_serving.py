@@ -15,7 +15,7 @@ import pytest
 from rag.backends import BACKENDS
 from rag.backends.fake import FakeBackend
 from rag.core.workers import SlotQueue, Waiting, WorkPool
-from rag.ui import handlers
+from rag.ui import chat
 
 KEY = "sk-test-serving"
 QUESTION = "Welchen Anteil an OpenAI soll Microsoft erhalten haben?"
@@ -185,8 +185,8 @@ def test_the_ui_shows_the_place_in_the_queue(served):
     assistant = served[0]
     with QueuedBackend.slots.hold():  # someone else is generating
         chats = []
-        worker = threading.Thread(target=lambda: chats.extend(handlers.respond(
-            assistant, QUESTION, [], [], backend="queued")))
+        worker = threading.Thread(target=lambda: chats.extend(chat.respond(
+            assistant, QUESTION, [], "", [], chat.LOCAL_OWNER, backend="queued")))
         worker.start()
         deadline = time.monotonic() + 60
         while not any("Warteschlange" in str(c[0][-1]["content"]) for c in chats) and time.monotonic() < deadline:
@@ -194,7 +194,9 @@ def test_the_ui_shows_the_place_in_the_queue(served):
     worker.join(60)
     shown = [str(c[0][-1]["content"]) for c in chats]
     assert any("Platz 1" in s and "position 1" in s for s in shown)
-    assert "rag-answer" in shown[-1] and "Warteschlange" not in shown[-1]
+    assert "rag-answer" in shown[-1] and "Warteschlange" not in shown[-1] and "rag-status" not in shown[-1]
+    # While queued, the status line shows the place (it also keeps a second question out of this chat).
+    assert any("rag-status" in s and "Platz 1" in s for s in shown)
 
 
 @pytest.mark.llm

@@ -47,3 +47,66 @@ def test_cli_until(hashing_assistant):
     assert result.returncode == 0, result.stderr
     retrieved = json.loads(result.stdout)["retrieved"]
     assert retrieved and all(r["date"][:7] <= "2024-06" for r in retrieved)
+
+
+# Issue 32, item 6: impossible dates filtered as strings and the answer was silently refused.
+IMPOSSIBLE = [
+    ("2024-13", "has no month 13 (months run from 01 to 12)"),
+    ("2024-00", "has no month 00 (months run from 01 to 12)"),
+    ("2024-02-30", "does not exist: February 2024 has 29 days"),
+    ("2023-02-29", "does not exist: February 2023 has 28 days"),
+    ("2024-04-31", "does not exist: April 2024 has 30 days"),
+    ("2024-06-00", "has no day 00"),
+    ("2024-13-45", "has no month 13 (months run from 01 to 12)"),
+    ("0000", "has no year 0000"),
+]
+
+
+@pytest.mark.parametrize("value, problem", IMPOSSIBLE)
+@pytest.mark.parametrize("which", ["since", "until", "as_of"])
+def test_impossible_dates_are_input_errors_naming_the_problem(value, problem, which):
+    from rag.index.filters import date_filter
+
+    with pytest.raises(InputError) as caught:
+        date_filter(**{which: value})
+    assert str(caught.value) == f"The {which.replace('_', ' ')} date {value!r} {problem}."
+    assert date_filter(**{which: "2024-02-29"}) is not None  # a leap day exists
+
+
+def test_cli_names_the_impossible_date(hashing_assistant):
+    p = hashing_assistant.settings.paths
+    env = {**os.environ, "RAG_PATHS__SEEDS_DIR": str(p.seeds_dir), "RAG_PATHS__INDEX_DIR": str(p.index_dir),
+           "RAG_EMBEDDING__BACKEND": "hashing", "RAG_EMBEDDING__DIM": "256"}
+    for flag, value, problem in [("--until", "2024-13", "has no month 13"),
+                                 ("--since", "2024-02-30", "February 2024 has 29 days"),
+                                 ("--as-of", "2024-13-45", "has no month 13")]:
+        result = subprocess.run([sys.executable, "-m", "rag.cli", "ask", QUESTION, flag, value],
+                                capture_output=True, text=True, env=env, cwd=REPO, timeout=300)
+        assert result.returncode == 2 and result.stdout == ""
+        assert result.stderr.startswith("error: The ") and problem in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr
+
+
+def test_impossible_dates_a_user_writes_into_a_document_are_named(tmp_path):
+    from rag.ingest.documents import read_document
+    from rag.ingest.formats import Rejected
+
+    text = b"Die Stadt Kleinhausen baut eine neue Schule. Sie kostet 20 Millionen Euro.\n"
+    sidecar = read_document("schule.txt", text, sidecar=b'{"date": "2024-02-30"}')
+    assert isinstance(sidecar, Rejected)
+    assert sidecar.reason == "bad sidecar .meta.json: the date '2024-02-30' does not exist: February 2024 has 29 days"
+    front = read_document("schule.md", b"---\ndate: 2024-13-45\n---\n" + text)
+    assert isinstance(front, Rejected)
+    assert front.reason == "bad front matter: the date '2024-13-45' has no month 13 (months run from 01 to 12)"
+
+
+def test_an_imported_row_with_an_impossible_date_is_skipped_and_named(tmp_path):
+    from rag.core.config import IngestSettings
+    from rag.ingest.imports import ImportSpec, expand
+
+    data = ("id;datum;text\n1;03.10.2024;Der Hafen schlug 7,7 Millionen Container um.\n"
+            "2;45.13.2024;Die Brücke wird seit 2018 saniert.\n").encode()
+    spec = ImportSpec(str(tmp_path / "a.csv"), "csv", "text", date="datum", id="id", delimiter=";")
+    rows, skipped = expand(spec, data, IngestSettings())
+    assert [r.source for r in rows] == ["a.csv#1"] and rows[0].doc.date == "2024-10-03"
+    assert skipped == [("a.csv#2", "bad date: '45.13.2024' has no month 13 (months run from 01 to 12)")]

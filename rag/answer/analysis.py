@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 
+from rag.answer.focus import question_focus
 from rag.core.types import QuestionAnalysis, QuestionPart
 from rag.text.language import detect_language
 from rag.text.lexicon import (
@@ -35,8 +36,30 @@ def analyze_question(question: str) -> QuestionAnalysis:
     language = detect_language(question)
     whole = _part(question, language)
     texts = split_question(question)
-    parts = (whole,) if len(texts) == 1 else tuple(_part(t, language) for t in texts)
-    return QuestionAnalysis(text=question, language=language, whole=whole, parts=parts)
+    if len(texts) == 1:
+        return QuestionAnalysis(text=question, language=language, whole=whole, parts=(whole,))
+    first = _part(texts[0], language)
+    parts = [first] + [_part(with_subject(t, texts[0], first.focus), language) for t in texts[1:]]
+    return QuestionAnalysis(text=question, language=language, whole=whole, parts=tuple(parts))
+
+
+def with_subject(part: str, first: str, first_focus: tuple[str, ...] = ()) -> str:
+    """A later sub-question that names nothing but what it asks for ("... und wer ist
+    beteiligt?", "... und wer ist an Bord?") is about what the first part names: the first
+    part's names and nouns (not its focus: "Wie viel Geld soll in Stargate fließen" lends
+    "Stargate", not "Geld") are added in brackets, so the part is searched and scored for
+    them. One that names something of its own ("... und wie lange reift Bergkäse?") stands
+    alone."""
+    focus = set(question_focus(part))
+    if any(not set(tokenize(w)) <= focus for w in _capitalised(part)):
+        return part
+    lent = [w for w in _capitalised(first) if not set(tokenize(w)) & set(first_focus)]
+    return f"{part.rstrip(' ?')} ({' '.join(lent)})?" if lent else part
+
+
+def _capitalised(text: str) -> list[str]:
+    """Capitalised words after the first: a question's names and nouns."""
+    return [w for w in re.findall(r"[\w-]+", text)[1:] if w[:1].isupper()]
 
 
 def _part(text: str, question_language: str) -> QuestionPart:
@@ -48,6 +71,7 @@ def _part(text: str, question_language: str) -> QuestionPart:
         bound=next((b for b, q in BOUND_QUESTION.items() if q.search(text)), None),
         topic_terms=topic_terms(text, question_language),
         subject_terms=frozenset(subject_terms(text)),
+        focus=question_focus(text, question_language),
     )
 
 
@@ -81,5 +105,4 @@ def topic_terms(question: str, language: str = "de") -> tuple[str, ...]:
 def subject_terms(question: str) -> set[str]:
     """Terms of the question's capitalised words after the first: its names and nouns
     ("OpenAI", "Mitarbeiter"), not its verbs ("wurde") or the question word."""
-    words = re.findall(r"[\w-]+", question)[1:]
-    return set(tokenize(" ".join(w for w in words if w[:1].isupper())))
+    return set(tokenize(" ".join(_capitalised(question))))

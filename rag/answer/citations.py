@@ -12,19 +12,19 @@ only cited sources are kept.
 
 from __future__ import annotations
 
+import logging
 import re
-from dataclasses import dataclass, field
-from typing import Callable
+from dataclasses import dataclass
 
-import numpy as np
-
-from rag.core.config import CitationSettings
-from rag.answer.facts import facts_held, roles_swapped
 from rag.answer.prompting import is_refusal_text, refusal
-from rag.core.types import Answer, Chunk, Citation, Hit
+from rag.answer.support import SupportScorer
+from rag.core.types import Answer, Citation, Hit
 from rag.text.lexicon import ANSWER_LEAD, SOURCE_WORDS
-from rag.text.sentences import refers_back, sentence_spans
+from rag.text.sentences import sentence_spans
 from rag.text.terms import tokenize
+
+log = logging.getLogger(__name__)
+__all__ = ["Grounded", "MARKER_GROUP", "SupportScorer", "ground_answer", "verified_answer"]
 
 MARKER_GROUP = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 _MARKERS_AFTER_PUNCT = re.compile(r"([.!?])((?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])+)")
@@ -33,69 +33,6 @@ _MARKERS_AFTER_PUNCT = re.compile(r"([.!?])((?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])+)")
 _ABOUT_THE_PASSAGES = re.compile(
     r"^(dies\w*|das|die|der|this|that|these|it|the)\b[^0-9]*" + SOURCE_WORDS.pattern + r"[^0-9]*$",
     re.IGNORECASE)
-
-
-@dataclass
-class SupportScorer:
-    """Scores how well a chunk sentence supports an answer sentence, 0..1."""
-
-    embed: Callable[[list[str]], np.ndarray] | None = None  # normalised rows
-    settings: CitationSettings = field(default_factory=CitationSettings)
-    # The question answered: names it states may stand outside the span (facts_held).
-    premise: str = ""
-    _cache: dict[str, tuple[list[tuple[int, int]], np.ndarray | None]] = field(default_factory=dict)
-
-    def _spans(self, chunk: Chunk, with_vectors: bool):
-        spans, vecs = self._cache.get(chunk.chunk_id, (None, None))
-        if spans is None:
-            spans = sentence_spans(chunk.text, offset=chunk.start)
-        if with_vectors and vecs is None and self.embed is not None and spans:
-            vecs = self.embed([chunk.text[s - chunk.start:e - chunk.start] for s, e in spans])
-        self._cache[chunk.chunk_id] = (spans, vecs)
-        return spans, vecs
-
-    def best_span(self, sentence: str, chunk: Chunk) -> tuple[float, tuple[int, int]]:
-        """(support, (start, end) in document offsets) of the chunk sentence that supports
-        the claim best, or of a sentence with the one before it that it points back to
-        ("Zu dieser Zeit hatte Microsoft ..."): together they state one fact. A span that
-        lacks one of the claim's numbers or names, or swaps its roles, supports nothing
-        (`rag.answer.facts`): the words of a recombined claim are all there, its facts are
-        not, and two unlinked sentences are two facts."""
-        spans, _ = self._spans(chunk, with_vectors=False)
-        if not spans:
-            return 0.0, (chunk.start, chunk.end)
-        texts = [chunk.text[s - chunk.start:e - chunk.start] for s, e in spans]
-        windows = [(i, i) for i in range(len(spans))] + [
-            (i, i + 1) for i in range(len(spans) - 1) if refers_back(texts[i + 1])]
-        window_texts = [" ".join(texts[a:b + 1]) for a, b in windows]
-        context = f"{chunk.title} {chunk.text}"
-        held = np.array([facts_held(sentence, w, self.premise, context, chunk.date or "")
-                         and not roles_swapped(sentence, w)
-                         for w in window_texts])
-        claim = set(tokenize(sentence))
-        lexical = np.zeros(len(windows))
-        if claim:
-            for i, w in enumerate(window_texts):
-                lexical[i] = len(claim & set(tokenize(w))) / len(claim)
-        lexical = np.where(held, lexical, 0.0)
-        single = np.arange(len(windows)) < len(spans)
-        if (lexical[single] >= 1.0).any():
-            # Full word coverage by one sentence (e.g. a quoted sentence) is maximal
-            # support: skip embedding.
-            best = int(np.argmax(np.where(single, lexical, 0.0)))
-            return 1.0, spans[windows[best][0]]
-        _, vecs = self._spans(chunk, with_vectors=True)
-        dense = np.zeros(len(windows))
-        if vecs is not None:
-            cos = vecs @ self.embed([sentence])[0]
-            # Map cosine onto 0..1 so that min_cosine lands at 0.5, the acceptance line.
-            per_sentence = np.clip(0.5 + (cos - self.settings.min_cosine) * 5.0, 0.0, 1.0)
-            dense = np.array([per_sentence[a:b + 1].max() for a, b in windows])
-        combined = np.where(held, np.maximum(lexical, dense), 0.0)
-        # One sentence before a pair when they support the claim equally.
-        best = max(range(len(windows)), key=lambda i: (round(float(combined[i]), 6), single[i]))
-        a, b = windows[best]
-        return float(combined[best]), (spans[a][0], spans[b][1])
 
 
 @dataclass
@@ -113,6 +50,8 @@ def ground_answer(text: str, hits: list[Hit] | tuple[Hit, ...], scorer: SupportS
     notices: list[str] = []
     renumber: dict[int, int] = {}  # passage index (0-based) -> shown number
     found: dict[int, Citation] = {}
+    # Every span that supports a kept claim, per passage: several claims may cite one passage.
+    supporting: dict[int, set[tuple[int, int]]] = {}
     pieces: list[str] = []
     cursor = 0
     for start, end in sentence_spans(text):
@@ -124,7 +63,7 @@ def ground_answer(text: str, hits: list[Hit] | tuple[Hit, ...], scorer: SupportS
         claim = claim[lead_match.end():].strip() if lead_match else claim
         cited = [int(n) for g in MARKER_GROUP.findall(sentence) for n in re.split(r"[,;]", g)]
         if _is_remark(claim, hits, scorer):
-            notices.append(f"Dropped “{claim[:60]}”: it is about the passages, not the question.")
+            notices.append(_dropped(claim, "it is about the passages, not the question"))
             cursor = end  # with the space before it
             continue
         kept: list[int] = []
@@ -140,38 +79,42 @@ def ground_answer(text: str, hits: list[Hit] | tuple[Hit, ...], scorer: SupportS
                 alt = _best_passage(claim, hits, scorer)
                 if alt and alt[0] != n - 1 and alt[1] >= max(min_support, support + margin):
                     kept.append(alt[0])
-                    _remember(found, alt[0], hits, alt[2], claim, alt[1])
+                    _remember(found, supporting, alt[0], hits, alt[2], claim, alt[1])
                     notices.append(f"Citation [{n}] fit “{claim[:60]}” poorly; pointed it to the passage that supports it.")
                     continue
             if exists and support >= min_support:
                 kept.append(n - 1)
-                _remember(found, n - 1, hits, span, claim, support)
+                _remember(found, supporting, n - 1, hits, span, claim, support)
                 continue
             alt = alt or _best_passage(claim, hits, scorer)
-            why = f"there is no passage {n}" if not exists else f"passage {n} does not support “{claim[:60]}”"
+            # The notice names why, never the claim itself: a small model's sentence may echo
+            # the prompt (the dropped text goes to the debug log).
+            why = f"there is no passage {n}" if not exists else f"passage {n} does not support its sentence"
+            if exists and claim in scorer.reasons:
+                why += f" ({scorer.reasons[claim]})"
             if alt and alt[1] >= min_support:
                 kept.append(alt[0])
-                _remember(found, alt[0], hits, alt[2], claim, alt[1])
+                _remember(found, supporting, alt[0], hits, alt[2], claim, alt[1])
                 notices.append(f"Citation [{n}]: {why}; pointed it to the passage that does.")
             else:
                 notices.append(f"Removed citation [{n}]: {why}.")
         if cited and not kept:
             # Every marker failed: the claim stands on nothing, so it is not shown as an answer.
-            notices.append(f"Dropped “{claim[:60]}”: no passage supports it.")
+            notices.append(_dropped(claim, "no passage supports it"))
             cursor = end
             continue
         if not cited and len(claim.split()) >= 4:
             alt = _best_passage(claim, hits, scorer)
             if alt and alt[1] >= attach_support:
                 kept.append(alt[0])
-                _remember(found, alt[0], hits, alt[2], claim, alt[1])
+                _remember(found, supporting, alt[0], hits, alt[2], claim, alt[1])
             elif not alt or alt[1] < min_support:
                 # An unmarked claim no passage supports is the model's own: Qwen 1.5B added
                 # "Diese Verlängerung wurde am 2026-12-03 bekannt." (the prompt's date). One
                 # between min_support and attach_support stays, unmarked: dropping those too
                 # cost 2 correct answers of 44 on the seeds dev split with --llm local (and
                 # removed one false one).
-                notices.append(f"Dropped “{claim[:60]}”: no passage supports it.")
+                notices.append(_dropped(claim, "no passage supports it"))
                 cursor = end
                 continue
         markers = ""
@@ -186,9 +129,18 @@ def ground_answer(text: str, hits: list[Hit] | tuple[Hit, ...], scorer: SupportS
         cursor = end
     pieces.append(text[cursor:])
     citations = tuple(
-        Citation(n=renumber[idx], **_as_fields(found[idx])) for idx in sorted(renumber, key=renumber.get)
+        Citation(n=renumber[idx], **_as_fields(found[idx]), spans=tuple(sorted(supporting[idx])))
+        for idx in sorted(renumber, key=renumber.get)
     )
     return Grounded("".join(pieces).strip(), citations, tuple(notices))
+
+
+def _dropped(claim: str, why: str) -> str:
+    """The notice for a sentence left out of the answer. It never quotes the sentence: a
+    dropped sentence is unverified, and a small model's may echo the prompt (Qwen 1.5B wrote
+    "Dies ist der Quellenangabe.", from the reminder to cite, which a quoting notice showed)."""
+    log.debug("dropped %r: %s", claim, why)
+    return f"Dropped a sentence of the reply: {why}."
 
 
 def _is_remark(claim: str, hits, scorer: SupportScorer) -> bool:
@@ -219,7 +171,9 @@ def _best_passage(claim: str, hits, scorer: SupportScorer):
     return best
 
 
-def _remember(found: dict, idx: int, hits, span: tuple[int, int], claim: str, support: float) -> None:
+def _remember(found: dict, supporting: dict, idx: int, hits, span: tuple[int, int], claim: str,
+              support: float) -> None:
+    supporting.setdefault(idx, set()).add(tuple(span))
     if idx in found and found[idx].support >= support:
         return
     chunk = hits[idx].chunk

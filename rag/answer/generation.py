@@ -7,11 +7,12 @@ sees which reader's words they are reading.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Iterator
 
 from rag.answer.citations import MARKER_GROUP, SupportScorer, ground_answer, verified_answer
 from rag.answer.prompting import is_refusal_text, refusal, states_nothing
-from rag.answer.reader.extractive import ExtractiveReader, answer_text
+from rag.answer.reader.extractive import ExtractiveReader, answer_text, unanswered_note
 from rag.core.errors import BackendError
 from rag.core.workers import Waiting
 from rag.core.types import Answer
@@ -23,14 +24,21 @@ StreamEvent = tuple[str, Any]
 
 def answer_events(question: str, standalone: str, request: Any, backend: Any, reader: ExtractiveReader, *,
                   gated: bool, scorer: SupportScorer, notices: list[str], embedder_id: str) -> Iterator[StreamEvent]:
-    """Yield ("token", text) as the backend generates, then ("answer", verified Answer); a
-    backend that queues its requests yields ("queue", position) while this one waits.
+    """Yield ("token", text) as the backend generates, then ("answer", verified Answer);
+    ("status", stage) says what happens next: "reading" (the passages), "writing" (the
+    backend generates), "checking" (citations are verified); a backend that queues its
+    requests yields ("queue", position) while this one waits.
 
     `request` is a GenerationRequest ([1] is request.passages[0]). With `gated`, the reader
     decides answerability first; an answer it found is then never lost to the model's
     wording: a reply whose claims all fail verification is replaced by the reader's answer."""
     analysis, hits, language = request.analysis, request.passages, request.language
-    chosen = reader.select(analysis, hits) if gated else None
+    yield ("status", "reading")
+    # The answer's confidence is the reader's answerability for every backend: the gate's
+    # own reading, or a reading of the same passages (an LLM's answer rests on them too).
+    reading = reader.read(analysis, hits) if gated or backend.name == "extractive" else None
+    chosen = reading.selected if reading and gated else None
+    confidence = reading.confidence if reading else reader.confidence(analysis, hits)
     used = backend.name
     pieces: list[str] = []
     fallback = ""  # why the extractive answer is shown instead of the backend's
@@ -38,6 +46,7 @@ def answer_events(question: str, standalone: str, request: Any, backend: Any, re
         pieces = [refusal(language)]
         yield ("token", pieces[0])
     else:
+        yield ("status", "writing")
         try:
             for piece in backend.stream(request):
                 if isinstance(piece, Waiting):  # the local model's queue: the user's place in it
@@ -70,9 +79,14 @@ def answer_events(question: str, standalone: str, request: Any, backend: Any, re
     if (used == "extractive" or gated) and not reader.fitted_for_embedder:
         notices = notices + [f"The extractive reader was not fitted with the embedder {embedder_id!r}, so its "
                              "refusals are less reliable; fit it with: rag train-reader (see evals/README.md)."]
+    yield ("status", "checking")
     answer: Answer = verified_answer(question, standalone, "".join(pieces).strip(), hits, language, used,
                                      notices, scorer)
-    yield ("answer", answer)
+    if used == "extractive" and not answer.refused and reading is not None and reading.unanswered:
+        # Each part of a compound question is answered or refused on its own; the refused
+        # ones are named after the verified sentences (the note cites nothing).
+        answer = replace(answer, text=f"{answer.text} {unanswered_note(reading.unanswered, language)}")
+    yield ("answer", replace(answer, confidence=confidence))
 
 
 def _missed_states(chosen, hits, citations) -> str:

@@ -27,11 +27,13 @@ _STATUS: list[tuple[type[E.RagError], int, str, str]] = [
     (E.ConfigError, 400, "invalid_request_error", "invalid_settings"),
     (E.BackendUnavailableError, 400, "invalid_request_error", "backend_unavailable"),
     (E.IndexLockedError, 409, "conflict_error", "index_locked"),
+    (E.IndexWriteError, 507, "server_error", "index_write_failed"),
     (E.IndexMissingError, 503, "server_error", "index_missing"),
     (E.IndexCorruptError, 503, "server_error", "index_corrupt"),
     (E.IndexMismatchError, 503, "server_error", "index_mismatch"),
     (E.ModelError, 503, "server_error", "model_unavailable"),
     (E.BackendError, 502, "server_error", "backend_failed"),
+    (E.StorageError, 503, "server_error", "storage_unavailable"),
 ]
 
 
@@ -54,7 +56,7 @@ class ApiError(Exception):
 def from_rag_error(exc: E.RagError) -> ApiError:
     for cls, status, type_, code in _STATUS:
         if isinstance(exc, cls):
-            return ApiError(status, str(exc), type_, code=code)
+            return ApiError(status, str(exc), type_, param=getattr(exc, "param", None), code=code)
     return ApiError(500, str(exc), "server_error", code="rag_error")
 
 

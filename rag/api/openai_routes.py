@@ -138,6 +138,9 @@ def v1_router(assistant: Assistant, auth: Callable) -> APIRouter:
     @router.post("/chat/completions", response_model=None,
                  summary="Answer the last user message, with [n] markers and a citations list")
     async def chat_completions(req: ChatCompletionRequest):
+        if req.n is not None and req.n != 1:  # n copies of one deterministic answer would be noise
+            raise ApiError(400, f"n={req.n} is not supported: rag gives one answer per question, checked against "
+                                "the documents. Leave n out or send n=1.", param="n", code="unsupported_value")
         backend = backend_for(assistant, req.model)
         question, history = conversation(req.messages)
         cid, now = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())

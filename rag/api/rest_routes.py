@@ -1,4 +1,10 @@
-"""`/api`: the JSON contract, documents, rebuilds and status, for scripts and services.
+"""`/api`: the JSON contract, documents, rebuilds and status, for scripts and services; saved
+conversations are in `conversation_routes` (mounted here, under /api/conversations).
+
+`POST /api/ask` takes `history` ([question, answer] pairs) or `conversation_id` (a saved
+conversation to continue; the turn is saved) or `save: true` (start one); a follow-up is made
+standalone either way. `sources` asks only those documents. The response is the JSON contract
+plus the `conversation_id` it used (null when nothing was saved).
 
 Uploads go through the UI's own checks (`rag.ui.uploads.save_upload`: allowed types, size,
 decodable text, duplicates, safe names). Uploading or deleting changes the documents folder;
@@ -15,12 +21,15 @@ from typing import Callable
 
 from fastapi import APIRouter, Depends, File, Query, UploadFile
 
+from rag.api.conversation_routes import conversations_router
 from rag.api.errors import add_catch_all
+from rag.api.owners import owner_dependency
 from rag.api.schemas import (
-    AnswerOut,
+    AskOut,
     AskRequest,
     DeleteOut,
     DocumentOut,
+    DocumentPreviewOut,
     IndexReportOut,
     IndexRequest,
     StatusOut,
@@ -33,11 +42,27 @@ from rag.ui.uploads import safe_name, save_upload
 _REINDEX = Query(False, description="Run the incremental rebuild right away and return its report.")
 
 
+MAX_NAME_BYTES = 255  # a file name's limit on ext4, XFS, btrfs and tmpfs
+
+
 def _received_name(filename: str | None) -> str:
     # The temp file carries the client's base name, as Gradio's do: save_upload reports and
     # sanitises that name. Anything odd (empty, "..", NUL) is replaced by its safe form.
     name = PurePosixPath((filename or "").replace("\\", "/")).name
-    return name if name not in ("", ".", "..") and "\0" not in name else safe_name(filename or "")
+    name = name if name not in ("", ".", "..") and "\0" not in name else safe_name(filename or "")
+    return _fit(name)
+
+
+def _fit(name: str) -> str:
+    """`name` cut to MAX_NAME_BYTES of UTF-8 (300 x "ä" is 600), its suffix kept: a longer
+    name cannot be created (OSError: File name too long)."""
+    if len(name.encode()) <= MAX_NAME_BYTES:
+        return name
+    stem, dot, suffix = name.rpartition(".")
+    suffix = dot + suffix if dot and stem and len(suffix) <= 16 else ""
+    stem = name[:len(name) - len(suffix)] if suffix else name
+    room = MAX_NAME_BYTES - len(suffix.encode())
+    return stem.encode()[:room].decode("utf-8", errors="ignore") + suffix
 
 
 def _save(assistant: Assistant, upload: UploadFile) -> UploadOut:
@@ -52,22 +77,33 @@ def _save(assistant: Assistant, upload: UploadFile) -> UploadOut:
 
 def api_router(assistant: Assistant, auth: Callable) -> APIRouter:
     router = APIRouter(prefix="/api", tags=["REST"], dependencies=[Depends(auth)])
+    owner = owner_dependency(getattr(auth, "keys", ()))
 
     def rebuild(force: bool = False) -> IndexReportOut:
         return IndexReportOut(**assistant.rebuild(force=force).to_json())
 
-    @router.post("/ask", response_model=AnswerOut, summary="Answer a question: the JSON contract")
-    async def ask(req: AskRequest):
+    @router.post("/ask", response_model=AskOut, summary="Answer a question: the JSON contract")
+    async def ask(req: AskRequest, who: str = Depends(owner)):
+        options = dict(k=req.k, mode=req.mode, llm=req.backend, since=req.since, until=req.until,
+                       as_of=req.as_of, sources=req.sources)
         # In the Assistant's pool (first come first served); the event loop only awaits it.
-        answer = await assistant.pool_for(req.backend).run(
-            assistant.ask, req.question, list(req.history), k=req.k, mode=req.mode, llm=req.backend,
-            since=req.since, until=req.until, as_of=req.as_of)
-        return answer.to_json()
+        pool = assistant.pool_for(req.backend)
+        if req.conversation_id or req.save:
+            conversation_id, answer = await pool.run(assistant.chat, req.question, req.conversation_id,
+                                                     owner=who, **options)
+            return {**answer.to_json(), "conversation_id": conversation_id}
+        answer = await pool.run(assistant.ask, req.question, list(req.history), **options)
+        return {**answer.to_json(), "conversation_id": None}
 
     @router.get("/documents", response_model=list[DocumentOut],
                 summary="List the documents and what the next rebuild does with each")
     def documents():
         return [d.to_json() for d in assistant.documents()]
+
+    @router.get("/documents/{source:path}", response_model=DocumentPreviewOut,
+                summary="One document's whole cleaned text and its chunks (offsets), for a preview")
+    def preview(source: str):
+        return assistant.document(source).to_json()
 
     @router.post("/documents", response_model=UploadReportOut,
                  summary="Upload documents into the documents folder (the UI's checks)")
@@ -93,5 +129,6 @@ def api_router(assistant: Assistant, auth: Callable) -> APIRouter:
         return StatusOut(index=assistant.status(), backends=assistant.backends(),
                          default_backend=assistant.settings.llm.backend)
 
-    add_catch_all(router)
+    router.include_router(conversations_router(assistant, owner))
+    add_catch_all(router)  # last: it would shadow any route after it
     return router

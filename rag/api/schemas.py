@@ -34,6 +34,7 @@ class ChatCompletionRequest(BaseModel):
     model: str = Field(description="One of GET /v1/models, e.g. rag-extractive.")
     messages: list[ChatMessage] = Field(min_length=1)
     stream: bool = False
+    n: int | None = Field(None, ge=1, description="Choices to return: only 1 (one verified answer per question).")
 
 
 # -- REST ----------------------------------------------------------------------------------------
@@ -47,6 +48,11 @@ class AskRequest(BaseModel):
     since: str | None = Field(None, description="Only documents dated on or after this (YYYY, YYYY-MM or YYYY-MM-DD).")
     until: str | None = Field(None, description="Only documents dated on or before this.")
     as_of: str | None = Field(None, description="Answer as of this date: documents up to it, \"now\" read as then.")
+    sources: list[str] | None = Field(
+        None, description="Ask only these documents (ids from GET /api/documents); empty or null: all.")
+    conversation_id: str | None = Field(
+        None, description="Continue this saved conversation: its turns are the history, and this turn is saved.")
+    save: bool = Field(False, description="Start a new saved conversation with this question (its id is returned).")
 
 
 class CitationOut(BaseModel):
@@ -61,6 +67,8 @@ class CitationOut(BaseModel):
     start: int = Field(description="Character offset into the cleaned document text.")
     end: int
     text: str = Field(description="The supporting sentence: clean_text[start:end].")
+    spans: list[list[int]] = Field(default_factory=list, description=(
+        "Every [start, end] of the passage that supports a claim citing [n] (several claims may cite one passage)."))
 
 
 class RetrievedOut(BaseModel):
@@ -86,18 +94,80 @@ class AnswerOut(BaseModel):
     retrieved: list[RetrievedOut]
     timings_ms: dict[str, float]
     backend: str
+    confidence: float | None = Field(
+        None, description="The reader's probability that the passages answer the question (0..1), "
+                          "for a refusal too; null when no reader looked at the passages.")
     standalone_question: str | None
     notices: list[str]
 
 
+class AskOut(AnswerOut):
+    """POST /api/ask: the JSON contract and the saved conversation it went into."""
+
+    conversation_id: str | None = Field(None, description="The saved conversation (with conversation_id or save).")
+
+
 class DocumentOut(BaseModel):
-    source: str = Field(description="The document's id: its path inside the documents folder.")
-    state: Literal["indexed", "new", "changed", "deleted"] = Field(
-        description="What the next rebuild does with it: nothing, embed it (new, changed), drop it (deleted).")
+    source: str = Field(description="The document's id: its path inside the documents folder, or <file>#<id> "
+                                    "for a row of an imported CSV/JSONL file.")
+    state: Literal["indexed", "new", "changed", "deleted", "imported"] = Field(
+        description="What the next rebuild does with it: nothing, embed it (new, changed), drop it (deleted); "
+                    "imported: a row of an imported file, read where it lies.")
     title: str | None
     date: str | None
+    date_source: str | None = Field(description="Where the date comes from: user, marker, metadata, dateline, "
+                                                "inferred (a lower bound); null until indexed.")
+    format: str | None = Field(description="text, html, pdf, docx; csv or jsonl for an imported row.")
     chunks: int
     size: int | None
+
+
+class ChunkSpanOut(BaseModel):
+    chunk_id: str
+    start: int = Field(description="Offset into `text`, as in every citation.")
+    end: int
+    page: int | None
+    indexed: bool = Field(description="false: the chunk the next rebuild will index (the file is new or changed).")
+
+
+class DocumentPreviewOut(BaseModel):
+    source: str
+    state: Literal["indexed", "new", "changed", "deleted", "imported"]
+    title: str | None
+    date: str | None
+    date_source: str | None
+    format: str | None
+    url: str | None
+    text: str = Field(description="The whole cleaned text that citations point into.")
+    chunks: list[ChunkSpanOut]
+    note: str = Field(description="Why the text or chunks are not the indexed file's own; empty when they are.")
+
+
+class TurnOut(BaseModel):
+    question: str
+    standalone_question: str | None = Field(description="What was searched, when the question was a follow-up.")
+    answer: AnswerOut
+    created: str
+
+
+class ConversationSummaryOut(BaseModel):
+    id: str
+    title: str
+    created: str
+    updated: str
+    turns: int = Field(description="How many turns it holds.")
+
+
+class ConversationOut(BaseModel):
+    id: str
+    title: str
+    created: str
+    updated: str
+    turns: list[TurnOut]
+
+
+class RenameRequest(BaseModel):
+    title: str = Field(min_length=1, max_length=200)
 
 
 class UploadOut(BaseModel):

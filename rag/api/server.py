@@ -10,7 +10,6 @@ timeout and logs a cancelled-task traceback.
 from __future__ import annotations
 
 import asyncio
-import logging
 import socket
 import threading
 import time
@@ -18,7 +17,6 @@ from typing import Any
 
 from rag.core.config import Settings
 
-log = logging.getLogger("rag.api")
 
 
 def _server_class():
@@ -59,7 +57,7 @@ def serve(settings: Settings) -> None:
     """Serve the API and the UI on `settings.ui.host:port` until Ctrl-C. Refuses (RagError)
     without an index, with a malformed UI login, or on a non-loopback address without keys."""
     from rag.api.app import create_app
-    from rag.api.auth import check_exposure, is_loopback
+    from rag.api.auth import check_exposure
     from rag.assistant import Assistant
     from rag.core.errors import ConfigError
     from rag.ui.server import check_index, parse_auth
@@ -71,9 +69,8 @@ def serve(settings: Settings) -> None:
                           f"{host}:{port}. Publish that port instead (with RAG_API__KEYS and RAG_UI__AUTH).")
     check_index(settings)
     parse_auth(settings.ui.auth)  # a malformed login fails before anything starts
-    if not settings.ui.auth and not is_loopback(host):
-        log.warning("The UI on %s has no login: anyone who reaches it can ask, upload and rebuild. "
-                    "Set RAG_UI__AUTH=user:password.", host)
+    # Off loopback there are keys (check_exposure), and with keys the UI has a login
+    # (rag.api.auth.ui_login): no UI is exposed without one.
     app = create_app(Assistant.from_settings(settings))
     print(f"rag: UI at http://{host}:{port}/ · API at http://{host}:{port}/v1 and /api · docs at /docs",
           flush=True)

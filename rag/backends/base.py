@@ -63,10 +63,6 @@ class LLMBackend(Protocol):
         backend with a queue may first yield `rag.core.workers.Waiting(position)`."""
         ...
 
-    def condense(self, question: str, history: list[tuple[str, str]]) -> str:
-        """Rewrite a follow-up into a standalone question using (user, assistant) turns."""
-        ...
-
 
 def guarded_stream(open_stream: Callable[[], Iterable[str]],
                    fail: Callable[[BaseException], BackendError], empty_message: str) -> Iterator[str]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-from rag.answer.condense import condense_heuristic
 from rag.answer.prompting import refusal
 from rag.answer.reader.extractive import ExtractiveReader, answer_text
 from rag.backends import register
@@ -27,8 +26,6 @@ class ExtractiveBackend:
     def stream(self, request: GenerationRequest) -> Iterator[str]:
         yield from re.findall(r"\S+\s*", self.generate(request))
 
-    def condense(self, question: str, history: list[tuple[str, str]]) -> str:
-        return condense_heuristic(question, history)
 
 
 @register("extractive", "Offline default: cites the best-matching passage sentences; no LLM.")

@@ -23,7 +23,6 @@ class FakeBackend:
     def __init__(self, replies: list[str] | None = None):
         self.replies = list(replies or [])
         self.requests: list[GenerationRequest] = []
-        self.condense_calls: list[tuple[str, list[tuple[str, str]]]] = []
         self._next = 0
 
     def _reply_for(self, request: GenerationRequest) -> str:
@@ -45,9 +44,6 @@ class FakeBackend:
         for piece in re.findall(r"\S+\s*", text):
             yield piece
 
-    def condense(self, question: str, history: list[tuple[str, str]]) -> str:
-        self.condense_calls.append((question, list(history)))
-        return question
 
 
 @register("fake", "Scripted replies for tests; records every request.")

@@ -18,7 +18,6 @@ from rag.core.config import LLMSettings
 from rag.core.errors import BackendError, BackendUnavailableError, RagError
 from rag.backends import register
 from rag.backends.base import BackendContext, GenerationRequest, guarded_stream
-from rag.answer.condense import clean_condensed, condense_messages
 
 # Provider prefix (as init_chat_model spells it) -> the pip package that implements it.
 # Providers not listed fall back to "langchain-<provider>", LangChain's naming convention.
@@ -115,7 +114,6 @@ class LangChainChatBackend:
         self.chat_model = chat_model
         self.where = where  # shown in error messages: a base_url or "provider:model"
         self.timeout_s = settings.timeout_s
-        self._llm_settings = settings
 
     def _fail(self, exc: BaseException) -> BackendError:
         return BackendError(_describe_failure(exc, self.name, self.where, self.timeout_s))
@@ -144,11 +142,6 @@ class LangChainChatBackend:
             lambda: (_message_text(chunk) for chunk in self.chat_model.stream(lc_messages)),
             self._fail, f"The {self.name} backend streamed an empty reply from {self.where}.")
 
-    def condense(self, question: str, history: list[tuple[str, str]]) -> str:
-        """Rewrite a follow-up into a standalone question (unchanged when there is no history)."""
-        if not history:
-            return question
-        return clean_condensed(self._invoke(condense_messages(question, history, self._llm_settings)), question)
 
 
 def _split_provider(model: str) -> tuple[str, str]:

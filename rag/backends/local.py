@@ -24,7 +24,6 @@ from rag.core.errors import BackendError, BackendUnavailableError, RagError
 from rag.core.workers import SlotQueue, Waiting
 from rag.backends import register
 from rag.backends.base import BackendContext, GenerationRequest, guarded_stream
-from rag.answer.condense import clean_condensed, condense_messages
 from rag.models.gguf import DEFAULT_GGUF, default_gguf_path
 
 LLAMA_CPP_INSTALL = 'pip install "llama-cpp-python==0.3.36"'
@@ -99,7 +98,6 @@ class LocalLlamaBackend:
         self.path = path
         self.temperature = settings.temperature
         self.max_tokens = settings.max_tokens
-        self._llm_settings = settings
 
     def _fail(self, exc: BaseException) -> BackendError:
         msg = str(exc)
@@ -150,11 +148,6 @@ class LocalLlamaBackend:
         finally:
             self._slots.release()
 
-    def condense(self, question: str, history: list[tuple[str, str]]) -> str:
-        """Rewrite a follow-up into a standalone question (unchanged when there is no history)."""
-        if not history:
-            return question
-        return clean_condensed(self._complete(condense_messages(question, history, self._llm_settings)), question)
 
 
 @register(

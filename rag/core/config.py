@@ -47,8 +47,12 @@ class PathSettings(BaseModel):
     seeds_dir: Path = Path("seeds")
     index_dir: Path = Path("index")
     models_dir: Path = Path("models")
+    # Saved conversations (conversations.sqlite3) and other data the app writes; git-ignored.
+    data_dir: Path = Path("data")
     # Derived data outside the repository: the eval corpora's and reader training's indexes.
     cache_dir: Path = Field(default_factory=_default_cache)
+    # `rag eval` writes one folder per run here (`--out` overrides); the UI's Evaluation tab too.
+    eval_results_dir: Path = Path("evals/results")
 
 
 class Settings(BaseSettings):

@@ -14,7 +14,12 @@ class ConfigError(RagError):
 
 
 class InputError(RagError):
-    """A question or document the user supplied cannot be used as given."""
+    """A question or document the user supplied cannot be used as given. `param`: the input
+    at fault (an API request field such as "since"), when there is one."""
+
+    def __init__(self, message: str, param: str | None = None):
+        super().__init__(message)
+        self.param = param
 
 
 class NotFoundError(InputError):
@@ -31,6 +36,11 @@ class IndexMismatchError(RagError):
 
 class IndexCorruptError(RagError):
     """An index file is truncated, altered or unreadable."""
+
+
+class IndexWriteError(RagError):
+    """A new index version could not be written: a full disk, a quota, a read-only file system
+    or missing permissions. The live version is left as it was."""
 
 
 class IndexLockedError(RagError):
@@ -51,3 +61,7 @@ class BackendError(RagError):
 
 class FetchError(InputError):
     """A URL is not allowed, could not be fetched, or is not a page we can read."""
+
+
+class StorageError(RagError):
+    """A data file (the saved conversations) cannot be opened, read or written."""

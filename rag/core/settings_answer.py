@@ -48,10 +48,6 @@ class LLMSettings(BaseModel):
     # which given that clause refuse answerable questions and without it answer unanswerable
     # ones. None = the backend's own default (on for `local`, else off).
     extractive_gate: bool | None = None
-    # Follow-up condensing: older turns rarely matter for resolving "er"/"das" and only cost
-    # prompt tokens.
-    condense_turns: int = Field(3, ge=1)
-    condense_answer_chars: int = Field(400, ge=50)
 
 
 class AnswerSettings(BaseModel):
@@ -98,6 +94,11 @@ class ReaderSettings(BaseModel):
     related_credit: float = Field(0.5, ge=0, le=1)
     # Sentence embeddings kept (384 floats each: about 6 MB at this size).
     sentence_cache_size: int = Field(4096, ge=0)
+    # "local": the local GGUF model judges whether the best sentence answers (logit of "Ja"
+    # minus "Nein", rag/backends/judge.py), for any backend; its verdict joins the learned
+    # answerability (the parameter file's `answerability_judged`). Costs one forward pass
+    # over ~100-200 prompt tokens per question part.
+    judge: Literal["none", "local"] = "none"
 
 
 class CitationSettings(BaseModel):
@@ -112,5 +113,16 @@ class CitationSettings(BaseModel):
     # Embedding support: this cosine maps to 0.5, the acceptance line (multilingual-e5,
     # calibrated on the seed questions).
     min_cosine: float = Field(0.86, ge=-1, le=1)
+    # Embedding support counts for a German claim only when the window has at least this share
+    # of its words (English claims are exempt: they share none with German passages). On the
+    # claims dev split, e5 put six recombined claims above min_cosine for sentences that held
+    # 8-44 % of their words (a passage's other sentences on the same topic); every faithful
+    # claim's window held at least 50 %.
+    min_lexical_for_dense: float = Field(0.5, ge=0, le=1)
     # A remark about the passages ("Dies wird in der Passage beschrieben.") is at most this long.
     max_remark_words: int = Field(15, ge=1)
+    # A second opinion on claims that pass the rules: an LLM backend asked whether the span
+    # entails the claim ("" = off; "local": the Qwen GGUF, rag/backends/entailment.py). A
+    # claim it gives a probability of "Ja" below the threshold is not supported.
+    entailment: str = ""
+    entailment_threshold: float = Field(0.5, ge=0, le=1)

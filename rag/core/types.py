@@ -23,6 +23,7 @@ class Document:
     date_source: str | None = None
     url: str | None = None  # the page a web document was fetched from
     pages: tuple[int, ...] = ()  # start offset of each page in `text` (PDF); () when unpaged
+    format: str | None = None  # the format that read it: "text", "html", "pdf", "docx", "csv", "jsonl"
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,9 @@ class QuestionPart:
     bound: str | None  # "end" for "Bis wann ...?", "start" for "Seit wann ...?", else None
     topic_terms: tuple[str, ...]  # search terms without the asking words ("wie viele", "wann")
     subject_terms: frozenset[str]  # terms of its capitalised words after the first: its names
+    # Stems of what the question word asks about ("Wie viele Passagiere" -> passagi), () when
+    # none is found (rag.answer.focus).
+    focus: tuple[str, ...] = ()
     # Its embedding (the question embedder, L2-normalised), computed once per request by the
     # Assistant and shared by retrieval and the reader; None until then.
     vector: Any = field(default=None, compare=False, repr=False)
@@ -104,6 +108,9 @@ class Citation:
     text: str
     sentence: str = ""  # the answer sentence this citation supports
     support: float = 0.0  # 0..1, how well the span supports the sentence
+    # Every span of the passage that supports a claim citing [n] (document offsets, sorted;
+    # (start, end) is among them): several claims may cite one passage.
+    spans: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -117,6 +124,9 @@ class Answer:
     backend: str = "extractive"
     standalone_question: str | None = None  # after follow-up condensing, when it differs
     notices: tuple[str, ...] = ()  # user-facing warnings (truncation, backend fallback...)
+    # How sure the reader is that the passages answer the question: its answerability
+    # probability (0..1), for a refusal too; None when no reader looked at the passages.
+    confidence: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The JSON contract shared by `rag ask --json`, the evals and the UI API."""
@@ -137,6 +147,7 @@ class Answer:
                     "start": c.start,
                     "end": c.end,
                     "text": c.text,
+                    "spans": [list(span) for span in (c.spans or ((c.start, c.end),))],
                 }
                 for c in self.citations
             ],
@@ -157,6 +168,7 @@ class Answer:
             ],
             "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
             "backend": self.backend,
+            "confidence": None if self.confidence is None else round(float(self.confidence), 6),
             "standalone_question": self.standalone_question,
             "notices": list(self.notices),
         }

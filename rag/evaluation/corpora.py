@@ -4,7 +4,9 @@ the repository (the benchmark data is read from its path, never copied in):
 - "seeds": the documents folder of the settings (the five seed articles);
 - "news": the seeds plus the 1,028 articles of 10kGNAD's test.csv, imported in place
   (an import spec pointing at the CSV; see rag/ingest/imports.py);
-- "xquad": the 48 XQuAD-de articles, written as documents.
+- "xquad": the 48 XQuAD-de articles, written as documents;
+- "mlqa": MLQA-de part 1's 228 paragraphs, one document each (read from its path; CC BY-SA
+  3.0, so never copied into the repository).
 
 Each corpus keeps its own index, updated incrementally, so a second run embeds nothing.
 """
@@ -51,13 +53,18 @@ def news_assistant(settings: Settings, work: Path, csv_path: Path | None) -> Ass
     return assistant
 
 
-def xquad_assistant(settings: Settings, work: Path, squad) -> Assistant:
-    """The articles of a SQuAD-format set (see squad_data.write_documents)."""
+def squad_assistant(settings: Settings, work: Path, squad, name: str = "xquad") -> Assistant:
+    """The documents of a SQuAD-format set (see squad_data.write_documents) in `work/name`:
+    "xquad" (its articles) or "mlqa" (its paragraphs)."""
     from rag.evaluation.squad_data import write_documents
 
-    docs = work / "xquad" / "docs"
-    if not docs.exists():
-        write_documents(squad, docs)
-    assistant = Assistant.from_settings(corpus_settings(settings, docs, work / "xquad" / "index"))
+    docs = work / name / "docs"
+    write_documents(squad, docs)
+    assistant = Assistant.from_settings(corpus_settings(settings, docs, work / name / "index"))
     assistant.rebuild()
     return assistant
+
+
+def xquad_assistant(settings: Settings, work: Path, squad) -> Assistant:
+    """The articles of XQuAD (`squad_assistant` under "xquad")."""
+    return squad_assistant(settings, work, squad, "xquad")

@@ -6,7 +6,10 @@ the reader itself. Only fit data is used, never a test split:
 - XQuAD-de, the fit half of its articles (`xquad_split`): every question once against the
   whole XQuAD corpus (its gold sentence is the positive) and once with its own article
   filtered out of the search (a plausible unanswerable: every candidate is negative);
-- the dev split of each eval set, over that set's corpus.
+- the dev split of each eval set, over that set's corpus, and MLQA part 1's dev half;
+- near misses (`<group>-nearmiss`, see nearmiss.py): each answerable fit question again,
+  with the sentences holding its answer cut from its document and the rest indexed (every
+  candidate is negative), the hard kind of unanswerable that real questions are.
 
 Two logistic models are fitted (scikit-learn): sentence -> P(answers the part), and the
 part's candidates -> P(the passages answer it at all). The refusal threshold is the
@@ -32,10 +35,11 @@ import numpy as np
 
 from rag.answer.analysis import analyze_question
 from rag.answer.reader.candidates import Candidate, candidates
-from rag.answer.reader.features import FEATURES, relative_features
+from rag.answer.reader.features import FEATURES, relative_features, sentence_features
 from rag.answer.reader.model import ANSWERABILITY_FEATURES, Logistic, ReaderModel
 from rag.core.errors import InputError
 from rag.evaluation.metrics import answer_match
+from rag.evaluation.raw_examples import featurise, raw_example
 from rag.index.filters import SearchFilter
 from rag.retrieval.retriever import Retriever
 
@@ -59,6 +63,10 @@ class Example:
     language: str
     x: np.ndarray
     y: np.ndarray  # bool per candidate
+    # What the features were computed from (`rag.evaluation.raw_examples`): the question, its
+    # candidates, their cosines and the idf of its terms, so that other features can be
+    # computed later without searching and embedding again. None for synthetic examples.
+    raw: dict | None = None
 
     @property
     def answerable(self) -> bool:
@@ -99,9 +107,12 @@ def collect(assistant, questions: Iterable[TrainQuestion], k: int,
             hits = retriever.search_question(analysis, k=k, where=SearchFilter(exclude_sources=q.exclude))
             cands = candidates(hits)
             if cands:
-                x = reader.features_for(analysis.whole, cands, analysis.language)
+                cos = reader.cosines(analysis.whole.text, [c.text for c in cands])
+                x = sentence_features(analysis.whole, cands, analysis.language, reader.idf, cos,
+                                      reader.settings.related_credit)
                 y = np.array([bool(q.is_gold and q.is_gold(c)) for c in cands])
-                out.append(Example(q.qid, q.group, analysis.whole.expected, analysis.language, x, y))
+                out.append(Example(q.qid, q.group, analysis.whole.expected, analysis.language, x, y,
+                                   raw_example(q.text, cands, cos, reader.idf, analysis)))
         if progress:
             progress(n)
     return out
@@ -132,8 +143,10 @@ def without_gold(e: Example) -> Example | None:
     keep = ~e.y
     if not e.answerable or not keep.any():
         return None
+    raw = None if e.raw is None else {**e.raw, "cos": [c for c, k in zip(e.raw["cos"], keep) if k],
+                                      "cands": [c for c, k in zip(e.raw["cands"], keep) if k]}
     return Example(e.qid + "-nogold", e.group + "-nogold", e.expected, e.language,
-                   relative_features(e.x[keep].copy()), e.y[keep])
+                   relative_features(e.x[keep].copy()), e.y[keep], raw)
 
 
 def _question_weights(examples: list[Example], domain_weight: float) -> np.ndarray:
@@ -239,17 +252,27 @@ def score(model: ReaderModel, examples: list[Example]) -> dict:
             "false_refusals": share(~answered, qy), "unanswerable_refused": share(~answered, ~qy)}
 
 
+VARIANT_SUFFIXES = ("-removed", "-nearmiss")  # a question's variants: article removed, near miss
+
+
+def base_qid(qid: str) -> str:
+    """The answerable question a variant's id derives from (itself for the question)."""
+    for suffix in VARIANT_SUFFIXES:
+        qid = qid.removesuffix(suffix)
+    return qid
+
+
 def cross_validate(examples: list[Example], folds: int = 5, seed: int = 20261202, **fit_args) -> dict:
-    """Grouped k-fold on fit data: a question and its variants (article removed, gold
-    removed) stay in one fold. Returns `score` per group on the held-out folds, with each
+    """Grouped k-fold on fit data: a question and its variants (article removed, near miss,
+    gold removed) stay in one fold. Returns `score` per group on the held-out folds, with each
     fold's hard negatives scored as the group "<group>-nogold"."""
-    base = sorted({e.qid.removesuffix("-removed") for e in examples})
+    base = sorted({base_qid(e.qid) for e in examples})
     random.Random(seed).shuffle(base)
     fold_of = {qid: i % folds for i, qid in enumerate(base)}
     held: dict[str, list[tuple[ReaderModel, Example]]] = {}
     for k in range(folds):
-        train = [e for e in examples if fold_of[e.qid.removesuffix("-removed")] != k]
-        test = [e for e in examples if fold_of[e.qid.removesuffix("-removed")] == k]
+        train = [e for e in examples if fold_of[base_qid(e.qid)] != k]
+        test = [e for e in examples if fold_of[base_qid(e.qid)] == k]
         model, _ = fit(train, **fit_args)
         for e in test + [n for e in test if (n := without_gold(e))]:
             held.setdefault(e.group, []).append((model, e))
@@ -272,27 +295,35 @@ def _pool(parts: list[dict]) -> dict:
 
 
 def save_examples(path: Path, examples: list[Example], meta: dict) -> None:
-    """The collected examples as plain arrays (npz, no pickle) and a JSON header."""
+    """The collected examples as plain arrays (npz, no pickle) and a JSON header; the raw
+    material of each (`raw_examples`) as JSON beside them."""
     header = {"features": list(FEATURES), **meta,
               "examples": [{"qid": e.qid, "group": e.group, "expected": e.expected, "language": e.language,
                             "rows": int(len(e.y))} for e in examples]}
+    raws = json.dumps([e.raw for e in examples], ensure_ascii=False)
     np.savez_compressed(Path(path), x=np.vstack([e.x for e in examples]), y=np.concatenate([e.y for e in examples]),
-                        header=np.array(json.dumps(header, ensure_ascii=False)))
+                        header=np.array(json.dumps(header, ensure_ascii=False)), raw=np.array(raws))
 
 
 def load_examples(path: Path) -> tuple[list[Example], dict]:
-    """Examples written by `save_examples`, and its header; refuses other features."""
+    """Examples written by `save_examples`, and its header. Examples of other features are
+    computed again from their raw material, or refused when they have none."""
     try:
         with np.load(Path(path), allow_pickle=False) as data:
             header = json.loads(str(data["header"]))
             x, y = data["x"], data["y"]
+            raws = json.loads(str(data["raw"])) if "raw" in data else None
     except (OSError, ValueError, KeyError) as exc:
         raise InputError(f"Cannot read saved examples {path}: {exc}. Write them with --save-examples.") from None
-    if tuple(header["features"]) != FEATURES:
+    same = tuple(header["features"]) == FEATURES
+    if not same and (raws is None or None in raws):
         raise InputError(f"{path} holds other features than this reader's: collect again (drop --from-examples)")
     out, start = [], 0
-    for item in header.pop("examples"):
+    for n, item in enumerate(header.pop("examples")):
         end = start + item["rows"]
-        out.append(Example(item["qid"], item["group"], item["expected"], item["language"], x[start:end], y[start:end]))
+        raw = raws[n] if raws else None
+        rows = x[start:end] if same else featurise(raw)[2]
+        out.append(Example(item["qid"], item["group"], item["expected"], item["language"], rows, y[start:end], raw))
         start = end
+    header["features"] = list(FEATURES)
     return out, header

@@ -1,4 +1,8 @@
-"""Turn an `EvalResult` into files (JSON, Markdown, PNG chart) and a terminal table."""
+"""Turn an `EvalResult` into files (JSON, HTML, Markdown, PNG chart) and a terminal table.
+
+report.json and report.html (with the comparison to the previous run) are written by
+`rag.evaluation.runs.finish_run`, the same for every kind of run; this module adds what is
+particular to an eval set: the Markdown report, its PNG chart and the terminal tables."""
 
 from __future__ import annotations
 
@@ -6,15 +10,20 @@ import json
 from pathlib import Path
 from typing import Any
 
-from rag.evaluation.runner import LOWER_IS_BETTER, TYPES, EvalResult
+from rag.evaluation import glossary
+from rag.evaluation.glossary import digits, fmt
+from rag.evaluation.runner import LOWER_IS_BETTER, REPORT_TYPES, EvalResult
+from rag.evaluation.runs import HTML_NAME, JSON_NAME, change_summary, compare, finish_run
 
-JSON_NAME, MD_NAME, PNG_NAME = "report.json", "report.md", "by_type.png"
+MD_NAME, PNG_NAME = "report.md", "by_type.png"
 # Metrics shown per type in tables and the chart, in this order.
 TYPE_COLUMNS = (
     "n", "answer_match", "token_f1", "chrf", "hit@5", "mrr@10",
     "citation_precision", "citation_recall", "states_change", "correct_refusal_rate", "false_refusal_rate",
 )  # fmt: skip
 CHART_METRICS = ("answer_match", "hit@5", "mrr@10", "citation_recall", "correct_refusal_rate")
+__all__ = ["HTML_NAME", "JSON_NAME", "change_summary", "compare", "format_table", "load_report", "result_to_dict",
+           "write_report"]
 
 
 def result_to_dict(result: EvalResult) -> dict[str, Any]:
@@ -39,41 +48,14 @@ def load_report(path: str | Path) -> dict[str, Any]:
     return data
 
 
-def compare(previous: dict[str, Any], now: dict[str, Any]) -> list[dict[str, Any]]:
-    """Rows (metric, previous, now, delta) for every overall metric in both reports.
-
-    `previous` and `now` are report dicts (``overall`` is read from each). Delta is None
-    when either side is missing.
-    """
-    prev, cur = previous.get("overall", {}), now.get("overall", {})
-    rows = []
-    for name in [k for k in cur if k in prev]:
-        a, b = prev[name], cur[name]
-        delta = b - a if isinstance(a, (int, float)) and isinstance(b, (int, float)) else None
-        rows.append({"metric": name, "previous": a, "now": b, "delta": delta})
-    return rows
-
-
-def _digits(name: str) -> int:
-    return 0 if name in ("n", "errors") or name.endswith("_ms") else 3
-
-
-def _fmt(name: str, value: Any, signed: bool = False) -> str:
-    if value is None:
-        return "–"
-    if signed:
-        value = round(value, _digits(name)) + 0.0  # + 0.0 turns -0.0 into 0.0
-        return f"{value:+.{_digits(name)}f}"
-    return f"{value:.{_digits(name)}f}"
-
-
 def _verdict(row: dict[str, Any]) -> str:
     # Arrow shows whether the change is an improvement, which depends on the metric.
     d = row["delta"]
     # Changes below the displayed precision (e.g. 0.3 ms of latency jitter) are noise.
-    if d is None or round(d, _digits(row["metric"])) == 0:
+    if d is None or round(d, digits(row["metric"])) == 0:
         return ""
-    better = (d < 0) if row["metric"] in LOWER_IS_BETTER else (d > 0)
+    lower = row["metric"] in LOWER_IS_BETTER or glossary.lower_is_better(row["metric"])
+    better = (d < 0) if lower else (d > 0)
     return "better" if better else "worse"
 
 
@@ -102,18 +84,18 @@ def _type_columns(result: EvalResult) -> tuple[str, ...]:
 
 def _tables(result: EvalResult, comparison: list[dict[str, Any]] | None) -> list[tuple]:
     """(title, header, rows) for the overall, per-type and diff tables."""
-    overall = [[k, _fmt(k, v)] for k, v in result.overall.items()]
-    types = [t for t in TYPES if t in result.by_type]
+    overall = [[k, fmt(k, v)] for k, v in result.overall.items()]
+    types = [t for t in REPORT_TYPES if t in result.by_type]
     columns = _type_columns(result)
-    per_type = [[t] + [_fmt(c, result.by_type[t].get(c)) for c in columns] for t in types]
+    per_type = [[t] + [fmt(c, result.by_type[t].get(c)) for c in columns] for t in types]
     tables = [
         ("Overall", ["metric", "value"], overall),
         ("By question type", ["type", *columns], per_type),
     ]
     if comparison is not None:
         diff = [
-            [r["metric"], _fmt(r["metric"], r["previous"]), _fmt(r["metric"], r["now"]),
-             _fmt(r["metric"], r["delta"], signed=True), _verdict(r)]
+            [r["metric"], fmt(r["metric"], r["previous"]), fmt(r["metric"], r["now"]),
+             fmt(r["metric"], r["delta"], signed=True), _verdict(r)]
             for r in comparison
         ]  # fmt: skip
         header = ["metric", "previous", "now", "delta", ""]
@@ -138,10 +120,13 @@ def _comparison(result: EvalResult, compare_to: str | Path | dict | None) -> lis
     return compare(previous, result_to_dict(result))
 
 
-def _markdown(result: EvalResult, comparison: list | None) -> str:
+def _markdown(result: EvalResult, data: dict[str, Any]) -> str:
+    comparison = data.get("comparison")
     meta = "\n".join(f"- **{k}**: `{v}`" for k, v in result.meta.items())
     split = result.meta.get("split")
-    lines = [f"# Eval report — {result.n_questions} questions" + (f", split {split}" if split else ""), "", meta, ""]
+    lines = [f"# Eval report — {result.n_questions} questions" + (f", split {split}" if split else ""), "",
+             f"The full report, with the charts, misses, provenance and glossary: [{HTML_NAME}]({HTML_NAME}).", "",
+             meta, "", change_summary(data), ""]
     for title, header, rows in _tables(result, comparison):
         lines += [f"## {title}", "", _md_table(header, rows), ""]
     lines += [f"![scores by type]({PNG_NAME})", "", "## Misses", ""]
@@ -166,35 +151,20 @@ def _markdown(result: EvalResult, comparison: list | None) -> str:
         f"_{faithfulness} citation_* metrics cover answered,"
         " answerable questions; unanswerable ones count only in the refusal rates._",
         "",
+        "## Glossary",
+        "",
     ]
-    return "\n".join(lines)
+    lines += [f"- `{g['metric']}`: {g['what']} ({g['direction']})" for g in glossary.lines(result.overall)]
+    return "\n".join(lines) + "\n"
 
 
 def _chart(result: EvalResult, path: Path) -> None:
-    # Figure + Agg canvas directly: no pyplot, so no global backend switch or GUI window.
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
+    from rag.evaluation import charts
 
-    types = [t for t in TYPES if t in result.by_type]
-    fig = Figure(figsize=(max(6.0, 1.6 * len(types) + 2), 4.2), dpi=110)
-    FigureCanvasAgg(fig)
-    ax = fig.add_subplot(1, 1, 1)
+    types = {t: result.by_type[t] for t in REPORT_TYPES if t in result.by_type}
     metrics = CHART_METRICS + (("faithfulness",) if _judged(result) else ())
-    width = 0.8 / len(metrics)
-    for j, metric in enumerate(metrics):
-        values = [result.by_type[t].get(metric) for t in types]
-        xs = [i + (j - (len(metrics) - 1) / 2) * width for i in range(len(types))]
-        # Undefined metrics (e.g. answer_match for unanswerable) are left out, not drawn as 0.
-        pts = [(x, v) for x, v in zip(xs, values) if v is not None]
-        if pts:
-            ax.bar([p[0] for p in pts], [p[1] for p in pts], width, label=metric)
-    ax.set_xticks(range(len(types)))
-    ax.set_xticklabels([f"{t}\n(n={result.by_type[t]['n']})" for t in types], fontsize=8)
-    ax.set_ylim(0, 1.05)
-    ax.set_ylabel("score")
-    ax.set_title(f"Scores by question type ({result.meta.get('backend', '')})")
-    ax.legend(fontsize=7, ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.18))
-    fig.tight_layout()
+    fig = charts.bars(types, metrics, f"Scores by question type ({result.meta.get('backend', '')})",
+                      group_label=lambda t, values: f"{t}\n(n={values['n']})")
     fig.savefig(path)
 
 
@@ -203,24 +173,23 @@ def write_report(
     out_dir: str | Path,
     compare_to: str | Path | None = None,
     meta: dict[str, Any] | None = None,
-) -> dict[str, Path]:
-    """Write ``report.json``, ``report.md`` and ``by_type.png`` into `out_dir`.
+    provenance: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Write ``report.json``, ``report.html``, ``report.md`` and ``by_type.png`` into `out_dir`.
 
-    `compare_to` is an earlier ``report.json`` (or its directory); the diff goes into the
-    JSON (``comparison``) and the Markdown. `meta` entries (e.g. settings) are added to
-    ``result.meta``. Returns ``{"json": ..., "markdown": ..., "chart": ...}``.
+    The run is compared with `compare_to` (an earlier run folder or its ``report.json``),
+    else with the newest earlier run of the same set and split beside `out_dir`
+    (`rag.evaluation.runs`). `meta` entries are added to ``result.meta``; `provenance`
+    (`rag.evaluation.provenance.collect`) is recorded as is. Returns the paths
+    ``{"json", "html", "markdown", "chart"}`` and ``"report"``: the dict written as JSON.
     """
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     if meta:
         result.meta.update(meta)
-    comparison = _comparison(result, compare_to)
     data = result_to_dict(result)
-    data["comparison"] = comparison
-    paths = {"json": out / JSON_NAME, "markdown": out / MD_NAME, "chart": out / PNG_NAME}
-    paths["json"].write_text(
-        json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8"
-    )
-    paths["markdown"].write_text(_markdown(result, comparison), encoding="utf-8")
+    data["provenance"] = provenance
+    paths: dict[str, Any] = finish_run(data, out, compare_to)
+    paths.update(markdown=out / MD_NAME, chart=out / PNG_NAME, report=data)
+    paths["markdown"].write_text(_markdown(result, data), encoding="utf-8")
     _chart(result, paths["chart"])
     return paths

@@ -18,8 +18,14 @@ from typing import Any
 
 from rag.core.errors import InputError, RagError
 from rag.evaluation import metrics as m
+from rag.evaluation.records import evidence
+from rag.evaluation.refusal_metrics import refusal_metrics, reliability_bins, right_probability
 
 TYPES = ("fact", "paraphrase", "multi", "temporal", "crosslingual", "unanswerable")
+# Made by the eval, never written in a questions file: an answerable question asked of its
+# sources with the sentences holding its answer removed (rag/evaluation/nearmiss.py).
+NEAR_MISS = "near_miss"
+REPORT_TYPES = TYPES + (NEAR_MISS,)
 REQUIRED_FIELDS = {"id": str, "question": str, "answers": list, "sources": list, "type": str}
 # "dev": tune on it. "test": frozen, never tuned on, only grows; reports and CI floors use it.
 # An item without a split is a test item.
@@ -33,7 +39,7 @@ ANSWER_METRICS = (
 )  # fmt: skip
 # Higher is better for everything listed except these (used to colour diffs).
 LOWER_IS_BETTER = frozenset({"false_refusal_rate", "latency_p50_ms", "latency_p95_ms", "errors",
-                             "judge_errors"})
+                             "judge_errors", "ece", "fr10_false_refusals"})
 
 
 @dataclass
@@ -135,7 +141,7 @@ def score_item(item: dict[str, Any], response: dict[str, Any]) -> dict[str, Any]
     cited = [str(c.get("source", "")) for c in citations]
     gold_sources = item["sources"]
     golds = list(item["answers"])
-    answerable = item["type"] != "unanswerable"
+    answerable = item["type"] not in ("unanswerable", NEAR_MISS)
     row: dict[str, Any] = {
         "id": item["id"],
         "type": item["type"],
@@ -150,10 +156,16 @@ def score_item(item: dict[str, Any], response: dict[str, Any]) -> dict[str, Any]
         "latency_ms": (response.get("timings_ms") or {}).get("total"),
         "error": response.get("error"),
         "backend": response.get("backend"),
+        **evidence(response),  # what the report shows of the answer (cited passages, confidence)
     }
     row.update({k: None for k in ANSWER_METRICS})
     row["correct_refusal"] = None
     row["false_refusal"] = None
+    row["near_miss_refused"] = None
+    if item["type"] == NEAR_MISS:
+        row["near_miss_of"] = item.get("near_miss_of")
+        row["near_miss_refused"] = float(refused)
+        return row
     if not answerable:
         row["correct_refusal"] = float(refused)
         return row
@@ -184,7 +196,11 @@ def aggregate(rows: list[dict[str, Any]]) -> dict[str, float | None]:
     out: dict[str, float | None] = {"n": len(rows)}
     for name in ANSWER_METRICS:
         out[name] = m.mean(r[name] for r in rows)
-    out.update(m.refusal_rates([r["refused"] for r in rows], [r["answerable"] for r in rows]))
+    # Written questions only: near misses have their own rate.
+    written = [r for r in rows if r["type"] != NEAR_MISS]
+    out.update(m.refusal_rates([r["refused"] for r in written], [r["answerable"] for r in written]))
+    out["near_miss_refused"] = m.mean(r.get("near_miss_refused") for r in rows)
+    out.update(refusal_metrics(rows))
     latencies = [r["latency_ms"] for r in rows]
     out["latency_p50_ms"] = m.percentile(latencies, 50)
     out["latency_p95_ms"] = m.percentile(latencies, 95)
@@ -199,20 +215,26 @@ def aggregate(rows: list[dict[str, Any]]) -> dict[str, float | None]:
 
 
 def run_eval(
-    ask: Callable[[str], dict[str, Any]],
+    ask: Callable[[str], dict[str, Any]] | None,
     items: Iterable[dict[str, Any]],
     progress: Callable[[int, int, dict[str, Any]], None] | None = None,
     meta: dict[str, Any] | None = None,
     judge: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+    ask_item: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
 ) -> EvalResult:
     """Ask every question, score the answers and aggregate overall and per type.
 
+    `ask(question)` answers a question; `ask_item(item)`, when given, is asked the whole
+    item instead (near misses are asked of their own corpus, see nearmiss_corpus).
     `progress(done, total, row)` is called after each question. An exception from `ask`
     (a RagError) is recorded in the row's ``error`` and scored as an empty, non-refused answer, so one
-    broken question does not lose the run. `meta` (e.g. settings) is stored in the result.
+    broken question does not lose the run. `meta` (e.g. settings) is stored in the result,
+    with ``reliability``: the calibration bins of `refusal_metrics.reliability_bins`.
     `judge(response)` (see `rag.evaluation.judge`) adds ``faithfulness`` and its claim
     counts to each row; judge failures are recorded in the row, never raised.
     """
+    if ask is None and ask_item is None:
+        raise ValueError("run_eval needs ask or ask_item")
     items = list(items)
     started = datetime.now(timezone.utc)
     rows: list[dict[str, Any]] = []
@@ -220,7 +242,7 @@ def run_eval(
     for i, item in enumerate(items, start=1):
         t0 = time.perf_counter()
         try:
-            response = ask(item["question"])
+            response = ask_item(item) if ask_item is not None else ask(item["question"])
         except RagError as exc:  # a user-level failure is a scored miss; a bug still raises
             response = {"answer": "", "refused": False, "error": f"{type(exc).__name__}: {exc}"}
             response["timings_ms"] = {"total": (time.perf_counter() - t0) * 1000}
@@ -232,7 +254,7 @@ def run_eval(
         rows.append(row)
         if progress is not None:
             progress(i, len(items), row)
-    by_type = {t: aggregate([r for r in rows if r["type"] == t]) for t in TYPES}
+    by_type = {t: aggregate([r for r in rows if r["type"] == t]) for t in REPORT_TYPES}
     by_type = {t: agg for t, agg in by_type.items() if agg["n"]}
     info = {
         "backend": ", ".join(m.unique_in_order(backends)) or "unknown",
@@ -240,4 +262,5 @@ def run_eval(
         "duration_s": round((datetime.now(timezone.utc) - started).total_seconds(), 2),
     }
     info.update(meta or {})
+    info["reliability"] = reliability_bins([p for r in rows if (p := right_probability(r)) is not None])
     return EvalResult(per_question=rows, overall=aggregate(rows), by_type=by_type, meta=info)

@@ -75,19 +75,30 @@ def _map_answer(clean_para: str, para: str, text: str, start: int) -> tuple[int,
     return None
 
 
-def load_squad(path: Path, limit: int | None = None) -> SquadSet:
-    """Read a SQuAD v1.1 file; map every gold answer into the cleaned document text."""
+def _units(data: list[dict], per_paragraph: bool):
+    """(document name, raw text, its paragraph objects): one document per article (its
+    title, then its paragraphs), or with `per_paragraph` one per paragraph (its text alone:
+    MLQA's paragraphs come from many Wikipedia articles under one title)."""
+    for number, article in enumerate(data):
+        if not per_paragraph:
+            raw, _ = article_text(article["title"], [p["context"] for p in article["paragraphs"]])
+            yield f"{number:03d}_{_slug(article['title'])}.txt", raw, article["paragraphs"]
+            continue
+        for i, para in enumerate(article["paragraphs"]):
+            yield f"{number:03d}_{i:04d}_{_slug(para['context'][:40])}.txt", para["context"], [para]
+
+
+def load_squad(path: Path, limit: int | None = None, per_paragraph: bool = False) -> SquadSet:
+    """Read a SQuAD v1.1 file; map every gold answer into the cleaned document text.
+    `per_paragraph`: each paragraph is a document of its own (MLQA), else each article."""
     data = json.loads(Path(path).read_text(encoding="utf-8"))["data"]
     out = SquadSet(documents={})
-    for number, article in enumerate(data):
-        source = f"{number:03d}_{_slug(article['title'])}.txt"
-        paragraphs = [p["context"] for p in article["paragraphs"]]
-        raw, _ = article_text(article["title"], paragraphs)
+    for source, raw, para_objs in _units(data, per_paragraph):
         out.documents[source] = raw
         doc = parse_document(source, raw.encode("utf-8"))
         clean = doc.text if doc else ""
         hint = 0
-        for para_obj in article["paragraphs"]:
+        for para_obj in para_objs:
             para = para_obj["context"]
             located = _locate(clean, para, hint)
             if located is not None:
@@ -117,6 +128,14 @@ def load_squad(path: Path, limit: int | None = None) -> SquadSet:
 
 
 def write_documents(squad: SquadSet, directory: Path) -> None:
+    """Make `directory` hold exactly the set's documents (files whose text is already
+    right are left alone, so an index over it is not re-read; sub-folders are not
+    touched: near-miss variants live there)."""
     directory.mkdir(parents=True, exist_ok=True)
+    for path in directory.iterdir():
+        if path.is_file() and path.name not in squad.documents:
+            path.unlink()
     for source, text in squad.documents.items():
-        (directory / source).write_text(text, encoding="utf-8")
+        target = directory / source
+        if not target.is_file() or target.read_text(encoding="utf-8") != text:
+            target.write_text(text, encoding="utf-8")

@@ -7,13 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import re
-
 import numpy as np
 
 from rag.core.errors import InputError
-
-_ISO_PREFIX = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+from rag.text.dates import iso_date_problem
 
 
 @dataclass(frozen=True)
@@ -43,6 +40,16 @@ class SearchFilter:
         return keep
 
 
+def only_sources(where: SearchFilter | None, sources, known) -> SearchFilter:
+    """`where` narrowed to the documents `sources`, each of which must be in `known` (the
+    index's documents; InputError naming the others)."""
+    unknown = sorted(set(sources) - set(known))
+    if unknown:
+        raise InputError(f"Not in the index: {', '.join(unknown)}. `rag status` / GET /api/documents "
+                         "list the documents (a new one needs `rag index` first).")
+    return SearchFilter(**{**(where or SearchFilter()).__dict__, "sources": frozenset(sources)})
+
+
 def date_in_range(date: str | None, since: str | None, until: str | None) -> bool:
     """Is an ISO date prefix within [since, until]? Both bounds are inclusive at their own
     precision: until "2024-06" admits "2024-06-30" and "2024-06", not "2024-07"."""
@@ -57,10 +64,12 @@ def date_in_range(date: str | None, since: str | None, until: str | None) -> boo
 
 def date_filter(since: str | None = None, until: str | None = None, as_of: str | None = None) -> SearchFilter | None:
     """The filter for a date range and an as-of date (the earlier of `until` and `as_of`
-    bounds it); None when no date is given. Malformed dates are an InputError."""
-    for name, value in (("since", since), ("until", until), ("as of", as_of)):
-        if value is not None and not _ISO_PREFIX.match(value):
-            raise InputError(f"The {name} date {value!r} is not YYYY, YYYY-MM or YYYY-MM-DD.")
+    bounds it); None when no date is given. A malformed or impossible date ("2024-13",
+    "2024-02-30") is an InputError naming it. Every edge's dates pass through here."""
+    for param, value in (("since", since), ("until", until), ("as_of", as_of)):
+        problem = iso_date_problem(value) if value is not None else None
+        if problem:
+            raise InputError(f"The {param.replace('_', ' ')} date {value!r} {problem}.", param=param)
     # The stricter bound is the one that ends first: "2024-06" before "2024".
     bound = min((d for d in (until, as_of) if d), key=lambda d: (d + "-12-31"[len(d) - 4:])[:10], default=None)
     if since is None and bound is None:

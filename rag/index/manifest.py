@@ -41,6 +41,9 @@ class DocumentEntry:
     id_range: tuple[int, int]  # [start, stop) of its stable chunk ids
     chars: int
     stat: tuple[int, ...] | None = None  # (size, mtime_ns, ctime_ns, inode) when last read
+    # Recorded since wave 3 (None in entries written before: `rag index --rebuild` fills them).
+    date_source: str | None = None  # see rag.core.types.Document.date_source
+    format: str | None = None  # the format that read it: "text", "pdf", ..., "csv" for an imported row
 
     @property
     def n_chunks(self) -> int:
@@ -154,7 +157,7 @@ def _document(d: dict[str, Any]) -> DocumentEntry:
     stat = d.get("stat")
     return DocumentEntry(d["doc_id"], d["content_hash"], d["title"], d.get("date"),
                          (int(d["id_range"][0]), int(d["id_range"][1])), int(d.get("chars", 0)),
-                         tuple(stat) if stat is not None else None)
+                         tuple(stat) if stat is not None else None, d.get("date_source"), d.get("format"))
 
 
 def _file(f: dict[str, Any]) -> FileEntry:

@@ -21,7 +21,7 @@ from typing import Any, Protocol, Sequence
 import numpy as np
 
 from rag.core.config import IndexSettings, StoreSettings
-from rag.core.errors import BackendUnavailableError, ConfigError
+from rag.core.errors import BackendUnavailableError, ConfigError, IndexCorruptError
 from rag.core.registry import Registry
 from rag.core.types import Chunk, SentenceVectors
 from rag.index.changes import IndexUpdate
@@ -67,6 +67,10 @@ class SearchView(Protocol):
     def chunk(self, key: int) -> Chunk: ...
 
     def chunks_of(self, keys: Sequence[int]) -> list[Chunk]: ...
+
+    def document_keys(self, id_range: tuple[int, int]) -> list[int]:
+        """The keys of a document's chunks (its manifest `id_range`), in text order."""
+        ...
 
     def idf(self, term: str) -> float:
         """BM25's idf of a stemmed term over the live chunks (the reader weighs terms by it)."""
@@ -139,7 +143,10 @@ def _refuse_foreign(index_dir: Path, backend: str) -> None:
     """An index whose rows another store holds cannot be read or updated as a local one."""
     from rag.index.local.versions import VersionStore
 
-    name = VersionStore(index_dir).current_name()
+    try:
+        name = VersionStore(index_dir).current_name()
+    except IndexCorruptError:
+        return  # no version to be foreign: reading it fails readably, `rag index` rebuilds
     marker = Path(index_dir) / "versions" / (name or "") / STORE_FILE
     if name and marker.is_file():
         import orjson

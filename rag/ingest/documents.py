@@ -171,6 +171,7 @@ def build_document(source: str, digest: str, extracted: Extracted) -> Document |
         content_hash=digest,
         url=extracted.url,
         pages=pages,
+        format=extracted.format,
     )
 
 

@@ -1,9 +1,9 @@
 """Fetching one web page safely: http(s) only, timeouts, a size cap and a redirect limit.
 
 - Only http and https, no credentials in the URL; every redirect hop is checked again.
-- Only public addresses unless `fetch_allow_private`: the host is resolved, loopback, private,
-  link-local, multicast and reserved addresses are refused, and the connection goes to the
-  address that was checked (Host header and TLS SNI keep the name), so a second DNS answer
+- Only globally routable addresses unless `fetch_allow_private` (`is_public`): the host is
+  resolved, every address must be global, and so must each IPv4 address an IPv6 form wraps
+  (IPv4-mapped, 6to4, Teredo, NAT64); the connection goes to the address that was checked (Host header and TLS SNI keep the name), so a second DNS answer
   cannot point it elsewhere. Proxy and .netrc settings from the environment are ignored.
 - httpx timeouts apply per network operation; a total deadline is checked after every read
   (a server dripping one byte every 0.5 s otherwise ran 501 s).
@@ -38,6 +38,26 @@ class Fetched:
     redirects: int
 
 
+# RFC 6052's well-known NAT64 prefix: the last 32 bits are the IPv4 address reached.
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
+def is_public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """Globally routable, and so is every IPv4 address the IPv6 form wraps. `is_global` alone
+    is not enough on Python 3.11: it holds for fec0::/10 (site-local), ff02::1 (multicast)
+    and 2002:7f00:1::1 (6to4 around 127.0.0.1)."""
+    if ip.version == 6:
+        if ip in _NAT64:
+            return is_public(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+        if ip.ipv4_mapped is not None:
+            return is_public(ip.ipv4_mapped)
+        wrapped = [w for w in (ip.sixtofour, *(ip.teredo or ())) if w is not None]
+        if ip.is_site_local or not all(is_public(w) for w in wrapped):
+            return False
+    return ip.is_global and not (ip.is_multicast or ip.is_loopback or ip.is_link_local or ip.is_private
+                                 or ip.is_reserved or ip.is_unspecified)
+
+
 def _checked_address(host: str, port: int, allow_private: bool) -> str:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
@@ -45,9 +65,7 @@ def _checked_address(host: str, port: int, allow_private: bool) -> str:
         raise FetchError(f"cannot resolve {host}: {exc.strerror or exc}") from None
     addresses = [ipaddress.ip_address(info[4][0]) for info in infos]
     for ip in addresses:
-        private = (ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_multicast or ip.is_reserved
-                   or ip.is_unspecified or (ip.version == 6 and ip.ipv4_mapped is not None))
-        if private and not allow_private:
+        if not allow_private and not is_public(ip):
             raise FetchError(f"refusing to fetch from the non-public address {ip} of {host} "
                              f"(RAG_INGEST__FETCH_ALLOW_PRIVATE=true allows it)")
     return str(addresses[0])
@@ -104,7 +122,14 @@ def _read_body(response, cap: int, over_deadline) -> bytes:
 
 
 def fetch(url: str, limits: IngestSettings) -> Fetched:
-    """GET one page within `limits`; raises FetchError saying what went wrong."""
+    """GET one page within `limits`; raises FetchError naming `url` and what went wrong."""
+    try:
+        return _get(url, limits)
+    except FetchError as exc:
+        raise FetchError(f"{url}: {exc}") from None
+
+
+def _get(url: str, limits: IngestSettings) -> Fetched:
     import httpx
 
     started = time.monotonic()
@@ -134,7 +159,8 @@ def fetch(url: str, limits: IngestSettings) -> Fetched:
                         url = urljoin(url, location)  # relative to the name, not the pinned address
                         continue
                     if response.status_code != 200:
-                        raise FetchError(f"the server answered HTTP {response.status_code}")
+                        raise FetchError(f"the server answered HTTP {response.status_code}"
+                                         + (f" (redirected to {url})" if hop else ""))
                     ctype = response.headers.get("content-type", "").split(";")[0].strip().lower()
                     if ctype not in PAGE_TYPES:
                         raise FetchError(f"not a web page (Content-Type {ctype}); save other files into the "

@@ -26,6 +26,7 @@ from rag.core.types import Document
 from rag.ingest.documents import build_document
 from rag.ingest.formats import Extracted, Rejected
 from rag.ingest.formats.encoding import decode_text
+from rag.text.dates import iso_date_problem
 
 IMPORT_SUFFIX = ".import.json"
 SPEC_KIND, SPEC_VERSION = "rag-import", 1
@@ -57,7 +58,21 @@ class ImportSpec:
         if not isinstance(data, dict) or data.get("kind") != SPEC_KIND or data.get("version") != SPEC_VERSION:
             raise ValueError(f"not a {SPEC_KIND} v{SPEC_VERSION} spec")
         fields = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
-        return cls(**fields)
+        spec = cls(**fields)  # TypeError when a required field is missing
+        spec._check_types()
+        return spec
+
+    def _check_types(self) -> None:
+        """ValueError naming the first field of the wrong type (a hand-edited spec)."""
+        for name in ("path", "format", "text", "title", "date", "id"):
+            value = getattr(self, name)
+            if not (isinstance(value, str) or (value is None and name in ("title", "date", "id"))):
+                raise ValueError(f"{name} must be a string (a column name or 1-based number), not {value!r}")
+        for name in ("delimiter", "quotechar"):
+            if not (isinstance(getattr(self, name), str) and len(getattr(self, name)) == 1):
+                raise ValueError(f"{name} must be one character, not {getattr(self, name)!r}")
+        if not isinstance(self.header, bool):
+            raise ValueError(f"header must be true or false, not {self.header!r}")
 
     @property
     def name(self) -> str:
@@ -158,7 +173,18 @@ def read_spec(data: bytes) -> ImportSpec | Rejected:
 
 
 def expand(spec: ImportSpec, data: bytes, limits: IngestSettings) -> tuple[list[Row], list[tuple[str, str]]]:
-    """The rows of the imported file's bytes as documents, and the rows skipped with why."""
+    """The rows of the imported file's bytes as documents, and the rows skipped with why. A
+    file a library cannot parse (json's RecursionError on a deeply nested line) is skipped
+    whole, as a row that is not JSON is."""
+    from rag.ingest.formats.barrier import isolate
+
+    expanded = isolate(spec.format.upper(), lambda: _expand(spec, data))
+    if isinstance(expanded, Rejected):
+        return [], [(spec.path, expanded.reason)]
+    return expanded
+
+
+def _expand(spec: ImportSpec, data: bytes) -> tuple[list[Row], list[tuple[str, str]]]:
     text = decode_text(data)
     if text is None:
         return [], [(spec.path, "undecodable: binary, or in no text encoding that can be trusted")]
@@ -178,10 +204,14 @@ def expand(spec: ImportSpec, data: bytes, limits: IngestSettings) -> tuple[list[
                 continue
             title = (record["title"] or "").strip() or None
             date = iso_date(record["date"])
+            problem = iso_date_problem(date) if date else None
+            if problem:
+                skipped.append((source, f"bad date: {record['date'].strip()!r} {problem}"))
+                continue
             digest = hashlib.sha256(json.dumps([body, title, date], ensure_ascii=False).encode()).hexdigest()
             doc = build_document(source, digest, Extracted(parts=(body,), title=title, date=date,
                                                            date_source="metadata" if date else None,
-                                                           markers=True))
+                                                           markers=True, format=spec.format))
             if doc is None:
                 skipped.append((source, "empty: no text left after cleaning"))
                 continue

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import os
 from dataclasses import asdict, dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, Mapping
 
 from rag.core.errors import NotFoundError
 from rag.index.manifest import DocumentEntry
 from rag.ingest.documents import list_sources
+from rag.ingest.formats import format_for_suffix
 from rag.ingest.imports import IMPORT_SUFFIX
 from rag.ingest.sidecar import SIDECAR_SUFFIX
 from rag.ingest.sources import file_digest, file_key
@@ -28,7 +29,13 @@ class DocumentState:
     title: str | None  # as indexed (None until it is)
     date: str | None
     chunks: int  # chunks in the live index (0 until indexed)
-    size: int | None  # bytes on disk (None once deleted)
+    size: int | None  # bytes on disk (None once deleted, and for imported rows)
+    # Where `date` comes from ("user", "marker", "metadata", "dateline", "inferred"; see
+    # rag.core.types.Document); None until indexed, and for an index built before it was recorded.
+    date_source: str | None = None
+    # The format that read it ("text", "html", "pdf", "docx"; "csv"/"jsonl" for imported rows).
+    # Until indexed, the format its suffix claims (the content may still decide otherwise).
+    format: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -57,22 +64,35 @@ def list_documents(seeds_dir: Path, indexed: Mapping[str, DocumentEntry]) -> lis
     out = []
     for source in sorted(set(files) | set(indexed)):
         meta, path = indexed.get(source), files.get(source)
+        fmt = (meta.format if meta is not None else None) or suffix_format(source)
         if path is None and meta is not None and "#" in source:  # a row of an import spec
-            out.append(DocumentState(source, "imported", meta.title, meta.date, meta.n_chunks, None))
+            out.append(DocumentState(source, "imported", meta.title, meta.date, meta.n_chunks, None,
+                                     meta.date_source, fmt))
             continue
         if path is None:
-            out.append(DocumentState(source, "deleted", meta.title, meta.date, meta.n_chunks, None))
+            out.append(DocumentState(source, "deleted", meta.title, meta.date, meta.n_chunks, None,
+                                     meta.date_source, fmt))
             continue
         try:
             st = path.stat()
         except OSError:  # removed between listing and stat
             continue
         if meta is None:
-            out.append(DocumentState(source, "new", None, None, 0, st.st_size))
+            out.append(DocumentState(source, "new", None, None, 0, st.st_size, None, fmt))
         else:
             out.append(DocumentState(source, _state(path, meta), meta.title, meta.date,
-                                     meta.n_chunks, st.st_size))
+                                     meta.n_chunks, st.st_size, meta.date_source, fmt))
     return out
+
+
+def suffix_format(source: str) -> str | None:
+    """The format a document's name claims: its suffix's ("text" for .md), the import's for a row."""
+    name = source.split("#", 1)[0]
+    suffix = PurePosixPath(name).suffix.lower()
+    if "#" in source:  # a row: recorded since wave 3; before, told by the imported file's suffix
+        return "jsonl" if suffix in (".jsonl", ".ndjson", ".json") else "csv"
+    fmt = format_for_suffix(suffix)
+    return fmt.name if fmt is not None else None
 
 
 def remove_document(seeds_dir: Path, source: str) -> str:

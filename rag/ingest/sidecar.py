@@ -7,25 +7,28 @@ document's hash, so editing it re-indexes the document."""
 from __future__ import annotations
 
 import json
-import re
 
 from rag.ingest.formats import Extracted, Rejected
+from rag.text.dates import iso_date_problem
 
 SIDECAR_SUFFIX = ".meta.json"
 FIELDS = ("date", "title")
-_ISO = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 
 
 def read_sidecar(data: bytes) -> dict[str, str] | Rejected:
     """The sidecar's fields, or why it is unusable (the file is then skipped with that reason)."""
-    try:
-        meta = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        return Rejected(f"bad sidecar {SIDECAR_SUFFIX}: not JSON ({exc})")
+    from rag.ingest.formats.barrier import isolate
+
+    # json decodes the bytes itself: JSONDecodeError, UnicodeDecodeError, RecursionError (deep nesting).
+    meta = isolate(f"sidecar {SIDECAR_SUFFIX}", lambda: json.loads(data), kind="bad")
+    if isinstance(meta, Rejected):
+        return meta
     if not isinstance(meta, dict) or set(meta) - set(FIELDS):
         return Rejected(f"bad sidecar {SIDECAR_SUFFIX}: an object with only {', '.join(FIELDS)} expected")
-    if "date" in meta and not (isinstance(meta["date"], str) and _ISO.match(meta["date"])):
-        return Rejected(f"bad sidecar {SIDECAR_SUFFIX}: date must be YYYY, YYYY-MM or YYYY-MM-DD")
+    if "date" in meta:
+        problem = iso_date_problem(meta["date"]) if isinstance(meta["date"], str) else "is not a string"
+        if problem:
+            return Rejected(f"bad sidecar {SIDECAR_SUFFIX}: the date {meta['date']!r} {problem}")
     if "title" in meta and not (isinstance(meta["title"], str) and meta["title"].strip()):
         return Rejected(f"bad sidecar {SIDECAR_SUFFIX}: title must be a non-empty string")
     return {k: v.strip() for k, v in meta.items()}

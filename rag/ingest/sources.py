@@ -24,6 +24,7 @@ from pathlib import Path, PurePosixPath
 from typing import Callable
 
 from rag.core.config import IngestSettings
+from rag.core.errors import ConfigError
 from rag.core.types import Document
 from rag.index.manifest import DocumentEntry
 from rag.ingest.documents import content_hash, read_document
@@ -212,6 +213,12 @@ def scan_seeds(seeds_dir: Path, indexed: dict[str, DocumentEntry], trusted_befor
     start of the scan that recorded the indexed stats (0 trusts none). `reader` reads the
     files that need it (default: `read_seed` in this process; `rag.ingest.distributed`: on
     Ray). Returns the documents and the (source, reason) of everything not indexed."""
+    if not os.path.isdir(seeds_dir):  # else os.scandir's FileNotFoundError, a traceback
+        if os.path.exists(seeds_dir):
+            raise ConfigError(f"{seeds_dir} is not a folder. Point --seeds (RAG_PATHS__SEEDS_DIR) at your "
+                              "documents folder.")
+        raise ConfigError(f"The documents folder {seeds_dir} does not exist. Create it, or point --seeds "
+                          "(RAG_PATHS__SEEDS_DIR) at your documents.")
     limits = limits or IngestSettings()
     scan = _Scan(indexed, trusted_before_ns, limits)
     rows_by_spec: dict[str, list[str]] = {}

@@ -291,5 +291,6 @@ def _plan(old, keep: list[SeedFile], unchanged: set[str], changed: set[str],
             plan.new_chunks.append(chunk)
             plan.next_id += 1
         plan.documents[doc.source] = DocumentEntry(doc.doc_id, doc.content_hash, doc.title, doc.date,
-                                                   (first, plan.next_id), len(doc.text), src.stat)
+                                                   (first, plan.next_id), len(doc.text), src.stat,
+                                                   doc.date_source, doc.format)
     return plan

@@ -167,13 +167,131 @@ to with without""".split())
 # Words of the passive voice, which puts the agent after the verb ("wurde von X übernommen").
 PASSIVE_MARKERS = frozenset({"wurde", "wurden", "wird", "werden", "worden", "von", "durch", "by", "was", "were"})
 
-# -- follow-up questions (rag.answer.condense) --------------------------------------------------
-FOLLOW_UP = re.compile(
-    r"^(und|aber|also|was ist mit|wie steht es mit|and|but|what about|how about)\b"
-    r"|\b(er|sie|es|ihm|ihr|ihn|dies|diese[rsmn]?|das|dafür|davon|dazu|darüber|damals|dort"
-    r"|he|she|it|they|them|this|that|these|those|there|then)\b",
-    re.IGNORECASE,
-)
+# -- follow-up questions (rag.answer.condense, rag.answer.mentions) ---------------------------
+# A conjunction that opens a follow-up ("Und wer ...?", "And in 2020?"); it is dropped from a rewrite.
+FOLLOW_UP_LEAD = re.compile(r"^\W*(und|aber|also|dann|and|but|so|then)\b[\s,]*", re.IGNORECASE)
+# "Und was ist mit X?", "Wie sieht es bei X aus?", "What about X?": X takes a place in the last question.
+ABOUT_ELLIPSIS = re.compile(
+    r"^\W*(?:(?:und|aber|and|but)\s+)?(?:was\s+ist\s+(?:denn\s+)?(?:eigentlich\s+)?mit|wie\s+(?:ist|steht)\s+es\s+mit"
+    r"|wie\s+sieht\s+es\s+(?:mit|bei)|(?:what|how)\s+about)\s+(?P<x>.+?)(?:\s+aus)?\W*$",
+    re.IGNORECASE)
+QUESTION_WORDS = frozenset("""wer wen wem wessen was wann wo wohin woher warum wieso weshalb weswegen wie
+welche welcher welches welchen welchem wieviel wieviele who whom whose what when where why how which""".split())
+# Words that close a bare question word ("Und wann genau?", "And why then?").
+BARE_WH_FILLERS = frozenset("genau denn noch dann eigentlich bitte exactly then else again".split())
+# Third-person pronouns that point back to a person or a thing of the last turn. German "es"
+# is left out: it is mostly impersonal ("gibt es", "wie geht es"). "sie"/"ihr" capitalised
+# inside a sentence are the polite "Sie", addressing the assistant.
+PERSONAL_PRONOUNS = frozenset("er ihn ihm sie he him she they them".split())
+POSSESSIVE_PRONOUNS = frozenset("""sein seine seinen seinem seiner seines ihr ihre ihren ihrem ihrer ihres
+his her its their""".split())
+# "it" points back unless it is impersonal: "Is it true that ...", "it is said", "it rains".
+IMPERSONAL_IT = re.compile(r"\bit\s+(?:is|was|'s|will\s+be|would\s+be|has\s+been)?\s*(?:true|possible|likely|known"
+                           r"|said|reported|clear|raining)\b|\b(?:is|was)\s+it\s+(?:true|possible|likely|known|clear)\b",
+                           re.IGNORECASE)
+# "there" of existence, not of place: "Is there ...", "there are ...".
+EXISTENTIAL_THERE = re.compile(r"\b(?:is|are|was|were|will|would|has|have|had)\s+there\b"
+                               r"|\bthere\s+(?:is|are|was|were|will|would|has|have|had|'s)\b", re.IGNORECASE)
+PLACE_REFERENCES = re.compile(r"\b(dort|dorthin|daher\s+kommend|there)\b", re.IGNORECASE)
+TIME_REFERENCES = re.compile(
+    r"\b(damals|seinerzeit|zu\s+(?:dieser|jener)\s+zeit|zu\s+(?:diesem|jenem|dem)\s+zeitpunkt|zum\s+damaligen\s+zeitpunkt"
+    r"|at\s+(?:that|the)\s+time|back\s+then|in\s+those\s+days)\b", re.IGNORECASE)
+# Nouns that, definite and bare ("das Unternehmen", "the company"), point back to a thing the
+# last turn named. Not followed by a name of their own ("the president of France" is not one).
+GENERIC_HEADS = frozenset("""unternehmen konzern firma hersteller autohersteller startup start-up
+verein klub club mannschaft team partei stadt land staat regierung behörde ministerium organisation
+projekt deal abkommen vertrag partnerschaft plattform dienst netzwerk sender bank institut gericht
+politiker politikerin spieler spielerin trainer trainerin sänger sängerin künstler künstlerin band
+manager managerin chef chefin präsident präsidentin minister ministerin gründer gründerin
+konferenz gipfel turnier festival studie bericht film buch gerät produkt modell investor investoren
+company firm corporation group startup club team party city country state government agency
+organisation organization project deal agreement platform service network broadcaster bank court
+politician player coach singer artist band manager boss president minister founder conference
+summit tournament festival study report film movie book device product model investor man woman
+auto wagen fahrzeug car vehicle phone app software zeitung zeitschrift magazin newspaper paper magazine""".split())
+# Of those, the ones that mean a person: "der Politiker" is the answer's person, "das Projekt" is not.
+PERSON_HEADS = frozenset("""politiker politikerin spieler spielerin trainer trainerin sänger sängerin künstler
+künstlerin manager managerin chef chefin präsident präsidentin minister ministerin gründer gründerin investor
+politician player coach singer artist manager boss president minister founder investor man woman""".split())
+# The kinds of the other generic nouns: a follow-up's noun of another kind than the last
+# question asked for ("Which company ...?" -> "the car") means a thing that question named.
+ORGANISATION_HEADS = frozenset("""unternehmen konzern firma hersteller startup start-up verein klub club mannschaft
+team partei regierung behörde ministerium organisation sender bank institut gericht band company firm corporation
+group party government agency organization broadcaster court zeitung zeitschrift magazin newspaper paper
+magazine""".split())
+PLACE_HEADS = frozenset("stadt land staat city country state".split())
+# Words of organisations and places, so a two-word name with one is no person ("Real Madrid",
+# "Thrive Capital", "Los Angeles"); two or three plain words otherwise are taken for a person.
+NON_PERSON_NAME_WORDS = frozenset("""ag gmbh se kg inc ltd llc corp corporation co group gruppe holding capital
+partners ventures bank motors airlines airways ai labs systems technologies media verlag stiftung verein fc sc sv
+club city united real open republik republic union league liga bundesliga san los las new st saint sankt bad port
+nord süd ost west north south east west""".split())
+# Countries German names with an article ("die Schweiz", "in der Türkei"): names all the same.
+ARTICLE_COUNTRIES = frozenset("""schweiz türkei ukraine slowakei mongolei usa niederlande philippinen
+malediven seychellen bahamas iran irak jemen libanon sudan tschad kongo niger senegal vatikan""".split())
+# The endings of German abstract nouns: never a name, with or without an article before them
+# ("nach Einschätzung von Beobachtern").
+ABSTRACT_ENDINGS = ("ung", "ungen", "heit", "heiten", "keit", "keiten", "schaft", "schaften", "tion", "tionen",
+                    "tät", "täten", "nis", "nisse", "ismus")
+# Compounds ending in these describe an organisation before its name ("der Softwarekonzern
+# Oracle"): the name follows, but it names no person.
+ORGANISATION_WORDS = re.compile(r"(konzern|unternehmen|firma|hersteller|verein|klub|club|startup|start-up|bank"
+                                r"|sender|partei|gruppe|riese|gigant|company|firm|group)$", re.IGNORECASE)
+# "dabei", "dafür": a preposition fused with a thing the last turn named; "bei X", "für X".
+PRONOMINAL_ADVERBS = {"dabei": "bei", "dafür": "für", "dazu": "zu", "davon": "von", "daran": "an",
+                      "darüber": "über", "damit": "mit", "darauf": "auf", "dagegen": "gegen", "darin": "in",
+                      "daraus": "aus", "dahinter": "hinter"}
+# A question that asks for a name or a place: its answer's new name is what "er", "dort" or
+# "das Unternehmen" in the next question means ("Wer ist CTO von Microsoft?" -> Kevin Scott).
+ASKS_ENTITY = re.compile(
+    r"^\W*(?:(?:und|and)\s+)?(?:(?:in|an|bei|aus|mit|von|zu|nach|für|auf|in|at|from|with|by|for|of|to)\s+)?"
+    r"(wer|wen|wem|who|whom|wo|where|wohin|woher|welche[mnrs]?(?:\s+[\w-]+)?|which(?:\s+[\w-]+)?|wie\s+hei(?:ß|ss)(?:t|en)|what\s+is\s+the\s+name"
+    r"|what\s+(?:company|firm|team|city|country|party|person))\b", re.IGNORECASE)
+# The question phrase a bare follow-up ("Und wann?") replaces in the last question.
+QUESTION_PHRASE = re.compile(
+    r"^(\W*)((?:(?:in|an|bei|mit|von|seit|bis|für|aus|zu|at|by|with|from|since|until|for|of|to)\s+)?"
+    r"(?:wie\s+viele?|wieviele?|wie\s+hoch|wie\s+lange|wie\s+oft|wie\s+gro(?:ß|ss)|how\s+(?:much|many|long|often|high|big)"
+    r"|welche[mnrs]?\s+\w+|which\s+\w+|wer|wen|wem|wessen|was|wann|wo|wohin|woher|warum|wieso|weshalb|wie|who|whom"
+    r"|whose|what|when|where|why|how))\b", re.IGNORECASE)
+DEFINITE_ARTICLES = frozenset("der die das den dem des the".split())
+DEMONSTRATIVES = frozenset("""dieser diese dieses diesen diesem this that these those""".split())
+# Titles before a name ("Konzernchef Satya Nadella", "CTO Kevin Scott"): not part of the name.
+TITLE_WORDS = re.compile(
+    r"(chef|chefin|ceo|cto|cfo|coo|präsident|präsidentin|president|minister|ministerin|kanzler|kanzlerin"
+    r"|chancellor|trainer|trainerin|coach|gründer|gründerin|founder|sprecher|sprecherin|spokesman"
+    r"|direktor|direktorin|director|vorsitzende|vorsitzender|bürgermeister|bürgermeisterin|mayor"
+    r"|premier|premierminister|premierministerin|milliardär|milliardärin|billionaire|insider|experte"
+    r"|expertin|analyst|analystin|konzern|unternehmen|investor|investoren)$", re.IGNORECASE)
+# Between two parts of one name: "Ursula von der Leyen", "Ludwig van Beethoven".
+NAME_PARTICLES = frozenset({("von",), ("von", "der"), ("van",), ("van", "der"), ("van", "den"), ("de",), ("de", "la"),
+                            ("da",), ("di",), ("du",), ("le",), ("la",), ("al",), ("bin",)})
+# Capitalised words of amounts and calendars, never names: "13 Milliarden US-Dollar", "im März".
+NOT_NAMES = frozenset("""dollar us-dollar euro franken pfund prozent cent milliarde milliarden million
+millionen billion billionen tausend percent billion million montag dienstag mittwoch donnerstag
+freitag samstag sonntag monday tuesday wednesday thursday friday saturday sunday jahr jahre jahren
+year years ki seitens laut dank gemäß angesichts anlässlich zufolge""".split())
+# Endings of German common nouns, so a capitalised word that opens a sentence is no name.
+NOUN_ENDINGS = ("ung", "ungen", "heit", "keit", "schaft", "tion", "tionen", "tät", "täten", "nis", "nisse",
+                "ismus", "innen", "er", "en", "chen", "lein", "ment", "ik")
+
+# -- follow-up word lists used by the resolver (rag.answer.condense, rag.answer.references) -----
+# Words that are no finite verb: a fragment such as "Und in Graz?" has none.
+NOT_VERBS = frozenset("der die das den dem des ein eine einen einem einer eines im am in an auf aus bei mit nach "
+                      "von vor zu zum zur für über unter seit bis vom the a an of in on at for by with from to and or "
+                      "but since until about under after noch auch".split())
+PLURAL_PRONOUNS = frozenset("they them their".split())
+PERSON_PRONOUNS = frozenset("er ihn ihm sie he him she his".split())
+# "Wer ist Mustafa Suleyman?": a question made of these words and names asks about the name.
+COPULA_QUESTION = frozenset("wer was who what ist war sind waren is was are were eigentlich genau denn".split())
+# "Wann war das?": a question word, a verb and one of these asks the last question anew.
+EVENT_PRONOUNS = frozenset("das dies this that it".split())
+# "sie" with one of these (or a verb in -en) is plural: "Wo haben sie sich kennengelernt?"
+PLURAL_VERBS = frozenset("sind haben waren hatten werden wurden können wollen sollen".split())
+# "Larry Page und Sergey Brin", "Oracle und der japanische Technologiekonzern Softbank": the
+# gap between two names a plural pronoun means together.
+COORDINATION = re.compile(r"^\s*(?:,|und|and|sowie|&)\s+(?:[\w-]+\s+){0,4}$|^\s*,\s*$", re.IGNORECASE)
+ARTICLE_LIKE = frozenset("der die das den dem des ein eine einen einem einer eines kein keine im am zum zur vom "
+                         "beim ins the a an this that these those".split())
 
 # -- remarks about the passages (rag.answer.citations) ------------------------------------------
 SOURCE_WORDS = re.compile(r"\b(passagen?|passages?|quellen?|sources?)\b", re.IGNORECASE)
@@ -188,4 +306,91 @@ DATELINE = re.compile(r"^[A-ZÄÖÜ][\w.'/ -]{1,40}?(?:\s*\([^)]{1,20}\))?\s+[�
 # framing, not a claim, so claim verification leaves it out.
 ANSWER_LEADS = {"en": "According to the documents:"}
 STATE_LEADS = {"de": "Stand {date}:", "en": "As of {date}:"}
+# A part of a compound question the passages do not answer (said after the verified answer).
+UNANSWERED_PARTS = {"de": "Keine Antwort in den Dokumenten auf: {parts}",
+                    "en": "The documents do not answer: {parts}"}
 ANSWER_LEAD = re.compile(r"^(According to the documents:|Stand [^:]{1,40}:|As of [^:]{1,40}:)\s*")
+
+# -- the focus of a question (rag.answer.focus) ---------------------------------------------------
+# What the question word asks about: "Wie viele Passagiere", "Wie hoch ist das Jahresgehalt",
+# "Wann landete", "Wer ist CEO". The noun after a determining question word ...
+FOCUS_DETERMINING = re.compile(
+    r"\b(wie\s*viele?|wieviele?|welche[mnrs]?|was\s+für(\s+ein(e[mnrs]?)?)?|wessen)\s+", re.IGNORECASE)
+# ... the subject of "wie hoch ist ..." (an adjective asks for a measure of it) ...
+FOCUS_MEASURE = re.compile(
+    r"\bwie\s+(hoch|groß|teuer|lang|alt|weit|schwer|stark|breit|tief|schnell|oft|häufig|spät|früh)\s+",
+    re.IGNORECASE)
+# ... or the verb after any other question word ("Wann landete", "Wer leitet").
+FOCUS_VERB_QUESTION = re.compile(
+    r"\b(wer|wen|wem|wann|wo|woher|wohin|wie|was|warum|weshalb|wieso|weswegen|womit|wofür|woran"
+    r"|worauf|woraus|worin|worüber|wovon|wozu|wodurch)\s+", re.IGNORECASE)
+# Finite verbs that carry no content of their own: the content is the participle or
+# infinitive at the end ("Wann wurde X gegründet?"), or the predicate noun ("Wer ist CEO?").
+COPULAS = frozenset("ist sind war waren wäre sei".split())
+AUXILIARIES = frozenset("""hat haben hatte hatten habe wurde wurden wird werden worden soll sollen
+sollte sollten kann können konnte konnten muss müssen musste mussten will wollen wollte wollten
+darf dürfen durfte durften möchte möchten mag""".split()) | COPULAS
+# "Wie heißt der Konzernchef?" asks for the name of the noun after the verb.
+NAMING_VERBS = frozenset("heißt heißen hieß hießen nennt nennen".split())
+# Nouns after "welche(r)" that name the kind of answer, not what it is about ("In welchem
+# Jahr wurde ...", "In welcher Stadt liegt ...": the verb is the focus then).
+ANSWER_KIND_NOUNS = frozenset("""jahr jahre jahren jahres monat monats tag tages datum zeitpunkt
+zeitraum zeitraums uhrzeit jahrhundert jahrzehnt stadt land ort orte region person personen name
+namen zahl anzahl betrag summe höhe""".split())
+
+# -- clauses (rag.answer.focus) -------------------------------------------------------------------
+# Where a clause of a sentence ends: punctuation that is no decimal or thousands separator, and
+# the conjunctions that open a new clause. "Die Zahl der Passagiere stieg, während der Umsatz
+# auf 5 Millionen fiel" gives the 5 Millionen to the Umsatz, not to the Passagiere.
+CLAUSE_BREAK = re.compile(
+    r"(?<!\d)[,;:](?!\d)|[,;:](?=\s)|\s[–—-]\s|[()]|\s(?=(?:und|oder|aber|sondern|während|weil|obwohl"
+    r"|nachdem|bevor|wenn|als|dass|damit|denn|doch|whereas|while|because|although|but)\s)",
+    re.IGNORECASE)
+
+# -- sentences that name their subject elsewhere (rag.answer.reader.candidates) ----------------
+# A sentence whose subject is only a role or a kind ("Das Unternehmen bleibt ...", "Zudem
+# bleibt der Konzern ...", "Der 45-Jährige ...") is read with the sentence before it, which
+# names who it is about; an apposition that names it ("Der Konzern Microsoft") stands alone.
+# An adverb may stand before the finite verb and the subject ("Zudem bleibt das Unternehmen").
+_GENERIC_OPENERS = ("zudem|außerdem|auch|nun|jetzt|inzwischen|mittlerweile|dabei|damit|dennoch|trotzdem"
+                    "|heute|derzeit|bereits|schon|allerdings|zuletzt|zuvor|später|damals|gleichzeitig"
+                    "|zugleich|anschließend|daher|deshalb|dann|danach|seither|ebenfalls|immerhin|weiterhin")
+GENERIC_SUBJECT = re.compile(
+    r"^\W*(?:(?:" + _GENERIC_OPENERS + r")\s+\w+\s+)?(?:der|die|das)\s+(?:[\w-]*-)?(?:\w*(?:unternehmen"
+    r"|konzern|firma|gruppe|hersteller|anbieter|betreiber|händler|sender|verein|klub|club|partei|behörde"
+    r"|ministerium|gericht|bank|start-up|startup)|manager(?:in)?|chef(?:in)?|politiker(?:in)?|sprecher(?:in)?"
+    r"|präsident(?:in)?|minister(?:in)?|trainer(?:in)?|spieler(?:in)?|sänger(?:in)?|künstler(?:in)?"
+    r"|autor(?:in)?|gründer(?:in)?|\d+-jährige[nr]?)\b(?!\s+(?-i:[A-ZÄÖÜ]))",
+    re.IGNORECASE)
+
+# -- clauses and roles (rag.answer.clauses, rag.answer.roles) ------------------------------------
+# Conjunctions that may join two clauses; a piece without a verb is put back to its neighbour,
+# so "Nvidia, MGX und Microsoft" stays one phrase.
+CLAUSE_CONJUNCTIONS = frozenset({"und", "oder", "aber", "sondern", "sowie", "doch", "denn"})
+# Determiners that cannot open a nominative phrase, and those that mark a dative.
+OBLIQUE_DETERMINERS = frozenset({"den", "dem", "des", "einen", "einem", "eines", "ihren", "ihrem", "seinen",
+                                 "seinem", "diesen", "diesem", "dieses", "unserem", "unseren", "jenem", "jenen"})
+# After a noun, these open its genitive attribute ("die Partnerschaft beider Unternehmen").
+GENITIVE_DETERMINERS = frozenset({"des", "der", "eines", "einer", "beider", "aller", "dessen", "deren", "dieses"})
+DATIVE_DETERMINERS = frozenset({"dem", "einem", "ihrem", "seinem", "diesem", "jenem", "unserem"})
+# Prepositions whose object is the one a deed is done to or for ("Cloud-Partner für OpenAI",
+# "eine Beteiligung an OpenAI", "gewann bei den Warriors").
+TARGET_PREPOSITIONS = frozenset({"an", "für", "zu", "gegen", "bei"})
+# After a quantity, these name what it counts ("1,6 Milliarden Euro für Sozialleistungen").
+OWNER_PREPOSITIONS = frozenset({"für", "an", "in"})
+# Words that belong to a quantity, with their class: a percentage or an amount of money.
+QUANTITY_UNITS = {
+    "%": "%", "prozent": "%", "prozentpunkt": "%", "prozentpunkte": "%", "percent": "%",
+    "euro": "money", "dollar": "money", "us-dollar": "money", "pfund": "money", "franken": "money",
+    "yen": "money", "yuan": "money", "rubel": "money",
+    "milliarde": "", "milliarden": "", "million": "", "millionen": "", "mio": "", "mrd": "", "tausend": "",
+    "billion": "", "billionen": "",
+}
+# Nouns that measure or date rather than take part: never a participant.
+UNIT_NOUNS = frozenset(QUANTITY_UNITS) | frozenset(MONTH_NUMBERS) | frozenset(
+    """jahr jahre jahren jahres monat monate monaten woche wochen tag tage tagen stunde stunden minute minuten
+    uhr mal prozentpunkten anfang ende mitte montag dienstag mittwoch donnerstag freitag samstag sonntag
+    heute gestern vorjahr ortszeit""".split())
+# Auxiliaries, modals and copulas: a clause's verb only when it has no other, and never
+# enough to pair a claim clause with a passage clause.
+LIGHT_VERBS = frozenset({"sein", "haben", "werden", "sollen", "können", "müssen", "wollen", "dürfen", "mögen"})

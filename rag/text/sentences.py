@@ -24,7 +24,7 @@ import threading
 from functools import lru_cache
 from importlib.metadata import version
 
-from rag.text.lexicon import MONTHS, REFERS_BACK, SENTENCE_OPENERS
+from rag.text.lexicon import GENERIC_SUBJECT, MONTHS, REFERS_BACK, SENTENCE_OPENERS
 
 _LINE = re.compile(r"[^\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]+")
 _NUMBER_WITH_PERIOD = re.compile(r"^(\d+(?:[.,:/]\d+)*)\.$")
@@ -150,3 +150,11 @@ def refers_back(sentence: str) -> bool:
     """Does the sentence open by pointing back ("Dieses Team ...", "Zu dieser Zeit ...")?
     Then it does not stand alone: its previous sentence goes with it."""
     return bool(REFERS_BACK.match(sentence))
+
+
+def names_subject_elsewhere(sentence: str) -> bool:
+    """Is the sentence's subject only a role or a kind ("Das Unternehmen bleibt ...", "Der
+    45-Jährige ...")? Then who it is about is named before it. The chunker does not use
+    this (its rules derive the chunk ids); the reader quotes such a sentence with the one
+    before it."""
+    return bool(GENERIC_SUBJECT.match(sentence))

@@ -1,5 +1,8 @@
-"""The Gradio chat UI: `render` (answer -> HTML), `handlers` (plain functions the UI wires
-up and tests call), `app` (`build_app`), `server` (`mount_ui`: the UI on the HTTP API's
-FastAPI app, see rag/api/). Gradio is imported lazily by `app` and `server`, so importing
-this package costs nothing.
+"""The Gradio chat UI. `app` (`build_app`: the layout and its wiring), `chat` (answering as a
+turn of a saved conversation, saved chats, the source viewer), `library` (the document
+library: table, preview, delete, uploads indexed at once), `handlers` (settings, status,
+rebuild, the `/ask` endpoint), `render` and `render_library` (answers and documents as
+escaped HTML), `style` (CSS and the components' small scripts), `uploads` (saving uploads
+safely), `server` (`mount_ui`: the UI on the HTTP API's FastAPI app, see rag/api/). Gradio is
+imported lazily by `app` and `server`, so importing this package costs nothing.
 """

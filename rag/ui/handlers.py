@@ -1,4 +1,5 @@
-"""Plain functions behind the UI's events; `app.py` wires them up and tests call them directly.
+"""Plain functions behind the UI's settings, status and index events, and its API endpoint;
+the chat's are in `rag.ui.chat`, the library's in `rag.ui.library`.
 
 Every library failure (`RagError`) becomes a readable `gr.Error`/`gr.Warning`; anything
 else is a bug and is left to Gradio, which shows a generic error without the traceback.
@@ -8,14 +9,12 @@ Gradio renders error/warning messages as HTML, so they are escaped like passages
 from __future__ import annotations
 
 import html
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 import gradio as gr
 
 from rag.assistant import Assistant
 from rag.core.errors import IndexMissingError, RagError
-from rag.ui import render
-from rag.ui.uploads import UploadResult, save_upload
 
 EXAMPLES = [
     "Welchen Anteil an OpenAI soll Microsoft erhalten haben?",
@@ -28,57 +27,6 @@ MODES = ["hybrid", "dense", "bm25"]
 def ui_error(exc: Exception) -> gr.Error:
     # print_exception=False: a RagError is the user's to fix, not a server-side bug.
     return gr.Error(html.escape(str(exc)), print_exception=False)
-
-
-def _pairs(pairs: list | None) -> list[tuple[str, str]]:
-    return [(str(q), str(a)) for q, a in (pairs or [])]
-
-
-# -- chat -------------------------------------------------------------------------------------
-def respond(assistant: Assistant, message: str, history: list[dict] | None, pairs: list | None,
-            backend: str | None = None, k: int | float | None = None, mode: str | None = None,
-            since: str | None = None, until: str | None = None,
-            ) -> Iterator[tuple[list[dict], list, str]]:
-    """Stream one answer: yields (chat messages, (question, answer) pairs, timings markdown).
-
-    Each yield is a fresh list (Gradio diffs successive values; tests keep them all).
-
-    `history` is the Chatbot's message list; `pairs` holds the plain-text turns that
-    follow-up questions need (the chat itself holds rendered HTML).
-    """
-    message = (message or "").strip()
-    if not message:
-        raise gr.Error("Please enter a question. / Bitte geben Sie eine Frage ein.", print_exception=False)
-    key = f"a{len(pairs or [])}"
-    chat = list(history or []) + [{"role": "user", "content": message},
-                                  {"role": "assistant", "content": render.streaming_html("")}]
-    pairs = _pairs(pairs)
-    timings = render.timings_markdown(None)
-    yield list(chat), pairs, timings
-    text = ""
-    place = None
-    try:
-        # In the Assistant's pool, first come first served with the API's questions.
-        events = assistant.pool_for(backend or None).stream(lambda: assistant.stream(
-            message, pairs, k=int(k) if k else None, mode=mode or None, llm=backend or None,
-            since=(since or "").strip() or None, until=(until or "").strip() or None))
-        for kind, value in events:
-            if kind == "token":
-                text += value
-                chat[-1] = {"role": "assistant", "content": render.streaming_html(text)}
-                yield list(chat), pairs, timings
-            elif kind == "queue" and value != place:  # the local LLM answers others first
-                place = value
-                chat[-1] = {"role": "assistant", "content": render.queue_html(place)}
-                yield list(chat), pairs, timings
-            elif kind == "answer":
-                answer = value
-    except RagError as exc:
-        chat[-1] = {"role": "assistant", "content": render.notices_html([f"Error: {exc}"])}
-        yield list(chat), pairs, timings
-        raise ui_error(exc) from None
-    chat[-1] = {"role": "assistant", "content": render.answer_html(answer, key)}
-    yield list(chat), pairs + [(message, answer.text)], render.timings_markdown(answer.timings_ms, answer.backend)
 
 
 def api_ask(assistant: Assistant, question: str, k: int | None = None, mode: str | None = None,
@@ -121,25 +69,6 @@ def status_markdown(assistant: Assistant) -> str:
         return f"**Index problem:** {html.escape(str(exc))}"
     return (f"**{s['documents']}** documents · **{s['chunks']}** chunks · embedder "
             f"`{s['embedder']}` · built {s['built_at']} · version `{s['version']}`")
-
-
-def upload(assistant: Assistant, files: list | None) -> str:
-    """Save uploaded files into the seeds directory; returns a Markdown report."""
-    if not files:
-        return "_No files selected._"
-    ui = assistant.settings.ui
-    results: list[UploadResult] = []
-    for f in files:
-        path = getattr(f, "name", None) or str(f)  # gr.File gives paths (or tempfile wrappers)
-        results.append(save_upload(path, assistant.settings.paths.seeds_dir, assistant.settings.ingest,
-                                   ui.max_upload_mb))
-    for r in results:
-        if r.status == "rejected":
-            gr.Warning(html.escape(r.message))
-    lines = [f"- {html.escape(r.message)}" for r in results]
-    if any(r.status in ("saved", "renamed") for r in results):
-        lines.append("\nPress **Rebuild index** to make new documents searchable.")
-    return "\n".join(lines)
 
 
 def caps_text(limits) -> str:

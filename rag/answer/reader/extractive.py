@@ -21,10 +21,11 @@ from rag.answer.reader.candidates import Candidate, candidates
 from rag.answer.reader.features import coverage, matched, sentence_features, term_weights
 from rag.answer.reader.model import ReaderModel, load_model, params_path
 from rag.core.config import ReaderSettings
+from rag.core.errors import ModelError
 from rag.core.types import Hit, QuestionAnalysis, QuestionPart
 from rag.answer.reader.values import reports_change
 from rag.text.dates import date_key, display_date
-from rag.text.lexicon import ANSWER_LEADS, STATE_LEADS
+from rag.text.lexicon import ANSWER_LEADS, STATE_LEADS, UNANSWERED_PARTS
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,7 @@ class SentenceScores:
     scores: np.ndarray  # P(the sentence answers the part), per candidate
     features: np.ndarray  # FEATURES rows
     answerable: float  # P(the passages answer the part at all)
+    right: float = 0.0  # P(the best sentence, if given, is a right answer)
 
 
 @dataclass(frozen=True)
@@ -50,12 +52,30 @@ class Selected:
     date_source: str | None = None
 
 
+@dataclass(frozen=True)
+class Reading:
+    """What the reader makes of the passages for one question."""
+
+    selected: list[Selected]  # the answer sentences, best first; empty: refuse
+    # How likely the response is right: for an answer, P(its sentences are right) (the
+    # parameter file's confidence model; the answerability without one), of its weakest
+    # answered part; for a refusal, P(the passages answer after all), the largest over the
+    # parts (so 1 - confidence is the chance that the refusal is right).
+    confidence: float
+    # The sub-questions of a compound question that the passages do not answer while others
+    # are answered; each is refused on its own (`unanswered_note`).
+    unanswered: tuple[str, ...] = ()
+
+
 class ExtractiveReader:
     def __init__(self, settings: ReaderSettings, idf: Callable[[str], float] | None = None,
-                 embedder: Callable[[], object | None] | None = None, model: ReaderModel | None = None):
+                 embedder: Callable[[], object | None] | None = None, model: ReaderModel | None = None,
+                 judge: Callable[[], Callable[[str, list[str]], float] | None] | None = None):
         self.settings = settings
         self.idf = idf or (lambda token: 1.0)  # token -> idf over the whole index
         self._embedder = embedder or (lambda: None)  # supplied lazily: loading it is costly
+        # judge(question, sentences) -> verdict logit (rag/backends/judge.py), supplied lazily.
+        self._judge = judge or (lambda: None)
         self._model = model
         self._vectors: dict[str, np.ndarray] = {}  # sentence -> embedding (see _sentence_vectors)
         # False when no parameters were fitted with this embedder: its cosines are on another
@@ -80,9 +100,25 @@ class ExtractiveReader:
         return self._model
 
     @property
+    def judged(self) -> bool:
+        """Does the judge take part? A judge set without a judged model in the parameter
+        file is an error, never silently ignored."""
+        if self.settings.judge == "none":
+            return False
+        if self.model.judged is None:
+            raise ModelError(
+                f"reader.judge={self.settings.judge!r}, but the parameter file {self.params_file} has no judged "
+                "answerability. Fit one: rag train-reader --from-examples FILE --collect-judge VERDICTS, then "
+                "rag train-reader --from-examples FILE --answerability trees --judge-scores VERDICTS "
+                "(evals/README.md), or set reader.judge=none.")
+        return True
+
+    @property
     def threshold(self) -> float:
         override = self.settings.answer_threshold
-        return self.model.threshold if override is None else override
+        if override is not None:
+            return override
+        return self.model.judged_threshold if self.judged else self.model.threshold
 
     # -- scoring ------------------------------------------------------------------------------
     def cosines(self, question: str, texts: list[str]) -> np.ndarray:
@@ -107,6 +143,12 @@ class ExtractiveReader:
             full = len(cache) + len(fresh) > self.settings.sentence_cache_size
             self._vectors = fresh if full else {**cache, **fresh}
         return np.array([found[t] for t in texts])
+
+    def adopt_sentence_vectors(self, other: "ExtractiveReader") -> None:
+        """Start from the sentence vectors `other` has made (same embedder, another corpus:
+        most sentences are the same). The mapping is replaced, never mutated, so the two
+        readers never see each other's later changes half-made."""
+        self._vectors = other._vectors
 
     def features_for(self, part: QuestionPart, cands: list[Candidate], language: str) -> np.ndarray:
         cos = self._part_cosines(part, cands)
@@ -136,17 +178,30 @@ class ExtractiveReader:
         x = self.features_for(part, cands, language)
         probs = self.model.sentence.probabilities(x)
         q = self.model.answerability_features(probs, x, part.expected, language)
-        return SentenceScores(probs, x, float(self.model.answerability.probabilities(q[None, :])[0]))
+        answerability = self.model.answerability
+        if self.judged:
+            judge = self._judge()
+            if judge is None:
+                raise ModelError("reader.judge is set, but no judge was supplied to the reader")
+            best = cands[int(np.argmax(probs))]
+            q = np.append(q, judge(part.text, best.with_antecedent()))
+            answerability = self.model.judged
+        answerable = float(answerability.probabilities(q[None, :])[0])
+        return SentenceScores(probs, x, answerable, self.model.answer_confidence(answerable, q))
 
     # -- selection ----------------------------------------------------------------------------
     def _select_for(self, part: QuestionPart, cands: list[Candidate],
-                    language: str) -> list[tuple[int, float, str | None]]:
-        """(candidate index, probability, state) for one simple question, best first;
-        empty: no answer."""
-        s = self.settings
+                    language: str) -> tuple[list[tuple[int, float, str | None]], SentenceScores]:
+        """((candidate index, probability, state) for one simple question, best first;
+        empty: no answer), and the part's scores."""
         scored = self.score(part, cands, language)
         if not len(scored.scores) or scored.answerable < self.threshold:
-            return []
+            return [], scored
+        return self._pick(part, cands, scored), scored
+
+    def _pick(self, part: QuestionPart, cands: list[Candidate],
+              scored: SentenceScores) -> list[tuple[int, float, str | None]]:
+        s = self.settings
         probs = scored.scores
         order = [int(i) for i in np.argsort(-probs, kind="stable")]
         if part.about_now:
@@ -222,15 +277,37 @@ class ExtractiveReader:
         return [(earlier, float(probs[earlier]), "earlier"), (current, float(probs[current]), "now")]
 
     def select(self, analysis: QuestionAnalysis, passages: Sequence[Hit]) -> list[Selected]:
-        """The chosen sentences, best first; empty means the passages do not answer.
+        """The chosen sentences, best first; empty means the passages do not answer."""
+        return self.read(analysis, passages).selected
+
+    def confidence(self, analysis: QuestionAnalysis, passages: Sequence[Hit]) -> float:
+        """How sure the reader is that `passages` answer the question (`Reading.confidence`),
+        without choosing sentences: the confidence of an LLM backend's answer."""
+        cands = candidates(passages)
+        return self._confidence([self.score(part, cands, analysis.language) for part in analysis.parts])
+
+    def _confidence(self, parts: list[SentenceScores]) -> float:
+        """P(the answer is right) when any part is answered (of its weakest answered part: a
+        compound answer is right only when each part is), else the largest answerability
+        (1 - it: the chance that the refusal is right)."""
+        answered = [s.right for s in parts if len(s.scores) and s.answerable >= self.threshold]
+        return min(answered) if answered else max((s.answerable for s in parts), default=0.0)
+
+    def read(self, analysis: QuestionAnalysis, passages: Sequence[Hit]) -> Reading:
+        """The chosen sentences, best first (empty: the passages do not answer), and the
+        reader's confidence.
 
         A compound question is answered part by part: each sub-question's best sentence is
         kept, because a sentence that answers one part well would otherwise crowd out the
-        other part's (often from another article)."""
+        other part's (often from another article). A part the passages do not answer is
+        named in `unanswered` while the others are answered."""
         cands = candidates(passages)
-        picks = [self._select_for(part, cands, analysis.language) for part in analysis.parts]
+        reads = [self._select_for(part, cands, analysis.language) for part in analysis.parts]
+        picks = [p for p, _ in reads]
+        confidence = self._confidence([s for _, s in reads])
         if analysis.compound:  # one sentence per part (or its earlier and current state)
             picks = [p if any(state for _, _, state in p) else p[:1] for p in picks]
+        unanswered = tuple(part.text for part, p in zip(analysis.parts, picks) if not p) if any(picks) else ()
         chosen: dict[int, tuple[float, str | None]] = {}
         for i, score, state in (pick for part in picks for pick in part):
             chosen.setdefault(i, (score, state))
@@ -246,7 +323,7 @@ class ExtractiveReader:
             if text != c.text:
                 said.add(c.previous)
             out.append(Selected(c.number, text, score, state, c.date, c.date_source))
-        return out
+        return Reading(out, confidence, unanswered)
 
 
 def answer_text(selected: Sequence[Selected], language: str = "de") -> str:
@@ -268,3 +345,12 @@ def answer_text(selected: Sequence[Selected], language: str = "de") -> str:
     if lead and parts and not any(c.state for c in selected):
         return f"{lead} " + " ".join(parts)
     return " ".join(parts)
+
+
+def unanswered_note(unanswered: Sequence[str], language: str = "de") -> str:
+    """"Keine Antwort in den Dokumenten auf: wer ist beteiligt?" for the parts of a compound
+    question left unanswered; said after the verified answer, since it cites nothing."""
+    if not unanswered:
+        return ""
+    note = UNANSWERED_PARTS.get(language, UNANSWERED_PARTS["de"])
+    return note.format(parts="; ".join(p.strip() for p in unanswered))

@@ -14,6 +14,7 @@ from typing import Callable
 
 import numpy as np
 
+from rag.answer.focus import focus_with_value, mentions
 from rag.answer.reader.candidates import Candidate
 from rag.answer.reader.values import offers_answer_type, reports_change, states_bound
 from rag.core.types import QuestionPart
@@ -23,7 +24,7 @@ FEATURES = (
     "cos", "cos_gap", "cos_rank1", "cov", "cov_gap", "cov_rank1", "cov_exact", "rare_hit", "subject_cov",
     "prev_cov", "next_cov", "window_cov", "typed", "untyped_needed", "bound", "change_now",
     "points_back", "passage_inv_rank", "opens_document", "dateline", "log_words", "new_terms",
-    "lang_en", "en_cos", "en_cos_gap", "has_digit",
+    "lang_en", "en_cos", "en_cos_gap", "has_digit", "focus_in", "focus_typed", "has_focus",
 )
 
 
@@ -115,6 +116,14 @@ def sentence_features(part: QuestionPart, cands: list[Candidate], language: str,
         row[col["log_words"]] = math.log(len(c.text.split()))
         row[col["new_terms"]] = math.log1p(len(c.terms - asked_words))
         row[col["has_digit"]] = 1.0 if any(ch.isdigit() for ch in c.text) else 0.0
+        if part.focus:
+            # The question's focus, and a value of the asked kind about it in one clause
+            # (rag/answer/focus.py); a sentence that points back is read with its antecedent.
+            row[col["has_focus"]] = 1.0
+            row[col["focus_in"]] = float(mentions(c.terms, part.focus) or (
+                c.points_back and mentions(c.context, part.focus)))
+            row[col["focus_typed"]] = float(any(focus_with_value(t, part.focus, part.expected, part.text)
+                                                for t in c.with_antecedent()))
     out[:, col["cos"]] = cos
     out[:, col["cov"]] = cov
     out[:, col["lang_en"]] = en

@@ -14,13 +14,15 @@ from __future__ import annotations
 import json
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
+from typing import Union
 
 import numpy as np
 
 from rag.answer.reader.features import FEATURES
+from rag.answer.reader.trees import Trees, columns_of
 from rag.core.errors import ModelError
 from rag.core.types import embedder_model
 
@@ -52,21 +54,37 @@ PARAMS = PARAMS_DIR / f"{DEFAULT_EMBEDDER}.json"
 ANSWERABILITY_FEATURES = (
     "best_logit", "margin_logit", "best_cos", "best_cov", "typed_best", "any_typed",
     "expects_quantity", "expects_time", "expects_name", "lang_en", "log_candidates",
+    # The question's focus (rag/answer/focus.py): in the best sentence, with a value of the
+    # asked kind in one of its clauses; the same anywhere in the passages; whether the
+    # question has a focus at all.
+    "focus_best", "focus_typed_best", "focus_any", "focus_typed_any", "has_focus",
 )
 
 
 @dataclass(frozen=True)
 class Logistic:
-    """A standardised logistic model: sigmoid(((x - mean) / scale) . weights + bias)."""
+    """A standardised logistic model: sigmoid(((x - mean) / scale) . weights + bias).
+
+    It reads the columns of its `features` from rows of all the reader's features
+    (`columns`, set by `reading`), so a model fitted on fewer features keeps working when
+    features are added."""
 
     features: tuple[str, ...]
     mean: np.ndarray
     scale: np.ndarray
     weights: np.ndarray
     bias: float
+    columns: tuple[int, ...] | None = None  # where its features stand in the rows it is given
+
+    def reading(self, names: tuple[str, ...]) -> "Logistic":
+        """This model reading rows of `names` (a ModelError names a feature it lacks)."""
+        return replace(self, columns=columns_of(self.features, names))
 
     def logits(self, x: np.ndarray) -> np.ndarray:
-        return ((np.asarray(x, dtype=np.float64) - self.mean) / self.scale) @ self.weights + self.bias
+        x = np.asarray(x, dtype=np.float64)
+        if self.columns is not None:
+            x = x[..., list(self.columns)]
+        return ((x - self.mean) / self.scale) @ self.weights + self.bias
 
     def probabilities(self, x: np.ndarray) -> np.ndarray:
         return 1.0 / (1.0 + np.exp(-self.logits(x)))
@@ -81,12 +99,27 @@ class Logistic:
                    np.asarray(data["weights"], float), float(data["bias"]))
 
 
+# With `reader.judge` set, the local model's verdict on the best sentences joins them
+# (rag/backends/judge.py: logit of "Ja" minus "Nein").
+JUDGED_FEATURES = ANSWERABILITY_FEATURES + ("judge",)
+# The confidence of an answer given: P(its best sentence is right), from how answerable the
+# part is and how clearly its best sentence wins.
+CONFIDENCE_FEATURES = ("answerable_logit", "best_logit", "margin_logit")
+
+Classifier = Union[Logistic, Trees]
+
+
 @dataclass(frozen=True)
 class ReaderModel:
     sentence: Logistic
-    answerability: Logistic
+    answerability: Classifier
     threshold: float  # refuse a part whose answerability probability is below this
     meta: dict
+    # With the judge: the answerability model over JUDGED_FEATURES and its threshold.
+    judged: Classifier | None = None
+    judged_threshold: float | None = None
+    # P(an answer given is right) over CONFIDENCE_FEATURES; None: the answerability itself.
+    confidence: Logistic | None = None
 
     def answerability_features(self, probs: np.ndarray, x: np.ndarray, expected: str | None,
                                language: str) -> np.ndarray:
@@ -101,16 +134,40 @@ class ReaderModel:
             x[best, col["cos"]], x[best, col["cov"]], x[best, col["typed"]], float(x[:, col["typed"]].max()),
             float(expected == "quantity"), float(expected == "time"), float(expected == "name"),
             float(language != "de"), math.log(len(probs)),
+            x[best, col["focus_in"]], x[best, col["focus_typed"]], float(x[:, col["focus_in"]].max()),
+            float(x[:, col["focus_typed"]].max()), x[best, col["has_focus"]],
         ])
 
+    def answer_confidence(self, answerable: float, q: np.ndarray) -> float:
+        """P(the answer given for a part is right), from its answerability probability and
+        its ANSWERABILITY_FEATURES row `q` (best_logit, margin_logit first)."""
+        if self.confidence is None:
+            return answerable
+        row = np.array([[_logit(answerable), q[0], q[1]]])
+        return float(self.confidence.probabilities(row)[0])
+
     def to_json(self) -> dict:
-        return {"format": "rag-reader-params/1", "sentence": self.sentence.to_json(),
-                "answerability": self.answerability.to_json(), "threshold": self.threshold, **self.meta}
+        out = {"format": "rag-reader-params/1", "sentence": self.sentence.to_json(),
+               "answerability": self.answerability.to_json(), "threshold": self.threshold}
+        if self.judged is not None:
+            out.update({"answerability_judged": self.judged.to_json(), "judged_threshold": self.judged_threshold})
+        if self.confidence is not None:
+            out["confidence"] = self.confidence.to_json()
+        return {**out, **self.meta}
+
+
+def classifier_from_json(data: dict) -> Classifier:
+    """A Logistic, or Trees when the section says `"kind": "trees"`."""
+    return Trees.from_json(data) if data.get("kind") == "trees" else Logistic.from_json(data)
 
 
 def _logit(p: float) -> float:
     p = min(max(p, 1e-6), 1 - 1e-6)
     return math.log(p / (1 - p))
+
+
+_SECTIONS = ("format", "sentence", "answerability", "threshold", "answerability_judged", "judged_threshold",
+             "confidence")
 
 
 @lru_cache(maxsize=4)
@@ -121,10 +178,18 @@ def load_model(path: Path = PARAMS) -> ReaderModel:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
         if data.get("format") != "rag-reader-params/1":
             raise ValueError(f"unknown format {data.get('format')!r}")
-        sentence, answerability = Logistic.from_json(data["sentence"]), Logistic.from_json(data["answerability"])
+        sentence, answerability = Logistic.from_json(data["sentence"]), classifier_from_json(data["answerability"])
+        judged = classifier_from_json(data["answerability_judged"]) if "answerability_judged" in data else None
+        confidence = Logistic.from_json(data["confidence"]) if "confidence" in data else None
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ModelError(f"The reader's parameter file {path} is unusable ({exc}). {hint}") from None
-    if sentence.features != FEATURES or answerability.features != ANSWERABILITY_FEATURES:
-        raise ModelError(f"The reader's parameter file {path} was fitted to other features. {hint}")
-    meta = {k: v for k, v in data.items() if k not in ("format", "sentence", "answerability", "threshold")}
-    return ReaderModel(sentence, answerability, float(data["threshold"]), meta)
+    try:
+        sentence, answerability = sentence.reading(FEATURES), answerability.reading(ANSWERABILITY_FEATURES)
+        judged = judged.reading(JUDGED_FEATURES) if judged is not None else None
+        confidence = confidence.reading(CONFIDENCE_FEATURES) if confidence is not None else None
+    except ModelError as exc:
+        raise ModelError(f"The reader's parameter file {path} was fitted to other features ({exc}). {hint}") from None
+    meta = {k: v for k, v in data.items() if k not in _SECTIONS}
+    judged_threshold = data.get("judged_threshold")
+    return ReaderModel(sentence, answerability, float(data["threshold"]), meta, judged,
+                       None if judged_threshold is None else float(judged_threshold), confidence)

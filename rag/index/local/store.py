@@ -112,31 +112,31 @@ class LocalStore:
                             created_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"), sentences=update.sentences)
         segments = apply_merge_policy(segments, segment_masks(segments, live_mask(manifest)), new_name)
 
-        tmp = self.versions.new_version_dir()
-        known: dict[str, FileEntry] = {}
-        written, ann = [], {}
-        for segment in segments:
-            dest = tmp / SEGMENTS_DIR / segment.name
-            prefix = f"{SEGMENTS_DIR}/{segment.name}/"
-            linked = live is not None and any(segment is s for s in live.segments)
-            if linked:
-                # Unchanged, from the live version: share its files.
-                source = live.directory / SEGMENTS_DIR / segment.name
-                self.versions.link_files(source, dest, segment_files(source))
-                known.update((rel, meta) for rel, meta in live.manifest.files.items() if rel.startswith(prefix))
-                ann[segment.name] = next((e.ann for e in live.manifest.segments if e.name == segment.name), None)
-            if segment.graph is None and segment.rows >= self.settings.ann_min_rows:
-                segment = replace(segment, graph=build_graph(segment.vectors, self.settings))
-                ann[segment.name] = graph_info(segment.graph, segment.vectors, self.settings)
-                if linked:  # a linked segment that lacked a graph (ann_min_rows was lowered)
-                    known.update((prefix + f, meta) for f, meta in write_graph(segment.graph, dest).items())
+        with self.versions.building() as tmp:  # removed if anything fails (a full disk)
+            known: dict[str, FileEntry] = {}
+            written, ann = [], {}
+            for segment in segments:
+                dest = tmp / SEGMENTS_DIR / segment.name
+                prefix = f"{SEGMENTS_DIR}/{segment.name}/"
+                linked = live is not None and any(segment is s for s in live.segments)
+                if linked:
+                    # Unchanged, from the live version: share its files.
+                    source = live.directory / SEGMENTS_DIR / segment.name
+                    self.versions.link_files(source, dest, segment_files(source))
+                    known.update((rel, meta) for rel, meta in live.manifest.files.items() if rel.startswith(prefix))
+                    ann[segment.name] = next((e.ann for e in live.manifest.segments if e.name == segment.name), None)
+                if segment.graph is None and segment.rows >= self.settings.ann_min_rows:
+                    segment = replace(segment, graph=build_graph(segment.vectors, self.settings))
+                    ann[segment.name] = graph_info(segment.graph, segment.vectors, self.settings)
+                    if linked:  # a linked segment that lacked a graph (ann_min_rows was lowered)
+                        known.update((prefix + f, meta) for f, meta in write_graph(segment.graph, dest).items())
+                        written.append(segment)
+                if not linked:
+                    entries = write_segment(segment, dest)
                     written.append(segment)
-            if not linked:
-                entries = write_segment(segment, dest)
-                written.append(segment)
-                known.update((prefix + f, meta) for f, meta in entries.items())
-        manifest = replace(manifest, next_segment=counter[0], n_chunks=update.n_chunks,
-                           segments=tuple(SegmentEntry(s.name, s.rows, ann.get(s.name)) for s in segments))
-        name, manifest = self.versions.publish(tmp, manifest, known=known)
+                    known.update((prefix + f, meta) for f, meta in entries.items())
+            manifest = replace(manifest, next_segment=counter[0], n_chunks=update.n_chunks,
+                               segments=tuple(SegmentEntry(s.name, s.rows, ann.get(s.name)) for s in segments))
+            name, manifest = self.versions.publish(tmp, manifest, known=known)
         remember_segments(self.root, self.versions.versions / name, manifest, written)
         return name, manifest

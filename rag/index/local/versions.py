@@ -9,7 +9,9 @@ Layout::
 
 A rebuild writes `versions/.tmp-<name>/`, fsyncs it, renames it into place, then swaps
 CURRENT with os.replace. A reader therefore always sees a complete old or complete new
-version; a kill -9 at any point leaves at worst an ignored `.tmp-*` directory. Files a new
+version; a kill -9 at any point leaves at worst an ignored `.tmp-*` directory, removed by the
+next rebuild once it holds the lock (one with nothing to do included). A build that fails (a
+full disk) removes its own at once, and reports it as `IndexWriteError`. Files a new
 version shares with the old one are hard links (`link_files`), not copies: versions stay
 self-contained, and deleting an old version frees only what no newer one uses.
 """
@@ -17,8 +19,10 @@ self-contained, and deleting an old version frees only what no newer one uses.
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import os
+import re
 import shutil
 import threading
 import time
@@ -29,11 +33,22 @@ from typing import Iterable, Iterator
 
 import orjson
 
-from rag.core.errors import IndexCorruptError, IndexLockedError, IndexMissingError
+from rag.core.errors import IndexCorruptError, IndexLockedError, IndexMissingError, IndexWriteError
 from rag.core.fsio import atomic_write_bytes, atomic_write_text, fsync_path, sha256_file
 from rag.index.manifest import REBUILD_HINT, FileEntry, Manifest
 
 MANIFEST = "manifest.json"
+# A version's name is one plain path component ("20261207T140902-330a91", see new_version_dir):
+# CURRENT holding anything else (binary junk, "../../x", an absolute path) is damage, not a path.
+_VERSION_NAME = re.compile(r"[0-9A-Za-z][0-9A-Za-z._-]{0,127}")
+# Write failures the user can fix (what went wrong, what to do); any other OSError is a bug.
+_WRITE_FAILURES = {
+    errno.ENOSPC: ("the disk is full", "free some space"),
+    errno.EDQUOT: ("the disk quota is used up", "free some space or raise the quota"),
+    errno.EROFS: ("the file system is read-only", "make it writable"),
+    errno.EACCES: ("permission denied", "make the index folder writable"),
+    errno.EPERM: ("permission denied", "make the index folder writable"),
+}
 
 
 # Versions are immutable, so each process parses the live manifest once (a 10k-document
@@ -62,11 +77,20 @@ class VersionStore:
 
     # -- reading ------------------------------------------------------------------------
     def current_name(self) -> str | None:
+        """The live version's name; None before the first build. IndexCorruptError (with the
+        command that rebuilds) when CURRENT does not hold a version name."""
         try:
-            name = (self.root / "CURRENT").read_text(encoding="utf-8").strip()
+            raw = (self.root / "CURRENT").read_bytes()
         except FileNotFoundError:
             return None
-        return name or None
+        name = raw.decode("utf-8", errors="replace").strip()
+        if not name:
+            return None
+        if not _VERSION_NAME.fullmatch(name):
+            shown = name if len(name) <= 60 else name[:57] + "..."
+            raise IndexCorruptError(f"The index pointer {self.root / 'CURRENT'} is damaged: {shown!r} is not the "
+                                    f"name of a version in {self.versions}. {REBUILD_HINT}")
+        return name
 
     def current_dir(self) -> Path:
         name = self.current_name()
@@ -144,6 +168,33 @@ class VersionStore:
         path.mkdir()
         return path
 
+    @contextlib.contextmanager
+    def building(self) -> Iterator[Path]:
+        """A new temporary version directory to write and `publish`. If anything fails, the
+        directory is removed, and a full disk (or a quota, read-only or permission problem)
+        becomes an IndexWriteError that says the live version is unchanged."""
+        tmp = None
+        try:
+            tmp = self.new_version_dir()
+            yield tmp
+        except OSError as exc:
+            if tmp is not None:
+                shutil.rmtree(tmp, ignore_errors=True)
+            if exc.errno not in _WRITE_FAILURES:
+                raise
+            what, fix = _WRITE_FAILURES[exc.errno]
+            try:
+                live = self.current_name()
+            except IndexCorruptError:
+                live = None
+            state = f"The live index is unchanged (version {live})" if live else "There is no index yet"
+            raise IndexWriteError(f"Could not write the new index version in {self.root}: {what} "
+                                  f"({exc.strerror}). {state}; {fix}, then run: rag index") from None
+        except BaseException:
+            if tmp is not None:
+                shutil.rmtree(tmp, ignore_errors=True)
+            raise
+
     @staticmethod
     def link_files(src_dir: Path, dst_dir: Path, names: Iterable[str]) -> None:
         """Share immutable files with an older version: a hard link costs no copy; file
@@ -185,18 +236,30 @@ class VersionStore:
         for sub in {p.parent for p in tmp_dir.rglob("*")} | {tmp_dir}:
             fsync_path(sub)
         name = tmp_dir.name.removeprefix(".tmp-")
-        os.rename(tmp_dir, self.versions / name)
-        self._remember_manifest(self.versions / name / MANIFEST, _identity(self.versions / name / MANIFEST), manifest)
-        fsync_path(self.versions)
-        atomic_write_text(self.root / "CURRENT", name + "\n")
+        final = self.versions / name
+        os.rename(tmp_dir, final)
+        try:
+            fsync_path(self.versions)
+            atomic_write_text(self.root / "CURRENT", name + "\n")
+        except BaseException:
+            if self.current_name() != name:  # not live: nothing may still read it
+                shutil.rmtree(final, ignore_errors=True)
+            raise
+        self._remember_manifest(final / MANIFEST, _identity(final / MANIFEST), manifest)
         self._cleanup(keep=name)
         return name, manifest
 
-    def _cleanup(self, keep: str) -> None:
-        # Keep the newest few versions: a reader that just read the old pointer may still be
-        # opening its files. Leftover .tmp dirs come from crashed rebuilds (we hold the lock).
+    def remove_temporaries(self) -> None:
+        """Remove what crashed rebuilds left: `.tmp-*` version directories and half-written
+        copies of CURRENT. Only with the lock held: then no rebuild is writing them."""
         for tmp in self.versions.glob(".tmp-*"):
             shutil.rmtree(tmp, ignore_errors=True)
+        for tmp in self.root.glob(".CURRENT.*.tmp"):
+            tmp.unlink(missing_ok=True)
+
+    def _cleanup(self, keep: str) -> None:
+        # Keep the newest few versions: a reader that just read the old pointer may still be
+        # opening its files.
         names = sorted(p.name for p in self.versions.iterdir() if p.is_dir())
         old = [n for n in names if n != keep][: max(0, len(names) - self.keep_versions)]
         for name in old:
@@ -219,8 +282,10 @@ class VersionStore:
         try:
             fh.seek(0)
             fh.truncate()
-            fh.write(str(os.getpid()))
-            fh.flush()
+            with contextlib.suppress(OSError):  # the pid only informs a second rebuild; a full disk
+                fh.write(str(os.getpid()))    # must fail where it says so (IndexWriteError)
+                fh.flush()
+            self.remove_temporaries()
             yield
         finally:
             fh.truncate(0)

@@ -97,6 +97,10 @@ class SearchIndex:
     def chunks_of(self, keys) -> list[Chunk]:
         return [self.chunks[k] for k in keys]
 
+    def document_keys(self, id_range: tuple[int, int]) -> list[int]:
+        rows = np.flatnonzero((self.ids >= id_range[0]) & (self.ids < id_range[1]))
+        return [int(r) for r in rows[np.argsort(self.ids[rows], kind="stable")]]
+
     def idf(self, term: str) -> float:
         return self.lexical.idf(term)
 

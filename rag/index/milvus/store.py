@@ -188,10 +188,10 @@ class MilvusStore:
         state = {"format": STATE_FORMAT, "backend": "milvus", "uri": describe(self.uri),
                  "collection": self.collection, "index_type": self.settings.index_type, "dim": dim,
                  "retired": [list(r) for r in retired]}
-        tmp = self.versions.new_version_dir()
-        atomic_write_bytes(tmp / STORE_FILE, orjson.dumps(state))
-        atomic_write_bytes(tmp / TERMS_FILE, stats.to_bytes())
-        name, manifest = self.versions.publish(tmp, manifest)
+        with self.versions.building() as tmp:
+            atomic_write_bytes(tmp / STORE_FILE, orjson.dumps(state))
+            atomic_write_bytes(tmp / TERMS_FILE, stats.to_bytes())
+            name, manifest = self.versions.publish(tmp, manifest)
         writes["deleted"] = self._delete(client, retired)
         for collection in (self.collection, self.sentences):
             client.flush(collection)

@@ -164,6 +164,9 @@ class MilvusView:
         rows = sentence_rows_of(counts, found, keys, int(sentences.dim))
         return [rows.of(i, sentences.model_id) for i in range(len(keys))]
 
+    def document_keys(self, id_range: tuple[int, int]) -> list[int]:
+        return list(range(int(id_range[0]), int(id_range[1])))  # keys are the stable chunk ids
+
     def idf(self, term: str) -> float:
         """BM25's idf over the live chunks, from the version's term statistics."""
         return self.terms.idf(term)

@@ -5,12 +5,13 @@ and embedders) with the file suffixes it claims. `read(name, data, limits)` judg
 content (magic numbers, `sniff.py`), not by the extension alone, applies the type's size cap
 and returns an `Extracted` (text parts, title, date, url) or a `Rejected` whose reason is the
 one warning line the user sees. No exception leaves this package for a bad file: a file that
-cannot be indexed is an outcome, not an error.
+cannot be indexed is an outcome, not an error (a parser library failing on it is one too,
+`barrier.py`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 from rag.core.config import IngestSettings
@@ -29,6 +30,7 @@ class Extracted:
     date_source: str | None = None  # see rag.core.types.Document.date_source
     url: str | None = None
     markers: bool = False  # plain text: a leading "date YYYY-MM" line and a headline count
+    format: str | None = None  # the format that read it ("text", "pdf", ...; "csv"/"jsonl" for a row), set by `read`
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,11 @@ class Format:
     suffixes: tuple[str, ...]
     cap_setting: str  # the IngestSettings field holding its size cap in MB
     extract: Extractor
+    short: str = ""  # for "corrupt <short>: ..." (default: the name in capitals, "PDF")
+
+    @property
+    def what(self) -> str:
+        return self.short or self.name.upper()
 
 
 def _load() -> None:
@@ -94,6 +101,7 @@ def read(name: str, data: bytes, limits: IngestSettings) -> Extracted | Rejected
     format (a PDF saved as .txt is read as a PDF; a PNG saved as .pdf is rejected)."""
     from pathlib import PurePosixPath
 
+    from rag.ingest.formats.barrier import isolate
     from rag.ingest.formats.sniff import sniff
 
     suffix = PurePosixPath(name).suffix.lower()
@@ -102,7 +110,10 @@ def read(name: str, data: bytes, limits: IngestSettings) -> Extracted | Rejected
         return Rejected(f"unsupported type ({suffix or 'no extension'}); {supported_list()}")
     if not data.strip():
         return Rejected("empty: the file holds no text")
-    kind, label = sniff(data)
+    sniffed = isolate(claimed.what, lambda: sniff(data))
+    if isinstance(sniffed, Rejected):
+        return sniffed
+    kind, label = sniffed
     if kind is None:
         return Rejected(f"unsupported type: the content is {label}, not {claimed.label}; {supported_list()}")
     if claimed.name in ("pdf", "docx") and kind != claimed.name:
@@ -113,4 +124,8 @@ def read(name: str, data: bytes, limits: IngestSettings) -> Extracted | Rejected
     cap = getattr(limits, fmt.cap_setting)
     if len(data) > cap * 1048576:
         return too_large(len(data), cap, f"{fmt.label} file", fmt.cap_setting)
-    return fmt.extract(data, limits)
+    # The per-file barrier sits here, the one call every reader (seed files, Ray tasks,
+    # uploads) makes per file; it takes only what a library raised, so a bug in an extractor of
+    # ours still keeps its traceback (barrier.py).
+    extracted = isolate(fmt.what, lambda: fmt.extract(data, limits))
+    return replace(extracted, format=fmt.name) if isinstance(extracted, Extracted) else extracted

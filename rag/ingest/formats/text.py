@@ -12,9 +12,9 @@ import re
 from rag.core.config import IngestSettings
 from rag.ingest.formats import FORMATS, Extracted, Format, Rejected
 from rag.ingest.formats.encoding import decode_text
+from rag.text.dates import NOT_ISO, iso_date_problem
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?\r?\n)---[ \t]*(?:\r?\n|\Z)", re.S)
-_ISO_DATE = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$")
 
 
 def split_front_matter(text: str) -> tuple[dict[str, str], str]:
@@ -24,13 +24,14 @@ def split_front_matter(text: str) -> tuple[dict[str, str], str]:
         return {}, text
     import yaml
 
-    try:
-        meta = yaml.safe_load(match.group(1))
-    except yaml.YAMLError:
-        return {}, text
+    from rag.ingest.formats.barrier import isolate
+
+    # Front matter YAML cannot parse (YAMLError; RecursionError for deep nesting) is body text.
+    # BaseLoader keeps every scalar a string: "2024-10-03" stays text (safe_load makes it a
+    # date, and "2024-13-45" a ValueError), so dates are judged in one place (text/dates.py).
+    meta = isolate("front matter", lambda: yaml.load(match.group(1), Loader=yaml.BaseLoader))
     if not isinstance(meta, dict):
         return {}, text
-    # YAML reads 2024-10-03 as a date object; str() gives the ISO form back.
     return {str(k): str(v) for k, v in meta.items() if v is not None}, text[match.end():]
 
 
@@ -49,8 +50,11 @@ def extract_text(data: bytes, limits: IngestSettings) -> Extracted | Rejected:
         return Rejected("undecodable: binary, or in no text encoding that can be trusted")
     meta, body = split_front_matter(raw)
     date = meta.get("date")
-    if date is not None and not _ISO_DATE.match(date):
+    problem = iso_date_problem(date) if date is not None else None
+    if problem == NOT_ISO:  # free text ("Frühjahr 2024", a timestamp): the date is found elsewhere
         date = None
+    elif problem:  # a date that looks meant but does not exist is the user's to fix
+        return Rejected(f"bad front matter: the date {date!r} {problem}")
     return Extracted(
         parts=(body,), title=meta.get("title") or None, date=date,
         date_source=(meta.get("date_source") or "user") if date else None,
@@ -61,4 +65,4 @@ def extract_text(data: bytes, limits: IngestSettings) -> Extracted | Rejected:
 @FORMATS.register("text", "plain text and Markdown, any encoding (charset-normalizer)",
                   requires=("charset_normalizer", "yaml"), install="pip install charset-normalizer pyyaml")
 def text_format() -> Format:
-    return Format("text", "text", (".txt", ".md"), "max_text_mb", extract_text)
+    return Format("text", "text", (".txt", ".md"), "max_text_mb", extract_text, short="text")

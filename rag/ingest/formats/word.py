@@ -67,12 +67,10 @@ def extract_docx(data: bytes, limits: IngestSettings) -> Extracted | Rejected:
     if refused is not None:
         return refused
     from docx import Document as open_docx
-    from docx.opc.exceptions import PackageNotFoundError
 
-    try:
-        document = open_docx(io.BytesIO(data))
-    except (PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile) as exc:
-        return Rejected(f"undecodable: not a readable DOCX ({exc})")
+    # A malformed package (a missing or truncated part, damaged compressed bytes) fails inside
+    # python-docx, lxml or zipfile: `formats.read` turns that into "corrupt DOCX: ...".
+    document = open_docx(io.BytesIO(data))
     blocks, heading = _blocks(document)
     if not blocks:
         return Rejected("empty: the document holds no text")

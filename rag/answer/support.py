@@ -1,0 +1,224 @@
+"""How well a passage supports one claim, and which span of it does (claim verification's
+scorer; rag/answer/citations.py decides what to do with the score).
+
+A claim is supported by a window of the passage: one sentence, a sentence with the one
+before it that it points back to ("Zu dieser Zeit hatte Microsoft ..."), or a sentence read
+under its headline: the nearest heading line above it, the article's title and, in the first
+chunk, the teaser before the dateline. A headline names what the sentences under it are
+about ("500 Milliarden für Stargate" over "Insgesamt 500 Milliarden US-Dollar sollen dabei
+... fließen"), so a claim may join the two.
+
+A window supports nothing when it lacks one of the claim's numbers or names, or gives its
+participants other roles (rag/answer/facts.py, rag/answer/roles.py): the words of a
+recombined claim are all there, its facts are not.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from rag.answer.clauses import clauses
+from rag.answer.facts import facts_held, looks_english, roles_swapped
+from rag.answer.roles import agent_names, headline_roles, role_conflict, unstated_names
+from rag.core.config import CitationSettings
+from rag.core.types import Chunk
+from rag.text.lexicon import DATELINE, LIGHT_VERBS
+from rag.text.sentences import refers_back, sentence_spans
+from rag.text.terms import tokenize
+
+_HEADING_END = tuple(".!?…\"“”»:;,")
+
+
+@dataclass(frozen=True)
+class Window:
+    first: int  # sentence indexes, inclusive
+    last: int
+    headline: str  # the context it is read under ("" for a plain window)
+
+
+@dataclass
+class SupportScorer:
+    """Scores how well a chunk sentence supports an answer sentence, 0..1."""
+
+    embed: Callable[[list[str]], np.ndarray] | None = None  # normalised rows
+    settings: CitationSettings = field(default_factory=CitationSettings)
+    # The question answered: names it states may stand outside the span (facts_held).
+    premise: str = ""
+    # Optional second opinion on a supported claim: P(the span entails the claim), 0..1
+    # (rag/backends/entailment.py); None: not asked.
+    entail: Callable[[str, str], float] | None = None
+    _cache: dict[str, tuple[list[tuple[int, int]], np.ndarray | None]] = field(default_factory=dict)
+    reasons: dict[str, str] = field(default_factory=dict)  # claim -> why its best window failed
+
+    def _spans(self, chunk: Chunk, with_vectors: bool):
+        spans, vecs = self._cache.get(chunk.chunk_id, (None, None))
+        if spans is None:
+            spans = sentence_spans(chunk.text, offset=chunk.start)
+        if with_vectors and vecs is None and self.embed is not None and spans:
+            vecs = self.embed([chunk.text[s - chunk.start:e - chunk.start] for s, e in spans])
+        self._cache[chunk.chunk_id] = (spans, vecs)
+        return spans, vecs
+
+    def best_span(self, sentence: str, chunk: Chunk) -> tuple[float, tuple[int, int]]:
+        """(support, (start, end) in document offsets) of the window that supports the claim
+        best; a window whose facts or roles disagree with the claim supports nothing."""
+        spans, _ = self._spans(chunk, with_vectors=False)
+        if not spans:
+            return 0.0, (chunk.start, chunk.end)
+        texts = [chunk.text[s - chunk.start:e - chunk.start] for s, e in spans]
+        windows = _windows(chunk, spans, texts)
+        window_texts = [" ".join(texts[w.first:w.last + 1]) for w in windows]
+        context = f"{chunk.title} {chunk.text}"
+        why = [self._fails(sentence, w, t, texts, context, chunk) for w, t in zip(windows, window_texts)]
+        held = np.array([not reason for reason in why])
+        claim = set(tokenize(sentence))
+        lexical = np.zeros(len(windows))
+        if claim:
+            for i, (w, t) in enumerate(zip(windows, window_texts)):
+                lexical[i] = len(claim & set(tokenize(f"{w.headline} {t}"))) / len(claim)
+        lexical_all = lexical.copy()
+        lexical = np.where(held, lexical, 0.0)
+        single = np.array([w.first == w.last and not w.headline for w in windows])
+        if (lexical[single] >= 1.0).any():
+            # Full word coverage by one sentence (e.g. a quoted sentence) is maximal
+            # support: skip embedding.
+            best = int(np.argmax(np.where(single, lexical, 0.0)))
+            return self._confirmed(sentence, window_texts[best], 1.0), spans[windows[best].first]
+        _, vecs = self._spans(chunk, with_vectors=True)
+        dense = np.zeros(len(windows))
+        if vecs is not None:
+            cos = vecs @ self.embed([sentence])[0]
+            # Map cosine onto 0..1 so that min_cosine lands at 0.5, the acceptance line.
+            per_sentence = np.clip(0.5 + (cos - self.settings.min_cosine) * 5.0, 0.0, 1.0)
+            # A headline window is read by its words: the embedding is of the sentence alone,
+            # and would credit it with the headline's facts.
+            dense = np.array([0.0 if w.headline else per_sentence[w.first:w.last + 1].max() for w in windows])
+            if not looks_english(sentence):
+                # A German claim shares words with the German sentence it rests on: e5 put
+                # "Ein OpenAI-Mitarbeiter soll Suleyman angeschrien haben" above the line for
+                # "Suleyman leitet nun ein neues Team bei Microsoft" (1 of 6 words shared).
+                dense = np.where(lexical_all >= self.settings.min_lexical_for_dense, dense, 0.0)
+        combined = np.where(held, np.maximum(lexical, dense), 0.0)
+        if combined.max() < self.settings.min_support:
+            # Say why the window that looked most like the claim does not support it.
+            raw = np.maximum(dense, [len(claim & set(tokenize(f"{w.headline} {t}"))) / max(len(claim), 1)
+                                     for w, t in zip(windows, window_texts)])
+            closest = int(np.argmax(raw))
+            if why[closest] and raw[closest] >= self.settings.min_support:
+                self.reasons[sentence] = why[closest]
+        # A plain sentence before a pair or a headline window when they support it equally.
+        best = max(range(len(windows)), key=lambda i: (round(float(combined[i]), 6), single[i]))
+        w = windows[best]
+        text = f"{w.headline} {window_texts[best]}".strip()
+        return self._confirmed(sentence, text, float(combined[best])), (spans[w.first][0], spans[w.last][1])
+
+    def _fails(self, claim: str, w: Window, text: str, texts: list[str], context: str, chunk: Chunk) -> str:
+        """Why the window does not state the claim's facts with its roles; "" when it does."""
+        stated = f"{w.headline} {text}".strip()
+        if not facts_held(claim, stated, self.premise, context, chunk.date or ""):
+            return "a number or name of it is not there"
+        if roles_swapped(claim, text):
+            return "its participants stand the other way round there"
+        if looks_english(claim):
+            return ""  # the clause rules read German; an English claim keeps the fact checks above
+        previous = texts[w.first - 1] if w.first > 0 else ""
+        elsewhere = _verbs_elsewhere(claim, stated, texts[:w.first] + texts[w.last + 1:])
+        if elsewhere:
+            return f"the passage says “{elsewhere}” in another sentence"
+        missing = unstated_names(claim, stated, context)
+        if missing and not _given(missing, self.premise, context) and not _referred(missing, text, previous):
+            return f"it does not name {', '.join(missing)} there"
+        borrowed = [n for n in unstated_names(claim, text, context) if not _given([n], self.premise, context)]
+        if w.headline and borrowed and not _referred(borrowed, text, previous):
+            if why := headline_roles(claim, borrowed, w.headline):
+                return why
+        return role_conflict(claim, text, w.headline, previous, known=context)
+
+    def _confirmed(self, claim: str, text: str, support: float) -> float:
+        """Support, unless the entailment check (when configured) says the text does not
+        entail the claim; asked only for claims that pass the rules."""
+        if self.entail is None or support < self.settings.min_support:
+            return support
+        p = self.entail(text, claim)
+        if p < self.settings.entailment_threshold:
+            self.reasons[claim] = f"the local model finds it not entailed (p={p:.2f})"
+            return 0.0
+        return support
+
+
+def _verbs_elsewhere(claim: str, stated: str, others: list[str]) -> str:
+    """A verb of the claim that the window lacks and another sentence of the passage has: the
+    claim's event is told there, so this window is not where it stands ("Döpfner übermittelte
+    die Forderung" where the ambassador "übermittelte die Forderung" two sentences before)."""
+    wanted = {c.verb for c in clauses(claim) if c.verb and c.verb not in LIGHT_VERBS}
+    missing = wanted - {c.verb for c in clauses(stated)}
+    if not missing:
+        return ""
+    told = {c.verb for t in others for c in clauses(t)}
+    return next(iter(sorted(missing & told)), "")
+
+
+def _referred(names: list[str], text: str, previous: str) -> bool:
+    """Names the span refers to without naming them: its agent is unnamed ("Der wertvollste
+    Profi", "er") and the sentence before names that agent. role_conflict then checks that
+    the claim gives them the same role."""
+    if not previous or not any(c.agent_pronoun for c in clauses(text)):
+        return False
+    before = agent_names(previous)
+    return bool(before) and all(set(tokenize(n)) & before for n in names)
+
+
+def _given(names: list[str], premise: str, context: str) -> bool:
+    """Names the question itself states may stand anywhere in the passage (facts_held)."""
+    if not premise:
+        return False
+    asked = premise.casefold()
+    return all(n.casefold() in asked and n.casefold() in context.casefold() for n in names)
+
+
+def _windows(chunk: Chunk, spans: list[tuple[int, int]], texts: list[str]) -> list[Window]:
+    out = [Window(i, i, "") for i in range(len(spans))]
+    out += [Window(i, i + 1, "") for i in range(len(spans) - 1)
+            if refers_back(texts[i + 1]) or _continues(texts[i], texts[i + 1])]
+    for i, headline in enumerate(_headlines(chunk, spans, texts)):
+        if headline:
+            out.append(Window(i, i, headline))
+    return out
+
+
+_DEFINITE = re.compile(r"^(?:Der|Die|Das|Den|Dem|Des)\s+(?:[a-zäöüß]\w*\s+){0,2}([A-ZÄÖÜ][\w-]+)")
+
+
+def _continues(before: str, sentence: str) -> bool:
+    """Does the sentence open with a definite description of something the sentence before
+    introduced ("... Autor eines neuen Gesetzesentwurfs. Der Gesetzesentwurf ist ...")?"""
+    m = _DEFINITE.match(sentence)
+    stems = tokenize(m.group(1)) if m else []
+    return bool(stems) and any(w.startswith(stems[-1]) for w in tokenize(before))
+
+
+def _headlines(chunk: Chunk, spans: list[tuple[int, int]], texts: list[str]) -> list[str]:
+    """For each sentence, what it is read under: the article's title, the teaser (the first
+    chunk's sentences before the dateline) and the nearest heading line above it."""
+    title = chunk.title.rstrip(" …") if chunk.title else ""
+    lead_end = 0
+    if chunk.start == 0:
+        lead_end = next((i for i, t in enumerate(texts) if DATELINE.match(t)), 0)
+    teaser = " ".join(texts[:lead_end])
+    out, heading = [], ""
+    for i, t in enumerate(texts):
+        parts = [p for p in (title, teaser if i >= lead_end else "", heading) if p and p not in t]
+        out.append("\n".join(dict.fromkeys(parts)))  # one part a line: each is read alone
+        if _is_heading(chunk.text, spans[i][0] - chunk.start, spans[i][1] - chunk.start, t):
+            heading = t
+    return out
+
+
+def _is_heading(text: str, start: int, end: int, sentence: str) -> bool:
+    """A line of its own, short, without closing punctuation: "500 Milliarden für Stargate"."""
+    alone = (start == 0 or text[start - 1] == "\n") and (end == len(text) or text[end] == "\n")
+    return alone and not sentence.rstrip().endswith(_HEADING_END) and len(sentence.split()) <= 12

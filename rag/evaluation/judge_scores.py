@@ -1,0 +1,49 @@
+"""The judge's verdicts on the fit examples, for fitting the judged answerability
+(`rag train-reader --collect-judge FILE --from-examples ...`, then `--judge-scores FILE`).
+
+For each example, and each answerable one again without its gold sentences (`-nogold`),
+the judge sees the question and the best sentence by the given sentence model (with its
+antecedent), exactly as at answer time (`ExtractiveReader.score`). One verdict costs a
+forward pass of the local model (1-2 s on 2 idle cores), so the file is written after
+every verdict and a second run only adds the missing ones; `sample` limits the XQuAD
+examples (seeded), the seeds and news dev examples are always judged.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from rag.answer.analysis import analyze_question
+from rag.answer.reader.model import ReaderModel
+from rag.core.fsio import atomic_write_text
+from rag.evaluation.raw_examples import candidates_of
+from rag.evaluation.reader_training import IN_DOMAIN_PREFIXES, Example, without_gold
+
+
+def judged_examples(examples: list[Example], sample: int | None, seed: int = 20261207) -> list[Example]:
+    """The examples to judge: every in-domain one, a seeded sample of `sample` of the others
+    (by question, with its article-removed twin), each with its gold-less variant."""
+    others = sorted({e.qid.removesuffix("-removed") for e in examples if not e.group.startswith(IN_DOMAIN_PREFIXES)})
+    keep = set(others if sample is None else random.Random(seed).sample(others, min(sample, len(others))))
+    chosen = [e for e in examples if e.group.startswith(IN_DOMAIN_PREFIXES) or e.qid.removesuffix("-removed") in keep]
+    return chosen + [n for e in chosen if (n := without_gold(e))]
+
+
+def collect_verdicts(examples: list[Example], model: ReaderModel, judge: Callable[[str, list[str]], float],
+                     out: Path, progress: Callable[[int], None] | None = None) -> dict[str, float]:
+    """{example id: verdict}, read from `out` and completed there."""
+    verdicts: dict[str, float] = json.loads(out.read_text(encoding="utf-8")) if out.is_file() else {}
+    for n, e in enumerate(examples, start=1):
+        if e.qid not in verdicts and e.raw is not None:
+            cands = candidates_of(e.raw)
+            best = cands[int(np.argmax(model.sentence.probabilities(e.x)))]
+            verdicts[e.qid] = judge(analyze_question(e.raw["question"]).whole.text, best.with_antecedent())
+            atomic_write_text(out, json.dumps(verdicts, indent=0))
+        if progress:
+            progress(n)
+    return verdicts
