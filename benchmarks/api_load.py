@@ -10,11 +10,14 @@ Without --url, for each embedder backend of `--embedders` (default `onnx,hashing
 the hashing embedder, which costs nothing, so their ratio is what e5 costs a served answer)
 it builds an index of `--seeds` in a temporary directory (or uses `--index`), starts `rag
 serve` on a free loopback port with a fresh API key and the settings of the environment
-(default: the extractive backend), waits until it answers, asks one question to load the
-models, runs the load, reads the server's memory (VmRSS, VmHWM), and stops it. Each client
-is one keep-alive connection asking the eval set's questions (evals/questions.jsonl) one
-after another, as a user would. With both embedders it prints the throughput ratio and
-each run's p95 / p50, taken in this one run.
+(default: the extractive backend), waits until it answers and asks one question to load the
+models, runs the load, prints the server's memory (VmRSS, VmHWM) and stops it; the
+embedders take turns, `--rounds` fresh servers each (nothing cached from a round before).
+Each client is one keep-alive connection asking the eval set's questions
+(evals/questions.jsonl) one after another, as a user would. It ends with each embedder's
+median throughput and p95 / p50 over the rounds and, with two, the ratio of their median
+throughputs, all taken in this one run. The hashing embedder's cosines are not on the
+scale the reader was fitted on, so its answers are refusals: a cheaper path.
 
 Bounded by construction: exactly clients x requests requests, a per-request timeout, and a
 deadline (--max-seconds) after which unfinished ones are cancelled and counted. Prints
@@ -30,6 +33,7 @@ import math
 import os
 import secrets
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -192,22 +196,14 @@ def build_index(backend: str, seeds: Path, index: Path) -> None:
         raise SystemExit(f"rag index failed:\n{done.stderr[-2000:]}")
 
 
-def served_run(args: argparse.Namespace, backend: str | None, index: Path | None) -> tuple[Result, str]:
-    """Start `rag serve` (with `backend` and `index` when given), load it, stop it."""
+def start_served(args: argparse.Namespace, backend: str, index: Path) -> tuple[subprocess.Popen, str, str]:
+    """`rag serve` of `index` with the embedder `backend`, its models loaded by one question."""
     key = secrets.token_urlsafe(16)
-    log_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"rag-api-load-serve-{backend or 'env'}.log"
-    extra = args.serve_args.split() + (["--index", str(index)] if index else [])
-    env = {"RAG_EMBEDDING__BACKEND": backend} if backend else {}
-    proc, url = start_server(key, log_path, extra, wait_s=600, env_extra=env)
-    try:
-        # One question first: the embedder and index are loaded before the clock starts.
-        asyncio.run(run_load(url, key, 1, 1, args.mode, args.model, questions(args.questions), args.timeout, args.timeout))
-        res = asyncio.run(run_load(url, key, args.clients, args.requests, args.mode, args.model,
-                                   questions(args.questions), args.timeout, args.max_seconds))
-        return res, memory(proc.pid)
-    finally:
-        proc.terminate()
-        proc.wait(30)
+    log_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"rag-api-load-serve-{backend}.log"
+    proc, url = start_server(key, log_path, args.serve_args.split() + ["--index", str(index)], wait_s=600,
+                             env_extra={"RAG_EMBEDDING__BACKEND": backend})
+    asyncio.run(run_load(url, key, 1, 1, args.mode, args.model, questions(args.questions), args.timeout, args.timeout))
+    return proc, url, key
 
 
 def main() -> int:
@@ -225,6 +221,7 @@ def main() -> int:
     ap.add_argument("--embedders", default="onnx,hashing", help="embedder backends to serve, one run each")
     ap.add_argument("--seeds", type=Path, default=REPO / "seeds", help="documents to index for each run")
     ap.add_argument("--index", type=Path, help="serve this existing index instead (one embedder)")
+    ap.add_argument("--rounds", type=int, default=3, help="loads per server, taking turns")
     args = ap.parse_args()
 
     if args.url:
@@ -238,23 +235,36 @@ def main() -> int:
     backends = [b for b in args.embedders.split(",") if b]
     if args.index and len(backends) != 1:
         ap.error("--index serves one existing index: name its embedder with --embedders")
-    results: dict[str, Result] = {}
+    results: dict[str, list[Result]] = {b: [] for b in backends}
     with tempfile.TemporaryDirectory(prefix="rag-api-load-") as tmp:
+        indexes = {}
         for backend in backends:
-            index = args.index
-            if index is None:
-                index = Path(tmp) / backend
-                build_index(backend, args.seeds, index)
-            res, mem = served_run(args, backend, index)
-            results[backend] = res
-            print(f"--- embedder backend {backend} ---\n{report(res, args)}\n{mem}", flush=True)
-    if len(results) == 2:
-        (a, ra), (b, rb) = results.items()
-        ta, tb = (len(r.latencies) / r.wall for r in (ra, rb))
-        spread = lambda r: percentile(r.latencies, 95) / percentile(r.latencies, 50)  # noqa: E731
-        print(f"throughput {a} / {b} = {ta:.2f} / {tb:.2f} answers/s = {ta / tb:.2f}x; "
-              f"p95/p50: {a} {spread(ra):.2f}, {b} {spread(rb):.2f}")
-    failed = any(r.errors or len(r.latencies) < args.clients * args.requests for r in results.values())
+            indexes[backend] = args.index or Path(tmp) / backend
+            if args.index is None:
+                build_index(backend, args.seeds, indexes[backend])
+        # Turn by turn, each load on a fresh server (no answer cached from an earlier round):
+        # a slow spell of a shared machine then hits each embedder alike.
+        for round_ in range(args.rounds):
+            for backend in backends:
+                proc, url, key = start_served(args, backend, indexes[backend])
+                try:
+                    res = asyncio.run(run_load(url, key, args.clients, args.requests, args.mode, args.model,
+                                               questions(args.questions), args.timeout, args.max_seconds))
+                    mem = memory(proc.pid)
+                finally:
+                    proc.terminate()
+                    proc.wait(30)
+                results[backend].append(res)
+                print(f"--- round {round_ + 1}, embedder backend {backend} ---\n{report(res, args)}\n{mem}", flush=True)
+    median_rate = {b: statistics.median(len(r.latencies) / r.wall for r in rs) for b, rs in results.items()}
+    spread = {b: statistics.median(percentile(r.latencies, 95) / percentile(r.latencies, 50) for r in rs)
+              for b, rs in results.items()}
+    print(f"load average {os.getloadavg()[0]:.1f}; medians of {args.rounds} rounds: "
+          + "; ".join(f"{b} {median_rate[b]:.2f} answers/s, p95/p50 {spread[b]:.2f}" for b in backends))
+    if len(backends) == 2:
+        a, b = backends
+        print(f"throughput {a} / {b} = {median_rate[a] / median_rate[b]:.2f}x")
+    failed = any(r.errors or len(r.latencies) < args.clients * args.requests for rs in results.values() for r in rs)
     return 1 if failed else 0
 
 
