@@ -22,8 +22,8 @@ import numpy as np
 
 from rag.core.types import SentenceVectors
 
-# Segment files (rag/index/local/segments.py); the collection of the Milvus store keeps the
-# same rows (rag/index/milvus/sentences.py).
+# Segment files (rag/index/local/segments.py); the Milvus store keeps the same rows in its
+# `<collection>_sentences` collection (rag/index/milvus/schema.py).
 FILES = ("sent_indptr.npy", "sent_spans.npy", "sent_vectors.npy")
 
 
