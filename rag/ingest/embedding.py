@@ -60,8 +60,10 @@ def _bar(desc: str, unit: str, total: int, notify: Progress | None, low: float, 
     from tqdm.auto import tqdm
 
     done = [0]
-    # No bar for a few texts, nor without a caller to report to (a Ray actor's batches).
-    with tqdm(total=total, desc=desc, unit=unit, disable=total < 64 or notify is None) as bar:
+    # No bar for a few texts, nor without a caller to report to (a Ray actor's batches), nor
+    # when stderr is no terminal (None: tqdm's own test), where it only fills logs and pipes.
+    quiet = True if total < 64 or notify is None else None
+    with tqdm(total=total, desc=desc, unit=unit, disable=quiet) as bar:
         def advance(n: int) -> None:
             done[0] += n
             bar.update(n)
