@@ -1,14 +1,23 @@
 """Bounded load test of `rag serve`: N concurrent clients x M questions each, on 127.0.0.1.
 
-Usage (from the repo root, after `rag index`):
-    python benchmarks/api_load.py                                  # starts `rag serve` itself
+Usage (from the repo root):
+    python benchmarks/api_load.py                     # e5 and hashing, each on its own fresh index of seeds/
     python benchmarks/api_load.py --clients 16 --requests 10 --mode stream
-    python benchmarks/api_load.py --url http://127.0.0.1:7860 --key KEY   # a running server
+    python benchmarks/api_load.py --embedders onnx --index /path/to/index   # an existing index
+    python benchmarks/api_load.py --url http://127.0.0.1:7860 --key KEY     # a running server
 
-Without --url it starts `rag serve` on a free loopback port with a fresh API key and the
-settings of the environment (default: the e5 embedder, the extractive backend, `index/`),
-waits until it answers, runs the load, and stops it. Each client is one keep-alive connection
-asking the eval set's questions (evals/questions.jsonl) one after another, as a user would.
+Without --url, for each embedder backend of `--embedders` (default `onnx,hashing`: e5, then
+the hashing embedder, which costs nothing, so their ratio is what e5 costs a served answer)
+it builds an index of `--seeds` in a temporary directory (or uses `--index`), starts `rag
+serve` on a free loopback port with a fresh API key and the settings of the environment
+(default: the extractive backend), waits until it answers and asks one question to load the
+models, runs the load, prints the server's memory (VmRSS, VmHWM) and stops it; the
+embedders take turns, `--rounds` fresh servers each (nothing cached from a round before).
+Each client is one keep-alive connection asking the eval set's questions
+(evals/questions.jsonl) one after another, as a user would. It ends with each embedder's
+median throughput and p95 / p50 over the rounds and, with two, the ratio of their median
+throughputs, all taken in this one run. The hashing embedder's cosines are not on the
+scale the reader was fitted on, so its answers are refusals: a cheaper path.
 
 Bounded by construction: exactly clients x requests requests, a per-request timeout, and a
 deadline (--max-seconds) after which unfinished ones are cancelled and counted. Prints
@@ -24,8 +33,10 @@ import math
 import os
 import secrets
 import socket
+import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -127,10 +138,11 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(key: str, log_path: Path, extra: list[str], wait_s: float) -> tuple[subprocess.Popen, str]:
+def start_server(key: str, log_path: Path, extra: list[str], wait_s: float,
+                 env_extra: dict[str, str] | None = None) -> tuple[subprocess.Popen, str]:
     """`rag serve` on a free loopback port; returns once /v1/models answers."""
     port = _free_port()
-    env = {**os.environ, "RAG_API__KEYS": key, "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "RAG_API__KEYS": key, "PYTHONUNBUFFERED": "1", **(env_extra or {})}
     log = open(log_path, "w")
     proc = subprocess.Popen([sys.executable, "-m", "rag.cli", "serve", "--host", "127.0.0.1", "--port", str(port), *extra],
                             cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -166,6 +178,34 @@ def report(res: Result, args: argparse.Namespace) -> str:
     return "\n".join(lines)
 
 
+def memory(pid: int) -> str:
+    """The process's resident memory now and at its peak (VmRSS, VmHWM), in MB."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return "memory: n/a"
+    kb = {line.split(":")[0]: int(line.split()[1]) for line in status.splitlines() if line.startswith(("VmRSS", "VmHWM"))}
+    return f"server memory: RSS {kb.get('VmRSS', 0) / 1024:.0f} MB, peak {kb.get('VmHWM', 0) / 1024:.0f} MB"
+
+
+def build_index(backend: str, seeds: Path, index: Path) -> None:
+    """`rag index` of `seeds` into `index` with the embedder `backend`."""
+    done = subprocess.run([sys.executable, "-m", "rag.cli", "index", "--seeds", str(seeds), "--index", str(index),
+                           "--embedder-backend", backend], cwd=REPO, capture_output=True, text=True)
+    if done.returncode:
+        raise SystemExit(f"rag index failed:\n{done.stderr[-2000:]}")
+
+
+def start_served(args: argparse.Namespace, backend: str, index: Path) -> tuple[subprocess.Popen, str, str]:
+    """`rag serve` of `index` with the embedder `backend`, its models loaded by one question."""
+    key = secrets.token_urlsafe(16)
+    log_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"rag-api-load-serve-{backend}.log"
+    proc, url = start_server(key, log_path, args.serve_args.split() + ["--index", str(index)], wait_s=600,
+                             env_extra={"RAG_EMBEDDING__BACKEND": backend})
+    asyncio.run(run_load(url, key, 1, 1, args.mode, args.model, questions(args.questions), args.timeout, args.timeout))
+    return proc, url, key
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--url", help="a running server (default: start `rag serve`)")
@@ -177,31 +217,55 @@ def main() -> int:
     ap.add_argument("--questions", type=Path, default=REPO / "evals" / "questions.jsonl")
     ap.add_argument("--timeout", type=float, default=120.0, help="per request, seconds")
     ap.add_argument("--max-seconds", type=float, default=600.0, help="for the whole load")
-    ap.add_argument("--serve-args", default="", help="extra `rag serve` flags, e.g. '--index index'")
+    ap.add_argument("--serve-args", default="", help="extra `rag serve` flags")
+    ap.add_argument("--embedders", default="onnx,hashing", help="embedder backends to serve, one run each")
+    ap.add_argument("--seeds", type=Path, default=REPO / "seeds", help="documents to index for each run")
+    ap.add_argument("--index", type=Path, help="serve this existing index instead (one embedder)")
+    ap.add_argument("--rounds", type=int, default=3, help="loads per server, taking turns")
     args = ap.parse_args()
 
-    proc = None
-    key = args.key
     if args.url:
         host = httpx.URL(args.url).host
         if not (host == "localhost" or host.startswith("127.") or host == "::1"):
             ap.error("only loopback targets: this is a load test")
-        url = args.url.rstrip("/")
-    else:
-        key = secrets.token_urlsafe(16)
-        log_path = Path(os.environ.get("TMPDIR", "/tmp")) / "rag-api-load-serve.log"
-        proc, url = start_server(key, log_path, args.serve_args.split(), wait_s=300)
-    try:
-        # One question first: the embedder and index are loaded before the clock starts.
-        asyncio.run(run_load(url, key, 1, 1, args.mode, args.model, questions(args.questions), args.timeout, args.timeout))
-        res = asyncio.run(run_load(url, key, args.clients, args.requests, args.mode, args.model,
-                                   questions(args.questions), args.timeout, args.max_seconds))
-    finally:
-        if proc is not None:
-            proc.terminate()
-            proc.wait(30)
-    print(report(res, args))
-    return 1 if res.errors or len(res.latencies) < args.clients * args.requests else 0
+        res = asyncio.run(run_load(args.url.rstrip("/"), args.key, args.clients, args.requests, args.mode,
+                                   args.model, questions(args.questions), args.timeout, args.max_seconds))
+        print(report(res, args))
+        return 1 if res.errors or len(res.latencies) < args.clients * args.requests else 0
+    backends = [b for b in args.embedders.split(",") if b]
+    if args.index and len(backends) != 1:
+        ap.error("--index serves one existing index: name its embedder with --embedders")
+    results: dict[str, list[Result]] = {b: [] for b in backends}
+    with tempfile.TemporaryDirectory(prefix="rag-api-load-") as tmp:
+        indexes = {}
+        for backend in backends:
+            indexes[backend] = args.index or Path(tmp) / backend
+            if args.index is None:
+                build_index(backend, args.seeds, indexes[backend])
+        # Turn by turn, each load on a fresh server (no answer cached from an earlier round):
+        # a slow spell of a shared machine then hits each embedder alike.
+        for round_ in range(args.rounds):
+            for backend in backends:
+                proc, url, key = start_served(args, backend, indexes[backend])
+                try:
+                    res = asyncio.run(run_load(url, key, args.clients, args.requests, args.mode, args.model,
+                                               questions(args.questions), args.timeout, args.max_seconds))
+                    mem = memory(proc.pid)
+                finally:
+                    proc.terminate()
+                    proc.wait(30)
+                results[backend].append(res)
+                print(f"--- round {round_ + 1}, embedder backend {backend} ---\n{report(res, args)}\n{mem}", flush=True)
+    median_rate = {b: statistics.median(len(r.latencies) / r.wall for r in rs) for b, rs in results.items()}
+    spread = {b: statistics.median(percentile(r.latencies, 95) / percentile(r.latencies, 50) for r in rs)
+              for b, rs in results.items()}
+    print(f"load average {os.getloadavg()[0]:.1f}; medians of {args.rounds} rounds: "
+          + "; ".join(f"{b} {median_rate[b]:.2f} answers/s, p95/p50 {spread[b]:.2f}" for b in backends))
+    if len(backends) == 2:
+        a, b = backends
+        print(f"throughput {a} / {b} = {median_rate[a] / median_rate[b]:.2f}x")
+    failed = any(r.errors or len(r.latencies) < args.clients * args.requests for rs in results.values() for r in rs)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

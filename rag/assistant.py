@@ -53,6 +53,7 @@ from rag.core.errors import IndexCorruptError, IndexMissingError, InputError
 from rag.chat import ChatMixin
 from rag.conversations import FILE_NAME, ConversationStore
 from rag.core.types import Answer, Hit, QuestionAnalysis
+from rag.core.workers import Pools, WorkPool
 from rag.index.filters import SearchFilter, date_filter, only_sources
 from rag.index.stores import SearchView, VectorStore, open_store
 from rag.ingest.listing import DocumentState, list_documents, remove_document
@@ -62,7 +63,8 @@ from rag.retrieval.retriever import Retriever
 
 # ("status", stage) before each step ("reading", "writing", "checking"; the first comes after
 # retrieval, so a bad input or a missing index raises before any event), ("token", str) while
-# generating, then exactly one ("answer", Answer). Consumers skip the kinds they do not show.
+# generating, ("queue", place) while a queued backend (the local LLM) serves others first,
+# then exactly one ("answer", Answer). Consumers skip the kinds they do not show.
 StreamEvent = tuple[str, Any]
 
 
@@ -76,6 +78,8 @@ class Assistant(ChatMixin):
         self._store: VectorStore | None = None
         self._index: SearchView | None = None
         self._backends: dict[str, Any] = {}
+        # Where the edges (UI, API) run questions: rag/core/workers.py.
+        self.pools = Pools(settings.answer.workers, settings.answer.llm_workers)
         self._entail = None  # the optional entailment check of claim verification
         # The one extractive reader: the default backend's answers, the LLM gate, evidence
         # selection and the fallback all read with it (and share its sentence vectors).
@@ -205,6 +209,12 @@ class Assistant(ChatMixin):
                 self._backends[name] = get_backend(name, ctx)
             return self._backends[name]
 
+    def pool_for(self, llm: str | None = None) -> WorkPool:
+        """The pool a question for backend `llm` runs in when served: answers computed in
+        this process (`backend.computes`: the extractive reader) share one worker per core;
+        LLM answers, which mostly wait, have their own (`AnswerSettings`)."""
+        return self.pools.get("compute" if getattr(self.backend(llm), "computes", False) else "wait")
+
     def support_scorer(self, premise: str = "") -> SupportScorer:
         """The claim verifier answers are checked with (`premise`: the question answered)."""
         if self.settings.citations.entailment and self._entail is None:
@@ -270,11 +280,10 @@ class Assistant(ChatMixin):
         backend = self.backend(llm)
         standalone = resolve_follow_up(question, prior_turns(
             history, self._before_citation, self._before_sentence)).text if history else question
-        analysis = analyze_question(standalone)
-        language = analysis.language
-
         t0 = time.perf_counter()
-        hits = tuple(self._retrieve(analysis, k, mode, where) if passages is None else passages)
+        analysis = self._analyse(standalone)
+        language = analysis.language
+        hits = tuple(self._retrieve(analysis, k, mode, where, sentences=True) if passages is None else passages)
         retrieve_ms = (time.perf_counter() - t0) * 1000
 
         n_evidence, gated = prompt_policy(backend, self.settings.llm)
@@ -310,12 +319,22 @@ class Assistant(ChatMixin):
         """Retrieval only: the top-k passages for `question`, best first (the LangChain
         retriever, `rag mcp`'s search)."""
         question, _ = self._validate(question)
-        return self._retrieve(analyze_question(question), k, mode)
+        return self._retrieve(self._analyse(question), k, mode)
+
+    def _analyse(self, question: str) -> QuestionAnalysis:
+        """The question analysed, each of its texts (the whole, each part) encoded once: every
+        later step (retrieval, the reader) uses these vectors rather than encoding again."""
+        analysis = analyze_question(question)
+        vectors: dict[str, Any] = {}
+        for text in dict.fromkeys([analysis.whole.text] + [p.text for p in analysis.parts]):
+            vectors[text] = self.embedder.encode_queries([text])[0]
+        return replace(analysis, whole=replace(analysis.whole, vector=vectors[analysis.whole.text]),
+                       parts=tuple(replace(p, vector=vectors[p.text]) for p in analysis.parts))
 
     def _retrieve(self, analysis: QuestionAnalysis, k: int | None, mode: str | None,
-                  where: SearchFilter | None = None) -> list[Hit]:
+                  where: SearchFilter | None = None, sentences: bool = False) -> list[Hit]:
         retriever = Retriever(self.index(), self.embedder, self.settings.retrieval)
-        return retriever.search_question(analysis, k=k, mode=mode, where=where)
+        return retriever.search_question(analysis, k=k, mode=mode, where=where, sentences=sentences)
 
     # -- index management ----------------------------------------------------------------
     def rebuild(self, force: bool = False, progress: Progress | None = None,
@@ -325,11 +344,13 @@ class Assistant(ChatMixin):
         from rag.ingest.runners import build_runner
 
         p = self.settings.paths
-        prepare = build_runner(runner, self.settings, self.index_embedder)
+        # Chunks at the build precision; their sentences by the question embedder, so the
+        # reader weighs exactly the vectors it would compute (rag/index/sentences.py).
+        prepare = build_runner(runner, self.settings, self.index_embedder, self.embedder)
         return update_index(p.seeds_dir, p.index_dir, self.settings.chunking, self.index_embedder,
                             self.settings.embedding.backend, force=force, progress=progress,
                             limits=self.settings.ingest, index_settings=self.settings.index,
-                            store=self.store(), prepare=prepare)
+                            store=self.store(), prepare=prepare, sentence_embedder=self.embedder)
 
     def add_url(self, url: str):
         """Fetch a web page and store its article in the documents folder (`web/…md`);

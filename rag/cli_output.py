@@ -20,10 +20,12 @@ def print_report(report, as_json: bool) -> None:
         print(f"Full build ({report.reason}).")
     for key, files in report.summary().items():
         print(f"{key:>10}: {len(files):3d}  {', '.join(files[:6])}{' …' if len(files) > 6 else ''}")
-    print(f"Embedded {report.embedded_chunks} chunks; index has {report.total_chunks} chunks "
+    sentences = f" and {report.embedded_sentences} of their sentences" if report.embedded_sentences else ""
+    print(f"Embedded {report.embedded_chunks} chunks{sentences}; index has {report.total_chunks} chunks "
           f"(version {report.version}) in {report.seconds:.1f} s.")
     if report.writes:
-        print("Store: " + ", ".join(f"{n} rows {k}" for k, n in report.writes.items()) + ".")
+        print("Store: " + ", ".join(f"{n} sentence rows upserted" if k == "sentence_rows" else f"{n} rows {k}"
+                                    for k, n in report.writes.items()) + ".")
 
 
 def print_answer(answer) -> None:

@@ -18,6 +18,14 @@ REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"
 
 
+def encoded_texts(chunks) -> int:
+    """Texts an index build encodes for `chunks`: each chunk, and each distinct sentence of
+    them (the reader's sentence vectors are made at index time, rag/index/sentences.py)."""
+    from rag.text.sentences import sentence_spans
+
+    return len(chunks) + len({c.text[s:e] for c in chunks for s, e in sentence_spans(c.text)})
+
+
 @pytest.fixture
 def seeds_dir(tmp_path: Path) -> Path:
     target = tmp_path / "seeds"

@@ -146,3 +146,21 @@ def test_a_german_compound_is_no_name_by_its_hyphen():
     assert facts_held("In das Stargate-Projekt fließen 500 Milliarden US-Dollar in KI-Rechenzentren.",
                       "Insgesamt 500 Milliarden US-Dollar sollen binnen vier Jahren in KI-Rechenzentren fließen.")
     assert names_in("OpenAI-Chef Altman nutzt GPT-4.") == {"openai", "gpt-4"}
+
+
+def test_an_unmarked_claim_a_passage_fully_supports_embeds_no_later_passage():
+    """A claim the first passage states word for word is attached to it, and no later
+    passage's sentences are embedded to compare (nothing beats full support)."""
+    from rag.models.embedders import HashingEmbedder
+
+    embedder = HashingEmbedder(64)
+    other = "Ganz andere Nachrichten aus Basel. Dort wurde eine Brücke eröffnet. Sie ist lang."
+    hits = _hits() + (Hit(Chunk("e:0", "e", "b.txt", "Basel", "2024-02", other, 0, len(other)), 0.9, 2),)
+    claim = "Der Konzern hält fünf Prozent an der Firma Anthropic."
+    grounded = ground_answer(claim, hits, SupportScorer(embed=embedder.encode_queries))
+    assert [c.n for c in grounded.citations] == [1] and grounded.text.endswith("[1].")
+    assert embedder.queries == []  # neither the claim nor passage 2's sentences were embedded
+    # Passage 2 first: its sentences must be embedded to learn that it supports the claim less.
+    grounded = ground_answer(claim, hits[::-1], SupportScorer(embed=embedder.encode_queries))
+    assert [c.chunk.source for c in grounded.citations] == ["a.txt"]
+    assert set(embedder.queries) >= {"Ganz andere Nachrichten aus Basel.", claim}

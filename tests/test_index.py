@@ -18,12 +18,21 @@ from rag.core.config import load_settings
 from rag.core.errors import IndexCorruptError, IndexLockedError, IndexMismatchError, IndexMissingError
 from rag.index.local.view import load_index
 from rag.index.local.segments import SEGMENT_FILES
+from rag.index.sentences import FILES as SENTENCE_FILES
+from rag.text.sentences import sentence_spans
 from rag.index.local.versions import VersionStore
 
 
 def _n_chunks(meta) -> int:
     start, stop = meta.id_range
     return stop - start
+
+
+def _encoded(index_dir, source: str | None = None) -> int:
+    """Texts a build encodes for `source` (None: all): its chunks, and each distinct
+    sentence of them."""
+    chunks = [c for c in load_index(index_dir).chunks if source is None or c.source == source]
+    return len(chunks) + len({c.text[s:e] for c in chunks for s, e in sentence_spans(c.text)})
 
 
 def _fresh(settings) -> Assistant:
@@ -41,7 +50,8 @@ def test_round_trip_preserves_chunks_and_manifest(hashing_assistant, hashing_set
     assert index.vectors.ntotal == len(index.chunks) == index.lexical.size > 0
     # A fresh build is one segment; the manifest checksums each of its files.
     assert [s.name for s in m.segments] == ["seg-000001"] and m.n_chunks == len(index.chunks)
-    assert set(m.files) == {f"segments/seg-000001/{f}" for f in SEGMENT_FILES}
+    assert set(m.files) == {f"segments/seg-000001/{f}" for f in SEGMENT_FILES + SENTENCE_FILES}
+    assert m.sentences is not None and m.sentences.model_id == "hashing-256"
     # Nothing pickled: every file is JSON, numpy (no object arrays) or FAISS.
     for rel in m.files:
         assert not rel.endswith((".pkl", ".pickle"))
@@ -62,15 +72,17 @@ def test_add_change_remove_rename_duplicate(hashing_assistant, hashing_settings)
     (seeds / "new.md").write_text("Ein neues Dokument über Katzen und Hunde. Es hat zwei Sätze.")
     step = _fresh(hashing_settings)
     r = step.rebuild()
-    assert r.added == ["new.md"] and step.embedder.documents_encoded == 1
+    assert r.added == ["new.md"] and r.embedded_chunks == 1 and r.embedded_sentences == 2
+    assert step.embedder.documents_encoded == 1 + 2 == _encoded(hashing_settings.paths.index_dir, "new.md")
 
     with open(seeds / "003_7f6e26588299af66.txt", "a", encoding="utf-8") as fh:
         fh.write("\nEin weiterer Satz am Ende.")
     step = _fresh(hashing_settings)
     r = step.rebuild()
     assert r.changed == ["003_7f6e26588299af66.txt"]
-    assert step.embedder.documents_encoded == _n_chunks(load_index(hashing_settings.paths.index_dir)
-                                                        .manifest.documents["003_7f6e26588299af66.txt"])
+    assert r.embedded_chunks == _n_chunks(load_index(hashing_settings.paths.index_dir)
+                                          .manifest.documents["003_7f6e26588299af66.txt"])
+    assert step.embedder.documents_encoded == _encoded(hashing_settings.paths.index_dir, "003_7f6e26588299af66.txt")
 
     (seeds / "004_878f3f8685ed7ceb.txt").unlink()
     step = _fresh(hashing_settings)
@@ -121,7 +133,8 @@ def test_embedder_change_forces_full_rebuild(hashing_assistant, hashing_settings
     step = Assistant.from_settings(other)
     r = step.rebuild()
     assert r.full_rebuild and "embedder changed" in r.reason
-    assert step.embedder.documents_encoded == load_index(hashing_settings.paths.index_dir).vectors.ntotal
+    assert r.embedded_chunks == load_index(hashing_settings.paths.index_dir).vectors.ntotal
+    assert step.embedder.documents_encoded == _encoded(hashing_settings.paths.index_dir)
     assert load_index(hashing_settings.paths.index_dir).dim == 128
 
 

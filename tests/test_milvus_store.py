@@ -120,7 +120,7 @@ def test_updates_are_upserts_and_deletes_of_the_changed_documents_only(pair):
     manifest = milvus.index().manifest
     added = manifest.documents["new.md"].n_chunks
     assert report.added == ["new.md"] and added >= 1
-    assert report.writes == {"upserted": added, "deleted": 0, "repaired": 0}
+    assert report.writes == {"upserted": added, "deleted": 0, "repaired": 0, "sentence_rows": 2}
     assert _rows(milvus) == manifest.n_chunks == before.n_chunks + added
 
     changed = "003_7f6e26588299af66.txt"
@@ -138,6 +138,7 @@ def test_updates_are_upserts_and_deletes_of_the_changed_documents_only(pair):
     report = milvus.rebuild()
     assert report.added == ["renamed.md"] and report.removed == ["new.md"] and report.embedded_chunks == 0
     assert report.writes["upserted"] == added and report.writes["deleted"] == added
+    assert report.writes["sentence_rows"] == 2  # the renamed document's sentences move with it
     hits = milvus.ask("Katzen und Hunde").hits
     assert "renamed.md" in {h.chunk.source for h in hits} and "new.md" not in {h.chunk.source for h in hits}
 

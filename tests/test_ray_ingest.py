@@ -40,24 +40,29 @@ def local_ray():
 
 
 def _rows(assistant) -> dict[str, tuple]:
-    """chunk id -> (stable id, chunk, vector) of an index, from either store."""
+    """chunk id -> (stable id, chunk, vector, stored sentences) of an index, from either store."""
     view = assistant.index()
     if assistant.settings.store.backend == "local":
         vectors = view.vectors_for_rows(list(range(view.size)))
-        return {c.chunk_id: (int(view.ids[r]), c, vectors[r]) for r, c in enumerate(view.chunks)}
+        sentences = view.sentence_vectors(range(view.size))
+        return {c.chunk_id: (int(view.ids[r]), c, vectors[r], sentences[r]) for r, c in enumerate(view.chunks)}
     store = assistant.store()
     keys = sorted(k for d in view.manifest.documents.values() for k in range(*d.id_range))
     found = connect(store.uri).get(store.collection, ids=keys, output_fields=["vector"])
     vectors = {int(e["id"]): np.asarray(e["vector"], dtype=np.float32) for e in found}
-    return {c.chunk_id: (k, c, vectors[k]) for k, c in zip(keys, view.chunks_of(keys))}
+    sentences = dict(zip(keys, view.sentence_vectors(keys)))
+    return {c.chunk_id: (k, c, vectors[k], sentences[k]) for k, c in zip(keys, view.chunks_of(keys))}
 
 
 def _compare(single: dict, distributed: dict, tol: float) -> None:
     assert single.keys() == distributed.keys() and single
-    for chunk_id, (key, chunk, vector) in single.items():
+    for chunk_id, (key, chunk, vector, sentences) in single.items():
         other = distributed[chunk_id]
         assert other[1] == chunk
         np.testing.assert_allclose(other[2], vector, atol=tol)
+        # The sentence vectors (the question embedder's) are made on Ray too.
+        assert other[3].model_id == sentences.model_id and np.array_equal(other[3].spans, sentences.spans)
+        np.testing.assert_allclose(other[3].vectors, sentences.vectors, atol=tol)
 
 
 def test_ray_hashing_matches_single_process_and_updates_incrementally(local_ray, tmp_path, seeds_dir):
@@ -72,8 +77,8 @@ def test_ray_hashing_matches_single_process_and_updates_incrementally(local_ray,
     report = on_ray.rebuild(runner="ray")
     assert report.embedded_chunks == single.index().size
     assert on_ray.index().manifest.documents.keys() == single.index().manifest.documents.keys()
-    stable = {c: k for c, (k, _, _) in _rows(single).items()}
-    assert {c: k for c, (k, _, _) in _rows(on_ray).items()} == stable
+    stable = {c: row[0] for c, row in _rows(single).items()}
+    assert {c: row[0] for c, row in _rows(on_ray).items()} == stable
     _compare(_rows(single), _rows(on_ray), tol=0.0)
     # A sidecar (<file>.meta.json) is read with its file on Ray too: its date, its hash.
     dated = "003_7f6e26588299af66.txt"
@@ -129,7 +134,8 @@ def test_done_when_ray_into_milvus_answers_like_the_local_store(local_ray, real_
     report = milvus.rebuild(runner="ray")
     n_new = milvus.index().manifest.documents["zz_new.txt"].n_chunks
     assert report.added == ["zz_new.txt"] and report.embedded_chunks == n_new
-    assert report.writes == {"upserted": n_new, "deleted": 0, "repaired": 0}
+    assert {k: report.writes[k] for k in ("upserted", "deleted", "repaired")} == {"upserted": n_new, "deleted": 0, "repaired": 0}
+    assert report.writes["sentence_rows"] == report.embedded_sentences > 0
     store = milvus.store()
     count = connect(store.uri).query(store.collection, filter="", output_fields=["count(*)"])[0]["count(*)"]
     assert count == milvus.index().size == real_assistant.index().size + n_new

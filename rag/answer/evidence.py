@@ -41,5 +41,6 @@ def evidence_passages(analysis: QuestionAnalysis, hits: Sequence[Hit], reader: E
     for number, hit in enumerate(hits, start=1):
         chunk = hit.chunk
         sentences = sorted(keep.get(number, []), key=lambda s: chunk.text.find(s))
-        out.append(replace(hit, chunk=replace(chunk, text=" ".join(sentences))))
+        # The cut text has other sentence offsets: its stored sentence vectors do not apply.
+        out.append(replace(hit, chunk=replace(chunk, text=" ".join(sentences)), sentences=None))
     return tuple(out)

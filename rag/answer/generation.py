@@ -14,6 +14,7 @@ from rag.answer.citations import MARKER_GROUP, SupportScorer, ground_answer, ver
 from rag.answer.prompting import is_refusal_text, refusal, states_nothing
 from rag.answer.reader.extractive import ExtractiveReader, answer_text, unanswered_note
 from rag.core.errors import BackendError
+from rag.core.workers import Waiting
 from rag.core.types import Answer
 from rag.text.lexicon import OPEN_QUESTION
 from rag.text.terms import tokenize
@@ -25,7 +26,8 @@ def answer_events(question: str, standalone: str, request: Any, backend: Any, re
                   gated: bool, scorer: SupportScorer, notices: list[str], embedder_id: str) -> Iterator[StreamEvent]:
     """Yield ("token", text) as the backend generates, then ("answer", verified Answer);
     ("status", stage) says what happens next: "reading" (the passages), "writing" (the
-    backend generates), "checking" (citations are verified).
+    backend generates), "checking" (citations are verified); a backend that queues its
+    requests yields ("queue", position) while this one waits.
 
     `request` is a GenerationRequest ([1] is request.passages[0]). With `gated`, the reader
     decides answerability first; an answer it found is then never lost to the model's
@@ -47,6 +49,9 @@ def answer_events(question: str, standalone: str, request: Any, backend: Any, re
         yield ("status", "writing")
         try:
             for piece in backend.stream(request):
+                if isinstance(piece, Waiting):  # the local model's queue: the user's place in it
+                    yield ("queue", piece.position)
+                    continue
                 pieces.append(piece)
                 yield ("token", piece)
         except BackendError as exc:

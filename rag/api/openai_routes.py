@@ -11,6 +11,11 @@ Only verified text is streamed: the citation check may renumber, drop or withhol
 (`rag/answer/citations.py`), and text a client has rendered cannot be taken back. The role
 chunk goes out when generation starts; the text follows once it is checked. With the default
 extractive backend that costs nothing (the answer is complete when its first piece is).
+While a queued backend (the local LLM) answers others first, chunks with an empty delta
+carry `"queue": {"position": n}` (1 = next), each time the place changes.
+
+Questions run in the Assistant's pools (`Assistant.pool_for`), first come first served; the
+handlers only await them, so the event loop is never held.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ import logging
 import re
 import time
 import uuid
-from typing import Any, Callable, Iterator
+from typing import Any, AsyncIterator, Callable
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import StreamingResponse
@@ -77,18 +82,28 @@ def _sse(obj: dict[str, Any]) -> str:
     return f"data: {json.dumps(obj, ensure_ascii=False, separators=(',', ':'))}\n\n"
 
 
-def _stream(events: Iterator, first: tuple[str, Any], base: dict[str, Any]) -> Iterator[str]:
-    """The SSE body: role chunk, the verified text in word pieces, the finishing chunk with
-    the citations, [DONE]. An error after the start is an `error` event (the status is sent)."""
+async def _chain(first: Any, rest: AsyncIterator) -> AsyncIterator:
+    yield first
+    async for item in rest:
+        yield item
+
+
+async def _stream(events: AsyncIterator, first: tuple[str, Any], base: dict[str, Any]) -> AsyncIterator[str]:
+    """The SSE body: role chunk, the queue place while waiting, the verified text in word
+    pieces, the finishing chunk with the citations, [DONE]. An error after the start is an
+    `error` event (the status is sent)."""
     def chunk(delta: dict, finish: str | None = None, **extra: Any) -> str:
         return _sse({**base, "choices": [{"index": 0, "delta": delta, "finish_reason": finish}], **extra})
 
     try:
         yield chunk({"role": "assistant", "content": ""})
-        answer = first[1] if first[0] == "answer" else None
-        for kind, value in events:
+        answer, place = None, None
+        async for kind, value in _chain(first, events):
             if kind == "answer":
                 answer = value
+            elif kind == "queue" and value != place:
+                place = value
+                yield chunk({}, queue={"position": place})
         for piece in re.findall(r"\s*\S+", answer.text):
             yield chunk({"content": piece})
         yield chunk({}, "stop", citations=answer.to_json()["citations"])
@@ -99,7 +114,9 @@ def _stream(events: Iterator, first: tuple[str, Any], base: dict[str, Any]) -> I
         log.exception("chat completion stream failed")
         yield ApiError(500, "Internal server error; see the server log.", "server_error").sse()
     finally:
-        events.close()  # a client that went away must not hold a backend (the local LLM's lock)
+        # A client that went away must not hold a backend (the local LLM's slot): closing
+        # the events stops the worker's generator at its next event.
+        await events.aclose()
 
 
 def v1_router(assistant: Assistant, auth: Callable) -> APIRouter:
@@ -120,25 +137,30 @@ def v1_router(assistant: Assistant, auth: Callable) -> APIRouter:
 
     @router.post("/chat/completions", response_model=None,
                  summary="Answer the last user message, with [n] markers and a citations list")
-    def chat_completions(req: ChatCompletionRequest):
+    async def chat_completions(req: ChatCompletionRequest):
         if req.n is not None and req.n != 1:  # n copies of one deterministic answer would be noise
             raise ApiError(400, f"n={req.n} is not supported: rag gives one answer per question, checked against "
                                 "the documents. Leave n out or send n=1.", param="n", code="unsupported_value")
         backend = backend_for(assistant, req.model)
         question, history = conversation(req.messages)
         cid, now = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
+        pool = assistant.pool_for(backend)
         if not req.stream:
-            answer = assistant.ask(question, history, llm=backend)
+            answer = await pool.run(assistant.ask, question, history, llm=backend)
             return {
                 "id": cid, "object": "chat.completion", "created": now, "model": req.model,
                 "choices": [{"index": 0, "message": {"role": "assistant", "content": answer.text},
                              "finish_reason": "stop", "logprobs": None}],
                 "citations": answer.to_json()["citations"],
             }
-        events = assistant.stream(question, history, llm=backend)
+        events = pool.astream(lambda: assistant.stream(question, history, llm=backend))
         # Run up to the first event here: an empty question, a missing index or an unusable
         # backend is then a proper HTTP error, not an error event inside a 200 stream.
-        first = next(events)
+        try:
+            first = await events.__anext__()
+        except BaseException:
+            await events.aclose()
+            raise
         base = {"id": cid, "object": "chat.completion.chunk", "created": now, "model": req.model}
         return StreamingResponse(_stream(events, first, base), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})

@@ -83,13 +83,17 @@ def api_router(assistant: Assistant, auth: Callable) -> APIRouter:
         return IndexReportOut(**assistant.rebuild(force=force).to_json())
 
     @router.post("/ask", response_model=AskOut, summary="Answer a question: the JSON contract")
-    def ask(req: AskRequest, who: str = Depends(owner)):
+    async def ask(req: AskRequest, who: str = Depends(owner)):
         options = dict(k=req.k, mode=req.mode, llm=req.backend, since=req.since, until=req.until,
                        as_of=req.as_of, sources=req.sources)
+        # In the Assistant's pool (first come first served); the event loop only awaits it.
+        pool = assistant.pool_for(req.backend)
         if req.conversation_id or req.save:
-            conversation_id, answer = assistant.chat(req.question, req.conversation_id, owner=who, **options)
+            conversation_id, answer = await pool.run(assistant.chat, req.question, req.conversation_id,
+                                                     owner=who, **options)
             return {**answer.to_json(), "conversation_id": conversation_id}
-        return {**assistant.ask(req.question, list(req.history), **options).to_json(), "conversation_id": None}
+        answer = await pool.run(assistant.ask, req.question, list(req.history), **options)
+        return {**answer.to_json(), "conversation_id": None}
 
     @router.get("/documents", response_model=list[DocumentOut],
                 summary="List the documents and what the next rebuild does with each")

@@ -191,6 +191,7 @@ class IndexReportOut(BaseModel):
     full_rebuild: bool
     reason: str
     embedded_chunks: int
+    embedded_sentences: int = Field(0, description="Sentences of the new chunks embedded for the reader.")
     total_chunks: int
     version: str | None
     seconds: float

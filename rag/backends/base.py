@@ -50,13 +50,17 @@ class BackendContext:
 
 class LLMBackend(Protocol):
     name: str
+    # Optional `computes = True`: the answer is computed on this process's CPU (the
+    # extractive reader), so a server runs it in its pool of one worker per core
+    # (`Assistant.pool_for`); other backends mostly wait and get their own threads.
 
     def generate(self, request: GenerationRequest) -> str:
         """Return the whole answer text, with [n] markers referring to request.passages."""
         ...
 
     def stream(self, request: GenerationRequest) -> Iterator[str]:
-        """Yield the answer in pieces; concatenated they equal `generate`'s result."""
+        """Yield the answer in pieces; concatenated they equal `generate`'s result. A
+        backend with a queue may first yield `rag.core.workers.Waiting(position)`."""
         ...
 
 

@@ -14,6 +14,7 @@ from rag.core.config import ReaderSettings
 
 class ExtractiveBackend:
     name = "extractive"
+    computes = True  # all of its work is this process's CPU: served from the compute pool
 
     def __init__(self, reader: ExtractiveReader):
         self.reader = reader

@@ -4,6 +4,12 @@ The default model is Qwen2.5-Coder-1.5B-Instruct, installed by `rag models insta
 `llm.model_path` names any other GGUF file. llama_cpp is imported inside the factory, and a
 loaded model is cached per (path, context window, threads) because loading 1.1 GB takes
 seconds and the UI creates a backend per request.
+
+One model generates one answer at a time (a llama.cpp context is not thread-safe, and its
+threads already use every core). Questions wait for it in a first-come-first-served queue
+(`rag.core.workers.SlotQueue`), and a streamed answer tells its user their place in it
+(`Waiting` events, shown by the UI and sent in /v1 streams). For parallel generation, run
+llama.cpp's server with slots and use the `openai-compatible` backend (README).
 """
 
 from __future__ import annotations
@@ -15,15 +21,16 @@ from typing import Any, Iterator
 
 from rag.core.config import LLMSettings
 from rag.core.errors import BackendError, BackendUnavailableError, RagError
+from rag.core.workers import SlotQueue, Waiting
 from rag.backends import register
 from rag.backends.base import BackendContext, GenerationRequest, guarded_stream
 from rag.models.gguf import DEFAULT_GGUF, default_gguf_path
 
 LLAMA_CPP_INSTALL = 'pip install "llama-cpp-python==0.3.36"'
 
-# (resolved path, n_ctx, n_threads) -> (Llama, lock). A Llama object is not thread-safe, so
-# every call holds that model's lock (the UI may answer two users at once).
-_MODELS: dict[tuple[str, int, int], tuple[Any, threading.Lock]] = {}
+# (resolved path, n_ctx, n_threads) -> (Llama, its queue). A Llama object is not thread-safe,
+# so every call holds that model's one slot (the UI and the API answer many users at once).
+_MODELS: dict[tuple[str, int, int], tuple[Any, SlotQueue]] = {}
 _MODELS_LOCK = threading.Lock()
 
 
@@ -43,7 +50,7 @@ def resolve_model_path(model_path: str, models_dir: Path) -> Path:
     return path
 
 
-def _load(path: Path, n_ctx: int, n_threads: int) -> tuple[Any, threading.Lock]:
+def _load(path: Path, n_ctx: int, n_threads: int) -> tuple[Any, SlotQueue]:
     key = (str(path.resolve()), n_ctx, n_threads)
     with _MODELS_LOCK:
         if key not in _MODELS:
@@ -64,15 +71,15 @@ def _load(path: Path, n_ctx: int, n_threads: int) -> tuple[Any, threading.Lock]:
                 # Free models before interpreter teardown: llama_cpp's own __del__ runs too
                 # late then and prints a TypeError traceback at every exit.
                 atexit.register(clear_model_cache)
-            _MODELS[key] = (llm, threading.Lock())
+            _MODELS[key] = (llm, SlotQueue(1))
         return _MODELS[key]
 
 
 def clear_model_cache() -> None:
     """Close and forget every loaded model (backends still holding one must not be used)."""
     with _MODELS_LOCK:
-        for llm, lock in _MODELS.values():
-            with lock:
+        for llm, slots in _MODELS.values():
+            with slots.hold():
                 close = getattr(llm, "close", None)
                 if close is not None:
                     close()
@@ -85,9 +92,9 @@ class LocalLlamaBackend:
     # whole passages and a refusal clause it refused a third of the answerable eval questions.
     small_model_defaults = {"evidence_sentences": 6, "extractive_gate": True}
 
-    def __init__(self, llm: Any, lock: threading.Lock, path: Path, settings: LLMSettings):
+    def __init__(self, llm: Any, slots: SlotQueue, path: Path, settings: LLMSettings):
         self.llm = llm
-        self._lock = lock
+        self._slots = slots
         self.path = path
         self.temperature = settings.temperature
         self.max_tokens = settings.max_tokens
@@ -103,7 +110,7 @@ class LocalLlamaBackend:
                             f"{type(exc).__name__}: {msg[:300]}")
 
     def _complete(self, messages: list[dict[str, str]]) -> str:
-        with self._lock:
+        with self._slots.hold():
             try:
                 reply = self.llm.create_chat_completion(
                     messages=messages, temperature=self.temperature,
@@ -124,8 +131,9 @@ class LocalLlamaBackend:
         """The whole answer for `request.messages`."""
         return self._complete(list(request.messages)).strip()
 
-    def stream(self, request: GenerationRequest) -> Iterator[str]:
-        """Yield answer tokens as llama.cpp produces them (holds the model while streaming)."""
+    def stream(self, request: GenerationRequest) -> Iterator[str | Waiting]:
+        """`Waiting(position)` while other answers are generated before this one, then the
+        answer tokens as llama.cpp produces them (holding the model while streaming)."""
         def open_stream():
             chunks = self.llm.create_chat_completion(
                 messages=list(request.messages), temperature=self.temperature,
@@ -133,9 +141,12 @@ class LocalLlamaBackend:
             )
             return (chunk["choices"][0]["delta"].get("content") or "" for chunk in chunks)
 
-        with self._lock:
+        yield from self._slots.wait()  # returns holding the slot; closing it here gives the place up
+        try:
             yield from guarded_stream(
                 open_stream, self._fail, f"The local backend ({self.path.name}) streamed an empty reply.")
+        finally:
+            self._slots.release()
 
 
 
@@ -147,5 +158,5 @@ class LocalLlamaBackend:
 )
 def _factory(ctx: BackendContext) -> LocalLlamaBackend:
     path = resolve_model_path(ctx.llm.model_path, ctx.models_dir)
-    llm, lock = _load(path, ctx.llm.context_window, ctx.llm.n_threads)
-    return LocalLlamaBackend(llm, lock, path, ctx.llm)
+    llm, slots = _load(path, ctx.llm.context_window, ctx.llm.n_threads)
+    return LocalLlamaBackend(llm, slots, path, ctx.llm)

@@ -52,6 +52,13 @@ class LLMSettings(BaseModel):
 
 class AnswerSettings(BaseModel):
     max_question_chars: int = Field(2000, ge=10)
+    # Served questions (UI, API) answered at once in this process, first come first served
+    # (rag/core/workers.py); 0 = one per core. More threads than cores only share them:
+    # 16 request threads on 2 cores spread latencies for the same work from 0.4 to 2.0 s.
+    workers: int = Field(0, ge=0)
+    # Served questions answered by an LLM backend at once: they mostly wait (for a remote
+    # server, or in the local model's queue), so they get their own threads.
+    llm_workers: int = Field(32, ge=1)
 
 
 class ReaderSettings(BaseModel):

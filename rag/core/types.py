@@ -42,12 +42,26 @@ class Chunk:
 
 
 @dataclass(frozen=True)
+class SentenceVectors:
+    """A chunk's sentences as its index stored them: `spans` are (start, end) offsets into
+    `Chunk.text`, cut by `rag.text.sentences.sentence_spans`, and `vectors` their embeddings
+    (L2-normalised float32 rows) by `model_id`, the question embedder at build time. The
+    reader weighs these instead of encoding the sentences for every question."""
+
+    spans: Any  # numpy int32 (n, 2)
+    vectors: Any  # numpy float32 (n, dim)
+    model_id: str
+
+
+@dataclass(frozen=True)
 class Hit:
     chunk: Chunk
     score: float  # fused score used for ranking
     rank: int  # 1-based
     dense_score: float | None = None
     lexical_score: float | None = None
+    # The chunk's stored sentence vectors, when the index has them (rag/index/sentences.py).
+    sentences: SentenceVectors | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -65,6 +79,9 @@ class QuestionPart:
     # Stems of what the question word asks about ("Wie viele Passagiere" -> passagi), () when
     # none is found (rag.answer.focus).
     focus: tuple[str, ...] = ()
+    # Its embedding (the question embedder, L2-normalised), computed once per request by the
+    # Assistant and shared by retrieval and the reader; None until then.
+    vector: Any = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

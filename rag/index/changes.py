@@ -2,7 +2,7 @@
 
 Ingest decides what changed and embeds only that; a store (`rag.index.local`, ...) turns an
 `IndexUpdate` into a published version. Vectors of renamed documents are not re-embedded:
-`reused` names the old chunk ids whose vectors the store already holds.
+`reused` names the old chunk ids whose vectors (and sentence vectors) the store already holds.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import numpy as np
 
 from rag.core.types import Chunk
 from rag.index.manifest import ChunkingInfo, DocumentEntry, EmbedderInfo
+from rag.index.sentences import SentenceRows
 
 
 @dataclass
@@ -26,6 +27,7 @@ class IndexUpdate:
     reused: list[tuple[int, int]] = field(default_factory=list)  # (position, old chunk id): renames
     next_id: int = 0
     scan_started_ns: int = 0  # when the stats in `documents` were taken (rag/ingest/sources.py)
+    sentences: EmbedderInfo | None = None  # the embedder of the sentence vectors (None: none stored)
 
     @property
     def n_chunks(self) -> int:
@@ -40,3 +42,15 @@ class IndexUpdate:
         if self.reused:
             vectors[[p for p, _ in self.reused]] = old_vectors([i for _, i in self.reused])
         return vectors
+
+    def sentence_rows(self, embedded: SentenceRows, old_rows) -> SentenceRows:
+        """The new rows' sentences: `embedded` for `to_embed` (in order), and for reused rows
+        `old_rows(ids)` (a SentenceRows of those ids, in order) from the store."""
+        dim = int(self.sentences.dim) if self.sentences is not None else int(self.embedder.dim)
+        source = np.zeros(len(self.new_chunks), dtype=np.int64)  # row of `both` for each new row
+        source[self.to_embed] = np.arange(len(self.to_embed))
+        both = embedded
+        if self.reused:
+            source[[p for p, _ in self.reused]] = embedded.rows + np.arange(len(self.reused))
+            both = SentenceRows.concat([embedded, old_rows([i for _, i in self.reused])], dim)
+        return both.take(source)

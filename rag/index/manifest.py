@@ -80,14 +80,29 @@ class Manifest:
     created_at: str = ""
     files: dict[str, FileEntry] = field(default_factory=dict)
     format_version: int = FORMAT_VERSION
+    # The embedder of the stored sentence vectors (rag/index/sentences.py): the question
+    # embedder at build time. None: an index built before they were stored.
+    sentences: EmbedderInfo | None = None
 
-    def incompatibility(self, embedder: EmbedderInfo, chunking: ChunkingInfo) -> str:
+    def incompatibility(self, embedder: EmbedderInfo, chunking: ChunkingInfo,
+                        sentences: EmbedderInfo | None = None) -> str:
         """Why vectors of this index cannot be mixed with new ones ("" when they can)."""
         if (self.embedder.model_id, self.embedder.dim) != (embedder.model_id, embedder.dim):
             return f"embedder changed from {self.embedder.model_id!r} to {embedder.model_id!r}"
         if self.chunking != chunking:
             return f"chunking changed from {_plain(self.chunking)} to {_plain(chunking)}"
+        if sentences is not None and self.sentences is None:
+            return "the index has no sentence vectors (it was built before they were stored)"
+        if sentences is not None and (self.sentences.model_id, self.sentences.dim) != (sentences.model_id, sentences.dim):
+            return f"sentence embedder changed from {self.sentences.model_id!r} to {sentences.model_id!r}"
         return ""
+
+    def sentence_model(self, model_id: str) -> str | None:
+        """The id of the stored sentence vectors when they are `model_id`'s (the question
+        embedder's), else None: the reader then encodes the sentences itself."""
+        if self.sentences is not None and self.sentences.model_id == model_id:
+            return model_id
+        return None
 
     def check_embedder(self, model_id: str, dim: int) -> None:
         """Refuse to mix vectors of two models: a query must use the index's model. An index
@@ -110,6 +125,7 @@ class Manifest:
             "next_segment": self.next_segment, "segments": [_plain(s) for s in self.segments],
             "n_chunks": self.n_chunks, "format_version": self.format_version,
             "files": {rel: _plain(f) for rel, f in self.files.items()},
+            "sentences": _plain(self.sentences) if self.sentences is not None else None,
         }
 
     @classmethod
@@ -131,6 +147,7 @@ class Manifest:
                 created_at=str(data.get("created_at", "")),
                 files={rel: _file(f) for rel, f in data.get("files", {}).items()},
                 format_version=FORMAT_VERSION,
+                sentences=EmbedderInfo(**data["sentences"]) if data.get("sentences") else None,
             )
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise IndexCorruptError(f"The index manifest is malformed ({exc!r}). {REBUILD_HINT}") from None

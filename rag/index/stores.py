@@ -23,7 +23,7 @@ import numpy as np
 from rag.core.config import IndexSettings, StoreSettings
 from rag.core.errors import BackendUnavailableError, ConfigError, IndexCorruptError
 from rag.core.registry import Registry
-from rag.core.types import Chunk
+from rag.core.types import Chunk, SentenceVectors
 from rag.index.changes import IndexUpdate
 from rag.index.filters import SearchFilter
 from rag.index.manifest import Manifest
@@ -74,6 +74,11 @@ class SearchView(Protocol):
 
     def idf(self, term: str) -> float:
         """BM25's idf of a stemmed term over the live chunks (the reader weighs terms by it)."""
+        ...
+
+    def sentence_vectors(self, keys: Sequence[int]) -> list[SentenceVectors | None]:
+        """Each key's stored sentences and their vectors (`rag.index.sentences`); None where
+        the index has none (built before they were stored)."""
         ...
 
     def status(self) -> dict[str, Any]: ...

@@ -6,7 +6,8 @@ The driver scans the seeds as the single-process path does (`scan_seeds`: a file
 says it is indexed as it is is not read; import specs are expanded into rows there) and
 hands the files that need reading to the pipeline as its `reader`: Ray tasks read, hash,
 clean and chunk them, and a pool of actors that each load the installed embedder once
-(never a download: the hub is switched offline in the actors) embeds the chunks. Rows of
+(never a download: the hub is switched offline in the actors) embeds the chunks, and their
+sentences with the question embedder (`rag.index.sentences`). Rows of
 imported CSV/JSONL files, parsed by the driver, go through chunk and embed the same way. The
 driver hands documents, chunks and vectors to the same planner as the single-process path,
 so the chunk ids, the plan and the published index are the same; vectors differ only by
@@ -31,7 +32,9 @@ import numpy as np
 from rag.core.config import ChunkingSettings, EmbeddingSettings, IngestSettings, Settings
 from rag.core.types import Chunk, Document
 from rag.index.manifest import DocumentEntry
+from rag.index.sentences import SentenceRows
 from rag.ingest.chunking import chunk_document, embedding_text
+from rag.ingest.embedding import embed_sentences
 from rag.ingest.ray_runtime import ray_session
 from rag.ingest.sources import ReadJob, SeedFile, read_seed, scan_seeds
 
@@ -74,7 +77,8 @@ def chunk_rows(batch, chunking: dict[str, Any]):
 
 
 class EmbedActor:
-    """Stage 3 (actor pool): holds one embedder, loaded from the installed model."""
+    """Stage 3 (actor pool): holds the embedders, loaded from the installed model: the
+    index's for chunks, the question embedder (fp32) for their sentences."""
 
     def __init__(self, embedding: dict[str, Any], models_dir: str):
         # The model is installed (rag models install e5); never fetch one from a hub.
@@ -82,14 +86,23 @@ class EmbedActor:
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         from rag.models.embedders import build_embedder
 
-        self.embedder = build_embedder(EmbeddingSettings(**embedding), Path(models_dir))
+        settings = EmbeddingSettings(**embedding)
+        self.embedder = build_embedder(settings, Path(models_dir))
+        questions = build_embedder(settings.model_copy(update={"precision": "fp32"}), Path(models_dir))
+        self.sentence_embedder = self.embedder if questions.model_id == self.embedder.model_id else questions
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         is_chunk = batch["kind"] == "chunk"
         vectors = np.zeros((len(is_chunk), int(self.embedder.dim)), dtype=np.float32)
+        spans = np.full(len(is_chunk), b"", dtype=object)
+        sentence_vectors = np.full(len(is_chunk), b"", dtype=object)
         if is_chunk.any():
             vectors[is_chunk] = self.embedder.encode_documents([str(t) for t in batch["text"][is_chunk]])
-        return {**batch, "vector": vectors}
+            rows = embed_sentences(self.sentence_embedder, [_chunk(str(p)) for p in batch["payload"][is_chunk]])
+            for n, i in enumerate(np.flatnonzero(is_chunk)):
+                a, b = int(rows.indptr[n]), int(rows.indptr[n + 1])
+                spans[i], sentence_vectors[i] = rows.spans[a:b].tobytes(), rows.vectors[a:b].tobytes()
+        return {**batch, "vector": vectors, "sentence_spans": spans, "sentence_vectors": sentence_vectors}
 
 
 class RayPrepare:
@@ -101,9 +114,10 @@ class RayPrepare:
         self.skipped: list[tuple[str, str]] = []
         self._chunks: dict[str, list[Chunk]] = {}
         self._vectors: dict[str, np.ndarray] = {}
+        self._sentences: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # chunk id -> (spans, vectors)
 
     def __call__(self, seeds_dir: Path, indexed: dict[str, DocumentEntry], trusted_before_ns: int) -> "RayPrepare":
-        self._chunks, self._vectors = {}, {}  # an update may scan twice (a corrupt live index)
+        self._chunks, self._vectors, self._sentences = {}, {}, {}  # an update may scan twice
         with contextlib.ExitStack() as stack:
             self._stack, self._ray = stack, None  # Ray starts on first use: an unchanged corpus needs none
             self.files, self.skipped = scan_seeds(seeds_dir, indexed, trusted_before_ns, self.settings.ingest,
@@ -154,6 +168,9 @@ class RayPrepare:
             chunk = _chunk(str(row["payload"]))
             self._chunks.setdefault(source, []).append(chunk)
             self._vectors[chunk.chunk_id] = np.asarray(row["vector"], dtype=np.float32)
+            vectors = np.frombuffer(row["sentence_vectors"], dtype=np.float32)
+            self._sentences[chunk.chunk_id] = (np.frombuffer(row["sentence_spans"], dtype=np.int32).reshape(-1, 2),
+                                               vectors.reshape(-1, len(self._vectors[chunk.chunk_id])))
         elif kind == "parsed":
             self._chunks.setdefault(source, [])
         else:
@@ -169,6 +186,12 @@ class RayPrepare:
         if not chunks:
             return np.zeros((0, self.dim), dtype=np.float32)
         return np.stack([self._vectors[c.chunk_id] for c in chunks]).astype(np.float32)
+
+    def embed_sentences(self, chunks: list[Chunk], notify) -> SentenceRows:
+        """The sentences the actors embedded with the chunks."""
+        parts = [self._sentences[c.chunk_id] for c in chunks]
+        return SentenceRows.of_lists([[tuple(p) for p in spans] for spans, _ in parts],
+                                     np.concatenate([v for _, v in parts]) if parts else np.zeros((0, self.dim)))
 
 
 def _document(payload: str) -> Document:

@@ -20,18 +20,20 @@ RAY_INSTALL = "pip install -e '.[ray]'"
 
 
 @RUNNERS.register("local", "Read, chunk and embed in this process.")
-def _local(settings: Settings, embedder) -> Prepare:
-    return LocalPrepared(settings.chunking, embedder, settings.ingest)
+def _local(settings: Settings, embedder, sentence_embedder=None) -> Prepare:
+    return LocalPrepared(settings.chunking, embedder, settings.ingest, sentence_embedder)
 
 
 @RUNNERS.register("ray", "Ray Data stages with an actor pool of embedders (local Ray or a cluster).",
                   requires=("ray", "pandas", "pyarrow"), install=RAY_INSTALL)
-def _ray(settings: Settings, embedder) -> Prepare:
+def _ray(settings: Settings, embedder, sentence_embedder=None) -> Prepare:
+    # The actors build both embedders from `settings.embedding` (the sentences at fp32).
     from rag.ingest.distributed import RayPrepare
 
     return RayPrepare(settings, int(embedder.dim))
 
 
-def build_runner(name: str, settings: Settings, embedder) -> Prepare:
-    """The runner named `name` (unknown: lists the choices; missing: the install command)."""
-    return RUNNERS.get(name).factory(settings, embedder)
+def build_runner(name: str, settings: Settings, embedder, sentence_embedder=None) -> Prepare:
+    """The runner named `name` (unknown: lists the choices; missing: the install command);
+    `sentence_embedder` embeds the chunks' sentences (default: `embedder`)."""
+    return RUNNERS.get(name).factory(settings, embedder, sentence_embedder)

@@ -30,8 +30,10 @@ from rag.core.types import Chunk, Document
 from rag.index.changes import IndexUpdate
 from rag.index.local.store import LocalStore
 from rag.index.manifest import ChunkingInfo, DocumentEntry, EmbedderInfo
+from rag.index.sentences import SentenceRows
 from rag.index.stores import VectorStore
-from rag.ingest.chunking import chunk_document, chunker_id, embedding_text
+from rag.ingest.chunking import chunk_document, chunker_id
+from rag.ingest.embedding import embed_chunks, embed_sentences
 from rag.ingest.sources import SeedFile, scan_seeds
 
 Progress = Callable[[float, str], None]  # progress(fraction 0..1, message)
@@ -48,16 +50,21 @@ class Prepared(Protocol):
 
     def embed(self, chunks: list[Chunk], notify: Progress) -> np.ndarray: ...
 
+    def embed_sentences(self, chunks: list[Chunk], notify: Progress) -> SentenceRows: ...
+
 
 # prepare(seeds_dir, indexed documents, trusted_before_ns) -> Prepared
 Prepare = Callable[[Path, dict[str, DocumentEntry], int], Prepared]
 
 
 class LocalPrepared:
-    """This process reads, chunks and embeds (`scan_seeds`, `chunk_document`, the embedder)."""
+    """This process reads, chunks and embeds (`scan_seeds`, `chunk_document`, the embedder;
+    the sentences with `sentence_embedder`, by default the same)."""
 
-    def __init__(self, chunking: ChunkingSettings, embedder, limits: IngestSettings | None = None):
+    def __init__(self, chunking: ChunkingSettings, embedder, limits: IngestSettings | None = None,
+                 sentence_embedder=None):
         self.chunking, self.embedder, self.limits = chunking, embedder, limits
+        self.sentence_embedder = sentence_embedder if sentence_embedder is not None else embedder
         self.files: list[SeedFile] = []
         self.skipped: list[tuple[str, str]] = []
 
@@ -69,7 +76,10 @@ class LocalPrepared:
         return chunk_document(doc, self.chunking)
 
     def embed(self, chunks: list[Chunk], notify: Progress) -> np.ndarray:
-        return _embed(self.embedder, chunks, notify)
+        return embed_chunks(self.embedder, chunks, notify)
+
+    def embed_sentences(self, chunks: list[Chunk], notify: Progress) -> SentenceRows:
+        return embed_sentences(self.sentence_embedder, chunks, notify)
 
 
 @dataclass
@@ -83,6 +93,7 @@ class IndexReport:
     full_rebuild: bool = False
     reason: str = ""
     embedded_chunks: int = 0
+    embedded_sentences: int = 0
     total_chunks: int = 0
     writes: dict[str, int] = field(default_factory=dict)  # rows the store wrote/deleted (Milvus)
     version: str | None = None
@@ -102,6 +113,11 @@ def index_config(embedder, backend: str, chunking: ChunkingSettings) -> tuple[Em
             ChunkingInfo(chunker_id(), chunking.chunk_size, chunking.chunk_overlap))
 
 
+def sentence_config(sentence_embedder, backend: str) -> EmbedderInfo:
+    """What an index built now records about its sentence vectors."""
+    return EmbedderInfo(backend, sentence_embedder.model_id, int(sentence_embedder.dim))
+
+
 def update_index(
     seeds_dir: Path,
     index_dir: Path,
@@ -114,11 +130,14 @@ def update_index(
     index_settings: IndexSettings | None = None,
     store: VectorStore | None = None,
     prepare: Prepare | None = None,
+    sentence_embedder=None,
 ) -> IndexReport:
     """Bring the index in line with `seeds_dir`, embedding only what changed. `store` holds
     the rows (default: the local store in `index_dir`, with `index_settings`); `prepare`
     reads, chunks and embeds (default: this process, with `limits`). Files that cannot be
-    indexed are listed in `report.skipped` with why (for the edges to print).
+    indexed are listed in `report.skipped` with why (for the edges to print). The sentences
+    of new chunks are embedded by `sentence_embedder` (the question embedder; default
+    `embedder`) and stored with them (`rag.index.sentences`).
 
     Whether anything changed is decided from the live manifest (`store.live_manifest()`: the
     local store checks its files by stat, Milvus its store.json and collection) and the seed
@@ -127,14 +146,17 @@ def update_index(
     Ray runner starts Ray only when a file needs reading)."""
     started = time.perf_counter()
     store = store if store is not None else LocalStore(index_dir, index_settings)
-    prepare = prepare if prepare is not None else LocalPrepared(chunking, embedder, limits)
+    sentence_embedder = sentence_embedder if sentence_embedder is not None else embedder
+    prepare = prepare if prepare is not None else LocalPrepared(chunking, embedder, limits, sentence_embedder)
     notify = progress or (lambda f, m: None)
     with store.lock():
         embedder_info, chunking_info = index_config(embedder, embedder_backend, chunking)
+        sentence_info = sentence_config(sentence_embedder, embedder_backend)
         reason, manifest = "", None
         try:
             manifest = store.live_manifest()
-            reason = "rebuild requested" if force else manifest.incompatibility(embedder_info, chunking_info)
+            reason = "rebuild requested" if force else manifest.incompatibility(embedder_info, chunking_info,
+                                                                                sentence_info)
         except IndexMissingError:
             reason = "no index yet"
         except IndexCorruptError as exc:
@@ -160,13 +182,17 @@ def update_index(
             update = _plan(live.manifest if live else None, keep, set(report.unchanged), set(report.changed),
                            prepared.chunks, embedder_info, chunking_info)
             update.scan_started_ns = scan_started_ns
+            update.sentences = sentence_info
         report.full_rebuild = live is None
         notify(0.05, f"embedding {len(update.to_embed)} new chunks")
-        embedded = prepared.embed([update.new_chunks[i] for i in update.to_embed], notify)
+        fresh = [update.new_chunks[i] for i in update.to_embed]
+        embedded = prepared.embed(fresh, notify)
         report.embedded_chunks = len(update.to_embed)
+        sentences = prepared.embed_sentences(fresh, notify)
+        report.embedded_sentences = int(sentences.indptr[-1])
 
         notify(0.9, "writing index")
-        report.version, manifest = store.publish(live, update, embedded)
+        report.version, manifest = store.publish(live, update, embedded, sentences)
         report.writes = dict(getattr(store, "last_writes", {}))  # what a remote store reports
         report.total_chunks = manifest.n_chunks
         report.seconds = time.perf_counter() - started
@@ -268,22 +294,3 @@ def _plan(old, keep: list[SeedFile], unchanged: set[str], changed: set[str],
                                                    (first, plan.next_id), len(doc.text), src.stat,
                                                    doc.date_source, doc.format)
     return plan
-
-
-def _embed(embedder, chunks: list[Chunk], notify: Progress) -> np.ndarray:
-    """Embed all new chunks in one call, so the embedder sorts them by length and tokenises
-    each text once; its progress callback moves the UI/CLI progress and tqdm's bar."""
-    from tqdm.auto import tqdm
-
-    if not chunks:
-        return np.zeros((0, int(embedder.dim)), dtype=np.float32)
-    texts = [embedding_text(c) for c in chunks]
-    done = [0]
-    with tqdm(total=len(texts), desc="Embedding", unit="chunk", disable=len(texts) < 64) as bar:
-        def advance(n: int) -> None:
-            done[0] += n
-            bar.update(n)
-            notify(0.05 + 0.85 * done[0] / len(texts), "embedding")
-
-        vectors = embedder.encode_documents(texts, progress=advance)
-    return np.asarray(vectors, dtype=np.float32)

@@ -207,6 +207,7 @@ class HashingEmbedder:
         self.model_id = f"hashing-{dim}"
         self.documents_encoded = 0
         self.calls = 0
+        self.queries: list[str] = []  # every query text encoded, in order
 
     def _encode(self, texts: Sequence[str]) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
@@ -225,6 +226,7 @@ class HashingEmbedder:
         return self._encode(texts)
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        self.queries.extend(texts)
         return self._encode(texts)
 
 
@@ -255,7 +257,7 @@ class QueryCache:
         cache = self._vectors  # replaced, never mutated: safe for concurrent readers
         missing = [t for t in dict.fromkeys(texts) if t not in cache]
         fresh = dict(zip(missing, self._embedder.encode_queries(missing))) if missing else {}
-        if fresh:
+        if fresh and self._size:  # 0: no cache
             self._vectors = fresh if len(cache) + len(fresh) > self._size else {**cache, **fresh}
         found = {**cache, **fresh}
         return np.array([found[t] for t in texts], dtype=np.float32).reshape(len(texts), self.dim)

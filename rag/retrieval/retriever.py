@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from itertools import zip_longest
 
+import numpy as np
+
 from rag.core.config import RetrievalSettings
 from rag.core.types import Hit, QuestionAnalysis
 from rag.index.filters import SearchFilter
@@ -28,13 +30,19 @@ class Retriever:
     corpus_language: str = "de"
 
     def search(self, query: str, language: str, k: int | None = None, mode: str | None = None,
-               where: SearchFilter | None = None) -> list[Hit]:
+               where: SearchFilter | None = None, vector: np.ndarray | None = None) -> list[Hit]:
         """Top-k hits for `query` (in `language`), best first, among the chunks `where`
-        admits. Every hit carries its dense cosine and BM25 score."""
+        admits. Every hit carries its dense cosine and BM25 score. `vector`: the query's
+        embedding when the caller has it (else it is encoded here)."""
+        return [hit for _, hit in self._search(query, language, k, mode, where, vector)]
+
+    def _search(self, query: str, language: str, k: int | None, mode: str | None,
+                where: SearchFilter | None, vector: np.ndarray | None) -> list[tuple[int, Hit]]:
+        """(store key, hit) for the top k."""
         k = k or self.settings.k
         mode = mode or self.settings.mode
         n = max(self.settings.candidates, k)
-        qvec = self.embedder.encode_queries([query])[0]
+        qvec = vector if vector is not None else self.embedder.encode_queries([query])[0]
         lexical = self.index.search_lexical(query, where)
 
         dense_ranked: list[tuple[int, float]] = []
@@ -58,35 +66,45 @@ class Retriever:
         dense_scores = self.index.cosines(rows, qvec)
         lexical_scores = lexical.scores(rows)
         return [
-            Hit(
+            (row, Hit(
                 chunk=chunk,
                 score=float(score),
                 rank=i + 1,
                 dense_score=float(dense_scores[i]),
                 lexical_score=float(lexical_scores[i]),
-            )
-            for i, ((_, score), chunk) in enumerate(zip(fused, self.index.chunks_of(rows)))
+            ))
+            for i, ((row, score), chunk) in enumerate(zip(fused, self.index.chunks_of(rows)))
         ]
 
     def search_question(self, analysis: QuestionAnalysis, k: int | None = None,
-                        mode: str | None = None, where: SearchFilter | None = None) -> list[Hit]:
+                        mode: str | None = None, where: SearchFilter | None = None,
+                        sentences: bool = False) -> list[Hit]:
         """Top-k hits for an analysed question. A compound question's are the whole
         question's and each part's hits, taken in turn: one search for the whole question
         finds the part that dominates it and misses the other's article ("Wie viel ..., und
-        welcher Konkurrent ...?")."""
-        whole = self.search(analysis.text, analysis.whole.language, k=k, mode=mode, where=where)
-        if not analysis.compound:
-            return whole
-        k = k or self.settings.k
-        lists = [whole] + [self.search(p.text, p.language, k=k, mode=mode, where=where) for p in analysis.parts]
-        merged: list[Hit] = []
-        seen: set[str] = set()
-        for tier in zip_longest(*lists):
-            for hit in tier:
-                if hit is not None and hit.chunk.chunk_id not in seen and len(merged) < k:
-                    seen.add(hit.chunk.chunk_id)
-                    merged.append(replace(hit, rank=len(merged) + 1))
-        return merged
+        welcher Konkurrent ...?"). Each part's vector is used when the analysis carries it.
+        `sentences`: the hits carry their stored sentence vectors (`Hit.sentences`), fetched
+        for the final k only."""
+        whole = self._search(analysis.text, analysis.whole.language, k, mode, where, analysis.whole.vector)
+        merged = whole
+        if analysis.compound:
+            k = k or self.settings.k
+            lists = [whole] + [self._search(p.text, p.language, k, mode, where, p.vector) for p in analysis.parts]
+            merged = []
+            seen: set[str] = set()
+            for tier in zip_longest(*lists):
+                for pair in tier:
+                    if pair is not None and pair[1].chunk.chunk_id not in seen and len(merged) < k:
+                        seen.add(pair[1].chunk.chunk_id)
+                        merged.append((pair[0], replace(pair[1], rank=len(merged) + 1)))
+        if sentences and merged:
+            # Only vectors of the question embedder are the reader's (an index built with
+            # another model for its sentences answers too: the reader then encodes them).
+            model = self.embedder.model_id
+            stored = self.index.sentence_vectors([row for row, _ in merged])
+            return [replace(hit, sentences=s if s is not None and s.model_id == model else None)
+                    for (_, hit), s in zip(merged, stored)]
+        return [hit for _, hit in merged]
 
     def bm25_weight_for(self, language: str) -> float:
         """The BM25 weight for a query in `language`: lower outside the corpus language."""

@@ -88,11 +88,16 @@ def respond(assistant: Assistant, question: str, chat: list | None, cid: str | N
                    since=(since or "").strip() or None, until=(until or "").strip() or None,
                    sources=list(sources) if sources else None)
     try:
-        for kind, value in assistant.chat_stream(question, cid or None, owner=owner, **options):
+        # In the Assistant's pool, first come first served with the API's questions.
+        for kind, value in assistant.pool_for(options["llm"]).stream(
+                lambda: assistant.chat_stream(question, cid or None, owner=owner, **options)):
             if kind == "status":
                 stage = value
+            elif kind == "queue":  # the local model answers others first: this question's place
+                stage = render.queue_stage(value)
             elif kind == "token":
                 text += value
+                stage = stage if stage in render.STAGES else "writing"  # out of the queue
             elif kind == "answer":
                 data = value.to_json()
                 continue

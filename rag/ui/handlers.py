@@ -34,8 +34,9 @@ def api_ask(assistant: Assistant, question: str, k: int | None = None, mode: str
             as_of: str | None = None) -> dict[str, Any]:
     """The programmatic endpoint: one question in, the `Answer.to_json()` contract out."""
     try:
-        return assistant.ask(question, k=int(k) if k else None, mode=mode or None, llm=backend or None,
-                             since=since or None, until=until or None, as_of=as_of or None).to_json()
+        return assistant.pool_for(backend or None).submit(
+            assistant.ask, question, k=int(k) if k else None, mode=mode or None, llm=backend or None,
+            since=since or None, until=until or None, as_of=as_of or None).result().to_json()
     except RagError as exc:
         raise ui_error(exc) from None
 

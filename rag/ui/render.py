@@ -203,6 +203,12 @@ def error_html(message: str) -> str:
             f'Eingabefeld. / Your question is back in the input box.</small></div>')
 
 
+def queue_stage(position: int) -> str:
+    """The status line while the local model answers others first: this question's place."""
+    ahead = "next" if position <= 1 else f"{position - 1} ahead"
+    return f"In der Warteschlange: Platz {int(position)} · in the queue: position {int(position)} ({ahead})"
+
+
 def timings_markdown(timings_ms: dict[str, float] | None, backend: str = "") -> str:
     if not timings_ms:
         return "_No answer yet._"

@@ -1,10 +1,13 @@
 """Candidate answer sentences of the retrieved passages, each with its stemmed terms, where it
-stands (passage rank, document offset) and its neighbours (a sentence that points back is
-read together with the one before it)."""
+stands (passage rank, document offset), its neighbours (a sentence that points back is
+read together with the one before it) and, when the index stored it, its vector."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
 
 from rag.text.sentences import names_subject_elsewhere, refers_back, sentence_spans
 from rag.text.terms import tokenize
@@ -24,6 +27,8 @@ class Candidate:
     start: int = 0  # document offsets of the sentence
     end: int = 0
     date_source: str | None = None  # see Document.date_source
+    # Its embedding as the index stored it (`Hit.sentences`), or None: the reader encodes it.
+    vector: Any = field(default=None, compare=False, repr=False)
 
     @property
     def points_back(self) -> bool:
@@ -54,6 +59,7 @@ def candidates(passages) -> list[Candidate]:
         chunk = hit.chunk
         spans = sentence_spans(chunk.text)
         texts = [chunk.text[s:e] for s, e in spans]
+        stored = _stored_vectors(hit, spans)
         terms = [frozenset(tokenize(t)) for t in texts]
         for i, ((s, e), text) in enumerate(zip(spans, texts)):
             # A question in the article (an FAQ heading, a rhetorical one) never answers one.
@@ -70,5 +76,17 @@ def candidates(passages) -> list[Candidate]:
             out.append(Candidate(
                 number, text, chunk.source, chunk.date, terms[i], context=context, previous=previous,
                 following=terms[i + 1] if i + 1 < len(terms) else frozenset(),
-                start=chunk.start + s, end=chunk.start + e, date_source=chunk.date_source))
+                start=chunk.start + s, end=chunk.start + e, date_source=chunk.date_source,
+                vector=stored[i] if stored is not None else None))
     return out
+
+
+def _stored_vectors(hit, spans: list[tuple[int, int]]):
+    """The hit's stored sentence vectors, one per span, when they are of exactly these spans
+    (an index cut its chunks' sentences by the same rules); else None."""
+    stored = getattr(hit, "sentences", None)
+    if stored is None or len(stored.spans) != len(spans):
+        return None
+    if len(spans) and not np.array_equal(stored.spans, np.asarray(spans, dtype=np.int32).reshape(-1, 2)):
+        return None
+    return stored.vectors

@@ -151,8 +151,24 @@ class ExtractiveReader:
         self._vectors = other._vectors
 
     def features_for(self, part: QuestionPart, cands: list[Candidate], language: str) -> np.ndarray:
-        cos = self.cosines(part.text, [c.text for c in cands])
+        cos = self._part_cosines(part, cands)
         return sentence_features(part, cands, language, self.idf, cos, self.settings.related_credit)
+
+    def _part_cosines(self, part: QuestionPart, cands: list[Candidate]) -> np.ndarray:
+        """`cosines(part.text, candidate texts)`, from the vectors the request already has:
+        the part's (computed once per request) and the candidates' stored ones."""
+        embedder = self._embedder()
+        if embedder is None or not cands:
+            return np.zeros(len(cands))
+        q = part.vector if part.vector is not None else embedder.encode_queries([part.text])[0]
+        return self._candidate_vectors(embedder, cands) @ q
+
+    def _candidate_vectors(self, embedder, cands: list[Candidate]) -> np.ndarray:
+        """Each candidate's vector: stored by the index, else encoded (`_sentence_vectors`)."""
+        if all(c.vector is not None for c in cands):
+            return np.array([c.vector for c in cands])
+        encoded = iter(self._sentence_vectors(embedder, [c.text for c in cands if c.vector is None]))
+        return np.array([c.vector if c.vector is not None else next(encoded) for c in cands])
 
     def score(self, part: QuestionPart, cands: list[Candidate], language: str) -> SentenceScores:
         """How well each candidate answers `part` of a question in `language`, and how
@@ -252,7 +268,7 @@ class ExtractiveReader:
                   and date_key(cands[i].date) < date]
         if not now or not before:
             return []
-        vectors = self._sentence_vectors(embedder, [cands[i].text for i in now + before])
+        vectors = self._candidate_vectors(embedder, [cands[i] for i in now + before])
         similarity = vectors[:len(now)] @ vectors[len(now):].T
         a, b = np.unravel_index(int(np.argmax(similarity)), similarity.shape)
         if similarity[a, b] < s.state_pair_min_cosine:

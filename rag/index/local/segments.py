@@ -14,6 +14,9 @@ Files of `segments/<name>/` (all numpy arrays are loaded with allow_pickle=False
     tf_indptr.npy, tf_tokens.npy, tf_counts.npy   BM25 term counts (CSR over vocab.json)
     vocab.json       the segment's own stem list; segments merge vocabularies at load
     ann.faiss        only in large segments: an HNSW graph over the vectors (`ann.py`)
+    sent_indptr.npy, sent_spans.npy, sent_vectors.npy   each row's sentences and their
+                     vectors (`rag.index.sentences`); absent in segments written before they
+                     were stored. The vectors are memory-mapped: a question reads ~35 rows.
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ import numpy as np
 from rag.index.local.ann import ANN_FILE, graph_bytes, read_graph
 from rag.index.local.lexical import TermFreqs
 from rag.index.manifest import FileEntry
+from rag.index.sentences import FILES as SENTENCE_FILES
+from rag.index.sentences import SentenceRows
 from rag.core.types import Chunk, chunk_from_dict
 
 SEGMENT_FILES = ("ids.npy", "vectors.npy", "chunks.jsonl", "tf_indptr.npy", "tf_tokens.npy",
@@ -38,8 +43,10 @@ SEGMENT_FILES = ("ids.npy", "vectors.npy", "chunks.jsonl", "tf_indptr.npy", "tf_
 
 
 def segment_files(directory: Path) -> tuple[str, ...]:
-    """The files of the segment in `directory`: the fixed ones, and its graph if it has one."""
-    return SEGMENT_FILES + ((ANN_FILE,) if (directory / ANN_FILE).is_file() else ())
+    """The files of the segment in `directory`: the fixed ones, its sentences and its graph
+    if it has them."""
+    sentences = SENTENCE_FILES if (directory / SENTENCE_FILES[0]).is_file() else ()
+    return SEGMENT_FILES + sentences + ((ANN_FILE,) if (directory / ANN_FILE).is_file() else ())
 
 
 def chunk_line(chunk_id: int, chunk: Chunk) -> bytes:
@@ -59,6 +66,7 @@ class Segment:
     lines: bytes  # chunks.jsonl, one line per row
     tf: TermFreqs  # term counts over this segment's own vocabulary
     graph: object | None = None  # faiss HNSW over `vectors` (large segments only)
+    sentences: SentenceRows | None = None  # each row's sentence vectors (None: an older segment)
 
     @property
     def rows(self) -> int:
@@ -97,22 +105,30 @@ class Segment:
                              f"{len(starts)} chunks, {self.tf.rows} term rows")
         if self.graph is not None and self.graph.ntotal != self.rows:
             raise ValueError(f"segment {self.name}: its graph has {self.graph.ntotal} rows, not {self.rows}")
+        if self.sentences is not None:
+            self.sentences.check(self.rows, self.sentences.dim)
 
 
-def new_segment(name: str, ids: Sequence[int], chunks: Sequence[Chunk], vectors: np.ndarray) -> Segment:
+def new_segment(name: str, ids: Sequence[int], chunks: Sequence[Chunk], vectors: np.ndarray,
+                sentences: SentenceRows | None = None) -> Segment:
     lines = b"".join(chunk_line(int(i), c) for i, c in zip(ids, chunks))
     tf = TermFreqs.of_texts([c.text for c in chunks], {})
     return Segment(name, np.asarray(ids, dtype=np.int64), np.ascontiguousarray(vectors, dtype=np.float32),
-                   lines, tf)
+                   lines, tf, sentences=sentences)
 
 
 def merge_segments(name: str, parts: Sequence[tuple[Segment, np.ndarray]]) -> Segment:
-    """One segment of the rows where each part's mask is true, in order (deleted rows drop)."""
+    """One segment of the rows where each part's mask is true, in order (deleted rows drop);
+    their sentences go along (none when a part has none: an index from before they were stored)."""
     ids = np.concatenate([seg.ids[keep] for seg, keep in parts])
     vectors = np.concatenate([seg.vectors[keep] for seg, keep in parts])
     lines = b"".join(piece for seg, keep in parts for piece in seg.select_lines(keep))
     tf = TermFreqs.concat([(seg.tf, keep) for seg, keep in parts]).compacted()
-    return Segment(name, ids, np.ascontiguousarray(vectors, dtype=np.float32), lines, tf)
+    sentences = None
+    if all(seg.sentences is not None for seg, _ in parts):
+        dim = parts[0][0].sentences.dim
+        sentences = SentenceRows.concat([seg.sentences.take(keep) for seg, keep in parts], dim)
+    return Segment(name, ids, np.ascontiguousarray(vectors, dtype=np.float32), lines, tf, sentences=sentences)
 
 
 def _npy_bytes(arr: np.ndarray) -> memoryview:
@@ -134,6 +150,8 @@ def write_segment(segment: Segment, directory: Path) -> dict[str, FileEntry]:
         "tf_counts.npy": _npy_bytes(segment.tf.counts),
         "vocab.json": json.dumps(segment.tf.stems(), ensure_ascii=False).encode("utf-8"),
     }
+    if segment.sentences is not None:
+        blobs.update((f, _npy_bytes(np.ascontiguousarray(a))) for f, a in segment.sentences.arrays().items())
     if segment.graph is not None:
         blobs[ANN_FILE] = graph_bytes(segment.graph)
     return _write_blobs(directory, blobs)
@@ -162,9 +180,20 @@ def read_segment(name: str, directory: Path) -> Segment:
                    arrays["tf_tokens.npy"].astype(np.int32), arrays["tf_counts.npy"].astype(np.int32))
     graph = read_graph(directory / ANN_FILE) if (directory / ANN_FILE).is_file() else None
     segment = Segment(name, arrays["ids.npy"].astype(np.int64), arrays["vectors.npy"].astype(np.float32, copy=False),
-                      (directory / "chunks.jsonl").read_bytes(), tf, graph)
+                      (directory / "chunks.jsonl").read_bytes(), tf, graph, read_sentences(directory))
     segment.check()
     return segment
+
+
+def read_sentences(directory: Path) -> SentenceRows | None:
+    """A segment's sentences, the vectors memory-mapped (a question reads a few dozen of the
+    ~7 per chunk); None for a segment written before they were stored."""
+    if not (directory / SENTENCE_FILES[0]).is_file():
+        return None
+    indptr, spans, vectors = (directory / f for f in SENTENCE_FILES)
+    return SentenceRows(np.load(indptr, allow_pickle=False).astype(np.int64, copy=False),
+                        np.load(spans, allow_pickle=False).astype(np.int32, copy=False),
+                        np.load(vectors, mmap_mode="r", allow_pickle=False))
 
 
 def vectors_by_id(segments: Sequence[Segment], ids: Sequence[int], dim: int) -> np.ndarray:
@@ -176,6 +205,23 @@ def vectors_by_id(segments: Sequence[Segment], ids: Sequence[int], dim: int) -> 
         for row in np.flatnonzero(np.isin(segment.ids, wanted)):
             out[position[int(segment.ids[row])]] = segment.vectors[row]
     return out
+
+
+def sentences_by_id(segments: Sequence[Segment], ids: Sequence[int], dim: int) -> SentenceRows:
+    """The sentences of chunk ids, wherever they live (renamed documents reuse theirs)."""
+    wanted = np.asarray(ids, dtype=np.int64)
+    parts, order = [], []
+    for segment in segments:
+        rows = np.flatnonzero(np.isin(segment.ids, wanted))
+        if len(rows) and segment.sentences is not None:
+            parts.append(segment.sentences.take(rows))
+            order.extend(int(i) for i in segment.ids[rows])
+    found = SentenceRows.concat(parts, dim)
+    position = {i: n for n, i in enumerate(order)}
+    missing = [int(i) for i in wanted if int(i) not in position]
+    if missing:
+        raise ValueError(f"no stored sentences for chunk ids {missing[:5]}")
+    return found.take(np.array([position[int(i)] for i in wanted], dtype=np.int64))
 
 
 # A segment whose rows are more than half deleted is rewritten without them.

@@ -22,6 +22,7 @@ from rag.index.local.segments import (
     apply_merge_policy,
     new_segment,
     segment_files,
+    sentences_by_id,
     vectors_by_id,
     write_graph,
     write_segment,
@@ -37,6 +38,7 @@ from rag.index.local.view import (
     segment_masks,
 )
 from rag.index.manifest import FileEntry, Manifest, SegmentEntry
+from rag.index.sentences import SentenceRows
 
 
 @dataclass(frozen=True)
@@ -84,9 +86,11 @@ class LocalStore:
     def load(self) -> SearchIndex:
         return load_index(self.root, settings=self.settings)
 
-    def publish(self, live: LiveVersion | None, update: IndexUpdate, embedded: np.ndarray) -> tuple[str, Manifest]:
+    def publish(self, live: LiveVersion | None, update: IndexUpdate, embedded: np.ndarray,
+                sentences: SentenceRows | None = None) -> tuple[str, Manifest]:
         """Publish the next version: the live segments linked, the new rows in one new
-        segment, then the merge policy. Returns the version's name and manifest."""
+        segment (with `sentences`, the sentence vectors of `update.to_embed`), then the
+        merge policy. Returns the version's name and manifest."""
         old_segments = list(live.segments) if live else []
         counter = [live.manifest.next_segment if live else 0]
 
@@ -98,10 +102,14 @@ class LocalStore:
         if update.new_chunks:
             dim = int(update.embedder.dim)
             vectors = update.vectors(embedded, lambda ids: vectors_by_id(old_segments, ids, dim))
-            segments.append(new_segment(new_name(), update.new_ids, update.new_chunks, vectors))
+            rows = None
+            if update.sentences is not None and sentences is not None:
+                sdim = int(update.sentences.dim)
+                rows = update.sentence_rows(sentences, lambda ids: sentences_by_id(old_segments, ids, sdim))
+            segments.append(new_segment(new_name(), update.new_ids, update.new_chunks, vectors, rows))
         manifest = Manifest(embedder=update.embedder, chunking=update.chunking, documents=update.documents,
                             next_id=update.next_id, scan_started_ns=update.scan_started_ns,
-                            created_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
+                            created_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"), sentences=update.sentences)
         segments = apply_merge_policy(segments, segment_masks(segments, live_mask(manifest)), new_name)
 
         with self.versions.building() as tmp:  # removed if anything fails (a full disk)

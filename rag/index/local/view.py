@@ -25,10 +25,11 @@ import numpy as np
 
 from rag.core.config import IndexSettings
 from rag.core.errors import IndexCorruptError
-from rag.core.types import Chunk
+from rag.core.types import Chunk, SentenceVectors
 from rag.index.local.dense import DenseIndex, GraphPart
 from rag.index.local.lexical import LexicalIndex, TermFreqs
-from rag.index.local.segments import Segment, read_segment, segment_files
+from rag.index.local.segments import Segment, read_segment, read_sentences, segment_files
+from rag.index.sentences import SentenceLookup
 from rag.index.local.topk import top_n
 from rag.index.local.versions import VersionStore, forget_manifests
 from rag.index.manifest import REBUILD_HINT, Manifest
@@ -47,6 +48,7 @@ class SearchIndex:
     ids: np.ndarray  # int64, row -> stable chunk id
     vectors: DenseIndex  # dense search over the rows
     lexical: LexicalIndex
+    sentences: "SentenceLookup | None" = None  # None: built before sentence vectors were stored
 
     @property
     def embedder_id(self) -> str:
@@ -102,6 +104,12 @@ class SearchIndex:
     def idf(self, term: str) -> float:
         return self.lexical.idf(term)
 
+    def sentence_vectors(self, keys) -> list[SentenceVectors | None]:
+        """Each key's stored sentences (None for all when the index has none)."""
+        if self.sentences is None:
+            return [None] * len(keys)
+        return [self.sentences.of(int(k)) for k in keys]
+
     def status(self) -> dict[str, Any]:
         m = self.manifest
         return {
@@ -113,6 +121,7 @@ class SearchIndex:
             "ann_recall_at_10": {e.name: e.ann["recall_at_10"] for e in m.segments if e.ann},
             "embedder": self.embedder_id,
             "dim": self.dim,
+            "sentence_vectors": self.manifest.sentences.model_id if self.manifest.sentences else None,
             "built_at": m.created_at,
             "chunking": {"chunker": m.chunking.chunker, "chunk_size": m.chunking.chunk_size,
                          "chunk_overlap": m.chunking.chunk_overlap},
@@ -217,6 +226,9 @@ def remember_segments(root: Path, version_dir: Path, manifest: Manifest, written
     version neither re-reads nor re-hashes anything."""
     key = Path(os.path.abspath(root))
     written_by_name = {segment.name: segment for segment in written}
+    for segment in written:  # map the written sentence vectors rather than hold them in memory
+        if segment.sentences is not None:
+            segment.sentences = read_sentences(version_dir / SEGMENTS_DIR / segment.name)
     with _cache_lock:
         known = _cache.get(key, {})
         fresh = {}
@@ -249,8 +261,15 @@ def load_index(root: Path, verify: bool = True, settings: IndexSettings | None =
     if len(chunks) != manifest.n_chunks:
         raise IndexCorruptError(f"The index holds {len(chunks)} live chunks, its manifest says "
                                 f"{manifest.n_chunks}. {REBUILD_HINT}")
+    sentences = None
+    if manifest.sentences is not None:
+        lacking = [s.name for s in segments if s.sentences is None]
+        if lacking:
+            raise IndexCorruptError(f"Segment {lacking[0]} has no sentence vectors, its manifest says it "
+                                    f"should. {REBUILD_HINT}")
+        sentences = SentenceLookup.build([s.sentences for s in segments], masks, manifest.sentences.model_id)
     index = SearchIndex(manifest, version_dir.name, chunks, ids,
-                        _dense(int(manifest.embedder.dim), segments, masks, settings), lexical)
+                        _dense(int(manifest.embedder.dim), segments, masks, settings), lexical, sentences)
     if verify:
         with _cache_lock:
             _merged[key] = (version_dir.name, identity, index)
