@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass
 
 from rag.answer.facts import looks_english
+from rag.text.language import detect_language
 from rag.text.lexicon import (
     ANSWER_LEAD,
     ARTICLE_COUNTRIES,
@@ -51,6 +52,7 @@ from rag.text.lexicon import (
 )
 
 _PARTICLE_WORDS = frozenset(w for p in NAME_PARTICLES for w in p)
+_LONG_HEADS = sorted((h for h in GENERIC_HEADS if len(h) >= 5), key=len, reverse=True)
 _TOKEN = re.compile(r"[^\W_][\w'’-]*[^\W_]|[^\W_]")
 _MARKER = re.compile(r"\s*\[\d+\]")
 _LEADS = re.compile(ANSWER_LEAD.pattern.lstrip("^").replace(r")\s*", r")\s*", 1))
@@ -121,7 +123,8 @@ def generic_head(word: str) -> str | None:
         base = low[:len(low) - cut] if cut else low
         if base in _HEADS and (cut == 0 or low[len(base):] in ("s", "es", "n", "en")):
             return base
-    return None
+    # A compound names its kind last: "Chiphersteller", "Softwarekonzern", "carmaker".
+    return next((h for h in _LONG_HEADS if low.endswith(h) and len(low) > len(h)), None)
 
 
 def head_kind(word: str) -> str | None:
@@ -164,7 +167,17 @@ def _begins_sentence(text: str, start: int) -> bool:
 
 
 def names_in(text: str) -> list[Mention]:
-    """The names `text` mentions, in order, each once (by its name)."""
+    """The names `text` mentions, in order, each once (by its name): German text by its tags
+    (rag.answer.names), English text by its capitals."""
+    if not (looks_english(text) or detect_language(text) == "en"):
+        from rag.answer.names import german_names  # it imports Mention from here
+
+        return german_names(text)
+    return capital_names(text)
+
+
+def capital_names(text: str) -> list[Mention]:
+    """Names by capitals and the words around them (the rules described above)."""
     english = looks_english(text)
     tokens = list(_TOKEN.finditer(text))
     words = [m.group(0) for m in tokens]
