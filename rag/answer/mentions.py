@@ -50,6 +50,7 @@ from rag.text.lexicon import (
     SENTENCE_OPENERS,
     TITLE_WORDS,
 )
+from rag.text.tagging import tag_words
 
 _PARTICLE_WORDS = frozenset(w for p in NAME_PARTICLES for w in p)
 _LONG_HEADS = sorted((h for h in GENERIC_HEADS if len(h) >= 5), key=len, reverse=True)
@@ -211,7 +212,9 @@ def capital_names(text: str) -> list[Mention]:
                 return True  # "Sam Altman ...", "Tesla Motors ..."
             if not nxt or re.search(r"[.!?;:]", text[tokens[i].end():tokens[i + 1].start()]):
                 return True  # a one-word sentence: "Apple."
-            if english or not nxt[:1].islower():
+            if english:  # "Lufthansa cancelled", not "Experts expect": the tagger's proper nouns (NP0)
+                return tag_words(tuple(words[i:i + 3]), True)[0][1] == "NP0"
+            if not nxt[:1].islower():
                 return False
             if low_next in ("und", "and", "sowie") and i + 2 < len(words) and is_name(i + 2):
                 return True  # "Vodafone und Three wollen ..."

@@ -35,6 +35,7 @@ class Candidate:
     text: str  # the text it was found in (for "X und Y")
     names: tuple[Mention, ...]  # every name of that text
     from_answer: bool = False
+    asked: bool = False  # an answer's name to a question that asked for the kind wanted ("Welches Land")
 
     @property
     def locative(self) -> bool:
@@ -49,6 +50,8 @@ def referents(last: PriorTurn, base: str, exclude: set[str], kind: str | None = 
     """The names of the last turn, most likely meant first."""
     asked = names_in(base)
     known = {m.text.casefold() for m in asked} | exclude
+    # "Merkel" in the answer is the question's "Angela Merkel": no new name.
+    known |= {m.text.casefold().split()[-1] for m in asked if m.person_like}
     answer_text = clean_answer(last.answer)
     found = names_in(answer_text)
     answer = [Candidate(m, answer_text, tuple(found), True) for m in found if m.text.casefold() not in known]
@@ -68,6 +71,8 @@ def referents(last: PriorTurn, base: str, exclude: set[str], kind: str | None = 
     asks = ASKS_ENTITY.search(base)
     if not asks or about_name or (kind is not None and kind not in _asked_kinds(asks)):
         return own + answer  # "Which company ...?" answered, "the car" is what the question named
+    if kind is not None and len(_asked_kinds(asks)) == 1:  # the answer names the kind asked for
+        answer = [Candidate(c.mention, c.text, c.names, True, not c.mention.titled) for c in answer]
     return answer + own
 
 
@@ -93,11 +98,11 @@ def _typed(candidates: list[Candidate], kind: str | None) -> list[Candidate]:
     if kind == "person":
         return [c for c in candidates if c.mention.person_like]
     if kind == "place":
-        return [c for c in candidates if c.locative and not c.mention.person_like]
+        return [c for c in candidates if c.asked or (c.locative and not c.mention.person_like)]
     if kind == "goal":
         return [c for c in candidates if c.goal] or [c for c in candidates if c.locative and not c.mention.person_like]
     if kind in ("organisation", "thing"):
-        return [c for c in candidates if not c.mention.person_like and not c.locative]
+        return [c for c in candidates if c.asked or (not c.mention.person_like and not c.locative)]
     return candidates
 
 
