@@ -44,11 +44,15 @@ _POSSESSIVES = {"sein": False, "seine": False, "seinen": False, "seinem": False,
                 "his": False, "her": False, "its": False, "their": True}
 
 
-def _plural_sie(low: list[str], at: int) -> bool:
-    """"Wo haben sie sich kennengelernt?": "sie" with a plural verb means them."""
-    near = low[max(0, at - 2):at] + low[at + 1:at + 2]
-    return any(w in PLURAL_VERBS or (w.endswith("en") and w not in ("den", "einen", "seinen", "ihren", "denen"))
-               for w in near)
+def _plural_sie(body: str, start: int) -> bool:
+    """"Wo haben sie sich kennengelernt?": "sie" with a plural finite verb means them; "Wo ist
+    sie aufgewachsen?" (a participle in -en) means her."""
+    words = words_of(body, english=False)
+    finite = [w for w in words if "FIN" in w.fine]
+    near = min(finite, key=lambda w: abs(w.start - start), default=None)
+    if near is None:
+        return False
+    return near.low in PLURAL_VERBS or near.low.endswith("en")  # "sind", "haben", "gingen"
 
 
 def _when(last: PriorTurn, base: str, year: bool) -> str | None:
@@ -112,7 +116,7 @@ def replace_references(body: str, last: PriorTurn, base: str) -> tuple[str | Non
                                                             and not _attributive(w, body, tok.end())) \
                 or (w == "her" and english and not _attributive(w, body, tok.end())):
             kind, plural, need = _PRONOUNS.get(w, ("person", False, "person-f"))
-            if w == "sie" and _plural_sie(low, i):
+            if w == "sie" and _plural_sie(body, tok.start()):
                 kind, plural, need = None, True, "plural"
             if bound_here(body, tok.start(), need):
                 continue
