@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from rag.answer.condense import PriorTurn
 
 _TOKEN = re.compile(r"[^\W_][\w'’-]*|[^\w\s]")
+_POSSESSIVE_S = re.compile(r"['’]s$")
 # Pronoun -> (kind of referent, plural, what binds it in its own question).
 _PRONOUNS = {
     "er": ("person", False, "person-m"), "ihn": ("person", False, "person-m"), "ihm": ("person", False, "person"),
@@ -159,11 +160,12 @@ def replace_references(body: str, last: PriorTurn, base: str) -> tuple[str | Non
             if target:
                 add(tok, target, f"{'nach' if goal and not english else 'in'} {target}")
         elif w in DEFINITE_ARTICLES or w in DEMONSTRATIVES:
-            head = i + 1 if i + 1 < len(words) and generic_head(words[i + 1]) else (
-                i + 2 if i + 2 < len(words) and generic_head(words[i + 2]) and _plain_adjective(low[i + 1]) else None)
+            bare = [_POSSESSIVE_S.sub("", x) for x in words]  # "the party's leader"
+            head = i + 1 if i + 1 < len(words) and generic_head(bare[i + 1]) else (
+                i + 2 if i + 2 < len(words) and generic_head(bare[i + 2]) and _plain_adjective(low[i + 1]) else None)
             if head is None or _named_after(words, low, head):
                 continue
-            kind = head_kind(words[head])
+            kind = head_kind(bare[head])
             if bound_here(body, tok.start(), "person" if kind == "person" else "place" if kind == "place" else "thing"):
                 continue
             target = pick(referents(last, base, own, kind), kind, False, english)
@@ -172,7 +174,8 @@ def replace_references(body: str, last: PriorTurn, base: str) -> tuple[str | Non
             # "Trainer des Vereins", "Vorsitzender der Partei": a genitive becomes "von X".
             genitive = w == "des" or (w == "der" and i > 0 and words[i - 1][:1].isupper()
                                       and not generic_head(words[i - 1]) and low[i - 1] not in QUESTION_WORDS)
-            edits.append((tok.start(), tokens[head].end(), f"von {target}" if genitive and not english else target))
+            owner = words[head][len(bare[head]):]
+            edits.append((tok.start(), tokens[head].end(), f"von {target}" if genitive and not english else target + owner))
             used.add(target)
             why.append(f"{' '.join(words[i:head + 1])} -> {target}")
     if not edits:
@@ -198,6 +201,9 @@ def _named_after(words: list[str], low: list[str], head: int) -> bool:
     tail = words[head + 1:head + 4]
     if tail and tail[0][:1].isupper() and tail[0].isalpha() and names_in(" ".join(words[head - 1:head + 3])):
         return any(m.text.split()[0] == tail[0] for m in names_in(" ".join(words[head - 1:head + 3])))
-    if not tail or low[head + 1] not in ("of", "von", "des", "der", "in", "aus", "from", "at", "bei"):
+    # A person is named by where they are ("der Trainer bei Bayern"); a company, party or city
+    # only by whose it is: "die Partei in Thüringen" is still the party of the last turn.
+    person = head_kind(words[head]) == "person"
+    if not tail or low[head + 1] not in ("of", "von", "des", "der") + (("in", "aus", "from", "at", "bei") if person else ()):
         return False
     return any(w[:1].isupper() for w in tail[1:]) or bool(names_in(" ".join(tail)))
