@@ -91,6 +91,10 @@ def _fits(p: Phrase, need: str) -> bool:
     if need.startswith("person-"):  # a German pronoun of a gender: er (m), sie (f)
         return person or (p.kind == "noun" and need[-1] in p.genders and p.genders != "mfn") or (
             p.kind == "name" and len(p.head) >= 2)
+    if need.startswith("poss-"):  # "die Bahn ... ihre Preise", "der Verein ... seinen Trainer": any
+        # subject phrase of the gender (ihr: feminine or plural; sein: masculine or neuter), or a name
+        return p.prep is None and (p.kind == "name" or person or (p.plural if need == "poss-f" else False)
+                                   or (p.genders != "mfn" and set(p.genders) & set(need[5:])))
     if need == "neuter":
         return not person and (p.kind == "name" or p.genders == "n")
     return not person and p.kind in ("name", "noun") and not p.plural  # a thing, an organisation
@@ -99,7 +103,7 @@ def _fits(p: Phrase, need: str) -> bool:
 def bound_here(body: str, start: int, need: str, possessive: bool = False) -> bool:
     """The reference at character `start` of `body` finds its antecedent in `body` itself,
     before it: in an earlier clause, or anywhere before it for a possessive. `need`: person,
-    person-m, person-f, plural, neuter, thing, place or time."""
+    person-m, person-f, plural, neuter, thing, place, time, or poss-f / poss-mn (German ihr- / sein-)."""
     words = words_of(body)
     i = next((n for n, w in enumerate(words) if w.start == start), None)
     if i is None:

@@ -137,7 +137,8 @@ def replace_references(body: str, last: PriorTurn, base: str) -> tuple[str | Non
             if w.startswith("ihr") and words[i][0].isupper() and i > 0:
                 continue  # "Ihre": the polite form
             plural = _POSSESSIVES[w]
-            need = "plural" if plural else "thing" if w == "its" else "person"
+            need = ("poss-f" if w.startswith("ihr") else "poss-mn") if not english and w not in ("her", "his", "its", "their") \
+                else "plural" if plural else "thing" if w == "its" else "person"
             if bound_here(body, tok.start(), need, possessive=True) or any(o in body[:tok.start()].casefold() for o in own):
                 continue  # bound in its own question: "Wann hat die Deutsche Bahn ihre Preise erhöht?"
             target = pick(cands, None if w in ("its", "their") or w.startswith("ihr") else "person", bool(plural),
