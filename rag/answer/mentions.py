@@ -100,9 +100,11 @@ def dates_in(text: str) -> list[Mention]:
 def _shape_name(word: str) -> bool:
     """"OpenAI", "iPhone", "GPT-4", "EU": a name by its letters, in either language. A
     compound is judged by its last part: "KI-Team" and "US-Dollar" are nouns."""
+    core = word.split("-")[-1].strip("'’")
+    if "-" in word and core.isalpha() and core[1:].islower():
+        return False  # "CO2-Preis", "G7-Gipfel"
     if any(c.isdigit() for c in word):
         return any(c.isalpha() for c in word) and not re.fullmatch(r"\d+[.,]?\d*[a-z]{0,2}", word)
-    core = word.split("-")[-1].strip("'’")
     return len(core) >= 2 and core[0].isalpha() and any(c.isupper() for c in core[1:])
 
 

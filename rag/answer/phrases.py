@@ -60,6 +60,8 @@ class Word:
 
 def _shape_name(word: str) -> bool:
     core = word.split("-")[-1].strip("'’")
+    if "-" in word and core.isalpha() and core[1:].islower():
+        return False  # a compound is its last part: "CO2-Preis", "G7-Gipfel" are nouns
     if any(c.isdigit() for c in word):
         return any(c.isalpha() for c in word) and not re.fullmatch(r"\d+[.,]?\d*[a-z]{0,2}", word)
     return len(core) >= 2 and core[0].isalpha() and any(c.isupper() for c in core[1:])
