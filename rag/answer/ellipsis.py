@@ -55,6 +55,8 @@ def _score(f: Phrase, t: Phrase, subj: Phrase | None, english: bool) -> float:
         s -= 4 if fp else 3
     if shares:
         s += 5
+    elif {m.low for m in f.mods if m.tag == "ADJ"} & {m.low for m in t.mods if m.tag == "ADJ"}:
+        s += 4  # the same modifier, another head: "best actress" for "best actor"
     if f.owner and t.owner and not f.head:
         s += 5  # "the women's" for "the men's"
     if f.kind == t.kind and f.kind in ("name", "noun"):
@@ -106,7 +108,7 @@ def substitute(base: str, fragment: str, idiom: bool = False) -> str | None:
     phrase; None when no phrase of the base fits. `idiom`: the fragment followed "Was ist
     mit" or "Wie sieht es bei" (its article is dative because of them)."""
     english = detect_language(base) == "en"
-    fs = [p for p in phrases_of(fragment) if p.kind != "none" or p.owner]
+    fs = [p for p in phrases_of(fragment, english) if p.kind != "none" or p.owner]  # too short to tell its language
     ts = list(phrases_of(base))
     if not fs or not ts:
         return None
