@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence, Union
 
-from rag.answer.ellipsis import ask_anew, carry_frame, content_poor, substitute
+from rag.answer.ellipsis import ask_anew, carry_frame, content_poor, substitute, wh_fragment
 from rag.answer.mentions import Mention, clean_answer, dates_in, names_in
 from rag.answer.phrases import words_of
 from rag.answer.references import replace_references
@@ -130,6 +130,8 @@ def resolve_follow_up(question: str, history: Sequence[PriorTurn]) -> Resolution
         return _resolved(ask_anew(base, words[0], words[1:]), question, "ellipsis: a bare question word")
     if len(words) == 3 and words[0].casefold() in QUESTION_WORDS and words[2].casefold() in EVENT_PRONOUNS:
         return _resolved(ask_anew(base, words[0], []), question, "ellipsis: 'Wann war das?'")
+    if words and words[0].casefold() in QUESTION_WORDS and len(words) <= 6 and (asked := wh_fragment(base, body)):
+        return _resolved(asked, question, "ellipsis: a question word and a fragment")
     if body != question.strip() and 0 < len(words) <= 6 and not _has_verb(body):
         return _resolved(substitute(base, body) or _substitute(base, body), question, "ellipsis: a fragment")
     rewritten, why = replace_references(body, last, base)

@@ -9,6 +9,9 @@ common noun for a common noun, the same kind of determiner, the subject before t
 The question phrase is replaced only when the fragment shares its head ("Und Hybridautos?"
 after "Wie viele Elektroautos ...?"). The fragment is never glued on when a phrase fits.
 
+"Und wie viele in Graz?" asks the last question with its own question phrase, the fragment
+after it in its parallel place.
+
 "Und wer wurde Zweiter?" and "And how many were injured?" name nothing of their own: they
 keep their words and take over the last question's dates, places and prepositional phrases.
 """
@@ -173,3 +176,17 @@ def ask_anew(base: str, word: str, fillers: list[str]) -> str:
                 return m.group(1) + word + " " + parts[1] + " " + " ".join(keep) + " " + parts[2]
         return m.group(1) + word + rest
     return f"{word} {base[:1].lower()}{base[1:]}"  # a yes/no question: "Warum ist ...?"
+
+
+def wh_fragment(base: str, body: str) -> str | None:
+    """"Und wie viele in Graz?", "And when in France?": a question phrase and a fragment with
+    no verb; the last question asked with that question phrase, the fragment in its place."""
+    m = QUESTION_PHRASE.match(body)
+    rest = body[m.end():].strip(" ?!.") if m else ""
+    english = detect_language(base) == "en"
+    if not m or not rest or any(w.tag == "VERB" for w in words_of(body, english)):
+        return None
+    wh = m.group(2)
+    own = QUESTION_PHRASE.match(base)
+    asked = base if own and own.group(2).casefold() == wh.casefold() else ask_anew(base, wh, [])
+    return substitute(asked, rest)
