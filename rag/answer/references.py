@@ -34,6 +34,10 @@ if TYPE_CHECKING:
 
 _TOKEN = re.compile(r"[^\W_][\w'’-]*|[^\w\s]")
 _POSSESSIVE_S = re.compile(r"['’]s$")
+# "Was ist das Bruttoinlandsprodukt?", "What is the GDP?": asks what a thing is, about no one thing
+# before (not "Was ist das Unternehmen wert?").
+_DEFINITION = re.compile(r"^\W*(?:was|what)\s+(?:ist|sind|is|are)\s+(?:der|die|das|the)\s+[\w-]+\s*\?*\s*$",
+                         re.IGNORECASE)
 # Pronoun -> (kind of referent, plural, what binds it in its own question).
 _PRONOUNS = {
     "er": ("person", False, "person-m"), "ihn": ("person", False, "person-m"), "ihm": ("person", False, "person"),
@@ -164,7 +168,7 @@ def replace_references(body: str, last: PriorTurn, base: str) -> tuple[str | Non
             bare = [_POSSESSIVE_S.sub("", x) for x in words]  # "the party's leader"
             head = i + 1 if i + 1 < len(words) and generic_head(bare[i + 1]) else (
                 i + 2 if i + 2 < len(words) and generic_head(bare[i + 2]) and _plain_adjective(low[i + 1]) else None)
-            if head is None or _named_after(words, low, head):
+            if head is None or _named_after(words, low, head) or _DEFINITION.match(body):
                 continue
             kind = head_kind(bare[head])
             if bound_here(body, tok.start(), "person" if kind == "person" else "place" if kind == "place" else "thing"):
