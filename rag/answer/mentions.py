@@ -169,10 +169,11 @@ def _begins_sentence(text: str, start: int) -> bool:
     return bool(_SENTENCE_END.search(text[max(0, start - 4):start]))
 
 
-def names_in(text: str) -> list[Mention]:
+def names_in(text: str, default: str = "de") -> list[Mention]:
     """The names `text` mentions, in order, each once (by its name): German text by its tags
-    (rag.answer.names), English text by its capitals."""
-    if not (looks_english(text) or detect_language(text) == "en"):
+    (rag.answer.names), English text by its capitals. `default`: the language when the text's
+    own words do not tell ("Keir Starmer became prime minister in July 2024")."""
+    if not (looks_english(text) or detect_language(text, default) == "en"):
         from rag.answer.names import german_names  # it imports Mention from here
 
         return german_names(text)

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from rag.answer.mentions import Mention, clean_answer, coordinated, head_kind, names_in
 from rag.answer.phrases import Phrase, phrases_of
+from rag.text.language import detect_language
 from rag.text.lexicon import ASKS_ENTITY, COPULA_QUESTION
 from rag.text.sentences import split_sentences
 
@@ -53,13 +54,14 @@ def referents(last: PriorTurn, base: str, exclude: set[str], kind: str | None = 
     # "Merkel" in the answer is the question's "Angela Merkel": no new name.
     known |= {m.text.casefold().split()[-1] for m in asked if m.person_like}
     answer_text = clean_answer(last.answer)
-    found = names_in(answer_text)
+    lang = detect_language(base)  # an answer in the question's language unless its words say otherwise
+    found = names_in(answer_text, lang)
     answer = [Candidate(m, answer_text, tuple(found), True) for m in found if m.text.casefold() not in known]
     if not answer:
         for context in last.contexts:
             sentences = split_sentences(context)
             for sentence in reversed(sentences[:-1] if len(sentences) > 1 else sentences):
-                found = names_in(sentence)
+                found = names_in(sentence, lang)
                 answer = [Candidate(m, sentence, tuple(found), True) for m in found if m.text.casefold() not in known]
                 if answer:
                     break
