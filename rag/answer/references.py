@@ -25,6 +25,7 @@ from rag.text.lexicon import (
     PLURAL_VERBS,
     PRONOMINAL_ADVERBS,
     QUESTION_WORDS,
+    STATE_HEADS,
     TIME_QUESTION,
     TIME_REFERENCES,
 )
@@ -168,7 +169,8 @@ def replace_references(body: str, last: PriorTurn, base: str) -> tuple[str | Non
             bare = [_POSSESSIVE_S.sub("", x) for x in words]  # "the party's leader"
             head = i + 1 if i + 1 < len(words) and generic_head(bare[i + 1]) else (
                 i + 2 if i + 2 < len(words) and generic_head(bare[i + 2]) and _plain_adjective(low[i + 1]) else None)
-            if head is None or _named_after(words, low, head) or _DEFINITION.match(body):
+            if head is None or _named_after(words, low, head) or _DEFINITION.match(body) \
+                    or _state_bridge(generic_head(bare[head]), last):
                 continue
             kind = head_kind(bare[head])
             if bound_here(body, tok.start(), "person" if kind == "person" else "place" if kind == "place" else "thing"):
@@ -212,3 +214,8 @@ def _named_after(words: list[str], low: list[str], head: int) -> bool:
     if not tail or low[head + 1] not in ("of", "von", "des", "der") + (("in", "aus", "from", "at", "bei") if person else ()):
         return False
     return any(w[:1].isupper() for w in tail[1:]) or bool(names_in(" ".join(tail)))
+
+
+def _state_bridge(head: str | None, last: PriorTurn) -> bool:
+    """"die Regierung" after a turn about a company: the country's government, no referent."""
+    return head in STATE_HEADS and head not in f"{last.asked} {last.answer}".casefold()

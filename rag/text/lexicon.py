@@ -237,6 +237,9 @@ group party government agency organization broadcaster court zeitung zeitschrift
 magazine hochschule universität uni schule university college school airline fluglinie fluggesellschaft autobauer
 carmaker maker anbieter betreiber händler versicherer retailer provider operator insurer""".split())
 PLACE_HEADS = frozenset("stadt land staat city country state ort town village gemeinde region".split())
+# Of the organisations, the state's: "die Regierung", "the government" mean the country's own (a
+# bridge, not a reference) unless the last turn spoke of one ("Welche Regierung ...?").
+STATE_HEADS = frozenset("regierung behörde ministerium gericht government agency court".split())
 # Words of organisations and places, so a two-word name with one is no person ("Real Madrid",
 # "Thrive Capital", "Los Angeles"); two or three plain words otherwise are taken for a person.
 NON_PERSON_NAME_WORDS = frozenset("""ag gmbh se kg inc ltd llc corp corporation co group gruppe holding capital
