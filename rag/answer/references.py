@@ -35,6 +35,8 @@ if TYPE_CHECKING:
 
 _TOKEN = re.compile(r"[^\W_][\w'’-]*|[^\w\s]")
 _POSSESSIVE_S = re.compile(r"['’]s$")
+# A neuter article up to two words before a name: "das neue iPhone", "dem Medikament Leqembi".
+_NEUTER_BEFORE = re.compile(r"\b(?:das|des|dem|ein|eines|einem)\s+(?:[\w-]+\s+){0,2}$", re.IGNORECASE)
 # "Was ist das Bruttoinlandsprodukt?", "What is the GDP?": asks what a thing is, about no one thing
 # before (not "Was ist das Unternehmen wert?").
 _DEFINITION = re.compile(r"^\W*(?:was|what)\s+(?:ist|sind|is|are)\s+(?:der|die|das|the)\s+[\w-]+\s*\?*\s*$",
@@ -134,7 +136,9 @@ def replace_references(body: str, last: PriorTurn, base: str) -> tuple[str | Non
         elif w in ("it", "es") and not expletive(body, tok.start()) and not bound_here(body, tok.start(),
                                                                                       "neuter" if w == "es" else "thing"):
             target = (pick(cands, "thing", False, english) if (cands and (w == "it" or cands[0].from_answer))
-                      else None) or phrase_referent(base, False, neuter=w == "es")
+                      else None) or phrase_referent(base, False, neuter=w == "es") or (
+                pick([c for c in cands if _NEUTER_BEFORE.search(c.text[:c.mention.start])], "thing", False, english)
+                if w == "es" else None)  # "das neue iPhone", "das Medikament Leqembi"
             if target:
                 add(tok, target)
         elif w in _POSSESSIVES and i + 1 < len(words) and words[i + 1][:1].isalpha() and not (
