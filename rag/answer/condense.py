@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence, Union
 
-from rag.answer.ellipsis import ask_anew, carry_frame, content_poor, substitute, wh_fragment
+from rag.answer.ellipsis import ask_anew, carry_frame, content_poor, new_date, substitute, wh_fragment
 from rag.answer.mentions import Mention, clean_answer, dates_in, names_in
 from rag.answer.phrases import words_of
 from rag.answer.references import replace_references
@@ -136,6 +136,8 @@ def resolve_follow_up(question: str, history: Sequence[PriorTurn]) -> Resolution
         return _resolved(substitute(base, body) or _substitute(base, body), question, "ellipsis: a fragment")
     rewritten, why = replace_references(body, last, base)
     if rewritten is None:
+        if (dated := new_date(base, body)) is not None:
+            return _resolved(dated, question, "ellipsis: another date")
         if body != question.strip() and content_poor(body) and (framed := carry_frame(base, body)):
             return _resolved(framed, question, "ellipsis: the last question's frame")
         return Resolution(question, False)

@@ -12,6 +12,8 @@ after "Wie viele Elektroautos ...?"). The fragment is never glued on when a phra
 "Und wie viele in Graz?" asks the last question with its own question phrase, the fragment
 after it in its parallel place.
 
+"Und wer hat 2023 gewonnen?" names only a date: the last question with that date.
+
 "Und wer wurde Zweiter?" and "And how many were injured?" name nothing of their own: they
 keep their words and take over the last question's dates, places and prepositional phrases.
 """
@@ -23,6 +25,7 @@ from rag.text.language import detect_language
 from rag.text.lexicon import ADDITIVE_FILLERS, QUESTION_PHRASE
 from rag.text.tagging import compound_head
 
+_AUXILIARIES = frozenset("haben sein werden have be do will".split())
 _PREP_NORMAL = {"im": "in", "ins": "in", "am": "an", "ans": "an", "zum": "zu", "zur": "zu", "vom": "von",
                 "beim": "bei", "into": "in"}
 # A dative article of "Was ist mit dem Umsatz?" / "Wie sieht es bei der Lufthansa aus?": the
@@ -190,3 +193,22 @@ def wh_fragment(base: str, body: str) -> str | None:
     own = QUESTION_PHRASE.match(base)
     asked = base if own and own.group(2).casefold() == wh.casefold() else ask_anew(base, wh, [])
     return substitute(asked, rest)
+
+
+def new_date(base: str, body: str) -> str | None:
+    """"Und wer hat 2023 gewonnen?", "And who won in 2019?": a question whose one phrase of
+    its own is a date; the last question with that date in place of its own."""
+    english = detect_language(base) == "en"
+    words = words_of(body, english)
+    if not words or words[0].tag not in ("WH", "WHDET") or any(w.tag in ("NAME", "PRON", "DEM") for w in words):
+        return None
+    own = [p for p in phrases_of(body, english) if not p.wh and p.kind != "none"]
+    if len(own) != 1 or own[0].kind != "date" or any(w.tag == "NOUN" for w in own[0].words) \
+            or not any(p.kind == "date" for p in phrases_of(base, english)):
+        return None
+    # The same predicate ("gewonnen" ... "gewonnen"), not "Was passierte 2023?".
+    asked = {w.lemma.casefold() for w in words_of(base, english) if w.tag == "VERB"}
+    verbs = {w.lemma.casefold() for w in words if w.tag == "VERB" and w.lemma.casefold() not in _AUXILIARIES}
+    if not verbs or not verbs <= asked:
+        return None
+    return substitute(base, body[own[0].start:own[0].end])
