@@ -177,12 +177,12 @@ def names_in(text: str, default: str = "de") -> list[Mention]:
         from rag.answer.names import german_names  # it imports Mention from here
 
         return german_names(text)
-    return capital_names(text)
+    return capital_names(text, True)
 
 
-def capital_names(text: str) -> list[Mention]:
+def capital_names(text: str, english: bool | None = None) -> list[Mention]:
     """Names by capitals and the words around them (the rules described above)."""
-    english = looks_english(text)
+    english = looks_english(text) if english is None else english
     tokens = list(_TOKEN.finditer(text))
     words = [m.group(0) for m in tokens]
     initial = [_begins_sentence(text, m.start()) for m in tokens]
