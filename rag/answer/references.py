@@ -150,8 +150,9 @@ def replace_references(body: str, last: PriorTurn, base: str) -> tuple[str | Non
                 else "plural" if plural else "thing" if w == "its" else "person"
             if bound_here(body, tok.start(), need, possessive=True) or any(o in body[:tok.start()].casefold() for o in own):
                 continue  # bound in its own question: "Wann hat die Deutsche Bahn ihre Preise erhöht?"
-            target = pick(cands, None if w in ("its", "their") or w.startswith("ihr") else "person", bool(plural),
-                          english) or pick(cands, None, False, english)
+            # "its" is never a person's; "his"/"sein" first looks for one.
+            want = "thing" if w == "its" else None if w == "their" or w.startswith("ihr") else "person"
+            target = pick(cands, want, bool(plural), english) or pick(cands, None, False, english)
             if target:
                 edits.append((tok.start(), tok.end(), f"\0{target}\0{_genitive(target, english)}"))
                 why.append(f"{words[i]} -> {target}")
