@@ -36,7 +36,7 @@ def _tagger(model: str = "morphmodel_ger.pgz"):
     try:
         from HanTa import HanoverTagger
     except ImportError as exc:  # a core dependency: only a broken install gets here
-        raise ImportError(f"Claim verification needs HanTa: {HANTA_INSTALL}") from exc
+        raise ImportError(f"Claim verification and follow-up resolution need HanTa: {HANTA_INSTALL}") from exc
     return HanoverTagger.HanoverTagger(model)
 
 
