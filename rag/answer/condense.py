@@ -19,22 +19,21 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence, Union
 
+from rag.answer.ellipsis import ask_anew, carry_frame, content_poor, new_date, substitute, wh_fragment
 from rag.answer.mentions import Mention, clean_answer, dates_in, names_in
+from rag.answer.phrases import words_of
 from rag.answer.references import replace_references
 from rag.conversations import Turn
 from rag.text.lexicon import (
     ABOUT_ELLIPSIS,
     BARE_WH_FILLERS,
-    ENGLISH_VOTE_WORDS,
     EVENT_PRONOUNS,
     FOLLOW_UP_LEAD,
-    GERMAN_VOTE_WORDS,
-    NOT_VERBS,
     PREPOSITIONS,
-    QUESTION_PHRASE,
     QUESTION_WORDS,
 )
 from rag.text.sentences import split_sentences
+
 
 @dataclass(frozen=True)
 class PriorTurn:
@@ -125,15 +124,22 @@ def resolve_follow_up(question: str, history: Sequence[PriorTurn]) -> Resolution
     words = _WORD.findall(body)
     about = ABOUT_ELLIPSIS.match(question)
     if about:
-        return _resolved(_substitute(base, about.group("x")), question, "ellipsis: what about")
+        x = about.group("x")
+        return _resolved(substitute(base, x, idiom=True) or _substitute(base, x), question, "ellipsis: what about")
     if words and words[0].casefold() in QUESTION_WORDS and all(w.casefold() in BARE_WH_FILLERS for w in words[1:]):
-        return _resolved(_ask_anew(base, words[0]), question, "ellipsis: a bare question word")
+        return _resolved(ask_anew(base, words[0], words[1:]), question, "ellipsis: a bare question word")
     if len(words) == 3 and words[0].casefold() in QUESTION_WORDS and words[2].casefold() in EVENT_PRONOUNS:
-        return _resolved(_ask_anew(base, words[0]), question, "ellipsis: 'Wann war das?'")
-    if body != question.strip() and 0 < len(words) <= 4 and not _has_verb(words):
-        return _resolved(_substitute(base, body), question, "ellipsis: a fragment")
+        return _resolved(ask_anew(base, words[0], []), question, "ellipsis: 'Wann war das?'")
+    if words and words[0].casefold() in QUESTION_WORDS and len(words) <= 6 and (asked := wh_fragment(base, body)):
+        return _resolved(asked, question, "ellipsis: a question word and a fragment")
+    if body != question.strip() and 0 < len(words) <= 6 and not _has_verb(body):
+        return _resolved(substitute(base, body) or _substitute(base, body), question, "ellipsis: a fragment")
     rewritten, why = replace_references(body, last, base)
     if rewritten is None:
+        if (dated := new_date(base, body)) is not None:
+            return _resolved(dated, question, "ellipsis: another date")
+        if body != question.strip() and content_poor(body) and (framed := carry_frame(base, body)):
+            return _resolved(framed, question, "ellipsis: the last question's frame")
         return Resolution(question, False)
     return _resolved(rewritten, question, why)
 
@@ -150,11 +156,9 @@ def _resolved(text: str, question: str, why: str) -> Resolution:
     return Resolution(text, text != question, why)
 
 
-def _has_verb(words: list[str]) -> bool:
-    return any(w.casefold() in GERMAN_VOTE_WORDS | ENGLISH_VOTE_WORDS and w.casefold() not in NOT_VERBS
-               and w[:1].islower() for w in words[1:]) or words[0].casefold() in QUESTION_WORDS
-
-
+def _has_verb(body: str) -> bool:
+    found = words_of(body)
+    return any(w.tag in ("VERB", "WH") for w in found)
 
 
 def _replace_span(text: str, start: int, end: int, new: str) -> str:
@@ -186,13 +190,3 @@ def _substitute(base: str, fragment: str) -> str:
                     target = m
         return _replace_span(base, target.start, target.end, new[0].text)
     return f"{base.rstrip(' ?')} – {fragment}"
-
-
-def _ask_anew(base: str, word: str) -> str:
-    """The last question asked with another question word ("Und wann?")."""
-    m = QUESTION_PHRASE.match(base)
-    if m:
-        return m.group(1) + word + base[m.end():]
-    return f"{word} {base[:1].lower()}{base[1:]}"  # a yes/no question: "Warum ist ...?"
-
-

@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass
 
 from rag.answer.facts import looks_english
+from rag.text.language import detect_language
 from rag.text.lexicon import (
     ANSWER_LEAD,
     ARTICLE_COUNTRIES,
@@ -49,8 +50,10 @@ from rag.text.lexicon import (
     SENTENCE_OPENERS,
     TITLE_WORDS,
 )
+from rag.text.tagging import tag_words
 
 _PARTICLE_WORDS = frozenset(w for p in NAME_PARTICLES for w in p)
+_LONG_HEADS = sorted((h for h in GENERIC_HEADS if len(h) >= 5), key=len, reverse=True)
 _TOKEN = re.compile(r"[^\W_][\w'’-]*[^\W_]|[^\W_]")
 _MARKER = re.compile(r"\s*\[\d+\]")
 _LEADS = re.compile(ANSWER_LEAD.pattern.lstrip("^").replace(r")\s*", r")\s*", 1))
@@ -97,9 +100,11 @@ def dates_in(text: str) -> list[Mention]:
 def _shape_name(word: str) -> bool:
     """"OpenAI", "iPhone", "GPT-4", "EU": a name by its letters, in either language. A
     compound is judged by its last part: "KI-Team" and "US-Dollar" are nouns."""
+    core = word.split("-")[-1].strip("'’")
+    if "-" in word and core.isalpha() and core[1:].islower():
+        return False  # "CO2-Preis", "G7-Gipfel"
     if any(c.isdigit() for c in word):
         return any(c.isalpha() for c in word) and not re.fullmatch(r"\d+[.,]?\d*[a-z]{0,2}", word)
-    core = word.split("-")[-1].strip("'’")
     return len(core) >= 2 and core[0].isalpha() and any(c.isupper() for c in core[1:])
 
 
@@ -121,7 +126,8 @@ def generic_head(word: str) -> str | None:
         base = low[:len(low) - cut] if cut else low
         if base in _HEADS and (cut == 0 or low[len(base):] in ("s", "es", "n", "en")):
             return base
-    return None
+    # A compound names its kind last: "Chiphersteller", "Softwarekonzern", "carmaker".
+    return next((h for h in _LONG_HEADS if low.endswith(h) and len(low) > len(h)), None)
 
 
 def head_kind(word: str) -> str | None:
@@ -163,9 +169,20 @@ def _begins_sentence(text: str, start: int) -> bool:
     return bool(_SENTENCE_END.search(text[max(0, start - 4):start]))
 
 
-def names_in(text: str) -> list[Mention]:
-    """The names `text` mentions, in order, each once (by its name)."""
-    english = looks_english(text)
+def names_in(text: str, default: str = "de") -> list[Mention]:
+    """The names `text` mentions, in order, each once (by its name): German text by its tags
+    (rag.answer.names), English text by its capitals. `default`: the language when the text's
+    own words do not tell ("Keir Starmer became prime minister in July 2024")."""
+    if not (looks_english(text) or detect_language(text, default) == "en"):
+        from rag.answer.names import german_names  # it imports Mention from here
+
+        return german_names(text)
+    return capital_names(text, True)
+
+
+def capital_names(text: str, english: bool | None = None) -> list[Mention]:
+    """Names by capitals and the words around them (the rules described above)."""
+    english = looks_english(text) if english is None else english
     tokens = list(_TOKEN.finditer(text))
     words = [m.group(0) for m in tokens]
     initial = [_begins_sentence(text, m.start()) for m in tokens]
@@ -198,7 +215,9 @@ def names_in(text: str) -> list[Mention]:
                 return True  # "Sam Altman ...", "Tesla Motors ..."
             if not nxt or re.search(r"[.!?;:]", text[tokens[i].end():tokens[i + 1].start()]):
                 return True  # a one-word sentence: "Apple."
-            if english or not nxt[:1].islower():
+            if english:  # "Lufthansa cancelled", not "Experts expect": the tagger's proper nouns (NP0)
+                return tag_words(tuple(words[i:i + 3]), True)[0][1] == "NP0"
+            if not nxt[:1].islower():
                 return False
             if low_next in ("und", "and", "sowie") and i + 2 < len(words) and is_name(i + 2):
                 return True  # "Vodafone und Three wollen ..."

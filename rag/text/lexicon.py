@@ -178,7 +178,9 @@ ABOUT_ELLIPSIS = re.compile(
 QUESTION_WORDS = frozenset("""wer wen wem wessen was wann wo wohin woher warum wieso weshalb weswegen wie
 welche welcher welches welchen welchem wieviel wieviele who whom whose what when where why how which""".split())
 # Words that close a bare question word ("Und wann genau?", "And why then?").
-BARE_WH_FILLERS = frozenset("genau denn noch dann eigentlich bitte exactly then else again".split())
+BARE_WH_FILLERS = frozenset("genau denn noch dann eigentlich bitte sonst exactly then else again".split())
+# Of those, the ones that ask for more of the same ("Und wer noch?", "Who else?"): kept in the rewrite.
+ADDITIVE_FILLERS = frozenset("noch sonst else".split())
 # Third-person pronouns that point back to a person or a thing of the last turn. German "es"
 # is left out: it is mostly impersonal ("gibt es", "wie geht es"). "sie"/"ihr" capitalised
 # inside a sentence are the polite "Sie", addressing the assistant.
@@ -189,13 +191,22 @@ his her its their""".split())
 IMPERSONAL_IT = re.compile(r"\bit\s+(?:is|was|'s|will\s+be|would\s+be|has\s+been)?\s*(?:true|possible|likely|known"
                            r"|said|reported|clear|raining)\b|\b(?:is|was)\s+it\s+(?:true|possible|likely|known|clear)\b",
                            re.IGNORECASE)
+# Verbs whose subject "es" stands for nothing: "Gibt es ...", "Wie geht es ...", "Wie steht es
+# um ...", "Wie sieht es aus", "Stimmt es, dass ...", "Worum handelt es sich", "Es regnet".
+IMPERSONAL_ES_VERBS = frozenset("""geben gehen stehen aussehen sehen stimmen handeln regnen schneien klappen
+lohnen kommen""".split())
+# Weather and time of day: "How hot does it get there?", "Is it raining in Vienna?".
+WEATHER_WORDS = frozenset("""hot cold warm cool sunny rainy windy dark light late early rain rains raining
+snow snows snowing""".split())
 # "there" of existence, not of place: "Is there ...", "there are ...".
 EXISTENTIAL_THERE = re.compile(r"\b(?:is|are|was|were|will|would|has|have|had)\s+there\b"
                                r"|\bthere\s+(?:is|are|was|were|will|would|has|have|had|'s)\b", re.IGNORECASE)
 PLACE_REFERENCES = re.compile(r"\b(dort|dorthin|daher\s+kommend|there)\b", re.IGNORECASE)
 TIME_REFERENCES = re.compile(
-    r"\b(damals|seinerzeit|zu\s+(?:dieser|jener)\s+zeit|zu\s+(?:diesem|jenem|dem)\s+zeitpunkt|zum\s+damaligen\s+zeitpunkt"
-    r"|at\s+(?:that|the)\s+time|back\s+then|in\s+those\s+days)\b", re.IGNORECASE)
+    r"\b(damals|seinerzeit|zu\s+(?:dieser|jener|der)\s+zeit|zu\s+(?:diesem|jenem|dem)\s+zeitpunkt|zum\s+damaligen\s+zeitpunkt"
+    r"|at\s+(?:that|the)\s+time|back\s+then|in\s+those\s+days"
+    r"|(?P<year>(?:in\s+(?:dem|jenem|demselben|dem\s+gleichen|dem\s+selben)|im\s+(?:selben|gleichen))\s+jahr(?:e)?"
+    r"|(?:in\s+)?(?:that|the\s+same|that\s+same)\s+year))\b", re.IGNORECASE)
 # Nouns that, definite and bare ("das Unternehmen", "the company"), point back to a thing the
 # last turn named. Not followed by a name of their own ("the president of France" is not one).
 GENERIC_HEADS = frozenset("""unternehmen konzern firma hersteller autohersteller startup start-up
@@ -208,18 +219,27 @@ company firm corporation group startup club team party city country state govern
 organisation organization project deal agreement platform service network broadcaster bank court
 politician player coach singer artist band manager boss president minister founder conference
 summit tournament festival study report film movie book device product model investor man woman
-auto wagen fahrzeug car vehicle phone app software zeitung zeitschrift magazin newspaper paper magazine""".split())
+auto wagen fahrzeug car vehicle phone app software zeitung zeitschrift magazin newspaper paper magazine
+hochschule universität uni schule university college school airline fluglinie fluggesellschaft autobauer
+carmaker maker anbieter betreiber händler versicherer retailer provider operator insurer smartphone handy
+stürmer striker autor autorin author schauspieler schauspielerin actor actress regisseur ort town village
+gemeinde region""".split())
 # Of those, the ones that mean a person: "der Politiker" is the answer's person, "das Projekt" is not.
 PERSON_HEADS = frozenset("""politiker politikerin spieler spielerin trainer trainerin sänger sängerin künstler
 künstlerin manager managerin chef chefin präsident präsidentin minister ministerin gründer gründerin investor
-politician player coach singer artist manager boss president minister founder investor man woman""".split())
+politician player coach singer artist manager boss president minister founder investor man woman stürmer
+striker autor autorin author schauspieler schauspielerin actor actress regisseur""".split())
 # The kinds of the other generic nouns: a follow-up's noun of another kind than the last
 # question asked for ("Which company ...?" -> "the car") means a thing that question named.
 ORGANISATION_HEADS = frozenset("""unternehmen konzern firma hersteller startup start-up verein klub club mannschaft
 team partei regierung behörde ministerium organisation sender bank institut gericht band company firm corporation
 group party government agency organization broadcaster court zeitung zeitschrift magazin newspaper paper
-magazine""".split())
-PLACE_HEADS = frozenset("stadt land staat city country state".split())
+magazine hochschule universität uni schule university college school airline fluglinie fluggesellschaft autobauer
+carmaker maker anbieter betreiber händler versicherer retailer provider operator insurer""".split())
+PLACE_HEADS = frozenset("stadt land staat city country state ort town village gemeinde region".split())
+# Of the organisations, the state's: "die Regierung", "the government" mean the country's own (a
+# bridge, not a reference) unless the last turn spoke of one ("Welche Regierung ...?").
+STATE_HEADS = frozenset("regierung behörde ministerium gericht government agency court".split())
 # Words of organisations and places, so a two-word name with one is no person ("Real Madrid",
 # "Thrive Capital", "Los Angeles"); two or three plain words otherwise are taken for a person.
 NON_PERSON_NAME_WORDS = frozenset("""ag gmbh se kg inc ltd llc corp corporation co group gruppe holding capital
@@ -275,12 +295,6 @@ NOUN_ENDINGS = ("ung", "ungen", "heit", "keit", "schaft", "tion", "tionen", "tä
                 "ismus", "innen", "er", "en", "chen", "lein", "ment", "ik")
 
 # -- follow-up word lists used by the resolver (rag.answer.condense, rag.answer.references) -----
-# Words that are no finite verb: a fragment such as "Und in Graz?" has none.
-NOT_VERBS = frozenset("der die das den dem des ein eine einen einem einer eines im am in an auf aus bei mit nach "
-                      "von vor zu zum zur für über unter seit bis vom the a an of in on at for by with from to and or "
-                      "but since until about under after noch auch".split())
-PLURAL_PRONOUNS = frozenset("they them their".split())
-PERSON_PRONOUNS = frozenset("er ihn ihm sie he him she his".split())
 # "Wer ist Mustafa Suleyman?": a question made of these words and names asks about the name.
 COPULA_QUESTION = frozenset("wer was who what ist war sind waren is was are were eigentlich genau denn".split())
 # "Wann war das?": a question word, a verb and one of these asks the last question anew.

@@ -31,13 +31,13 @@ class Token:
     tag: str  # STTS, as HanTa writes it: "VV(FIN)", "ADJ(A)", "NE", "$,"
 
 
-@lru_cache(maxsize=1)
-def _tagger():
+@lru_cache(maxsize=2)
+def _tagger(model: str = "morphmodel_ger.pgz"):
     try:
         from HanTa import HanoverTagger
     except ImportError as exc:  # a core dependency: only a broken install gets here
-        raise ImportError(f"Claim verification needs HanTa: {HANTA_INSTALL}") from exc
-    return HanoverTagger.HanoverTagger("morphmodel_ger.pgz")
+        raise ImportError(f"Claim verification and follow-up resolution need HanTa: {HANTA_INSTALL}") from exc
+    return HanoverTagger.HanoverTagger(model)
 
 
 @lru_cache(maxsize=8192)
@@ -50,3 +50,42 @@ def tag(text: str) -> tuple[Token, ...]:
     with _lock:  # HanTa keeps per-call state on the tagger object
         tagged = tagger.tag_sent(words, taglevel=1)
     return tuple(Token(w, lemma, t) for w, lemma, t in tagged)
+
+
+@lru_cache(maxsize=4096)
+def tag_words(words: tuple[str, ...], english: bool = False) -> tuple[tuple[str, str], ...]:
+    """(lemma, tag) for each of `words`, one sentence, already tokenised. German tags are STTS
+    as above; English ones are HanTa's BNC (C5) tags ("NN1", "NN2", "PNP", "VVD", "AT0")."""
+    if not words:
+        return ()
+    tagger = _tagger("morphmodel_en.pgz" if english else "morphmodel_ger.pgz")
+    with _lock:
+        tagged = tagger.tag_sent(list(words), taglevel=1)
+    return tuple((lemma, t) for _, lemma, t in tagged)
+
+
+@lru_cache(maxsize=4096)
+def compound_head(word: str) -> str:
+    """The last part of a German compound, lower case ("Chiphersteller" -> "hersteller",
+    "Inlandsnachfrage" -> "nachfrage"); the word itself when it is none."""
+    tagger = _tagger()
+    with _lock:
+        _, parts, _ = tagger.analyze(word, taglevel=3)
+    nouns = [p for p, t in parts if t == "NN"]
+    return nouns[-1] if nouns else word.casefold()
+
+
+# HanTa's log-probability of a word it knows lies above this; a word it guesses lies far below
+# ("Physik" -12.3, "Wasserkraft" -17.5, "Inlandsnachfrage" -21.0; "Grünheide" -23.5,
+# "Stargate" -24.7, "Twitter" -32.0, "Lagarde" -31.2).
+_UNKNOWN_BELOW = -23.0
+
+
+@lru_cache(maxsize=8192)
+def unknown_word(word: str, below: float = _UNKNOWN_BELOW) -> bool:
+    """A German word the tagger's lexicon does not know (a name it has not seen, mostly);
+    a higher `below` also counts rare words ("Annalena" -22.9)."""
+    tagger = _tagger()
+    with _lock:
+        scores = tagger.tag_word(word)
+    return not scores or max(float(s) for _, s in scores) < below

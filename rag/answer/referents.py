@@ -1,0 +1,148 @@
+"""What a reference to the last turn can mean, and which of it a given reference means.
+
+Candidates are the names of the last turn (for a question that asked for a name, its
+answer's new names first, or the cited passage's before the answer sentence; else the
+question's own, its subject first) and the last question's noun phrases ("the euro", "die
+Strompreise"). A reference picks the first candidate that agrees with it: a person for "er",
+"he", "der Politiker"; a place (a name after "in", "nach", "aus") for "dort", "der Ort"; an
+organisation or thing, not a place, for "der Konzern"; plural for "they", "sie" with a plural
+verb, "ihnen" (names joined by "und", or every new name of an answer to a plural question, or a
+plural noun phrase); neuter for German "es" ("das Deutschlandticket").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from rag.answer.mentions import Mention, clean_answer, coordinated, head_kind, names_in
+from rag.answer.phrases import Phrase, phrases_of
+from rag.text.language import detect_language
+from rag.text.lexicon import ASKS_ENTITY, COPULA_QUESTION
+from rag.text.sentences import split_sentences
+
+if TYPE_CHECKING:
+    from rag.answer.condense import PriorTurn
+
+_WORD = re.compile(r"[^\W_][\w'’-]*")
+_LOCATIVE = re.compile(r"\b(?:in|im|nach|aus|at|to|into)\s+(?:(?:der|dem|den|die|das|the)\s+)?$", re.IGNORECASE)
+_GOAL = re.compile(r"\b(?:nach|to|into)\s+(?:(?:der|dem|den|die|das|the)\s+)?$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    mention: Mention
+    text: str  # the text it was found in (for "X und Y")
+    names: tuple[Mention, ...]  # every name of that text
+    from_answer: bool = False
+    asked: bool = False  # an answer's name to a question that asked for the kind wanted ("Welches Land")
+
+    @property
+    def locative(self) -> bool:
+        return bool(_LOCATIVE.search(self.text[:self.mention.start]))
+
+    @property
+    def goal(self) -> bool:
+        return bool(_GOAL.search(self.text[:self.mention.start]))
+
+
+def referents(last: PriorTurn, base: str, exclude: set[str], kind: str | None = None) -> list[Candidate]:
+    """The names of the last turn, most likely meant first."""
+    asked = names_in(base)
+    known = {m.text.casefold() for m in asked} | exclude
+    # "Merkel" in the answer is the question's "Angela Merkel": no new name.
+    known |= {m.text.casefold().split()[-1] for m in asked if m.person_like}
+    answer_text = clean_answer(last.answer)
+    lang = detect_language(base)  # an answer in the question's language unless its words say otherwise
+    found = names_in(answer_text, lang)
+    answer = [Candidate(m, answer_text, tuple(found), True) for m in found if m.text.casefold() not in known]
+    if not answer:
+        for context in last.contexts:
+            sentences = split_sentences(context)
+            for sentence in reversed(sentences[:-1] if len(sentences) > 1 else sentences):
+                found = names_in(sentence, lang)
+                answer = [Candidate(m, sentence, tuple(found), True) for m in found if m.text.casefold() not in known]
+                if answer:
+                    break
+            if answer:
+                break
+    own = [Candidate(m, base, tuple(asked)) for m in sorted(asked, key=lambda m: m.oblique)
+           if m.text.casefold() not in exclude]
+    about_name = bool(asked) and _only_names(base, asked)
+    asks = ASKS_ENTITY.search(base)
+    if not asks or about_name or (kind is not None and kind not in _asked_kinds(asks)):
+        return own + answer  # "Which company ...?" answered, "the car" is what the question named
+    if kind is not None and len(_asked_kinds(asks)) == 1:  # the answer names the kind asked for
+        answer = [Candidate(c.mention, c.text, c.names, True, not c.mention.titled) for c in answer]
+    return answer + own
+
+
+def _asked_kinds(asks: re.Match) -> set[str]:
+    word = asks.group(1).casefold()
+    if word.startswith(("welche", "which", "what ")):
+        kind = head_kind(word.split()[-1]) if " " in word else None
+        return {kind} if kind else {"person", "organisation", "place", "thing"}
+    if word in ("wo", "where", "wohin", "woher"):
+        return {"place"}
+    return {"person", "organisation"}
+
+
+def _only_names(base: str, asked: list) -> bool:
+    """"Wer ist Mustafa Suleyman?": a question about the name it states, not for a new one."""
+    rest = base
+    for m in asked:
+        rest = rest.replace(m.text, " ")
+    return all(w.casefold() in COPULA_QUESTION for w in _WORD.findall(rest))
+
+
+def _typed(candidates: list[Candidate], kind: str | None) -> list[Candidate]:
+    if kind == "person":
+        return [c for c in candidates if c.mention.person_like]
+    if kind == "place":
+        return [c for c in candidates if c.asked or (c.locative and not c.mention.person_like)]
+    if kind == "goal":
+        return [c for c in candidates if c.goal] or [c for c in candidates if c.locative and not c.mention.person_like]
+    if kind in ("organisation", "thing"):
+        return [c for c in candidates if c.asked or (not c.mention.person_like and not c.locative)]
+    return candidates
+
+
+def pick(candidates: list[Candidate], kind: str | None, plural: bool, english: bool) -> str | None:
+    """The referent: the first candidate of the kind (person, place, goal, organisation,
+    thing), or the first at all; for a plural, every name joined to it."""
+    if not candidates:
+        return None
+    chosen = (_typed(candidates, kind) or ([] if kind in ("place", "goal") else candidates) or [None])[0]
+    if chosen is None:
+        return None
+    if not plural:
+        return chosen.mention.text
+    group = coordinated(chosen.text, list(chosen.names), chosen.mention.text)
+    if len(group) == 1:
+        new = [c.mention.text for c in candidates if c.from_answer and c.text == chosen.text]
+        group = new if chosen.from_answer and len(new) > 1 else group
+    if len(group) == 1:
+        return None
+    joiner = " and " if english else " und "
+    return ", ".join(group[:-1]) + joiner + group[-1]
+
+
+def phrase_referent(base: str, plural: bool, neuter: bool = False) -> str | None:
+    """A noun phrase of the last question for "they"/"sie" (plural) or "it"/"es": its
+    subject first, then the question phrase's noun ("How many nurses" -> "nurses")."""
+    ordered = sorted(phrases_of(base), key=lambda p: (p.wh, p.prep is not None, p.attr))
+    for p in ordered:
+        if p.kind != "noun" or p.plural != plural or (neuter and p.genders != "n"):
+            continue
+        if _phrase_is_person(p) and not plural:
+            continue
+        start = p.head[0].start if p.wh or p.det is None or p.det.tag != "DET" else p.body_start
+        if p.mods and not p.wh:
+            start = min(start, p.mods[0].start)
+        return base[start:p.end]
+    return None
+
+
+def _phrase_is_person(p: Phrase) -> bool:
+    return head_kind(p.head_word) == "person"
