@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rag.answer.analysis import analyze_question
-from rag.answer.focus import clauses, focus_with_value, question_focus
+from rag.answer.focus import clauses, focus_next_to_value, focus_with_value, question_focus
 from rag.text.terms import tokenize
 
 
@@ -58,3 +58,24 @@ def test_a_name_answers_a_who_question_only_with_the_focus_beside_it():
     assert focus_with_value("Größter Kapitalgeber bleibt Microsoft mit Satya Nadella.", part.focus, part.expected, q)
     assert not focus_with_value("Sam Altman leitet OpenAI, das Kapital kommt von vielen.", part.focus,
                                 part.expected, q)
+
+
+@pytest.mark.parametrize("sentence, holds", [
+    ("An Bord waren 1.200 Passagiere und 20 Crew-Mitglieder.", True),
+    # One clause with the focus and a number, but the number counts something else.
+    ("Die Passagiere des Airbus, der im Jahr 2005 mit 20 Testpiloten seinen Erstflug hatte, jubelten.", False),
+    # The question's own number is no answer.
+    ("Der Airbus A380 flog mit Passagieren.", False),
+])
+def test_a_value_next_to_the_focus_is_about_it(sentence, holds):
+    q = "Wie viele Passagiere waren an Bord des Airbus A380?"
+    part = analyze_question(q).whole
+    assert focus_next_to_value(sentence, part.focus, part.expected, q) is holds
+
+
+def test_a_new_name_next_to_the_focus_answers_a_who_question():
+    q = "Wer ist CEO von Microsoft?"
+    part = analyze_question(q).whole
+    assert focus_next_to_value("Microsoft-CEO Satya Nadella sagte, man plane weiter.", part.focus, part.expected, q)
+    assert not focus_next_to_value("Der CEO von Microsoft sprach lange mit Sam Altman und vielen anderen Gästen.",
+                                   part.focus, part.expected, q)

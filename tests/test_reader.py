@@ -60,6 +60,22 @@ def test_features_say_what_the_sentence_offers():
     assert closing[col["prev_cov"]] == answer[col["cov_exact"]]  # its neighbour holds the terms
 
 
+def test_question_terms_that_no_passage_holds_are_counted():
+    text = "Wien – Der Airbus A380 hatte 2005 seinen Erstflug. Die Maschine wurde in Toulouse gebaut."
+    cands = candidates([_hit("a.txt", text)])
+    col = {name: i for i, name in enumerate(FEATURES)}
+    near_miss = sentence_features(analyze_question("Wie viele Passagiere fasst der Airbus A380?").whole,
+                                  cands, "de", lambda t: 2.0, np.array([0.8, 0.7]), 0.5)
+    answered = sentence_features(analyze_question("Wo wurde der Airbus A380 gebaut?").whole,
+                                 cands, "de", lambda t: 2.0, np.array([0.8, 0.7]), 0.5)
+    # "Passagiere" and "fasst" stand in no passage; every term of the other question does.
+    assert near_miss[0, col["terms_nowhere"]] > 0 and near_miss[0, col["terms_nowhere_max"]] == 2.0
+    assert answered[0, col["terms_nowhere"]] == 0 and answered[0, col["terms_nowhere_max"]] == 0
+    english = sentence_features(analyze_question("How many passengers does the Airbus A380 hold?").whole,
+                                cands, "en", lambda t: 2.0, np.array([0.8, 0.7]), 0.5)
+    assert english[0, col["terms_nowhere"]] == 0  # its words cannot stand in a German passage
+
+
 def test_the_parameter_file_is_checked(tmp_path):
     model = load_model()  # the shipped file loads and fits the features
     assert set(model.sentence.features) <= set(FEATURES) and 0 < model.threshold < 1

@@ -30,6 +30,8 @@ def _example(rng: np.random.Generator, qid: str, group: str, answerable: bool, n
     x[:, COL["cov"]] = rng.uniform(0.0, 0.4, n)
     x[:, COL["typed"]] = 0.0
     x[:, COL["lang_en"]] = 0.0
+    # Facts of the question, not noise per sentence: no focus, every asked term retrieved.
+    x[:, [COL["focus_near"], COL["terms_nowhere"], COL["terms_nowhere_max"]]] = 0.0
     y = np.zeros(n, dtype=bool)
     if answerable:
         gold = int(rng.integers(n))

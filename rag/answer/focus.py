@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-from rag.answer.reader.values import offers_answer_type
+from rag.answer.reader.values import names_in, new_numbers, offers_answer_type
 from rag.text.lexicon import (
     ANSWER_KIND_NOUNS,
     AUXILIARIES,
@@ -134,3 +134,29 @@ def focus_with_value(sentence: str, focus: tuple[str, ...], expected: str | None
         return False
     return any(mentions(tokenize(c), focus) and offers_answer_type(c, expected, question)
                for c in clauses(sentence))
+
+
+# How many words apart a value and the focus may stand to be "about" it ("155 Passagiere",
+# "Microsoft-CEO Satya Nadella"); one clause is often much longer than what it says of one thing.
+NEAR_WORDS = 3
+_TOKEN = re.compile(r"\w[\w.,-]*\w|\w")  # keeps "1.200" and "6,6" whole
+
+
+def focus_next_to_value(sentence: str, focus: tuple[str, ...], expected: str | None, question: str) -> bool:
+    """Does a value of the expected kind (a number the question does not name; for a name
+    question, a name it does not name) stand within NEAR_WORDS words of a mention of the
+    focus? Tighter than `focus_with_value`'s clause: "Die Passagiere blieben unverletzt,
+    bei 3 Crew-Mitgliedern ..." is no longer enough."""
+    if not focus or expected is None:
+        return False
+    words = _TOKEN.findall(sentence)
+    at_focus = [i for i, w in enumerate(words) if mentions(tokenize(w), focus)]
+    if not at_focus:
+        return False
+    numbers = new_numbers(sentence, question)
+    values = [i for i, w in enumerate(words) if any(n in w.replace(".", "").replace(",", "") for n in numbers)]
+    if expected == "name":
+        asked = {w.casefold() for w in _WORD.findall(question)}
+        firsts = {n.split()[0] for n in names_in(sentence) if {w.casefold() for w in _WORD.findall(n)} - asked}
+        values += [i for i, w in enumerate(words) if w in firsts]
+    return any(abs(i - j) <= NEAR_WORDS for i in at_focus for j in values)

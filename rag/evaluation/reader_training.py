@@ -145,8 +145,10 @@ def without_gold(e: Example) -> Example | None:
         return None
     raw = None if e.raw is None else {**e.raw, "cos": [c for c, k in zip(e.raw["cos"], keep) if k],
                                       "cands": [c for c, k in zip(e.raw["cands"], keep) if k]}
-    return Example(e.qid + "-nogold", e.group + "-nogold", e.expected, e.language,
-                   relative_features(e.x[keep].copy()), e.y[keep], raw)
+    # With its raw material the example is featurised again, as if the gold sentences had
+    # never been retrieved: the features over all candidates (terms_nowhere) change too.
+    x = featurise(raw)[2] if raw is not None else relative_features(e.x[keep].copy())
+    return Example(e.qid + "-nogold", e.group + "-nogold", e.expected, e.language, x, e.y[keep], raw)
 
 
 def _question_weights(examples: list[Example], domain_weight: float) -> np.ndarray:

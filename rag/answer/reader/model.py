@@ -58,6 +58,11 @@ ANSWERABILITY_FEATURES = (
     # asked kind in one of its clauses; the same anywhere in the passages; whether the
     # question has a focus at all.
     "focus_best", "focus_typed_best", "focus_any", "focus_typed_any", "has_focus",
+    # A value of the asked kind next to the focus (best sentence, any sentence); the share of
+    # the asked terms' weight that no passage holds, and the rarest such term's idf. (The e5
+    # cosine's rank and lead over the median, and more of the best sentence's features, were
+    # tried and lowered the grouped-CV dev scores: evals/README.md.)
+    "focus_near_best", "focus_near_any", "terms_nowhere", "terms_nowhere_max",
 )
 
 
@@ -136,6 +141,8 @@ class ReaderModel:
             float(language != "de"), math.log(len(probs)),
             x[best, col["focus_in"]], x[best, col["focus_typed"]], float(x[:, col["focus_in"]].max()),
             float(x[:, col["focus_typed"]].max()), x[best, col["has_focus"]],
+            x[best, col["focus_near"]], float(x[:, col["focus_near"]].max()), x[best, col["terms_nowhere"]],
+            x[best, col["terms_nowhere_max"]],
         ])
 
     def answer_confidence(self, answerable: float, q: np.ndarray) -> float:

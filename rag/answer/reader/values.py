@@ -50,6 +50,11 @@ def _numbers(text: str) -> set[str]:
     return {n.replace(".", "").replace(",", "") for n in _DIGITS.findall(_VERSION.sub(" ", text))}
 
 
+def new_numbers(sentence: str, question: str) -> set[str]:
+    """The numbers of `sentence` (digits, separators dropped) that `question` does not name."""
+    return _numbers(sentence) - _numbers(question)
+
+
 def _words(text: str) -> set[str]:
     return set(re.findall(r"\w+", text.casefold()))
 
