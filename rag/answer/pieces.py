@@ -18,12 +18,15 @@ from dataclasses import dataclass
 
 from rag.text.lexicon import CLAUSE_CONJUNCTIONS
 from rag.text.tagging import Token
+from rag.text.terms import tokenize
 
 SUBORDINATE = ("KOUS", "PRELS", "PRELAT", "PWAV", "KOUI")
 _RELATIVE_WORDS = frozenset({"der", "die", "das", "dem", "den", "dessen", "deren", "denen",
                              "welcher", "welche", "welches", "welchem", "welchen"})
 _COMMA = Token(",", ",", "$,")
 AND = Token("und", "und", "KON")  # marks a piece that a conjunction opened
+# What may stand between a preposition and its noun: articles, numbers, adjectives.
+DETERMINERS = ("ART", "PPOSAT", "PDAT", "PIAT", "PIDAT", "PWAT", "CARD", "ADJ(A)", "ADJ(D)", "ADV", "TRUNC")
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,7 @@ class Relative:
     pronoun: str  # casefolded: "das", "den", "dessen", ...
     preposition: str | None  # "mit" in "..., mit dem die EU-Kommission ..."
     antecedent: tuple[Token, ...]  # the noun phrase before the comma
+    determiner: str = ""  # the antecedent's article, casefolded ("die", "einen"; "" for a bare name)
 
 
 def is_noun(token: Token) -> bool:
@@ -54,11 +58,14 @@ def pieces(tokens: tuple[Token, ...]) -> tuple[list[list[Token]], dict[int, Rela
     """The clause pieces of a tagged sentence, in order, and the relative clauses among them
     (keyed by id() of the piece's first token)."""
     raw: list[list[Token]] = [[]]
+    labels: set[int] = set()  # verbless pieces before a colon: a label, no part of the clause after it
     for t in tokens:
         if t.tag == "$," and raw[-1] and raw[-1][-1].tag == "ADJ(A)":
             continue  # "einen von Azure gehosteten, von OpenAI mitentwickelten Supercomputer"
         boundary = t.tag.startswith("$") or t.tag == "XY" or (t.tag == "KON" and t.word.casefold() in CLAUSE_CONJUNCTIONS)
         if boundary:
+            if t.word == ":" and raw[-1] and not any(x.tag.startswith("V") for x in raw[-1]):
+                labels.add(id(raw[-1][0]))  # "Skalierung der Infrastruktur: Microsoft würde ..."
             raw.append([AND] if t.tag == "KON" else [])
             continue
         if t.tag in SUBORDINATE and raw[-1]:
@@ -71,7 +78,7 @@ def pieces(tokens: tuple[Token, ...]) -> tuple[list[list[Token]], dict[int, Rela
     for before, piece in zip(raw, raw[1:]):
         if (rel := _relative(piece, before)) is not None:
             relatives[id(piece[0])] = rel
-    return _merged(raw, relatives), relatives
+    return _merged(raw, relatives, labels), relatives
 
 
 def _relative(piece: list[Token], before: list[Token]) -> Relative | None:
@@ -84,7 +91,12 @@ def _relative(piece: list[Token], before: list[Token]) -> Relative | None:
     if head.tag not in ("PRELS", "PRELAT") and rest and all(is_noun(t) or t.tag in ("ADJ(A)", "CARD") for t in rest):
         return None
     antecedent = _last_phrase(before)
-    return Relative(head.word.casefold(), prep, antecedent) if antecedent else None
+    if not antecedent:
+        return None
+    at = len(before) - 1 - before[::-1].index(antecedent[0])
+    det = next((t.word.casefold() for t in reversed(before[:at]) if t.tag in ("ART", "PPOSAT", "PDAT", "PIAT")), "")
+    det = det if at and before[at - 1].tag in ("ART", "PPOSAT", "PDAT", "PIAT", "ADJ(A)") else ""
+    return Relative(head.word.casefold(), prep, antecedent, det)
 
 
 def _verb_final(piece: list[Token]) -> bool:
@@ -104,7 +116,7 @@ def _last_phrase(piece: list[Token]) -> tuple[Token, ...]:
     return tuple(piece[start:end + 1])
 
 
-def _merged(raw: list[list[Token]], relatives: dict[int, Relative]) -> list[list[Token]]:
+def _merged(raw: list[list[Token]], relatives: dict[int, Relative], labels: set[int]) -> list[list[Token]]:
     # A verbal bracket across a conjunction ("hat einen Streitfall zwischen A und B an den
     # EuGH weitergeleitet"): an auxiliary without its verb takes the next piece's participle.
     merged: list[list[Token]] = []
@@ -117,7 +129,9 @@ def _merged(raw: list[list[Token]], relatives: dict[int, Relative]) -> list[list
     out: list[list[Token]] = []
     pending: list[Token] = []
     for piece in merged:
-        if any(t.tag.startswith("V") for t in piece):
+        if id(piece[0]) in labels and not pending:
+            out.append(piece)
+        elif any(t.tag.startswith("V") for t in piece):
             opens_own = piece[0].tag in SUBORDINATE or id(piece[0]) in relatives
             if pending and not opens_own:
                 piece, pending = pending + [_COMMA] + piece, []
@@ -141,3 +155,37 @@ def _open_bracket(piece: list[Token]) -> bool:
 def _bracket_end(piece: list[Token]) -> bool:
     return piece[0].tag not in SUBORDINATE and not any(is_finite(t) for t in piece) and any(
         t.tag in ("VV(PP)", "VV(INF)", "VA(PP)", "VA(INF)", "VV(IZU)") for t in piece)
+
+
+def _stem(word: str) -> str:
+    stems = tokenize(word)
+    return stems[0] if stems else word.casefold()
+
+
+def phrase_key(tokens: list[Token]) -> tuple[frozenset[str], bool]:
+    """What identifies a noun phrase: its names' stems, else its head noun's; and whether it is a name."""
+    names = [t for t in tokens if is_name(t)]
+    if names:
+        # "Microsofts" is Microsoft: the genitive s goes, as the lemma says.
+        return frozenset(_stem(t.lemma if t.lemma.casefold() != t.word.casefold() else t.word) for t in names), True
+    head = tokens[-1].word.split("-")[-1]
+    return frozenset({_stem(head)}), False
+
+
+def phrase_words(tokens: list[Token]) -> frozenset[str]:
+    """The stems of every word of a phrase ("Landeshauptmann Hans Niessl")."""
+    return frozenset(s for t in tokens for part in t.word.split("-") for s in tokenize(part))
+
+
+def without_brackets(tokens: tuple[Token, ...]) -> tuple[Token, ...]:
+    """A parenthesis ("Profi (MVP) der Vorrunde", "(11,8 Milliarden Euro)") restates or adds
+    an aside; it takes no part in the clause around it."""
+    out, depth = [], 0
+    for t in tokens:
+        if t.word == "(":
+            depth += 1
+        elif t.word == ")" and depth:
+            depth -= 1
+        elif not depth:
+            out.append(t)
+    return tuple(out) if not depth else tokens

@@ -23,12 +23,13 @@ from __future__ import annotations
 import re
 from itertools import combinations
 
-from rag.answer.clauses import AGENT, OF, PATIENT, TARGET, THEME, Clause, Mention, clauses, is_name
+from rag.answer.clauses import AGENT, OF, PATIENT, PREDICATE, TARGET, THEME, Clause, Mention, clauses, is_name
 from rag.text.lexicon import LIGHT_VERBS
 from rag.text.tagging import compound_parts, tag
 from rag.text.terms import tokenize
 
 _CORE = (AGENT, PATIENT, TARGET)
+_BOTH = re.compile(r"\b(?:beide[nrs]?|die beiden)\b", re.IGNORECASE)
 _SUBJECT = (AGENT, THEME)  # the roles an unnamed subject ("er", "der Konzern") takes
 
 
@@ -64,8 +65,14 @@ def _contrast(a: Mention, b: Mention) -> bool:
     return len(pa) > 1 and len(pb) > 1 and pa[-1] == pb[-1] and pa[:-1] != pb[:-1]
 
 
-def _clause_conflict(c: Clause, s: Clause, antecedents: frozenset[str], nearby: set[str], same_verb: bool) -> str:
+def _clause_conflict(c: Clause, s: Clause, antecedents: frozenset[str], nearby: set[str], same_verb: bool,
+                     own: tuple[Clause, ...] = ()) -> str:
     roles = _CORE + (THEME,) if same_verb else _CORE  # a theme is only comparable under one verb
+    if s in own and (before := _named_subject(own[:own.index(s)])):
+        antecedents = before  # "Microsofts Engagement zeigt ... Das Unternehmen bleibt ...": within the span
+    # The span's own participants, by phrase: a description the span uses for one of them is
+    # not another word for a different one ("der Sicherheitskräfte" beside "den Taliban").
+    present = [x for o in own for x in o.mentions]
     for m in c.mentions:
         role = _coarse(m.role)
         if role not in roles or _has(s, m, role):
@@ -88,22 +95,39 @@ def _clause_conflict(c: Clause, s: Clause, antecedents: frozenset[str], nearby: 
             return f"the {role} there is “{named[0].text}”, not “{m.text}”"
         # A description may be another word for the span's ("Hubschrauber", "die Maschine"),
         # but not another kind of the same thing ("Exportzölle" for "Einfuhrzölle").
-        if fillers and not named and not m.name and any(_contrast(m, f) for f in fillers):
+        if fillers and not named and not m.name and (any(_contrast(m, f) for f in fillers) or (
+                any(_same(x, m) for x in present) and not any(_same(f, m) or _same(m, f) for f in fillers))):
             return f"the {role} there is “{fillers[0].text}”, not “{m.text}”"
-    return _attribute_conflict(c, s)
+    return _attribute_conflict(c, s, present)
 
 
-def _attribute_conflict(c: Clause, s: Clause) -> str:
+def _attribute_conflict(c: Clause, s: Clause, present: list[Mention]) -> str:
     """A named attribute of a noun that the span gives another ("eine Milliardeninvestition
     von OpenAI" where it is "von Microsoft", "im Auftrag von Crisp Research" where it is
-    "des IT-Dienstleisters Dimension Data")."""
+    "des IT-Dienstleisters Dimension Data"); a described one when the span names the claim's
+    as someone else ("ein Versuch der Taliban" where it is "der Sicherheitskräfte" and the
+    Taliban fend it off)."""
     for m in c.mentions:
-        if m.role != OF or not m.name or not m.head:
+        if m.role != OF or not m.head:
             continue
         theirs = [x for x in s.mentions if x.role == OF and x.head & m.head]
-        if theirs and not any(_same(x, m) for x in theirs) and any(x.name for x in theirs):
+        if not theirs or any(_same(x, m) for x in theirs):
+            continue
+        if m.name and any(x.name for x in theirs):
             return f"the {'/'.join(sorted(m.head))} there is “{next(x for x in theirs if x.name).text}”'s"
+        if not m.name and any(_same(x, m) for x in present):
+            return f"the {'/'.join(sorted(m.head))} there is “{theirs[0].text}”'s"
     return ""
+
+
+def _named_subject(before: tuple[Clause, ...]) -> frozenset[str]:
+    """The named agent or theme of the last of these clauses that has one."""
+    for s in reversed(before):
+        names = [m for m in s.mentions if m.role in _SUBJECT and m.name]
+        if names:
+            return frozenset().union(*(m.key for m in names))
+    return frozenset()
+
 def _role_elsewhere(c: Clause, own: tuple[Clause, ...]) -> str:
     """A participant the span gives another role, and never the claim's, in any of its
     clauses ("Ein Gericht ... hat Fragen an den EuGH verwiesen" for the court as target)."""
@@ -158,6 +182,8 @@ def _participants(c: Clause) -> list[tuple[frozenset[str], str, set[str]]]:
     """The claim clause's participants: (key, text, roles), one entry per entity."""
     out: list[tuple[frozenset[str], str, set[str]]] = []
     for m in c.mentions:
+        if m.role == PREDICATE:
+            continue  # what a copula's subject is, not who takes part ("ist Staatssekretär")
         role = m.role if _coarse(m.role) == "other" else _coarse(m.role)
         for i, (key, text, roles) in enumerate(out):
             if key & m.key:
@@ -192,11 +218,7 @@ def _swap_undecided(c: Clause, span: tuple[Clause, ...]) -> str:
 
 def agent_names(text: str) -> frozenset[str]:
     """The named agent of the last clause that has one (what "er", "der Konzern" point to)."""
-    for s in reversed(clauses(text)) if text else ():
-        names = [m for m in s.mentions if m.role in _SUBJECT and m.name]
-        if names:
-            return frozenset().union(*(m.key for m in names))
-    return frozenset()
+    return _named_subject(clauses(text)) if text else frozenset()
 
 
 def role_conflict(claim: str, span: str, context: str = "", previous: str = "", known: str = "") -> str:
@@ -212,13 +234,17 @@ def role_conflict(claim: str, span: str, context: str = "", previous: str = "", 
     antecedents = agent_names(previous) or agent_names(context.split("\n")[-1])
     nearby = set(tokenize(f"{context} {span} {previous} {known}"))
     for c in claim_clauses:
-        if why := _role_elsewhere(c, own):
+        # A clause whose verb only the headline has is the headline's ("..., das nun auch andere
+        # Cloud-Anbieter nutzen darf" under "OpenAI darf ... nutzen"): the span's roles do not bind it.
+        headline_only = bool(c.verb) and c.verb not in LIGHT_VERBS and not any(s.verb == c.verb for s in own) and any(
+            s.verb == c.verb for s in span_clauses)
+        if not headline_only and (why := _role_elsewhere(c, own)):
             return why
         # The span's own clauses; the headline's only when the span has none about it.
         matched, same_verb = _match(c, own)
         if not matched:
             matched, same_verb = _match(c, span_clauses)
-        reasons = [_clause_conflict(c, s, antecedents, nearby, same_verb) for s in matched]
+        reasons = [_clause_conflict(c, s, antecedents, nearby, same_verb, own) for s in matched]
         if matched and all(reasons):
             return reasons[0]
         # The swap test reads the span's clauses about the claim clause: a name it borrows
@@ -242,7 +268,7 @@ def _headline_offers(headline: str) -> set[tuple[str, str]]:
     return offered
 
 
-def headline_roles(claim: str, names: list[str], headline: str) -> str:
+def headline_roles(claim: str, names: list[str], headline: str, span: str = "") -> str:
     """A name the claim takes from the headline (its sentence lacks it) must be the headline's
     subject, or what a verbless headline is about ("500 Milliarden für Stargate"), or play
     there the role it plays in the claim: the headline's subject joins the body's facts, its
@@ -250,8 +276,10 @@ def headline_roles(claim: str, names: list[str], headline: str) -> str:
     keys = set(tokenize(" ".join(names)))
     # Who did what to whom, and whose it is, must match; the headline's topic may stand in
     # any role ("die Studie von Crisp Research" under "Crisp Research: ...").
+    # "die Partnerschaft beider Unternehmen" names two, which the headline may name.
+    pair = {h for c in clauses(span) for m in c.mentions if m.role == OF and _BOTH.search(m.text) for h in m.head}
     wanted = {(k, _coarse(m.role)) for c in clauses(claim) for m in c.mentions for k in m.key
-              if k in keys and _coarse(m.role) in _CORE + (THEME, OF)}
+              if k in keys and _coarse(m.role) in _CORE + (THEME, OF) and not (m.role == OF and m.head & pair)}
     offered = _headline_offers(headline)
     for key, role in wanted:
         if (key, role) not in offered and (key, "any") not in offered:

@@ -134,7 +134,7 @@ class SupportScorer:
             return f"it does not name {', '.join(missing)} there"
         borrowed = [n for n in unstated_names(claim, text, context) if not _given([n], self.premise, context)]
         if w.headline and borrowed and not _referred(borrowed, text, previous):
-            if why := headline_roles(claim, borrowed, w.headline):
+            if why := headline_roles(claim, borrowed, w.headline, text):
                 return why
         return role_conflict(claim, text, w.headline, previous, known=context)
 
