@@ -280,7 +280,8 @@ def clauses(sentence: str) -> tuple[Clause, ...]:
         mood = voice(piece, inherited)
         # The relative pronoun (with its preposition) is its antecedent, not a determiner.
         own = piece[(2 if relative.preposition else 1):] if relative is not None else piece
-        mentions, agent_pronoun = _roles(own, mood, shared, relative)
+        # An infinitive with "zu" names no subject of its own ("die Geiseln zu befreien").
+        mentions, agent_pronoun = _roles(own, mood, shared or (infinitive and not finite), relative)
         if shared:
             before = out[-1]
             role = _subject_role(mood)

@@ -133,7 +133,11 @@ def _merged(raw: list[list[Token]], relatives: dict[int, Relative], labels: set[
             out.append(piece)
         elif any(t.tag.startswith("V") for t in piece):
             opens_own = piece[0].tag in SUBORDINATE or id(piece[0]) in relatives
-            if pending and not opens_own:
+            # An infinitive with "zu" has no subject of its own: a verbless piece before it
+            # ("Ein erster Versuch der Sicherheitskräfte am Dienstag, die Geiseln zu befreien,
+            # wurde ...") waits for the finite clause.
+            infinitive = any(t.tag in ("VV(IZU)", "PTKZU") for t in piece) and not any(is_finite(t) for t in piece)
+            if pending and not opens_own and not infinitive:
                 piece, pending = pending + [_COMMA] + piece, []
             out.append(piece)
         elif out and not pending:
