@@ -20,20 +20,19 @@ Each rule is a fact of German grammar, not of any claim; a span that leaves a ro
 
 from __future__ import annotations
 
-import re
 from itertools import combinations
 
-from rag.answer.clauses import AGENT, OF, PATIENT, PREDICATE, TARGET, THEME, Clause, Mention, clauses, is_name
+from rag.answer.clauses import AGENT, OF, PATIENT, PREDICATE, TARGET, THEME, Clause, Mention, clauses
 from rag.text.lexicon import LIGHT_VERBS
-from rag.text.tagging import compound_parts, tag
+from rag.text.tagging import compound_parts
 from rag.text.terms import tokenize
 
-_CORE = (AGENT, PATIENT, TARGET)
-_BOTH = re.compile(r"\b(?:beide[nrs]?|die beiden)\b", re.IGNORECASE)
-_SUBJECT = (AGENT, THEME)  # the roles an unnamed subject ("er", "der Konzern") takes
+CORE_ROLES = (AGENT, PATIENT, TARGET)
+SUBJECT_ROLES = (AGENT, THEME)  # the roles an unnamed subject ("er", "der Konzern") takes
 
 
-def _coarse(role: str) -> str:
+def coarse(role: str) -> str:
+    """A mention's role for comparison: a preposition's object other than a target is "other"."""
     return role if role in (AGENT, PATIENT, TARGET, OF, THEME) else "other"
 
 
@@ -55,7 +54,7 @@ def _same(x: Mention, m: Mention) -> bool:
 
 
 def _has(s: Clause, m: Mention, role: str) -> bool:
-    return any(_same(x, m) and _coarse(x.role) == role for x in s.mentions)
+    return any(_same(x, m) and coarse(x.role) == role for x in s.mentions)
 
 
 def _contrast(a: Mention, b: Mention) -> bool:
@@ -67,26 +66,26 @@ def _contrast(a: Mention, b: Mention) -> bool:
 
 def _clause_conflict(c: Clause, s: Clause, antecedents: frozenset[str], nearby: set[str], same_verb: bool,
                      own: tuple[Clause, ...] = ()) -> str:
-    roles = _CORE + (THEME,) if same_verb else _CORE  # a theme is only comparable under one verb
+    roles = CORE_ROLES + (THEME,) if same_verb else CORE_ROLES  # a theme is only comparable under one verb
     if s in own and (before := _named_subject(own[:own.index(s)])):
         antecedents = before  # "Microsofts Engagement zeigt ... Das Unternehmen bleibt ...": within the span
     # The span's own participants, by phrase: a description the span uses for one of them is
     # not another word for a different one ("der Sicherheitskräfte" beside "den Taliban").
     present = [x for o in own for x in o.mentions]
     for m in c.mentions:
-        role = _coarse(m.role)
+        role = coarse(m.role)
         if role not in roles or _has(s, m, role):
             continue
         # "Hans Niessl, der Landeshauptmann": a description beside a name in its role is that name.
         if not m.name and any(x.name and x.role == m.role for x in c.mentions):
             continue
-        other = next((x for x in s.mentions if _same(x, m) and _coarse(x.role) in roles), None)
+        other = next((x for x in s.mentions if _same(x, m) and coarse(x.role) in roles), None)
         if other is not None:
-            return f"“{m.text}” is the {_coarse(other.role)} there, not the {role}"
+            return f"“{m.text}” is the {coarse(other.role)} there, not the {role}"
         if not same_verb:
             continue  # another verb's participants say nothing about this one's
-        fillers = [x for x in s.mentions if _coarse(x.role) == role]
-        if role in _SUBJECT and m.name and s.agent_pronoun and antecedents and not any(f.name for f in fillers):
+        fillers = [x for x in s.mentions if coarse(x.role) == role]
+        if role in SUBJECT_ROLES and m.name and s.agent_pronoun and antecedents and not any(f.name for f in fillers):
             if not antecedents & m.key:
                 return f"the {role} there is {'/'.join(sorted(antecedents))}, not “{m.text}”"
             continue
@@ -123,7 +122,7 @@ def _attribute_conflict(c: Clause, s: Clause, present: list[Mention]) -> str:
 def _named_subject(before: tuple[Clause, ...]) -> frozenset[str]:
     """The named agent or theme of the last of these clauses that has one."""
     for s in reversed(before):
-        names = [m for m in s.mentions if m.role in _SUBJECT and m.name]
+        names = [m for m in s.mentions if m.role in SUBJECT_ROLES and m.name]
         if names:
             return frozenset().union(*(m.key for m in names))
     return frozenset()
@@ -132,12 +131,12 @@ def _role_elsewhere(c: Clause, own: tuple[Clause, ...]) -> str:
     """A participant the span gives another role, and never the claim's, in any of its
     clauses ("Ein Gericht ... hat Fragen an den EuGH verwiesen" for the court as target)."""
     for m in c.mentions:
-        role = _coarse(m.role)
-        if role not in _CORE or any(_has(s, m, role) for s in own):
+        role = coarse(m.role)
+        if role not in CORE_ROLES or any(_has(s, m, role) for s in own):
             continue
-        other = next((x for s in own for x in s.mentions if _same(x, m) and _coarse(x.role) in _CORE), None)
+        other = next((x for s in own for x in s.mentions if _same(x, m) and coarse(x.role) in CORE_ROLES), None)
         if other is not None:
-            return f"“{m.text}” is the {_coarse(other.role)} there, not the {role}"
+            return f"“{m.text}” is the {coarse(other.role)} there, not the {role}"
     return ""
 
 
@@ -172,9 +171,9 @@ def _anchored(c: Clause, q, own: tuple[Clause, ...], i: int) -> bool:
         return True
     theirs = list(s.mentions)
     if s.agent_pronoun and i > 0:
-        theirs += [m for m in own[i - 1].mentions if _coarse(m.role) in (AGENT, THEME)]
+        theirs += [m for m in own[i - 1].mentions if coarse(m.role) in (AGENT, THEME)]
     owners = {k for x in s.quantities for k in x.owner}
-    ours = [m for m in c.mentions if _coarse(m.role) in _CORE + (THEME,)]
+    ours = [m for m in c.mentions if coarse(m.role) in CORE_ROLES + (THEME,)]
     return bool(q.owner & owners) or any(_same(x, m) or _same(m, x) for m in ours for x in theirs)
 
 
@@ -184,7 +183,7 @@ def _participants(c: Clause) -> list[tuple[frozenset[str], str, set[str]]]:
     for m in c.mentions:
         if m.role == PREDICATE:
             continue  # what a copula's subject is, not who takes part ("ist Staatssekretär")
-        role = m.role if _coarse(m.role) == "other" else _coarse(m.role)
+        role = m.role if coarse(m.role) == "other" else coarse(m.role)
         for i, (key, text, roles) in enumerate(out):
             if key & m.key:
                 out[i] = (key | m.key, text, roles | {role})
@@ -201,7 +200,7 @@ def _swap_undecided(c: Clause, span: tuple[Clause, ...]) -> str:
     everywhere = [x for s in span for x in s.mentions]
 
     def roles_there(key: frozenset[str]) -> set[str]:
-        return {x.role if _coarse(x.role) == "other" else _coarse(x.role) for x in everywhere if x.key & key}
+        return {x.role if coarse(x.role) == "other" else coarse(x.role) for x in everywhere if x.key & key}
 
     for (ka, ta, ra), (kb, tb, rb) in combinations(_participants(c), 2):
         if ra == rb:
@@ -210,7 +209,7 @@ def _swap_undecided(c: Clause, span: tuple[Clause, ...]) -> str:
         if not sa or not sb:
             continue
         kept, swapped = len(ra & sa) + len(rb & sb), len(rb & sa) + len(ra & sb)
-        core = (ra ^ rb) & set(_CORE)
+        core = (ra ^ rb) & set(CORE_ROLES)
         if swapped > kept or (swapped == kept and swapped and core):
             return f"the passage does not say which of “{ta}” and “{tb}” is the {sorted(core or ra ^ rb)[0]}"
     return ""
@@ -254,67 +253,3 @@ def role_conflict(claim: str, span: str, context: str = "", previous: str = "", 
         if why:
             return why
     return ""
-
-
-def _headline_offers(headline: str) -> set[tuple[str, str]]:
-    """(key, role) of each participant of the headline parts; role "any" for a topic: the
-    subject of a part's first clause, or whatever a verbless part names."""
-    offered = set()
-    for part in headline.split("\n") if headline else ():
-        for i, c in enumerate(clauses(part)):
-            for m in c.mentions:
-                topic = not c.verb or (i == 0 and m.role in _SUBJECT)
-                offered |= {(k, "any" if topic else _coarse(m.role)) for k in m.key}
-    return offered
-
-
-def headline_roles(claim: str, names: list[str], headline: str, span: str = "") -> str:
-    """A name the claim takes from the headline (its sentence lacks it) must be the headline's
-    subject, or what a verbless headline is about ("500 Milliarden für Stargate"), or play
-    there the role it plays in the claim: the headline's subject joins the body's facts, its
-    other names do not ("OpenAI darf ... außer Microsoft nutzen" lends no "für Microsoft")."""
-    keys = set(tokenize(" ".join(names)))
-    # Who did what to whom, and whose it is, must match; the headline's topic may stand in
-    # any role ("die Studie von Crisp Research" under "Crisp Research: ...").
-    # "die Partnerschaft beider Unternehmen" names two, which the headline may name.
-    pair = {h for c in clauses(span) for m in c.mentions if m.role == OF and _BOTH.search(m.text) for h in m.head}
-    wanted = {(k, _coarse(m.role)) for c in clauses(claim) for m in c.mentions for k in m.key
-              if k in keys and _coarse(m.role) in _CORE + (THEME, OF) and not (m.role == OF and m.head & pair)}
-    offered = _headline_offers(headline)
-    for key, role in wanted:
-        if (key, role) not in offered and (key, "any") not in offered:
-            return f"the headline does not name “{key}” as the {role}"
-    return ""
-
-
-def unstated_names(claim: str, text: str, passage: str = "") -> list[str]:
-    """The claim's names (by the tagger, or by shape) that `text` does not mention. A name
-    may be inflected there ("Microsofts"), so a prefix match suffices; a run of names is one
-    name ("Benedetto Della Vedova") and is mentioned by its last word, when its other words
-    stand in the passage."""
-    mentions = " ".join(re.findall(r"[\w'-]+", text.casefold()))
-    everywhere = " ".join(re.findall(r"[\w'-]+", passage.casefold())) if passage else mentions
-
-    def said(word: str, where: str) -> bool:
-        parts = [p for p in word.split("-") if len(p) >= 2 and p[0].isupper()]
-        return all(re.search(r"\b" + re.escape(p.casefold()), where) for p in parts)
-
-    runs: list[list[str]] = []
-    previous_was_name = False
-    for t in tag(claim):
-        if not is_name(t) or not t.word[:1].isalpha():
-            previous_was_name = False
-            continue
-        # "Microsofts" in the claim is Microsoft: the tagger's lemma drops the genitive s.
-        word = t.lemma if t.lemma.casefold() != t.word.casefold() and t.word.casefold().startswith(
-            t.lemma.casefold()) else t.word
-        if previous_was_name:
-            runs[-1].append(word)
-        else:
-            runs.append([word])
-        previous_was_name = True
-    out = []
-    for run in runs:
-        if not (said(run[-1], mentions) and all(said(w, everywhere) for w in run[:-1])):
-            out.extend(w for w in run if not said(w, mentions))
-    return out

@@ -23,7 +23,8 @@ import numpy as np
 
 from rag.answer.clauses import clauses
 from rag.answer.facts import facts_held, looks_english, roles_swapped
-from rag.answer.roles import agent_names, headline_roles, role_conflict, unstated_names
+from rag.answer.headlines import headline_roles, unstated_names
+from rag.answer.roles import agent_names, role_conflict
 from rag.core.config import CitationSettings
 from rag.core.types import Chunk
 from rag.text.lexicon import DATELINE, LIGHT_VERBS
