@@ -23,7 +23,7 @@ from __future__ import annotations
 from itertools import combinations
 
 from rag.answer.clauses import AGENT, OF, PATIENT, PREDICATE, TARGET, THEME, Clause, Mention, clauses
-from rag.text.lexicon import LIGHT_VERBS
+from rag.text.lexicon import LIGHT_VERBS, SOURCE_WORDS
 from rag.text.tagging import compound_parts
 from rag.text.terms import tokenize
 
@@ -157,9 +157,15 @@ def _quantity_conflict(c: Clause, own: tuple[Clause, ...], span: tuple[Clause, .
         if q.owner and q.owner & owners and all(x.owner and not x.owner & q.owner for x in same):
             return f"{sorted(q.values)[0]} counts something else there"
         holders = [i for i, s in enumerate(own) if any(x.values & q.values for x in s.quantities)]
-        if not q.year and holders and not any(_anchored(c, q, own, i) for i in holders):
+        if not q.year and holders and not _about_the_source(c) and not any(_anchored(c, q, own, i) for i in holders):
             return f"{sorted(q.values)[0]} belongs to another statement there"
     return ""
+
+
+def _about_the_source(c: Clause) -> bool:
+    """A clause about the passage itself ("die Passage, die 49 Prozent nennt") reports what it
+    says; it gives its numbers to no one."""
+    return any(SOURCE_WORDS.search(m.text) for m in c.mentions if coarse(m.role) in CORE_ROLES + (THEME,))
 
 
 def _anchored(c: Clause, q, own: tuple[Clause, ...], i: int) -> bool:
