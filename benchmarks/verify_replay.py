@@ -88,6 +88,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", type=Path, help="record: the replies file; replay: a report directory")
     p.add_argument("--replies", type=Path, help="replay: the replies file")
     p.add_argument("--limit", type=int, help="only the first N questions (a recording still under way)")
+    p.add_argument("--resume", action="store_true",
+                   help="record: keep the replies already in --out and ask only the questions after its 'asked'")
     args = p.parse_args(argv)
 
     from rag.core.config import load_settings
@@ -102,12 +104,20 @@ def main(argv: list[str] | None = None) -> int:
     if args.mode == "record":
         inner = assistant.backend(args.llm)
         replies: dict[str, str] = {}
+        done = 0
+        if args.resume and args.out.exists():
+            earlier = json.loads(args.out.read_text())
+            replies, done = earlier["replies"], earlier["asked"]
         assistant._backends[args.llm] = Recorder(inner, replies)  # this script's wrapper, not a test fake
         for i, item in enumerate(items, 1):
+            if i <= done:
+                continue
             assistant.ask(item["question"])
-            args.out.write_text(json.dumps({"backend": inner.name, "set": args.set, "split": args.split, "asked": i,
-                                            "small_model_defaults": getattr(inner, "small_model_defaults", {}),
-                                            "replies": replies}, ensure_ascii=False, indent=1))
+            tmp = args.out.with_name(args.out.name + ".tmp")  # a kill mid-write must not lose hours of replies
+            tmp.write_text(json.dumps({"backend": inner.name, "set": args.set, "split": args.split, "asked": i,
+                                       "small_model_defaults": getattr(inner, "small_model_defaults", {}),
+                                       "replies": replies}, ensure_ascii=False, indent=1))
+            tmp.replace(args.out)
             print(f"{i}/{len(items)}", file=sys.stderr, flush=True)
         return 0
     recorded = json.loads(args.replies.read_text())

@@ -67,6 +67,8 @@ def ground_answer(text: str, hits: list[Hit] | tuple[Hit, ...], scorer: SupportS
             cursor = end  # with the space before it
             continue
         kept: list[int] = []
+        if cited or len(claim.split()) >= 4:
+            scorer.survey(claim, [h.chunk for h in hits])
         for n in cited:
             # Small models number by habit ("[2]" with one passage shown): a marker outside
             # 1..n still says the claim rests on a passage, so it is handled like a wrong one.

@@ -1,199 +1,163 @@
 """A German sentence as clauses, each with its verb, its participants' roles and its
 quantities: enough structure to tell who did what to whom (rag/answer/roles.py).
 
-Rules over the tags of rag.text.tagging, facts of German word order and case, not of any one
-sentence:
-- clauses end at punctuation, coordinating conjunctions and subordinators; a piece without a
-  verb ("Auch Nvidia, MGX und Microsoft haben ...") joins the next main-clause piece;
+Rules over the tags of rag.text.tagging and the pieces of rag/answer/pieces.py, facts of German
+word order and case, not of any one sentence:
 - a noun phrase's role comes from its preposition (an, für, zu ... a target; von/durch in a
-  passive clause is the agent; von or a genitive right after a noun belongs to that noun),
-  else from its case (dem/einem: dative, a target; den/einen: accusative) and order: the first
-  phrase that may be nominative is the subject. A name beats a relative pronoun for subject
-  ("die sich OpenAI sicherte"). Coordinated phrases share one role;
+  passive clause is the agent; von or a genitive right after a noun or a number belongs to
+  that noun: "of"), else from its case (dem/einem: dative, a target; den/einen: accusative)
+  and order: the first phrase that may be nominative is the subject. A phrase after "als" or
+  "wie" compares or names a capacity; it takes no part. Coordinated phrases share one role;
 - the subject is the agent in the active voice and the patient in the passive (werden + past
-  participle, or a participle phrase: "angeführt von Thrive Capital");
+  participle, or a participle phrase: "angeführt von Thrive Capital"). Of a copula ("ist",
+  "bleibt", "wird"), a state passive ("sind ... begrenzt") or a verb of measure ("betrug") it
+  is the theme: it does nothing. A copula's predicate noun says what the clause is about
+  ("sein:autor"); it is no participant;
+- a relative pronoun stands for its antecedent, in the pronoun's role; a piece that opens with
+  a finite verb after "und" or after a main clause's comma ("..., erzielte aber dennoch die
+  meisten Zähler") has the subject of the clause before, unless it reports speech with its
+  own ("..., sagte Azevedo", "..., schreibt er");
 - a quantity is a number with its unit words ("49 %", "1,6 Milliarden Euro") and the noun it
   counts, if one follows ("... Euro Flüchtlingskosten", "... Euro für Sozialleistungen").
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from rag.answer.facts import numbers_in
-from rag.text.lexicon import (CLAUSE_CONJUNCTIONS, DATIVE_DETERMINERS, GENITIVE_DETERMINERS, LIGHT_VERBS,
-                              OBLIQUE_DETERMINERS, OWNER_PREPOSITIONS, QUANTITY_UNITS, TARGET_PREPOSITIONS, UNIT_NOUNS)
+from rag.answer.pieces import (AND, DETERMINERS, SUBORDINATE, Relative, is_finite, is_name, is_noun, phrase_key,
+                               phrase_words, pieces, without_brackets)
+from rag.answer.quantities import Quantity, quantities
+from rag.answer.verbs import AUXILIARIES, Voice, bracketed, main_verb, reports, voice
+from rag.text.lexicon import (DATIVE_DETERMINERS, GENITIVE_DETERMINERS, OBLIQUE_DETERMINERS, TARGET_PREPOSITIONS,
+                              UNIT_NOUNS)
 from rag.text.tagging import Token, tag
 from rag.text.terms import tokenize
 
-AGENT, PATIENT, TARGET, OF = "agent", "patient", "target", "of"
-_DETERMINERS = ("ART", "PPOSAT", "PDAT", "PIAT", "PIDAT", "PWAT", "CARD", "ADJ(A)", "ADJ(D)", "ADV", "TRUNC")
-_SUBORDINATE = ("KOUS", "PRELS", "PRELAT", "PWAV", "KOUI")
+__all__ = ["AGENT", "OF", "PATIENT", "PREDICATE", "TARGET", "THEME", "Clause", "Mention", "Quantity", "clauses",
+           "is_name"]
+
+AGENT, PATIENT, TARGET, OF, THEME, PREDICATE = "agent", "patient", "target", "of", "theme", "predicate"
+_ARTICLES = ("ART", "PPOSAT", "PDAT", "PIAT", "PIDAT")
 _PRONOUNS = ("PPER", "PRELS", "PDS", "PIS")
-_YEAR = re.compile(r"(1[89]|20)\d\d")
+_FEMININE = frozenset({"die", "eine", "keine", "diese", "jene", "ihre", "seine", "unsere", "jede", "welche"})
 
 
 @dataclass(frozen=True)
 class Mention:
     key: frozenset[str]  # stems that identify it: a name's words, else its head noun
-    role: str  # AGENT, PATIENT, TARGET, OF, or "prep:<lemma>"
+    role: str  # AGENT, PATIENT, TARGET, OF, THEME, PREDICATE or "prep:<lemma>"
     name: bool  # a proper name, not a description
     text: str
-
-
-@dataclass(frozen=True)
-class Quantity:
-    values: frozenset[str]  # numbers_in of the number with its units
-    unit: str  # "%", "money" or ""
-    owner: frozenset[str]  # the counted noun's key, empty when none follows
-    year: bool = False  # a year: it dates a statement rather than counting in it
+    words: frozenset[str] = frozenset()  # every noun of the phrase ("Landeshauptmann Hans Niessl")
+    head: frozenset[str] = frozenset()  # OF: the key of the noun it belongs to
 
 
 @dataclass(frozen=True)
 class Clause:
-    verb: str  # the content verb's lemma, particle included ("anführen"); "" if none
+    verb: str  # the content verb's lemma, particle included ("anführen"); "sein:<predicate>"; "" if none
     passive: bool
     mentions: tuple[Mention, ...]
     quantities: tuple[Quantity, ...]
     words: frozenset[str]  # content stems
-    agent_pronoun: bool  # the agent is a pronoun or a description ("er", "der Konzern")
-
-
-def is_name(token: Token) -> bool:
-    """NE/FM by the tagger, or a name by its shape (an acronym, an inner capital: "BREIN")."""
-    # A compound is what its last part is: "OpenAI-Mitarbeiter" is an employee, not OpenAI.
-    w = token.word.rstrip("-").split("-")[-1]
-    return token.tag in ("NE", "FM") or (len(w) >= 2 and any(c.isupper() for c in w[1:]) and w[0].isupper())
-
-
-def _is_noun(token: Token) -> bool:
-    return token.tag.startswith("NN") or is_name(token)
-
-
-def _stem(word: str) -> str:
-    stems = tokenize(word)
-    return stems[0] if stems else word.casefold()
-
-
-def _key(tokens: list[Token]) -> tuple[frozenset[str], bool]:
-    names = [t for t in tokens if is_name(t)]
-    if names:
-        # "Microsofts" is Microsoft: the genitive s goes, as the lemma says.
-        return frozenset(_stem(t.lemma if t.lemma.casefold() != t.word.casefold() else t.word) for t in names), True
-    head = tokens[-1].word.split("-")[-1]
-    return frozenset({_stem(head)}), False
-
-
-_COMMA = Token(",", ",", "$,")
-_AND = Token("und", "und", "KON")  # marks a piece that a conjunction opened
-
-
-def _segments(tokens: tuple[Token, ...]) -> list[list[Token]]:
-    pieces: list[list[Token]] = [[]]
-    for t in tokens:
-        boundary = t.tag.startswith("$") or t.tag == "XY" or (t.tag == "KON" and t.word.casefold() in CLAUSE_CONJUNCTIONS)
-        if boundary:
-            pieces.append([_AND] if t.tag == "KON" else [])
-            continue
-        if t.tag in _SUBORDINATE and pieces[-1]:
-            # "..., mit dem die EU-Kommission ...": the preposition opens the relative clause.
-            carried = [pieces[-1].pop()] if pieces[-1][-1].tag in ("APPR", "APPRART") else []
-            pieces.append(carried)
-        pieces[-1].append(t)
-    pieces = [p for p in pieces if p and p != [_AND]]
-    # A verbal bracket across a conjunction ("hat einen Streitfall zwischen A und B an den
-    # EuGH weitergeleitet"): an auxiliary without its verb takes the next piece's participle.
-    merged: list[list[Token]] = []
-    for piece in pieces:
-        verbless = not any(t.tag.startswith("V") for t in piece)
-        if merged and _open_bracket(merged[-1]) and (_bracket_end(piece) or verbless):
-            merged[-1] = merged[-1] + [_COMMA] + piece  # an apposition may stand in between
-        else:
-            merged.append(piece)
-    out: list[list[Token]] = []
-    pending: list[Token] = []
-    for piece in merged:
-        if any(t.tag.startswith("V") for t in piece):
-            if pending and piece[0].tag not in _SUBORDINATE:
-                piece, pending = pending + [_COMMA] + piece, []
-            out.append(piece)
-        elif out and not pending:
-            out[-1] = out[-1] + [_COMMA] + piece  # "..., davon 1,6 Milliarden Euro für ...", "(Ortszeit)"
-        else:
-            pending += ([_COMMA] if pending else []) + piece  # "Nvidia, MGX und Microsoft haben ..."
-    if pending:
-        if out:
-            out[-1] = out[-1] + [_COMMA] + pending
-        else:
-            out.append(pending)
-    return out
-
-
-def _open_bracket(piece: list[Token]) -> bool:
-    return any(t.tag in ("VA(FIN)", "VM(FIN)") for t in piece) and not any(t.tag.startswith("VV") for t in piece)
-
-
-def _bracket_end(piece: list[Token]) -> bool:
-    return piece[0].tag not in _SUBORDINATE and not any(t.tag.endswith("(FIN)") for t in piece) and any(
-        t.tag in ("VV(PP)", "VV(INF)", "VA(PP)", "VA(INF)", "VV(IZU)") for t in piece)
+    agent_pronoun: bool  # the subject is a pronoun or a description ("er", "der Konzern")
 
 
 def _phrases(clause: list[Token]):
-    """(start, end, preposition or None, determiner word or "") of each noun phrase."""
+    """(start, nouns start, end, preposition or None, determiner word or "") of each noun phrase."""
     i, n = 0, len(clause)
     while i < n:
-        if not _is_noun(clause[i]):
+        if not is_noun(clause[i]):
             i += 1
             continue
         j = i
-        while j < n and _is_noun(clause[j]):
+        while j < n and is_noun(clause[j]):
             j += 1
         k = i
-        while k > 0 and clause[k - 1].tag in _DETERMINERS:
+        while k > 0 and clause[k - 1].tag in DETERMINERS:
             if clause[k - 1].tag == "CARD" and k > 1 and clause[k - 2].tag in ("APPR", "APPRART"):
                 break  # "bis 2030 laufende Partnerschaft": the number is the preposition's
+            if clause[k - 1].tag == "CARD" and k < i and clause[k].tag in _ARTICLES:
+                break  # "Dreiviertel der Gewinne", "11 seiner 35 Würfe": a genitive after a value
             k -= 1
-        det = next((t.word.casefold() for t in clause[k:i] if t.tag in ("ART", "PPOSAT", "PDAT", "PIAT", "PIDAT")), "")
+        det = next((t.word.casefold() for t in clause[k:i] if t.tag in _ARTICLES), "")
         prep = None
-        if k > 0 and clause[k - 1].tag == "APPR":
-            prep = clause[k - 1].lemma.casefold()
-        elif k > 0 and clause[k - 1].tag == "APPRART":  # "vom" is "von dem"; "am", "im", "zum" keep their word
-            prep = "von" if clause[k - 1].word.casefold() == "vom" else clause[k - 1].word.casefold()
+        before = clause[k - 1] if k > 0 else None
+        if before is not None and before.tag in ("PIS", "PDS") and k > 1 and clause[k - 2].tag in (
+                "APPR", "APPRART", "KOKOM"):
+            before = clause[k - 2]  # "als eine der Ursachen", "mit einem der Gründer": the partitive's
+        if before is not None and before.tag == "APPR":
+            prep = before.lemma.casefold()
+            if prep == "zu" and clause[k].lemma.casefold() in ("viel", "wenig"):
+                prep = None  # "Zu viele Menschen zögern": a degree, not a preposition
+        elif before is not None and before.tag == "APPRART":  # "vom" is "von dem"; "am", "im", "zum" keep their word
+            prep = "von" if before.word.casefold() == "vom" else before.word.casefold()
+        elif before is not None and before.tag == "KOKOM":  # "als CEO", "mehr als jedem fünften Unternehmen"
+            prep = before.word.casefold()
         elif j < n and clause[j].tag == "APPO":  # "Quellen zufolge"
             prep = clause[j].lemma.casefold()
         yield k, i, j, prep, det
         i = j
 
 
-def _roles(clause: list[Token], passive: bool, shared: bool = False) -> tuple[list[Mention], bool]:
+def _attributed(clause: list[Token], j: int) -> frozenset[str] | None:
+    """The noun a "von"-phrase ending at j belongs to when an attributive participle follows
+    it ("einen von Azure gehosteten, von OpenAI mitentwickelten Supercomputer"), else None."""
+    if j >= len(clause) or clause[j].tag != "ADJ(A)":
+        return None
+    for e in range(j + 1, len(clause)):
+        if clause[e].tag.startswith("V"):
+            return None
+        if is_noun(clause[e]) and clause[e - 1].tag == "ADJ(A)":
+            return phrase_key([clause[e]])[0]
+    return None
+
+
+def _subject_role(voice: Voice) -> str:
+    return THEME if voice.theme else PATIENT if voice.passive else AGENT
+
+
+def _roles(clause: list[Token], voice: Voice, shared: bool, relative: Relative | None) -> tuple[list[Mention], bool]:
     mentions: list[Mention] = []
     bare: list[tuple[int, Mention, str, int]] = []  # (group, mention, determiner, first token)
     group, last_end = -1, -10
-    last_role, last_phrase_end = "", -10
+    last_role, last_phrase_end, last_key = "", -10, frozenset()
+    log: list[tuple[int, int, frozenset[str]]] = []  # (start, end, key) of the phrases so far
     for k, i, j, prep, det in _phrases(clause):
         nouns = clause[i:j]
         if all(t.word.casefold() in UNIT_NOUNS or t.lemma.casefold() in UNIT_NOUNS for t in nouns):
-            continue  # "Milliarden Dollar", "Jahr": quantities and dates, not participants
+            last_key = frozenset()
+            continue  # "Milliarden Dollar", "Jahr", "die Hälfte": quantities and dates, not participants
         # A prenominal genitive name ("Microsofts Investitionen") belongs to the noun after it.
-        if len(nouns) > 1 and is_name(nouns[0]) and nouns[0].word.endswith("s") and not is_name(nouns[-1]):
-            key, name = _key(nouns[:1])
-            mentions.append(Mention(key, OF, name, nouns[0].word))
+        # "Burgenlands Landeshauptmann Hans Niessl": the name before a common noun.
+        if len(nouns) > 1 and is_name(nouns[0]) and nouns[0].word.endswith("s") and not is_name(nouns[1]):
+            key, name = phrase_key(nouns[:1])
+            mentions.append(Mention(key, OF, name, nouns[0].word, phrase_words(nouns[:1]), phrase_key(nouns[1:])[0]))
             nouns = nouns[1:]
-        key, name = _key(nouns)
+        key, name = phrase_key(nouns)
+        words = phrase_words(nouns)
         text = " ".join(t.word for t in clause[k:j])
+        log.append((k, j, key))
         conjunct = (k == last_phrase_end + 1 and clause[last_phrase_end].tag in ("$,", "KON") and prep is None
                     and last_role not in ("", "bare"))
         last_phrase_end = j
         if conjunct:  # "von Microsoft und OpenAI": the second is the preposition's too
-            mentions.append(Mention(key, last_role, name, text))
+            mentions.append(Mention(key, last_role, name, text, words, mentions[-1].head if mentions else frozenset()))
             continue
-        after_noun = k > 0 and (_is_noun(clause[k - 1]) or clause[k - 1].tag == "CARD"
+        after_noun = k > 0 and (is_noun(clause[k - 1]) or clause[k - 1].tag == "CARD"
                                 or clause[k - 1].word.casefold() in UNIT_NOUNS)
-        if prep == "von" and k > 1 and (_is_noun(clause[k - 2]) or clause[k - 2].tag == "CARD"):
+        head = last_key if after_noun else frozenset()
+        last_key = key
+        attributed = _attributed(clause, j) if prep in ("von", "durch") else None
+        if prep == "von" and k > 1 and (is_noun(clause[k - 2]) or clause[k - 2].tag == "CARD"):
             role = OF  # "die Gewinne von OpenAI", "eine Beteiligung von 49 %"
-        elif prep in ("von", "durch") and passive:
+            head = phrase_key([clause[k - 2]])[0] if is_noun(clause[k - 2]) else frozenset()
+            if len(log) > 2 and log[-3][1] + 1 == log[-2][0] and clause[log[-3][1]].tag in ("$,", "KON"):
+                head |= log[-3][2]  # "der Mitbegründer und ehemalige CEO von Inflection AI"
+        elif attributed is not None:
+            role, head = OF, attributed  # "ein von OpenAI mitentwickelter Supercomputer": whose it is
+        elif prep in ("von", "durch") and voice.passive:
             role = AGENT
         elif prep is not None:
             role = TARGET if prep in TARGET_PREPOSITIONS else f"prep:{prep}"
@@ -204,132 +168,135 @@ def _roles(clause: list[Token], passive: bool, shared: bool = False) -> tuple[li
             # Phrases joined only by "," or "und" form one group with one role.
             joined = last_end >= 0 and k == last_end + 1 and (clause[last_end].tag == "$," or clause[last_end].tag == "KON")
             group = group if joined else group + 1
-            bare.append((group, Mention(key, "", name, text), det, k))
+            bare.append((group, Mention(key, "", name, text, words), det, k))
             last_end = j
             continue
         last_role = role
-        mentions.append(Mention(key, role, name, text))
-    relative = bool(clause) and clause[0].tag in ("PRELS", "PRELAT")
-    pronoun = next((i for i, t in enumerate(clause) if t.tag in _PRONOUNS and t.word.casefold() != "sich"
-                    and not (i > 0 and clause[i - 1].tag in ("APPR", "APPRART"))), None)  # "mit dem": no subject
-    groups = sorted({b[0] for b in bare})
-    nominative = [g for g in groups if all(b[2] not in OBLIQUE_DETERMINERS for b in bare if b[0] == g)]
-    subject = None
-    if shared:
-        subject = None  # the subject is the previous clause's
-    elif relative and any(b[1].name for b in bare):
-        subject = next(b[0] for b in bare if b[1].name)
-    elif nominative:
-        subject = nominative[0]
-        # A pronoun before every bare phrase is the subject ("Er starb ...").
-        if pronoun is not None and pronoun < bare[0][3]:
-            subject = None
-    # "Die Paketzustellung soll billiger werden": the subject of a copula with an adjective
-    # undergoes a state; it does nothing.
-    copula = not any(t.tag.startswith("VV") for t in clause) and any(t.tag == "ADJ(D)" for t in clause)
+        mentions.append(Mention(key, role, name, text, words, head if role == OF else frozenset()))
+    subject, antecedent = _subject(clause, bare, shared, relative)
+    groups = list(dict.fromkeys(b[0] for b in bare))
+    nominative = [g for g in groups if g != subject and all(b[2] not in OBLIQUE_DETERMINERS for b in bare if b[0] == g)]
+    predicate = nominative[0] if voice.copula and nominative else None
     for g, m, det, _ in bare:
         if g == subject:
-            role = "theme" if copula else PATIENT if passive else AGENT
+            role = _subject_role(voice)
+        elif g == predicate:
+            role = PREDICATE
         elif det in DATIVE_DETERMINERS:
             role = TARGET
         else:
             role = PATIENT
-        mentions.append(Mention(m.key, role, m.name, m.text))
-    subject_mentions = [b[1] for b in bare if b[0] == subject]
-    agent_is_pronoun = subject is None or not any(m.name for m in subject_mentions)
-    return mentions, agent_is_pronoun
+        mentions.append(Mention(m.key, role, m.name, m.text, m.words))
+    if antecedent is not None:
+        mentions.append(antecedent if antecedent.role else Mention(
+            antecedent.key, _subject_role(voice), antecedent.name, antecedent.text, antecedent.words))
+    named_subject = (antecedent is not None and not antecedent.role and antecedent.name) or any(
+        b[1].name for b in bare if b[0] == subject)
+    return mentions, not named_subject
 
 
-def _quantities(clause: list[Token]) -> list[Quantity]:
-    out = []
-    for i, t in enumerate(clause):
-        if t.tag != "CARD" or (i > 0 and clause[i - 1].tag == "CARD"):
-            continue
-        j = i + 1
-        while j < len(clause) and (clause[j].tag == "CARD" or clause[j].word.casefold() in QUANTITY_UNITS
-                                   or clause[j].lemma.casefold() in QUANTITY_UNITS):
-            j += 1
-        phrase = " ".join(x.word for x in clause[i:j])
-        units = {QUANTITY_UNITS.get(x.word.casefold()) or QUANTITY_UNITS.get(x.lemma.casefold(), "")
-                 for x in clause[i + 1:j]}
-        unit = "%" if "%" in units else "money" if "money" in units else ""
-        k = j
-        while k < len(clause) and clause[k].tag in _DETERMINERS:
-            k += 1
-        owner: frozenset[str] = frozenset()
-        if k < len(clause) and clause[k].tag in ("APPR", "APPRART") and clause[k].lemma.casefold() in OWNER_PREPOSITIONS:
-            k += 1
-            while k < len(clause) and clause[k].tag in _DETERMINERS:
-                k += 1
-        if k < len(clause) and _is_noun(clause[k]) and clause[k].word.casefold() not in UNIT_NOUNS:
-            e = k
-            while e < len(clause) and _is_noun(clause[e]):
-                e += 1
-            owner = _key(clause[k:e])[0]
-        if _YEAR.fullmatch(t.word) and j == i + 1:
-            owner = frozenset()  # "2024 einen Verlust": a year dates, it counts nothing
-        if values := frozenset(numbers_in(phrase)):
-            out.append(Quantity(values, unit, owner, bool(_YEAR.fullmatch(t.word)) and j == i + 1))
-    return out
+def _subject(clause: list[Token], bare, shared: bool, relative: Relative | None):
+    """The bare group that is the subject (None: a pronoun's, the clause before's or the
+    relative pronoun's), and the relative pronoun's antecedent as a mention (role "" when it
+    is the subject)."""
+    groups = list(dict.fromkeys(b[0] for b in bare))
+    nominative = [g for g in groups if all(b[2] not in OBLIQUE_DETERMINERS for b in bare if b[0] == g)]
+    antecedent = None
+    if relative is not None:
+        key, name = phrase_key(list(relative.antecedent))
+        role = _relative_role(relative)
+        antecedent = Mention(key, role, name, " ".join(t.word for t in relative.antecedent),
+                             phrase_words(list(relative.antecedent)))
+        named = [g for g in nominative if any(b[1].name for b in bare if b[0] == g)]
+        # "die"/"das" are nominative or accusative; "der"/"welcher" are only nominative here.
+        if not role and named and relative.pronoun not in ("der", "welcher"):
+            # "die sich OpenAI sicherte": a name beats the pronoun for the subject.
+            return named[0], Mention(antecedent.key, PATIENT, name, antecedent.text, antecedent.words)
+        if not role:
+            return None, antecedent
+    if shared:
+        return None, antecedent  # the subject is the previous clause's
+    if not nominative:
+        return None, antecedent
+    pronoun = next((i for i, t in enumerate(clause) if t.tag in _PRONOUNS and t.word.casefold() != "sich"
+                    and not (relative is not None and i <= 1)
+                    and not (i > 0 and clause[i - 1].tag in ("APPR", "APPRART", "KOKOM"))), None)  # "mit dem": no subject
+    # A pronoun before every bare phrase is the subject ("Er starb ...").
+    if pronoun is not None and pronoun < bare[0][3]:
+        return None, antecedent
+    return nominative[0], antecedent
 
 
-def _without_brackets(tokens: tuple[Token, ...]) -> tuple[Token, ...]:
-    """A parenthesis ("Profi (MVP) der Vorrunde", "(11,8 Milliarden Euro)") restates or adds
-    an aside; it takes no part in the clause around it."""
-    out, depth = [], 0
-    for t in tokens:
-        if t.word == "(":
-            depth += 1
-        elif t.word == ")" and depth:
-            depth -= 1
-        elif not depth:
-            out.append(t)
-    return tuple(out) if not depth else tokens
-
-
-def _verb(clause: list[Token]) -> str:
-    verbs = [t for t in clause if t.tag.startswith("VV")] or [t for t in clause if t.tag.startswith("V")]
-    if not verbs:
-        return ""
-    lemma = verbs[-1].lemma.casefold()
-    particle = next((t.word.casefold() for t in clause if t.tag == "PTKVZ"), "")
-    return lemma if not particle or lemma.startswith(particle) else particle + lemma
+def _relative_role(relative: Relative) -> str:
+    """The antecedent's role from its pronoun's case ("" for the nominative: the subject)."""
+    if relative.preposition:
+        return TARGET if relative.preposition in TARGET_PREPOSITIONS else f"prep:{relative.preposition}"
+    if relative.pronoun in ("dessen", "deren"):
+        return OF
+    if relative.pronoun in ("dem", "denen", "welchem"):
+        return TARGET
+    # "der" is a masculine nominative or a feminine dative: "die Firma, der ..." is the target.
+    if relative.pronoun == "der" and relative.determiner in _FEMININE:
+        return TARGET
+    if relative.pronoun in ("den", "welchen"):
+        return PATIENT
+    return ""
 
 
 @lru_cache(maxsize=8192)
 def clauses(sentence: str) -> tuple[Clause, ...]:
     """The clauses of one sentence (or of a few joined ones), in order."""
-    out = []
-    for piece in _segments(_without_brackets(tag(sentence))):
+    out: list[Clause] = []
+    cut, relatives = pieces(without_brackets(tag(sentence)))
+    main_before = False  # the piece before is a main clause (its subject may go on)
+    noun_before = False  # the piece before ends with a noun, which an infinitive may belong to
+    aux_before = False  # the piece before has a finite auxiliary (sein, haben, werden)
+    for raw in cut:
+        relative = relatives.get(id(raw[0]))
+        opened = raw[0] is AND
+        piece = bracketed([t for t in raw if t is not AND])
+        finite = any(is_finite(t) for t in piece)
+        verb_first = is_finite(piece[0])
         # "... würde Microsoft Einfluss erhalten und die KI-Technologie integrieren": a piece
-        # after "und" without a finite verb shares the subject before it.
-        # So does an infinitive with zu ("bemüht sich darum, ein Schiedsgericht einzuberufen").
+        # after "und" without a finite verb shares the subject before it; so does an infinitive
+        # with zu ("bemüht sich darum, ein Schiedsgericht einzuberufen"), a finite verb right
+        # after "und" ("... war sich nicht sicher und hat Fragen an den EuGH verwiesen") and
+        # one right after a main clause's comma ("James traf ..., erzielte aber ...").
+        # An infinitive right after a noun belongs to it ("ein Versuch der Sicherheitskräfte,
+        # die Geiseln zu befreien", "ermöglichte es OpenAI, ... zu entwickeln"): its subject is
+        # not the clause's.
         infinitive = any(t.tag == "VV(IZU)" or t.tag == "PTKZU" for t in piece)
-        # And "... war sich nicht sicher und hat Fragen an den EuGH verwiesen": a finite verb
-        # right after "und" has the subject before it.
-        verb_first = piece[0] is _AND and len(piece) > 1 and piece[1].tag.endswith("(FIN)")
-        shared = bool(out) and (verb_first or ((piece[0] is _AND or infinitive)
-                                               and not any(t.tag.endswith("(FIN)") for t in piece)))
-        piece = [t for t in piece if t is not _AND]
-        finite = any(t.tag.endswith("(FIN)") for t in piece)
-        # "würde ... erhalten": a participle spelled like its infinitive is read as the infinitive.
-        participle = any(t.tag == "VV(PP)" and t.word.casefold() != t.lemma.casefold() for t in piece)
-        # werden + participle, or a participle phrase ("angeführt von Thrive Capital").
-        passive = participle and (any(t.lemma == "werden" and t.tag.startswith("VA") for t in piece)
-                                  or (not finite and piece[0].tag == "VV(PP)"))
-        mentions, agent_pronoun = _roles(piece, passive, shared)
+        # "wurde ... entlassen, nach kurzer Zeit aber wieder eingesetzt": a participle without
+        # its auxiliary after a main clause with one shares that clause's subject and voice.
+        elliptic = (main_before and aux_before and not finite and piece[0].tag != "VV(PP)"
+                    and any(t.tag in ("VV(PP)", "VA(PP)") for t in piece))
+        shared = bool(out) and relative is None and (
+            (opened and (verb_first or not finite)) or (infinitive and not finite and not noun_before)
+            or (verb_first and main_before and not reports(piece)) or elliptic)
+        inherited = shared and not finite and bool(out) and out[-1].passive
+        main_before = relative is None and piece[0].tag not in SUBORDINATE and (not verb_first or shared)
+        aux_before = any(t.tag == "VA(FIN)" and t.lemma.casefold() in AUXILIARIES for t in piece)
+        noun_before = is_noun(piece[-1])
+        mood = voice(piece, inherited)
+        # The relative pronoun (with its preposition) is its antecedent, not a determiner.
+        own = piece[(2 if relative.preposition else 1):] if relative is not None else piece
+        # An infinitive with "zu" names no subject of its own ("die Geiseln zu befreien").
+        mentions, agent_pronoun = _roles(own, mood, shared or (infinitive and not finite), relative)
         if shared:
             before = out[-1]
-            subject = [Mention(m.key, PATIENT if passive else AGENT, m.name, m.text) for m in before.mentions
-                       if m.role == (PATIENT if before.passive else AGENT) or m.role == "theme"]
-            mentions = [m for m in mentions] + subject
-            agent_pronoun = out[-1].agent_pronoun
+            role = _subject_role(mood)
+            mentions += [Mention(m.key, role, m.name, m.text, m.words) for m in before.mentions
+                         if m.role == (PATIENT if before.passive else AGENT) or m.role == THEME]
+            agent_pronoun = before.agent_pronoun
         words = {s for t in piece if t.tag[:1] in "NVA" or t.tag in ("NE", "FM", "CARD") for s in tokenize(t.word)}
         words |= {s for m in mentions for s in m.key}  # with a subject it shares
-        verb = _verb(piece)
-        if verb in LIGHT_VERBS and not any(t.tag.startswith("VV") for t in piece):
-            # "ist Autor eines Gesetzesentwurfs": the predicate noun says what the clause is about.
-            predicate = next((m for m in mentions if m.role == PATIENT), None)
-            verb = f"{verb}:{min(predicate.key)}" if predicate else verb
-        out.append(Clause(verb, passive, tuple(mentions), tuple(_quantities(piece)), frozenset(words), agent_pronoun))
+        verb = main_verb(piece)
+        if mood.copula:
+            # "ist Autor eines Gesetzesentwurfs", "bleibt der größte Kapitalgeber", "wird zum
+            # Cloud-Partner": the predicate says what the clause is about.
+            predicate = next((m for m in mentions if m.role == PREDICATE), None) or next(
+                (m for m in mentions if m.role in ("prep:zum", "prep:zur")), None)
+            verb = f"sein:{min(predicate.key)}" if predicate else "sein"
+        out.append(Clause(verb, mood.passive, tuple(mentions), tuple(quantities(piece)), frozenset(words),
+                          agent_pronoun))
     return tuple(out)

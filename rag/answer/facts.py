@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
-from rag.text.lexicon import COUNT_WORDS, FUNCTION_WORDS, MAGNITUDE, PASSIVE_MARKERS, PREPOSITIONS
+from rag.text.lexicon import COUNT_WORDS, FUNCTION_WORDS, MAGNITUDE, PASSIVE_MARKERS, PREPOSITIONS, VALUE_COMPOUND
 from rag.text.terms import tokenize
 
 # A number as written in German or English news: "400.000", "1,5", "2:1", "49 %".
@@ -50,6 +50,8 @@ def numbers_in(text: str) -> set[str]:
     for word in _WORD.findall(unscaled.casefold()):
         if word in COUNT_WORDS:
             out.add(COUNT_WORDS[word])
+        elif compound := VALUE_COMPOUND.fullmatch(word):  # "Dreiviertel" counts as "drei Viertel"
+            out.add(COUNT_WORDS[compound.group(1)])
     if _ONE_BEFORE_MAGNITUDE.search(text):
         out.add("1")
     # A large amount in digits equals the same amount with a scale word ("400.000", "400 Tausend").

@@ -20,19 +20,20 @@ Each rule is a fact of German grammar, not of any claim; a span that leaves a ro
 
 from __future__ import annotations
 
-import re
 from itertools import combinations
 
-from rag.answer.clauses import AGENT, OF, PATIENT, TARGET, Clause, Mention, clauses, is_name
-from rag.text.lexicon import LIGHT_VERBS
-from rag.text.tagging import tag
+from rag.answer.clauses import AGENT, OF, PATIENT, PREDICATE, TARGET, THEME, Clause, Mention, clauses
+from rag.text.lexicon import LIGHT_VERBS, SOURCE_WORDS
+from rag.text.tagging import compound_parts
 from rag.text.terms import tokenize
 
-_CORE = (AGENT, PATIENT, TARGET)
+CORE_ROLES = (AGENT, PATIENT, TARGET)
+SUBJECT_ROLES = (AGENT, THEME)  # the roles an unnamed subject ("er", "der Konzern") takes
 
 
-def _coarse(role: str) -> str:
-    return role if role in (AGENT, PATIENT, TARGET, OF) else "other"
+def coarse(role: str) -> str:
+    """A mention's role for comparison: a preposition's object other than a target is "other"."""
+    return role if role in (AGENT, PATIENT, TARGET, OF, THEME) else "other"
 
 
 def _match(c: Clause, span: tuple[Clause, ...]) -> tuple[list[Clause], bool]:
@@ -46,45 +47,96 @@ def _match(c: Clause, span: tuple[Clause, ...]) -> tuple[list[Clause], bool]:
     return ([best] if best is not None and len(c.words & best.words) >= 2 else []), False
 
 
+def _same(x: Mention, m: Mention) -> bool:
+    """Is span mention x the claim's m? By name, or a description by any noun of x's phrase
+    ("der Landeshauptmann" in "Burgenlands Landeshauptmann Hans Niessl")."""
+    return bool(x.key & m.key) or (not m.name and bool(m.key & x.words))
+
+
 def _has(s: Clause, m: Mention, role: str) -> bool:
-    return any(x.key & m.key and _coarse(x.role) == role for x in s.mentions)
+    return any(_same(x, m) and coarse(x.role) == role for x in s.mentions)
 
 
-def _clause_conflict(c: Clause, s: Clause, antecedents: frozenset[str], topics: set[str], nearby: set[str],
-                     same_verb: bool) -> str:
+def _contrast(a: Mention, b: Mention) -> bool:
+    """Two compounds of one head with other first parts ("Exportzölle", "Einfuhrzölle") are
+    two kinds of a thing, not two words for one."""
+    pa, pb = (compound_parts(x.text.split()[-1].split("-")[-1]) for x in (a, b))
+    return len(pa) > 1 and len(pb) > 1 and pa[-1] == pb[-1] and pa[:-1] != pb[:-1]
+
+
+def _clause_conflict(c: Clause, s: Clause, antecedents: frozenset[str], nearby: set[str], same_verb: bool,
+                     own: tuple[Clause, ...] = ()) -> str:
+    roles = CORE_ROLES + (THEME,) if same_verb else CORE_ROLES  # a theme is only comparable under one verb
+    if s in own and (before := _named_subject(own[:own.index(s)])):
+        antecedents = before  # "Microsofts Engagement zeigt ... Das Unternehmen bleibt ...": within the span
+    # The span's own participants, by phrase: a description the span uses for one of them is
+    # not another word for a different one ("der Sicherheitskräfte" beside "den Taliban").
+    present = [x for o in own for x in o.mentions]
     for m in c.mentions:
-        role = _coarse(m.role)
-        if role not in _CORE or _has(s, m, role):
+        role = coarse(m.role)
+        if role not in roles or _has(s, m, role):
             continue
-        other = next((x for x in s.mentions if x.key & m.key and _coarse(x.role) in _CORE), None)
+        # "Hans Niessl, der Landeshauptmann": a description beside a name in its role is that name.
+        if not m.name and any(x.name and x.role == m.role for x in c.mentions):
+            continue
+        other = next((x for x in s.mentions if _same(x, m) and coarse(x.role) in roles), None)
         if other is not None:
-            return f"“{m.text}” is the {_coarse(other.role)} there, not the {role}"
+            return f"“{m.text}” is the {coarse(other.role)} there, not the {role}"
         if not same_verb:
             continue  # another verb's participants say nothing about this one's
-        fillers = [x for x in s.mentions if _coarse(x.role) == role]
-        if role == AGENT and m.name and s.agent_pronoun and antecedents and not any(f.name for f in fillers):
+        fillers = [x for x in s.mentions if coarse(x.role) == role]
+        if role in SUBJECT_ROLES and m.name and s.agent_pronoun and antecedents and not any(f.name for f in fillers):
             if not antecedents & m.key:
                 return f"the {role} there is {'/'.join(sorted(antecedents))}, not “{m.text}”"
             continue
         named = [f for f in fillers if f.name]
         if named and (m.name or m.key <= nearby):
             return f"the {role} there is “{named[0].text}”, not “{m.text}”"
-        # A description ("das KI-Unternehmen") may stand for what the headline is about.
-        if fillers and not named and m.key <= nearby and not m.key & topics:
+        # A description may be another word for the span's ("Hubschrauber", "die Maschine"),
+        # but not another kind of the same thing ("Exportzölle" for "Einfuhrzölle").
+        if fillers and not named and not m.name and (any(_contrast(m, f) for f in fillers) or (
+                any(_same(x, m) for x in present) and not any(_same(f, m) or _same(m, f) for f in fillers))):
             return f"the {role} there is “{fillers[0].text}”, not “{m.text}”"
+    return _attribute_conflict(c, s, present)
+
+
+def _attribute_conflict(c: Clause, s: Clause, present: list[Mention]) -> str:
+    """A named attribute of a noun that the span gives another ("eine Milliardeninvestition
+    von OpenAI" where it is "von Microsoft", "im Auftrag von Crisp Research" where it is
+    "des IT-Dienstleisters Dimension Data"); a described one when the span names the claim's
+    as someone else ("ein Versuch der Taliban" where it is "der Sicherheitskräfte" and the
+    Taliban fend it off)."""
+    for m in c.mentions:
+        if m.role != OF or not m.head:
+            continue
+        theirs = [x for x in s.mentions if x.role == OF and x.head & m.head]
+        if not theirs or any(_same(x, m) for x in theirs):
+            continue
+        if m.name and any(x.name for x in theirs):
+            return f"the {'/'.join(sorted(m.head))} there is “{next(x for x in theirs if x.name).text}”'s"
+        if not m.name and any(_same(x, m) for x in present):
+            return f"the {'/'.join(sorted(m.head))} there is “{theirs[0].text}”'s"
     return ""
 
+
+def _named_subject(before: tuple[Clause, ...]) -> frozenset[str]:
+    """The named agent or theme of the last of these clauses that has one."""
+    for s in reversed(before):
+        names = [m for m in s.mentions if m.role in SUBJECT_ROLES and m.name]
+        if names:
+            return frozenset().union(*(m.key for m in names))
+    return frozenset()
 
 def _role_elsewhere(c: Clause, own: tuple[Clause, ...]) -> str:
     """A participant the span gives another role, and never the claim's, in any of its
     clauses ("Ein Gericht ... hat Fragen an den EuGH verwiesen" for the court as target)."""
     for m in c.mentions:
-        role = _coarse(m.role)
-        if role not in _CORE or any(_has(s, m, role) for s in own):
+        role = coarse(m.role)
+        if role not in CORE_ROLES or any(_has(s, m, role) for s in own):
             continue
-        other = next((x for s in own for x in s.mentions if x.key & m.key and _coarse(x.role) in _CORE), None)
+        other = next((x for s in own for x in s.mentions if _same(x, m) and coarse(x.role) in CORE_ROLES), None)
         if other is not None:
-            return f"“{m.text}” is the {_coarse(other.role)} there, not the {role}"
+            return f"“{m.text}” is the {coarse(other.role)} there, not the {role}"
     return ""
 
 
@@ -104,34 +156,74 @@ def _quantity_conflict(c: Clause, own: tuple[Clause, ...], span: tuple[Clause, .
             return f"{sorted(q.values)[0]} is no {q.unit} there"
         if q.owner and q.owner & owners and all(x.owner and not x.owner & q.owner for x in same):
             return f"{sorted(q.values)[0]} counts something else there"
+        holders = [i for i, s in enumerate(own) if any(x.values & q.values for x in s.quantities)]
+        if not q.year and holders and not _about_the_source(c) and not any(_anchored(c, q, own, i) for i in holders):
+            return f"{sorted(q.values)[0]} belongs to another statement there"
     return ""
 
 
+def _about_the_source(c: Clause) -> bool:
+    """A clause about the passage itself ("die Passage, die 49 Prozent nennt") reports what it
+    says; it gives its numbers to no one."""
+    return any(SOURCE_WORDS.search(m.text) for m in c.mentions if coarse(m.role) in CORE_ROLES + (THEME,))
+
+
+def _anchored(c: Clause, q, own: tuple[Clause, ...], i: int) -> bool:
+    """Does span clause i, which holds the claim's quantity q, tell the claim clause's event:
+    its verb, one of its participants or what q counts? A clause whose subject is a pronoun
+    ("heuer dürften es 0,4 Prozent sein") has the subject of the clause before."""
+    s = own[i]
+    if c.verb and c.verb not in LIGHT_VERBS and s.verb.split(":")[0] == c.verb.split(":")[0]:
+        return True
+    theirs = list(s.mentions)
+    if s.agent_pronoun and i > 0:
+        theirs += [m for m in own[i - 1].mentions if coarse(m.role) in (AGENT, THEME)]
+    owners = {k for x in s.quantities for k in x.owner}
+    ours = [m for m in c.mentions if coarse(m.role) in CORE_ROLES + (THEME,)]
+    return bool(q.owner & owners) or any(_same(x, m) or _same(m, x) for m in ours for x in theirs)
+
+
+def _participants(c: Clause) -> list[tuple[frozenset[str], str, set[str]]]:
+    """The claim clause's participants: (key, text, roles), one entry per entity."""
+    out: list[tuple[frozenset[str], str, set[str]]] = []
+    for m in c.mentions:
+        if m.role == PREDICATE:
+            continue  # what a copula's subject is, not who takes part ("ist Staatssekretär")
+        role = m.role if coarse(m.role) == "other" else coarse(m.role)
+        for i, (key, text, roles) in enumerate(out):
+            if key & m.key:
+                out[i] = (key | m.key, text, roles | {role})
+                break
+        else:
+            out.append((m.key, m.text, {role}))
+    return out
+
+
 def _swap_undecided(c: Clause, span: tuple[Clause, ...]) -> str:
-    everywhere = [m for s in span for m in s.mentions]
+    """The swap test: the claim with two of its participants' roles exchanged must not match
+    the span as well as the claim itself. Where the span gives neither any of these roles it
+    says nothing either way."""
+    everywhere = [x for s in span for x in s.mentions]
 
-    def found(m: Mention, role: str) -> bool:
-        return any(x.key & m.key and _coarse(x.role) == role for x in everywhere)
+    def roles_there(key: frozenset[str]) -> set[str]:
+        return {x.role if coarse(x.role) == "other" else coarse(x.role) for x in everywhere if x.key & key}
 
-    roles = [(m, _coarse(m.role)) for m in c.mentions if _coarse(m.role) in _CORE]
-    for (a, ra), (b, rb) in combinations(roles, 2):
-        if ra == rb or a.key & b.key or not (any(x.key & a.key for x in everywhere)
-                                             and any(x.key & b.key for x in everywhere)):
+    for (ka, ta, ra), (kb, tb, rb) in combinations(_participants(c), 2):
+        if ra == rb:
             continue
-        kept = found(a, ra) + found(b, rb)
-        swapped = found(a, rb) + found(b, ra)
-        if swapped >= kept:
-            return f"the passage does not say which of “{a.text}” and “{b.text}” is the {ra}"
+        sa, sb = roles_there(ka), roles_there(kb)
+        if not sa or not sb:
+            continue
+        kept, swapped = len(ra & sa) + len(rb & sb), len(rb & sa) + len(ra & sb)
+        core = (ra ^ rb) & set(CORE_ROLES)
+        if swapped > kept or (swapped == kept and swapped and core):
+            return f"the passage does not say which of “{ta}” and “{tb}” is the {sorted(core or ra ^ rb)[0]}"
     return ""
 
 
 def agent_names(text: str) -> frozenset[str]:
     """The named agent of the last clause that has one (what "er", "der Konzern" point to)."""
-    for s in reversed(clauses(text)) if text else ():
-        names = [m for m in s.mentions if m.role == AGENT and m.name]
-        if names:
-            return frozenset().union(*(m.key for m in names))
-    return frozenset()
+    return _named_subject(clauses(text)) if text else frozenset()
 
 
 def role_conflict(claim: str, span: str, context: str = "", previous: str = "", known: str = "") -> str:
@@ -146,82 +238,24 @@ def role_conflict(claim: str, span: str, context: str = "", previous: str = "", 
         return ""
     antecedents = agent_names(previous) or agent_names(context.split("\n")[-1])
     nearby = set(tokenize(f"{context} {span} {previous} {known}"))
-    topics = {k for k, role in _headline_offers(context) if role == "any"}
     for c in claim_clauses:
-        if why := _role_elsewhere(c, own):
+        # A clause whose verb only the headline has is the headline's ("..., das nun auch andere
+        # Cloud-Anbieter nutzen darf" under "OpenAI darf ... nutzen"): the span's roles do not bind it.
+        headline_only = bool(c.verb) and c.verb not in LIGHT_VERBS and not any(s.verb == c.verb for s in own) and any(
+            s.verb == c.verb for s in span_clauses)
+        if not headline_only and (why := _role_elsewhere(c, own)):
             return why
         # The span's own clauses; the headline's only when the span has none about it.
         matched, same_verb = _match(c, own)
         if not matched:
             matched, same_verb = _match(c, span_clauses)
-        reasons = [_clause_conflict(c, s, antecedents, topics, nearby, same_verb) for s in matched]
+        reasons = [_clause_conflict(c, s, antecedents, nearby, same_verb, own) for s in matched]
         if matched and all(reasons):
             return reasons[0]
-        # The swap test reads the span alone: a name it borrows from the headline is checked
-        # by headline_roles.
-        why = _quantity_conflict(c, own, span_clauses) or _swap_undecided(c, own)
+        # The swap test reads the span's clauses about the claim clause: a name it borrows
+        # from the headline is checked by headline_roles.
+        about = tuple(s for s in matched if s in own) or own
+        why = _quantity_conflict(c, own, span_clauses) or _swap_undecided(c, about)
         if why:
             return why
     return ""
-
-
-def _headline_offers(headline: str) -> set[tuple[str, str]]:
-    """(key, role) of each participant of the headline parts; role "any" for a topic: the
-    subject of a part's first clause, or whatever a verbless part names."""
-    offered = set()
-    for part in headline.split("\n") if headline else ():
-        for i, c in enumerate(clauses(part)):
-            for m in c.mentions:
-                topic = not c.verb or (i == 0 and m.role in (AGENT, "theme"))
-                offered |= {(k, "any" if topic else _coarse(m.role)) for k in m.key}
-    return offered
-
-
-def headline_roles(claim: str, names: list[str], headline: str) -> str:
-    """A name the claim takes from the headline (its sentence lacks it) must be the headline's
-    subject, or what a verbless headline is about ("500 Milliarden für Stargate"), or play
-    there the role it plays in the claim: the headline's subject joins the body's facts, its
-    other names do not ("OpenAI darf ... außer Microsoft nutzen" lends no "für Microsoft")."""
-    keys = set(tokenize(" ".join(names)))
-    # Only who did what to whom must match; an attribute ("die Studie von Crisp Research")
-    # may name the headline's topic in any role.
-    wanted = {(k, _coarse(m.role)) for c in clauses(claim) for m in c.mentions for k in m.key
-              if k in keys and _coarse(m.role) in _CORE}
-    offered = _headline_offers(headline)
-    for key, role in wanted:
-        if (key, role) not in offered and (key, "any") not in offered:
-            return f"the headline does not name “{key}” as the {role}"
-    return ""
-
-
-def unstated_names(claim: str, text: str, passage: str = "") -> list[str]:
-    """The claim's names (by the tagger, or by shape) that `text` does not mention. A name
-    may be inflected there ("Microsofts"), so a prefix match suffices; a run of names is one
-    name ("Benedetto Della Vedova") and is mentioned by its last word, when its other words
-    stand in the passage."""
-    mentions = " ".join(re.findall(r"[\w'-]+", text.casefold()))
-    everywhere = " ".join(re.findall(r"[\w'-]+", passage.casefold())) if passage else mentions
-
-    def said(word: str, where: str) -> bool:
-        parts = [p for p in word.split("-") if len(p) >= 2 and p[0].isupper()]
-        return all(re.search(r"\b" + re.escape(p.casefold()), where) for p in parts)
-
-    runs: list[list[str]] = []
-    previous_was_name = False
-    for t in tag(claim):
-        if not is_name(t) or not t.word[:1].isalpha():
-            previous_was_name = False
-            continue
-        # "Microsofts" in the claim is Microsoft: the tagger's lemma drops the genitive s.
-        word = t.lemma if t.lemma.casefold() != t.word.casefold() and t.word.casefold().startswith(
-            t.lemma.casefold()) else t.word
-        if previous_was_name:
-            runs[-1].append(word)
-        else:
-            runs.append([word])
-        previous_was_name = True
-    out = []
-    for run in runs:
-        if not (said(run[-1], mentions) and all(said(w, everywhere) for w in run[:-1])):
-            out.extend(w for w in run if not said(w, mentions))
-    return out

@@ -23,7 +23,8 @@ import numpy as np
 
 from rag.answer.clauses import clauses
 from rag.answer.facts import facts_held, looks_english, roles_swapped
-from rag.answer.roles import agent_names, headline_roles, role_conflict, unstated_names
+from rag.answer.headlines import headline_roles, unstated_names
+from rag.answer.roles import agent_names, role_conflict
 from rag.core.config import CitationSettings
 from rag.core.types import Chunk
 from rag.text.lexicon import DATELINE, LIGHT_VERBS
@@ -53,6 +54,35 @@ class SupportScorer:
     entail: Callable[[str, str], float] | None = None
     _cache: dict[str, tuple[list[tuple[int, int]], np.ndarray | None]] = field(default_factory=dict)
     reasons: dict[str, str] = field(default_factory=dict)  # claim -> why its best window failed
+    # (premise, claim) -> the highest word coverage of a window that failed on its roles, over
+    # every passage scored for it so far (see best_span and survey).
+    told: dict[tuple[str, str], float] = field(default_factory=dict)
+    _verdicts: dict[tuple[str, str, str], list[tuple[str, bool]]] = field(default_factory=dict)
+
+    def survey(self, sentence: str, chunks: list[Chunk]) -> None:
+        """Score the claim against every passage first, so that a passage that tells its event
+        with other roles is known before any passage is chosen (the order of hits must not
+        decide)."""
+        for chunk in chunks:
+            self._window_verdicts(sentence, chunk)
+
+    def _window_verdicts(self, sentence: str, chunk: Chunk):
+        spans, _ = self._spans(chunk, with_vectors=False)
+        texts = [chunk.text[s - chunk.start:e - chunk.start] for s, e in spans]
+        windows = _windows(chunk, spans, texts)
+        window_texts = [" ".join(texts[w.first:w.last + 1]) for w in windows]
+        key = (self.premise, sentence, chunk.chunk_id)
+        if key not in self._verdicts:
+            context = f"{chunk.title} {chunk.text}"
+            self._verdicts[key] = [self._fails(sentence, w, t, texts, context, chunk)
+                                   for w, t in zip(windows, window_texts)]
+            claim = set(tokenize(sentence))
+            for (_, roles), w, t in zip(self._verdicts[key], windows, window_texts):
+                if roles and claim:
+                    cover = len(claim & set(tokenize(f"{w.headline} {t}"))) / len(claim)
+                    told = self.told.get((self.premise, sentence), 0.0)
+                    self.told[(self.premise, sentence)] = max(told, cover)
+        return spans, texts, windows, window_texts, self._verdicts[key]
 
     def _spans(self, chunk: Chunk, with_vectors: bool):
         spans, vecs = self._cache.get(chunk.chunk_id, (None, None))
@@ -66,14 +96,10 @@ class SupportScorer:
     def best_span(self, sentence: str, chunk: Chunk) -> tuple[float, tuple[int, int]]:
         """(support, (start, end) in document offsets) of the window that supports the claim
         best; a window whose facts or roles disagree with the claim supports nothing."""
-        spans, _ = self._spans(chunk, with_vectors=False)
+        spans, texts, windows, window_texts, verdicts = self._window_verdicts(sentence, chunk)
         if not spans:
             return 0.0, (chunk.start, chunk.end)
-        texts = [chunk.text[s - chunk.start:e - chunk.start] for s, e in spans]
-        windows = _windows(chunk, spans, texts)
-        window_texts = [" ".join(texts[w.first:w.last + 1]) for w in windows]
-        context = f"{chunk.title} {chunk.text}"
-        why = [self._fails(sentence, w, t, texts, context, chunk) for w, t in zip(windows, window_texts)]
+        why = [reason for reason, _ in verdicts]
         held = np.array([not reason for reason in why])
         claim = set(tokenize(sentence))
         lexical = np.zeros(len(windows))
@@ -81,6 +107,12 @@ class SupportScorer:
             for i, (w, t) in enumerate(zip(windows, window_texts)):
                 lexical[i] = len(claim & set(tokenize(f"{w.headline} {t}"))) / len(claim)
         lexical_all = lexical.copy()
+        # A window with every word of the claim that gives its participants other roles tells
+        # the claim's event, the other way round: a looser window elsewhere does not rescue the
+        # claim (dev: role swaps kept by a half-matching sentence of another event).
+        told = self.told.get((self.premise, sentence), 0.0)
+        if told >= 1.0:
+            held &= lexical_all >= told
         lexical = np.where(held, lexical, 0.0)
         single = np.array([w.first == w.last and not w.headline for w in windows])
         if (lexical[single] >= 1.0).any():
@@ -116,27 +148,30 @@ class SupportScorer:
         text = f"{w.headline} {window_texts[best]}".strip()
         return self._confirmed(sentence, text, float(combined[best])), (spans[w.first][0], spans[w.last][1])
 
-    def _fails(self, claim: str, w: Window, text: str, texts: list[str], context: str, chunk: Chunk) -> str:
-        """Why the window does not state the claim's facts with its roles; "" when it does."""
+    def _fails(self, claim: str, w: Window, text: str, texts: list[str], context: str,
+               chunk: Chunk) -> tuple[str, bool]:
+        """Why the window does not state the claim's facts with its roles ("" when it does),
+        and whether the reason is its roles (the window holds the claim's facts otherwise)."""
         stated = f"{w.headline} {text}".strip()
         if not facts_held(claim, stated, self.premise, context, chunk.date or ""):
-            return "a number or name of it is not there"
+            return "a number or name of it is not there", False
         if roles_swapped(claim, text):
-            return "its participants stand the other way round there"
+            return "its participants stand the other way round there", True
         if looks_english(claim):
-            return ""  # the clause rules read German; an English claim keeps the fact checks above
+            return "", False  # the clause rules read German; an English claim keeps the fact checks above
         previous = texts[w.first - 1] if w.first > 0 else ""
         elsewhere = _verbs_elsewhere(claim, stated, texts[:w.first] + texts[w.last + 1:])
         if elsewhere:
-            return f"the passage says “{elsewhere}” in another sentence"
+            return f"the passage says “{elsewhere}” in another sentence", False
         missing = unstated_names(claim, stated, context)
         if missing and not _given(missing, self.premise, context) and not _referred(missing, text, previous):
-            return f"it does not name {', '.join(missing)} there"
+            return f"it does not name {', '.join(missing)} there", False
         borrowed = [n for n in unstated_names(claim, text, context) if not _given([n], self.premise, context)]
         if w.headline and borrowed and not _referred(borrowed, text, previous):
-            if why := headline_roles(claim, borrowed, w.headline):
-                return why
-        return role_conflict(claim, text, w.headline, previous, known=context)
+            if why := headline_roles(claim, borrowed, w.headline, text):
+                return why, False
+        why = role_conflict(claim, text, w.headline, previous, known=context)
+        return why, bool(why)
 
     def _confirmed(self, claim: str, text: str, support: float) -> float:
         """Support, unless the entailment check (when configured) says the text does not

@@ -382,11 +382,16 @@ GENERIC_SUBJECT = re.compile(
 # so "Nvidia, MGX und Microsoft" stays one phrase.
 CLAUSE_CONJUNCTIONS = frozenset({"und", "oder", "aber", "sondern", "sowie", "doch", "denn"})
 # Determiners that cannot open a nominative phrase, and those that mark a dative.
-OBLIQUE_DETERMINERS = frozenset({"den", "dem", "des", "einen", "einem", "eines", "ihren", "ihrem", "seinen",
-                                 "seinem", "diesen", "diesem", "dieses", "unserem", "unseren", "jenem", "jenen"})
-# After a noun, these open its genitive attribute ("die Partnerschaft beider Unternehmen").
-GENITIVE_DETERMINERS = frozenset({"des", "der", "eines", "einer", "beider", "aller", "dessen", "deren", "dieses"})
-DATIVE_DETERMINERS = frozenset({"dem", "einem", "ihrem", "seinem", "diesem", "jenem", "unserem"})
+DATIVE_DETERMINERS = frozenset({"dem", "einem", "ihrem", "seinem", "diesem", "jenem", "unserem", "meinem", "eurem",
+                                "jedem", "keinem", "welchem", "manchem"})
+OBLIQUE_DETERMINERS = DATIVE_DETERMINERS | frozenset({"den", "des", "einen", "eines", "ihren", "seinen", "diesen",
+                                                      "dieses", "unseren", "jenen", "meinen", "euren", "jeden",
+                                                      "keinen", "welchen", "manchen"})
+# After a noun or a number, these open its genitive attribute ("die Partnerschaft beider
+# Unternehmen", "11 seiner 35 Würfe").
+GENITIVE_DETERMINERS = frozenset({"des", "der", "eines", "einer", "beider", "aller", "dessen", "deren", "dieses",
+                                  "ihrer", "seiner", "unserer", "meiner", "eurer", "ihres", "seines", "unseres",
+                                  "dieser", "jener", "keiner", "keines", "mancher"})
 # Prepositions whose object is the one a deed is done to or for ("Cloud-Partner für OpenAI",
 # "eine Beteiligung an OpenAI", "gewann bei den Warriors").
 TARGET_PREPOSITIONS = frozenset({"an", "für", "zu", "gegen", "bei"})
@@ -400,11 +405,29 @@ QUANTITY_UNITS = {
     "milliarde": "", "milliarden": "", "million": "", "millionen": "", "mio": "", "mrd": "", "tausend": "",
     "billion": "", "billionen": "",
 }
-# Nouns that measure or date rather than take part: never a participant.
+# A count word compounded with a fraction or a multiple ("Dreiviertel", "zehnmal", "zweifache"):
+# a value, which counts like the count word alone ("drei Viertel").
+VALUE_COMPOUND = re.compile(r"(" + "|".join(sorted((w for w in COUNT_WORDS if w.isalpha()), key=len, reverse=True))
+                            + r")(viertel|drittel|fünftel|zehntel|fach|fache|fachen|facher|faches|mal|malig\w*)")
+# Nouns that measure or date rather than take part: never a participant ("die Hälfte der
+# Führungskräfte" is about the Führungskräfte).
 UNIT_NOUNS = frozenset(QUANTITY_UNITS) | frozenset(MONTH_NUMBERS) | frozenset(
     """jahr jahre jahren jahres monat monate monaten woche wochen tag tage tagen stunde stunden minute minuten
     uhr mal prozentpunkten anfang ende mitte montag dienstag mittwoch donnerstag freitag samstag sonntag
-    heute gestern vorjahr ortszeit""".split())
+    heute gestern vorjahr ortszeit hälfte drittel viertel fünftel zehntel""".split())
 # Auxiliaries, modals and copulas: a clause's verb only when it has no other, and never
 # enough to pair a claim clause with a passage clause.
 LIGHT_VERBS = frozenset({"sein", "haben", "werden", "sollen", "können", "müssen", "wollen", "dürfen", "mögen"})
+# Copulas: their subject is what the predicate describes ("Microsoft bleibt der größte
+# Kapitalgeber"); it does nothing.
+COPULAS = frozenset({"sein", "werden", "bleiben"})
+# Verbs of measure: their subject is what the quantity measures ("Die Runde betrug 6,6 Milliarden").
+MEASURE_VERBS = frozenset({"betragen", "ausmachen", "kosten", "belaufen", "entsprechen", "umfassen", "wiegen",
+                           "steigen", "ansteigen", "sinken", "fallen", "wachsen", "zurückgehen"})
+# Verbs that report speech, placed after it with their own subject ("..., sagte Azevedo").
+REPORTING_VERBS = frozenset({"sagen", "erklären", "schreiben", "berichten", "betonen", "heißen", "meinen",
+                             "kritisieren", "beklagen", "fordern", "mitteilen", "warnen", "ergänzen", "begründen",
+                             "bestätigen", "versichern", "behaupten", "zitieren", "erläutern", "unterstreichen",
+                             "antworten", "fragen", "klagen", "mahnen", "einräumen", "argumentieren", "glauben"})
+# Personal pronouns that may be a subject ("..., schreibt er").
+SUBJECT_PRONOUNS = frozenset({"ich", "du", "er", "sie", "es", "wir", "ihr", "man"})

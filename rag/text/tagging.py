@@ -17,10 +17,13 @@ import threading
 from dataclasses import dataclass
 from functools import lru_cache
 
+from rag.text.lexicon import VALUE_COMPOUND
+
 HANTA_INSTALL = 'pip install "HanTa>=1.2.1"'
-# Numbers as written in news ("6,6", "400.000", "95:93"), words with inner hyphens or
-# apostrophes ("OpenAI-Mitarbeiter"), a percent sign, any other single symbol.
-_TOKEN = re.compile(r"\d+(?:[.,:]\d+)*|\w+(?:[-'’]\w+)*-?|%|[^\w\s]")
+# Numbers as written in news ("6,6", "400.000", "95:93"), a number compound ("100-fache",
+# "40-jährige"), words with inner hyphens or apostrophes ("OpenAI-Mitarbeiter"), a percent
+# sign, any other single symbol.
+_TOKEN = re.compile(r"\d+(?:[.,:]\d+)*(?:-[^\W\d_]+)?|\w+(?:[-'’]\w+)*-?|%|[^\w\s]")
 _lock = threading.Lock()
 
 
@@ -49,7 +52,22 @@ def tag(text: str) -> tuple[Token, ...]:
     tagger = _tagger()
     with _lock:  # HanTa keeps per-call state on the tagger object
         tagged = tagger.tag_sent(words, taglevel=1)
-    return tuple(Token(w, lemma, t) for w, lemma, t in tagged)
+    return tuple(Token(w, lemma, "CARD" if _is_value(w, t) else t) for w, lemma, t in tagged)
+
+
+def _is_value(word: str, tag: str) -> bool:
+    """A noun that is a number: "das 100-fache", "Dreiviertel", "das Zweifache" (HanTa: NN)."""
+    return tag.startswith("NN") and (word[:1].isdigit() or bool(VALUE_COMPOUND.fullmatch(word.casefold())))
+
+
+@lru_cache(maxsize=8192)
+def compound_parts(word: str) -> tuple[str, ...]:
+    """The noun parts of a German compound, by HanTa's morphology: "Einfuhrzölle" ->
+    ("einfuhr", "zöll"); a simple noun is one part."""
+    tagger = _tagger()
+    with _lock:
+        _, parts, _ = tagger.analyze(word, taglevel=3)
+    return tuple(m.casefold() for m, t in parts if t.startswith("NN")) or (word.casefold(),)
 
 
 @lru_cache(maxsize=4096)
@@ -64,15 +82,10 @@ def tag_words(words: tuple[str, ...], english: bool = False) -> tuple[tuple[str,
     return tuple((lemma, t) for _, lemma, t in tagged)
 
 
-@lru_cache(maxsize=4096)
 def compound_head(word: str) -> str:
     """The last part of a German compound, lower case ("Chiphersteller" -> "hersteller",
     "Inlandsnachfrage" -> "nachfrage"); the word itself when it is none."""
-    tagger = _tagger()
-    with _lock:
-        _, parts, _ = tagger.analyze(word, taglevel=3)
-    nouns = [p for p, t in parts if t == "NN"]
-    return nouns[-1] if nouns else word.casefold()
+    return compound_parts(word)[-1]
 
 
 # HanTa's log-probability of a word it knows lies above this; a word it guesses lies far below
