@@ -72,9 +72,16 @@ def test_evaluation_tab_runs_seeds_test_split_and_shows_headline(served):
             assert refused == f"{report['overall']['correct_refusal_rate']:.3f}"
             assert "Done" in status.inner_text()
             page.screenshot(path=str(ARTIFACTS / "ui-eval-1366.png"), full_page=True)
-            page.set_viewport_size({"width": 400, "height": 900})
-            page.wait_for_timeout(1500)  # the frame repaints after the resize
-            page.locator("#eval-report iframe").scroll_into_view_if_needed()
-            page.screenshot(path=str(ARTIFACTS / "ui-eval-400.png"))
+            # A phone opens the page at 400 px (the chats sidebar starts closed there) and picks the
+            # finished report from the list.
+            narrow = browser.new_page(viewport={"width": 400, "height": 900})
+            narrow.goto(url)
+            narrow.get_by_role("tab", name="Evaluation").click()
+            narrow.locator("#eval-runs input").click()
+            narrow.get_by_role("option", name=report_file.parent.name).click()
+            narrow_card = narrow.frame_locator("#eval-report iframe").locator('[data-metric="answer_match"] .value')
+            sync_api.expect(narrow_card).to_have_text(card.inner_text(), timeout=30_000)
+            narrow.locator("#eval-report iframe").scroll_into_view_if_needed()
+            narrow.screenshot(path=str(ARTIFACTS / "ui-eval-400.png"))
         finally:
             browser.close()

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rag.answer.pieces import is_finite
-from rag.text.lexicon import COPULAS, MEASURE_VERBS, REPORTING_VERBS, SUBJECT_PRONOUNS
+from rag.text.lexicon import COPULA_LEMMAS, MEASURE_VERBS, REPORTING_VERBS, SUBJECT_PRONOUNS
 from rag.text.tagging import Token
 
 _PAST_WERDEN = frozenset({"wurde", "wurden", "wurdest", "wurdet", "worden"})
@@ -44,8 +44,8 @@ def voice(piece: list[Token], inherited: bool = False) -> Voice:
     passive = participle and (any(t.lemma == "werden" and t.tag.startswith("VA") for t in piece)
                               or (not finite and piece[0].tag == "VV(PP)"))
     content = [t.lemma.casefold() for t in piece if t.tag.startswith("VV")]
-    copula = not passive and all(v in COPULAS for v in content) and any(
-        t.tag.startswith("V") and t.lemma.casefold() in COPULAS for t in piece)
+    copula = not passive and all(v in COPULA_LEMMAS for v in content) and any(
+        t.tag.startswith("V") and t.lemma.casefold() in COPULA_LEMMAS for t in piece)
     # "sind auf das 100-fache begrenzt", "ist gestiegen": sein with a participle states a state.
     state = not passive and participle and any(t.lemma == "sein" and t.tag.startswith("VA") for t in piece)
     measure = any(v in MEASURE_VERBS for v in content)

@@ -1,7 +1,7 @@
 """The local model as a judge of answerability (`reader.judge = "local"`).
 
 It asks the local GGUF model (Qwen2.5-Coder-1.5B by default, the `local` backend's model and
-its lock) whether the reader's best sentences answer the question, and returns the logit of
+its queue) whether the reader's best sentences answer the question, and returns the logit of
 "Ja" minus that of "Nein" for the first token of its reply: no text is generated, only one
 forward pass over the prompt. The reader feeds that number into its answerability model
 (`ReaderModel.answerability_judged`), for any backend, the extractive one included.
@@ -15,7 +15,6 @@ questions, so only the question and the sentences are evaluated.
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 import numpy as np
@@ -23,6 +22,7 @@ import numpy as np
 from rag.backends.local import _load, resolve_model_path
 from rag.core.config import LLMSettings
 from rag.core.errors import BackendError
+from rag.core.workers import SlotQueue
 from pathlib import Path
 
 SYSTEM = "Du prüfst, ob ein Text die Antwort auf eine Frage enthält. Antworte nur mit Ja oder Nein."
@@ -33,10 +33,10 @@ YES, NO = ("Ja", "ja", " Ja"), ("Nein", "nein", " Nein")
 class LocalJudge:
     """judge(question, sentences) -> logit("Ja") - logit("Nein"), from the local model."""
 
-    def __init__(self, llm: Any, lock: threading.Lock):
+    def __init__(self, llm: Any, slots: SlotQueue):
         from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
-        self.llm, self._lock = llm, lock
+        self.llm, self._slots = llm, slots
         template = llm.metadata.get("tokenizer.chat_template")
         if not template:
             raise BackendError("The local model has no chat template; it cannot judge answerability.")
@@ -62,7 +62,7 @@ class LocalJudge:
         import llama_cpp
 
         tokens = self.prompt_tokens(question, sentences)
-        with self._lock:
+        with self._slots.hold():  # the local backend's queue: one model, one caller at a time
             try:
                 llm = self.llm
                 # Keep the shared head of the prompt in the KV cache (llama.cpp's own
@@ -85,5 +85,5 @@ class LocalJudge:
 def local_judge(llm_settings: LLMSettings, models_dir: Path) -> LocalJudge:
     """The judge on the local backend's model (loaded once, shared with the backend)."""
     path = resolve_model_path(llm_settings.model_path, models_dir)
-    llm, lock = _load(path, llm_settings.context_window, llm_settings.n_threads)
-    return LocalJudge(llm, lock)
+    llm, slots = _load(path, llm_settings.context_window, llm_settings.n_threads)
+    return LocalJudge(llm, slots)

@@ -420,7 +420,7 @@ UNIT_NOUNS = frozenset(QUANTITY_UNITS) | frozenset(MONTH_NUMBERS) | frozenset(
 LIGHT_VERBS = frozenset({"sein", "haben", "werden", "sollen", "können", "müssen", "wollen", "dürfen", "mögen"})
 # Copulas: their subject is what the predicate describes ("Microsoft bleibt der größte
 # Kapitalgeber"); it does nothing.
-COPULAS = frozenset({"sein", "werden", "bleiben"})
+COPULA_LEMMAS = frozenset({"sein", "werden", "bleiben"})
 # Verbs of measure: their subject is what the quantity measures ("Die Runde betrug 6,6 Milliarden").
 MEASURE_VERBS = frozenset({"betragen", "ausmachen", "kosten", "belaufen", "entsprechen", "umfassen", "wiegen",
                            "steigen", "ansteigen", "sinken", "fallen", "wachsen", "zurückgehen"})
