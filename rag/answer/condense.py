@@ -124,7 +124,7 @@ def resolve_follow_up(question: str, history: Sequence[PriorTurn]) -> Resolution
     words = _WORD.findall(body)
     about = ABOUT_ELLIPSIS.match(question)
     if about:
-        x = about.group("x")
+        x = about.group("x") or about.group("y")
         return _resolved(substitute(base, x, idiom=True) or _substitute(base, x), question, "ellipsis: what about")
     if words and words[0].casefold() in QUESTION_WORDS and all(w.casefold() in BARE_WH_FILLERS for w in words[1:]):
         return _resolved(ask_anew(base, words[0], words[1:]), question, "ellipsis: a bare question word")

@@ -75,7 +75,9 @@ def _score(f: Phrase, t: Phrase, subj: Phrase | None, english: bool) -> float:
         s += 1
     if t.attr:
         s -= 2
-    if t.wh and not shares:
+    if f.wh and t.wh:
+        s += 8  # "Und wie viele Gläubiger?": a question phrase for the question phrase
+    elif t.wh and not shares:
         s -= 8
     return s
 
@@ -105,6 +107,8 @@ def _replacement(base: str, fragment: str, f: Phrase, t: Phrase, idiom: bool) ->
         return (t.mods or t.head)[0].start, t.end, _text(fragment, f.mods + f.head)
     if f.det is None and not f.mods and f.kind == t.kind == "noun" and t.head:  # "imports" -> "German imports"
         return t.head[0].start, t.end, _text(fragment, f.head)
+    if t.owner and t.head and not f.owner and f.kind == "noun":  # "den Exporten" -> "Chinas Exporten"
+        return t.head[0].start, t.end, _text(fragment, f.mods + f.head)
     new = _recased(fragment, f, t) if idiom else fragment[f.body_start:f.end]
     return t.body_start, t.end, new
 
@@ -190,6 +194,9 @@ def wh_fragment(base: str, body: str) -> str | None:
     if not m or not rest or any(w.tag == "VERB" for w in words_of(body, english)):
         return None
     wh = m.group(2)
+    first = phrases_of(body, english)[:1]
+    if first and first[0].wh and first[0].head and any(t.wh and t.head for t in phrases_of(base, english)):
+        return substitute(base, body)  # "Und wie viele Gläubiger?": its question phrase for the last one's
     own = QUESTION_PHRASE.match(base)
     asked = base if own and own.group(2).casefold() == wh.casefold() else ask_anew(base, wh, [])
     return substitute(asked, rest)

@@ -176,6 +176,11 @@ class Phrase:
         return next((g for end, g in _GENDER_BY_ENDING if low.endswith(end)), "mfn")
 
 
+def _saxon(w: Word) -> bool:
+    """A German name in the genitive: "Österreichs", "Chinas" (the tagger's lemma without the -s)."""
+    return w.tag == "NAME" and w.fine in ("NE", "NN", "FM") and w.text == w.lemma + "s"
+
+
 def phrases_of(text: str, english: bool | None = None) -> tuple[Phrase, ...]:
     return _phrases(words_of(text, english))
 
@@ -197,6 +202,10 @@ def _phrases(words: tuple[Word, ...]) -> tuple[Phrase, ...]:
             w = words[i]
             if w.tag == "POS" and head:
                 owner, head, i = head + [w], [], i + 1
+            elif _saxon(w) and head and head[-1].tag == "NOUN":
+                break  # "die Exporte Österreichs": a genitive attribute of its own
+            elif _saxon(w) and not head and not owner and i + 1 < n and words[i + 1].tag == "NOUN":
+                owner, i = [w], i + 1  # "Chinas Importe": the possessor before the head
             elif w.tag in ("NOUN", "NAME", "MONTH") or (w.tag == "NUM" and head and (len(w.text) <= 3 or head[-1].tag == "MONTH")):
                 head.append(w)
                 i += 1

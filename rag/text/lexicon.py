@@ -173,7 +173,9 @@ FOLLOW_UP_LEAD = re.compile(r"^\W*(und|aber|also|dann|and|but|so|then)\b[\s,]*",
 # "Und was ist mit X?", "Wie sieht es bei X aus?", "What about X?": X takes a place in the last question.
 ABOUT_ELLIPSIS = re.compile(
     r"^\W*(?:(?:und|aber|and|but)\s+)?(?:was\s+ist\s+(?:denn\s+)?(?:eigentlich\s+)?mit|wie\s+(?:ist|steht)\s+es\s+mit"
-    r"|wie\s+sieht\s+es\s+(?:mit|bei)|(?:what|how)\s+about)\s+(?P<x>.+?)(?:\s+aus)?\W*$",
+    r"|wie\s+sieht\s+es\s+(?:mit|bei)|(?:what|how)\s+about)\s+(?P<x>.+?)(?:\s+aus)?\W*$"
+    # "Wie sieht es in Tirol aus?": the preposition is the fragment's own
+    r"|^\W*(?:(?:und|aber)\s+)?wie\s+sieht\s+es\s+(?=(?:in|im|an|am|auf|für|unter|zwischen)\s)(?P<y>.+?)\s+aus\W*$",
     re.IGNORECASE)
 QUESTION_WORDS = frozenset("""wer wen wem wessen was wann wo wohin woher warum wieso weshalb weswegen wie
 welche welcher welches welchen welchem wieviel wieviele who whom whose what when where why how which""".split())
