@@ -206,7 +206,7 @@ EXISTENTIAL_THERE = re.compile(r"\b(?:is|are|was|were|will|would|has|have|had)\s
 PLACE_REFERENCES = re.compile(r"\b(dort|dorthin|daher\s+kommend|there)\b", re.IGNORECASE)
 TIME_REFERENCES = re.compile(
     r"\b(damals|seinerzeit|zu\s+(?:dieser|jener|der)\s+zeit|zu\s+(?:diesem|jenem|dem)\s+zeitpunkt|zum\s+damaligen\s+zeitpunkt"
-    r"|at\s+(?:that|the)\s+time|back\s+then|in\s+those\s+days"
+    r"|at\s+(?:that|the)\s+time|back\s+then|in\s+those\s+days|then(?=\W*$)"
     r"|(?P<year>(?:in\s+(?:dem|jenem|demselben|dem\s+gleichen|dem\s+selben)|im\s+(?:selben|gleichen))\s+jahr(?:e)?"
     r"|(?:in\s+)?(?:that|the\s+same|that\s+same)\s+year))\b", re.IGNORECASE)
 # Nouns that, definite and bare ("das Unternehmen", "the company"), point back to a thing the
@@ -224,6 +224,7 @@ summit tournament festival study report film movie book device product model inv
 auto wagen fahrzeug car vehicle phone app software zeitung zeitschrift magazin newspaper paper magazine
 hochschule universität uni schule university college school airline fluglinie fluggesellschaft autobauer
 carmaker maker anbieter betreiber händler versicherer retailer provider operator insurer smartphone handy
+kette chain
 stürmer striker autor autorin author schauspieler schauspielerin actor actress regisseur ort town village
 gemeinde region""".split())
 # Of those, the ones that mean a person: "der Politiker" is the answer's person, "das Projekt" is not.
@@ -237,7 +238,7 @@ ORGANISATION_HEADS = frozenset("""unternehmen konzern firma hersteller startup s
 team partei regierung behörde ministerium organisation sender bank institut gericht band company firm corporation
 group party government agency organization broadcaster court zeitung zeitschrift magazin newspaper paper
 magazine hochschule universität uni schule university college school airline fluglinie fluggesellschaft autobauer
-carmaker maker anbieter betreiber händler versicherer retailer provider operator insurer""".split())
+carmaker maker anbieter betreiber händler versicherer retailer provider operator insurer kette chain""".split())
 PLACE_HEADS = frozenset("stadt land staat city country state ort town village gemeinde region".split())
 # Of the organisations, the state's: "die Regierung", "the government" mean the country's own (a
 # bridge, not a reference) unless the last turn spoke of one ("Welche Regierung ...?").
