@@ -12,7 +12,7 @@ from __future__ import annotations
 from rag.answer.mentions import Mention
 from rag.answer.phrases import Word, words_of
 from rag.text.lexicon import NAME_PARTICLES, ORGANISATION_WORDS, PERSON_HEADS, TITLE_WORDS
-from rag.text.tagging import unknown_word
+from rag.text.tagging import compound_head, unknown_word
 
 _PARTICLES = frozenset(w for p in NAME_PARTICLES for w in p)
 _PERSON_ENDINGS = ("erin", "in", "ent", "ist", "eur", "or", "er")
@@ -25,6 +25,13 @@ def _person_noun(word: Word) -> bool:
     if ORGANISATION_WORDS.search(low):
         return False
     return bool(TITLE_WORDS.search(low)) or low in PERSON_HEADS or low.endswith(_PERSON_ENDINGS)
+
+
+def _compound(word: str) -> bool:
+    """"Hackerkollektiv", "Lebensmittelkonzern": a compound on a common noun of five letters or
+    more, so a common noun itself (not "Stargate", whose "gate" is short)."""
+    head = compound_head(word)
+    return len(head) >= 5 and head != word.casefold()
 
 
 def _name_words(words: tuple[Word, ...]) -> list[bool]:
@@ -46,7 +53,7 @@ def _name_words(words: tuple[Word, ...]) -> list[bool]:
     for n in range(len(words) - 2, -1, -1):
         w = words[n]
         if not flags[n] and flags[n + 1] and w.text[:1].isupper() and w.text.isalpha() and words[n + 1].start <= w.end + 1 \
-                and ((w.tag == "NOUN" and unknown_word(w.text, -20.0) and not _person_noun(w))
+                and ((w.tag == "NOUN" and unknown_word(w.text, -20.0) and not _person_noun(w) and not _compound(w.text))
                      or (w.tag == "ADJ" and not w.initial)):
             flags[n] = True
     return flags

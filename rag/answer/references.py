@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from rag.answer.binding import bound_here, expletive
 from rag.answer.mentions import clean_answer, dates_in, generic_head, head_kind, names_in
 from rag.answer.phrases import words_of
-from rag.answer.referents import phrase_referent, pick, referents
+from rag.answer.referents import by_apposition, phrase_referent, pick, referents
 from rag.text.language import detect_language
 from rag.text.lexicon import (
     DEFINITE_ARTICLES,
@@ -180,9 +180,13 @@ def replace_references(body: str, last: PriorTurn, base: str) -> tuple[str | Non
             kind = head_kind(bare[head])
             if bound_here(body, tok.start(), "person" if kind == "person" else "place" if kind == "place" else "thing"):
                 continue
-            target = pick(referents(last, base, own, kind), kind, False, english)
+            found = by_apposition(referents(last, base, own, kind), kind)
+            target = pick(found, kind, False, english)
             if not target:
                 continue
+            same = next((c for c in found if c.mention.text == target and c.apposed), None)
+            if same is not None and generic_head(same.apposed) == generic_head(bare[head]) and w not in ("des", "der"):
+                target = f"{body[tok.start():tokens[head].end()]} {target}"  # "die Bank" -> "die Bank Austria"
             # "Trainer des Vereins", "Vorsitzender der Partei": a genitive becomes "von X".
             genitive = w == "des" or (w == "der" and i > 0 and words[i - 1][:1].isupper()
                                       and not generic_head(words[i - 1]) and low[i - 1] not in QUESTION_WORDS)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from rag.answer.mentions import Mention, clean_answer, coordinated, head_kind, names_in
-from rag.answer.phrases import Phrase, phrases_of
+from rag.answer.phrases import Phrase, phrases_of, words_of
 from rag.text.language import detect_language
 from rag.text.lexicon import ASKS_ENTITY, COPULA_QUESTION
 from rag.text.sentences import split_sentences
@@ -26,8 +26,13 @@ if TYPE_CHECKING:
     from rag.answer.condense import PriorTurn
 
 _WORD = re.compile(r"[^\W_][\w'’-]*")
-_LOCATIVE = re.compile(r"\b(?:in|im|nach|aus|at|to|into)\s+(?:(?:der|dem|den|die|das|the)\s+)?$", re.IGNORECASE)
-_GOAL = re.compile(r"\b(?:nach|to|into)\s+(?:(?:der|dem|den|die|das|the)\s+)?$", re.IGNORECASE)
+# "in Graz", and with a place noun between: "im Bundesstaat Andhra Pradesh", "in the city of Jeddah".
+_LOCATIVE = re.compile(r"\b(?:in|im|nach|aus|at|to|into)\s+(?:(?:der|dem|den|die|das|the)\s+)?"
+                       r"(?:(?P<noun>[\w-]+)\s+(?:of\s+)?)?$", re.IGNORECASE)
+_GOAL = re.compile(r"\b(?:nach|to|into)\s+(?:(?:der|dem|den|die|das|the)\s+)?(?:(?P<noun>[\w-]+)\s+(?:of\s+)?)?$",
+                   re.IGNORECASE)
+# The common noun right before a name: its kind ("das Hackerkollektiv Anonymous", "the media group Schibsted").
+_APPOSED = re.compile(r"(?P<noun>[\w-]+)\s+$")
 
 
 @dataclass(frozen=True)
@@ -38,13 +43,34 @@ class Candidate:
     from_answer: bool = False
     asked: bool = False  # an answer's name to a question that asked for the kind wanted ("Welches Land")
 
+    def _after(self, pattern: re.Pattern) -> bool:
+        m = pattern.search(self.text[:self.mention.start])
+        return m is not None and (not m.group("noun") or head_kind(m.group("noun")) == "place")
+
     @property
     def locative(self) -> bool:
-        return bool(_LOCATIVE.search(self.text[:self.mention.start]))
+        return self._after(_LOCATIVE)
 
     @property
     def goal(self) -> bool:
-        return bool(_GOAL.search(self.text[:self.mention.start]))
+        return self._after(_GOAL)
+
+    @property
+    def person_like(self) -> bool:
+        """A person by its form, unless a noun of another kind introduces it ("im Bundesstaat
+        Andhra Pradesh")."""
+        kind = head_kind(self.apposed) if self.apposed else None
+        return self.mention.person_like and kind in (None, "person")
+
+    @property
+    def apposed(self) -> str | None:
+        """The common noun that introduces the name ("Hackerkollektiv" for "das Hackerkollektiv
+        Anonymous"), tagged as a noun; None when the name stands alone."""
+        m = _APPOSED.search(self.text[:self.mention.start])
+        if m is None:
+            return None
+        word = next((w for w in words_of(self.text) if w.start == m.start("noun")), None)
+        return word.text if word is not None and word.tag == "NOUN" else None
 
 
 def referents(last: PriorTurn, base: str, exclude: set[str], kind: str | None = None) -> list[Candidate]:
@@ -98,14 +124,24 @@ def _only_names(base: str, asked: list) -> bool:
 
 def _typed(candidates: list[Candidate], kind: str | None) -> list[Candidate]:
     if kind == "person":
-        return [c for c in candidates if c.mention.person_like]
+        return [c for c in candidates if c.person_like]
     if kind == "place":
-        return [c for c in candidates if c.asked or (c.locative and not c.mention.person_like)]
+        return [c for c in candidates if c.asked or (c.locative and not c.person_like)]
     if kind == "goal":
-        return [c for c in candidates if c.goal] or [c for c in candidates if c.locative and not c.mention.person_like]
+        return [c for c in candidates if c.goal] or [c for c in candidates if c.locative and not c.person_like]
     if kind in ("organisation", "thing"):
-        return [c for c in candidates if c.asked or (not c.mention.person_like and not c.locative)]
+        return [c for c in candidates if c.asked or (not c.person_like and not c.locative)]
     return candidates
+
+
+def by_apposition(candidates: list[Candidate], kind: str | None) -> list[Candidate]:
+    """For a kind noun ("der Konzern", "the company"): names introduced by a noun of that kind
+    first ("the media group Schibsted"); names of another known kind are dropped. A noun of no
+    known kind ("its rival Credit Suisse") says nothing."""
+    if kind is None:
+        return candidates
+    kinds = [(c, head_kind(c.apposed) if c.apposed else "") for c in candidates]
+    return [c for c, k in kinds if k == kind] + [c for c, k in kinds if k in ("", None)]
 
 
 def pick(candidates: list[Candidate], kind: str | None, plural: bool, english: bool) -> str | None:
