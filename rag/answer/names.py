@@ -34,6 +34,12 @@ def _compound(word: str) -> bool:
     return len(head) >= 5 and head != word.casefold()
 
 
+def _bare(words: tuple[Word, ...], n: int) -> bool:
+    """"von Tata Steel", "leitet Tata Steel": a noun with no article right after a preposition or
+    verb, before a name, is the name's first word (a common noun there would take an article)."""
+    return n > 0 and words[n - 1].tag in ("PREP", "VERB") and not ORGANISATION_WORDS.search(words[n].low)
+
+
 def _name_words(words: tuple[Word, ...]) -> list[bool]:
     """Which words belong to a name: tagged as one, or a capitalised noun the tagger does not
     know ("Twitter", "Stargate", not after an article: "das Deutschlandticket"), or one beside
@@ -53,7 +59,8 @@ def _name_words(words: tuple[Word, ...]) -> list[bool]:
     for n in range(len(words) - 2, -1, -1):
         w = words[n]
         if not flags[n] and flags[n + 1] and w.text[:1].isupper() and w.text.isalpha() and words[n + 1].start <= w.end + 1 \
-                and ((w.tag == "NOUN" and unknown_word(w.text, -20.0) and not _person_noun(w) and not _compound(w.text))
+                and ((w.tag == "NOUN" and (unknown_word(w.text, -20.0) or _bare(words, n)) and not _person_noun(w)
+                      and not _compound(w.text))
                      or (w.tag == "ADJ" and not w.initial)):
             flags[n] = True
     return flags

@@ -135,12 +135,14 @@ def replace_references(body: str, last: PriorTurn, base: str) -> tuple[str | Non
             target = pick(others, kind, plural, english) or (phrase_referent(base, True) if plural else None)
             if not target and not plural:
                 target = pick(others, None, False, english)
+            if not target and not plural and not english:  # "Wie viel Umsatz macht sie?": "die Voestalpine"
+                target = phrase_referent(base, False, "f" if w in ("sie", "ihr") else "m" if w in ("er", "ihn") else "-")
             if target:
                 add(tok, target)
         elif w in ("it", "es") and not expletive(body, tok.start()) and not bound_here(body, tok.start(),
                                                                                       "neuter" if w == "es" else "thing"):
             target = (pick(others, "thing", False, english) if (others and (w == "it" or others[0].from_answer))
-                      else None) or phrase_referent(base, False, neuter=w == "es") or (
+                      else None) or phrase_referent(base, False, "n" if w == "es" else "") or (
                 pick([c for c in cands if _NEUTER_BEFORE.search(c.text[:c.mention.start])], "thing", False, english)
                 if w == "es" else None)  # "das neue iPhone", "das Medikament Leqembi"
             if target:
