@@ -138,7 +138,7 @@ def resolve_follow_up(question: str, history: Sequence[PriorTurn]) -> Resolution
     if rewritten is None:
         if (dated := new_date(base, body)) is not None:
             return _resolved(dated, question, "ellipsis: another date")
-        if body != question.strip() and content_poor(body) and (framed := carry_frame(base, body)):
+        if body != question.strip() and content_poor(body, led=True) and (framed := carry_frame(base, body)):
             return _resolved(framed, question, "ellipsis: the last question's frame")
         return Resolution(question, False)
     return _resolved(rewritten, question, why)

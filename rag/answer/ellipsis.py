@@ -138,17 +138,19 @@ def substitute(base: str, fragment: str, idiom: bool = False) -> str | None:
     return out
 
 
-def content_poor(body: str) -> bool:
+def content_poor(body: str, led: bool = False) -> bool:
     """"Und wer wurde Zweiter?", "And how many were injured?": a question that names no name,
     date or noun phrase with a complement of its own, so it asks about the last question's
-    matter."""
+    matter. `led`: it opened with "Und"/"And", which continues the last matter, so a definite
+    noun phrase of its own is allowed ("Und wer bezahlt den Rest?")."""
     words = words_of(body)
     if not words or words[0].tag not in ("WH", "WHDET") or not any(w.tag == "VERB" for w in words):
         return False
     if any(w.tag in ("NAME", "MONTH", "PRON", "DEM") or (w.tag == "NUM") for w in words):
         return False
     phrases = phrases_of(body)
-    return not any(p.prep is not None or p.attr or (p.det is not None and p.det.tag == "DET" and not p.wh)
+    return not any(p.prep is not None or p.attr or (p.det is not None and p.det.tag == "DET" and not p.wh
+                                                   and not (led and p.det.low in ("der", "die", "das", "den", "dem", "the")))
                    for p in phrases)
 
 
