@@ -20,10 +20,12 @@ keep their words and take over the last question's dates, places and preposition
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from rag.answer.phrases import Phrase, Word, phrases_of, subject, words_of
 from rag.text.language import detect_language
 from rag.text.lexicon import ADDITIVE_FILLERS, QUESTION_PHRASE
-from rag.text.tagging import compound_head
+from rag.text.tagging import compound_head, unknown_word
 
 _AUXILIARIES = frozenset("haben sein werden have be do will".split())
 _PREP_NORMAL = {"im": "in", "ins": "in", "am": "an", "ans": "an", "zum": "zu", "zur": "zu", "vom": "von",
@@ -113,12 +115,21 @@ def _replacement(base: str, fragment: str, f: Phrase, t: Phrase, idiom: bool) ->
     return t.body_start, t.end, new
 
 
+def _bare_name(p: Phrase, english: bool) -> Phrase:
+    """"Und Kane für Bayern?": a German noun the tagger does not know, with no article,
+    is a name (a common noun there would take one)."""
+    w = p.head[0] if len(p.head) == 1 else None
+    if english or p.det is not None or w is None or w.tag != "NOUN" or not unknown_word(w.text):
+        return p
+    return replace(p, head=(replace(w, tag="NAME"),))
+
+
 def substitute(base: str, fragment: str, idiom: bool = False) -> str | None:
     """The last question `base` with each phrase of `fragment` in place of its parallel
     phrase; None when no phrase of the base fits. `idiom`: the fragment followed "Was ist
     mit" or "Wie sieht es bei" (its article is dative because of them)."""
     english = detect_language(base) == "en"
-    fs = [p for p in phrases_of(fragment, english) if p.kind != "none" or p.owner]  # too short to tell its language
+    fs = [_bare_name(p, english) for p in phrases_of(fragment, english) if p.kind != "none" or p.owner]
     ts = list(phrases_of(base))
     if not fs or not ts:
         return None

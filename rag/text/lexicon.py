@@ -224,7 +224,7 @@ summit tournament festival study report film movie book device product model inv
 auto wagen fahrzeug car vehicle phone app software zeitung zeitschrift magazin newspaper paper magazine
 hochschule universität uni schule university college school airline fluglinie fluggesellschaft autobauer
 carmaker maker anbieter betreiber händler versicherer retailer provider operator insurer smartphone handy
-kette chain
+kette chain institute ministry authority
 stürmer striker autor autorin author schauspieler schauspielerin actor actress regisseur ort town village
 gemeinde region""".split())
 # Of those, the ones that mean a person: "der Politiker" is the answer's person, "das Projekt" is not.
@@ -238,11 +238,12 @@ ORGANISATION_HEADS = frozenset("""unternehmen konzern firma hersteller startup s
 team partei regierung behörde ministerium organisation sender bank institut gericht band company firm corporation
 group party government agency organization broadcaster court zeitung zeitschrift magazin newspaper paper
 magazine hochschule universität uni schule university college school airline fluglinie fluggesellschaft autobauer
-carmaker maker anbieter betreiber händler versicherer retailer provider operator insurer kette chain""".split())
+carmaker maker anbieter betreiber händler versicherer retailer provider operator insurer kette chain institute
+ministry authority""".split())
 PLACE_HEADS = frozenset("stadt land staat city country state ort town village gemeinde region".split())
 # Of the organisations, the state's: "die Regierung", "the government" mean the country's own (a
 # bridge, not a reference) unless the last turn spoke of one ("Welche Regierung ...?").
-STATE_HEADS = frozenset("regierung behörde ministerium gericht government agency court".split())
+STATE_HEADS = frozenset("regierung behörde ministerium gericht government agency court ministry authority".split())
 # Words of organisations and places, so a two-word name with one is no person ("Real Madrid",
 # "Thrive Capital", "Los Angeles"); two or three plain words otherwise are taken for a person.
 NON_PERSON_NAME_WORDS = frozenset("""ag gmbh se kg inc ltd llc corp corporation co group gruppe holding capital
