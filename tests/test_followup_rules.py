@@ -40,6 +40,9 @@ def test_parallel_ellipsis(question, answer, follow_up, want, unwanted):
     # the kind noun's own word stays when it introduced the name
     ("Welche Bank streicht Stellen?", "Die Bank Burgenland streicht 40 Stellen [1].",
      "Wer leitet die Bank?", "die Bank Burgenland", None),
+    # a noun after "Article Noun" before a main clause's verb is that noun's name (verb second)
+    ("Welche Bank streicht Stellen?", "Die Bank Gutmann streicht 40 Stellen [1].",
+     "Wer leitet die Bank?", "die Bank Gutmann", None),
     # a place noun between the preposition and the name: still a place, and no person
     ("Wo bebte die Erde?", "Das Beben traf die Provinz Kahramanmaras in der Türkei [1].",
      "Wie viele Menschen leben dort?", None, "dort"),

@@ -40,6 +40,13 @@ def _bare(words: tuple[Word, ...], n: int) -> bool:
     return n > 0 and words[n - 1].tag in ("PREP", "VERB") and not ORGANISATION_WORDS.search(words[n].low)
 
 
+def _v2_apposition(words: tuple[Word, ...], n: int) -> bool:
+    """"Die Bank Gutmann streicht ...": one phrase stands before a main clause's finite verb, so
+    a second noun right after "Article Noun" opening the sentence is that noun's name."""
+    return (n == 2 and words[0].tag == "DET" and words[0].initial and words[1].tag == "NOUN"
+            and n + 1 < len(words) and "FIN" in words[n + 1].fine and words[n].lemma == words[n].text)
+
+
 def _name_words(words: tuple[Word, ...]) -> list[bool]:
     """Which words belong to a name: tagged as one, or a capitalised noun the tagger does not
     know ("Twitter", "Stargate", not after an article: "das Deutschlandticket"), or one beside
@@ -49,7 +56,9 @@ def _name_words(words: tuple[Word, ...]) -> list[bool]:
         if flags[n] or not w.text[:1].isupper() or not w.text.isalpha() or w.tag != "NOUN":
             continue
         before = words[n - 1] if n > 0 else None
-        if unknown_word(w.text) and (before is None or before.tag not in ("DET", "ADJ", "POSS", "WHDET", "NUM")):
+        if _v2_apposition(words, n):
+            flags[n] = True
+        elif unknown_word(w.text) and (before is None or before.tag not in ("DET", "ADJ", "POSS", "WHDET", "NUM")):
             flags[n] = True
         elif before is not None and flags[n - 1] and before.end + 1 >= w.start and not w.initial \
                 and (w.lemma == w.text or (n + 1 < len(words) and words[n + 1].tag in ("VERB", "PUNCT", "CONJ"))) \
