@@ -58,6 +58,8 @@ def test_parallel_ellipsis(question, answer, follow_up, want, unwanted):
     ("Wann wurde die Brücke gebaut?", "Sie wurde 1975 eröffnet [1].", "Wie lang ist sie?", "die Brücke", None),
     ("Wann wurde der Vertrag unterzeichnet?", "Er wurde 2020 unterzeichnet [1].", "Wie lange läuft er?",
      "der Vertrag", None),
+    ("Wie viele Mitarbeiter hat die Voestalpine?", "Die Voestalpine beschäftigt rund 51.000 Menschen [1].",
+     "Und wie viel Umsatz macht sie?", "die Voestalpine", None),
     # a clause-final English "then" is a time reference
     ("When did Austria join the EU?", "Austria joined the European Union in 1995 [1].",
      "Who was chancellor then?", "1995", "then"),

@@ -23,7 +23,7 @@ from rag.text.lexicon import (
     QUESTION_WORDS,
 )
 from rag.text.language import detect_language
-from rag.text.tagging import tag_words
+from rag.text.tagging import tag_words, unknown_word
 
 # Words, numbers, "d'Or" kept whole, an English possessive "'s" split off, punctuation.
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W_][\w]*(?:-[^\W_][\w]*)*(?:['’](?!s\b)[^\W_]\w*)*|['’]s\b|[^\w\s]")
@@ -156,7 +156,9 @@ class Phrase:
         if w.fine == "NN2":
             return True
         det = self.det.low if self.det else ""
+        # A lemma the tagger guessed for a word it does not know says nothing ("die Voestalpine").
         return (w.fine in ("NN", "NNA") and w.low != w.lemma.casefold() and det not in ("des", "dem", "eines", "einem")
+                and not unknown_word(w.text)
                 and not (w.low.endswith("s") and det in ("der", "")) or det in ("viele", "mehrere", "beide", "alle"))
 
     @property
