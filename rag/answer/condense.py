@@ -124,7 +124,7 @@ def resolve_follow_up(question: str, history: Sequence[PriorTurn]) -> Resolution
     words = _WORD.findall(body)
     about = ABOUT_ELLIPSIS.match(question)
     if about:
-        x = about.group("x")
+        x = about.group("x") or about.group("y")
         return _resolved(substitute(base, x, idiom=True) or _substitute(base, x), question, "ellipsis: what about")
     if words and words[0].casefold() in QUESTION_WORDS and all(w.casefold() in BARE_WH_FILLERS for w in words[1:]):
         return _resolved(ask_anew(base, words[0], words[1:]), question, "ellipsis: a bare question word")
@@ -138,7 +138,7 @@ def resolve_follow_up(question: str, history: Sequence[PriorTurn]) -> Resolution
     if rewritten is None:
         if (dated := new_date(base, body)) is not None:
             return _resolved(dated, question, "ellipsis: another date")
-        if body != question.strip() and content_poor(body) and (framed := carry_frame(base, body)):
+        if body != question.strip() and content_poor(body, led=True) and (framed := carry_frame(base, body)):
             return _resolved(framed, question, "ellipsis: the last question's frame")
         return Resolution(question, False)
     return _resolved(rewritten, question, why)

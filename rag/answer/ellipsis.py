@@ -20,10 +20,12 @@ keep their words and take over the last question's dates, places and preposition
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from rag.answer.phrases import Phrase, Word, phrases_of, subject, words_of
 from rag.text.language import detect_language
 from rag.text.lexicon import ADDITIVE_FILLERS, QUESTION_PHRASE
-from rag.text.tagging import compound_head
+from rag.text.tagging import compound_head, unknown_word
 
 _AUXILIARIES = frozenset("haben sein werden have be do will".split())
 _PREP_NORMAL = {"im": "in", "ins": "in", "am": "an", "ans": "an", "zum": "zu", "zur": "zu", "vom": "von",
@@ -75,7 +77,9 @@ def _score(f: Phrase, t: Phrase, subj: Phrase | None, english: bool) -> float:
         s += 1
     if t.attr:
         s -= 2
-    if t.wh and not shares:
+    if f.wh and t.wh:
+        s += 8  # "Und wie viele Gläubiger?": a question phrase for the question phrase
+    elif t.wh and not shares:
         s -= 8
     return s
 
@@ -105,8 +109,19 @@ def _replacement(base: str, fragment: str, f: Phrase, t: Phrase, idiom: bool) ->
         return (t.mods or t.head)[0].start, t.end, _text(fragment, f.mods + f.head)
     if f.det is None and not f.mods and f.kind == t.kind == "noun" and t.head:  # "imports" -> "German imports"
         return t.head[0].start, t.end, _text(fragment, f.head)
+    if t.owner and t.head and not f.owner and f.kind == "noun":  # "den Exporten" -> "Chinas Exporten"
+        return t.head[0].start, t.end, _text(fragment, f.mods + f.head)
     new = _recased(fragment, f, t) if idiom else fragment[f.body_start:f.end]
     return t.body_start, t.end, new
+
+
+def _bare_name(p: Phrase, english: bool) -> Phrase:
+    """"Und Kane für Bayern?": a German noun the tagger does not know, with no article,
+    is a name (a common noun there would take one)."""
+    w = p.head[0] if len(p.head) == 1 else None
+    if english or p.det is not None or w is None or w.tag != "NOUN" or not unknown_word(w.text):
+        return p
+    return replace(p, head=(replace(w, tag="NAME"),))
 
 
 def substitute(base: str, fragment: str, idiom: bool = False) -> str | None:
@@ -114,7 +129,7 @@ def substitute(base: str, fragment: str, idiom: bool = False) -> str | None:
     phrase; None when no phrase of the base fits. `idiom`: the fragment followed "Was ist
     mit" or "Wie sieht es bei" (its article is dative because of them)."""
     english = detect_language(base) == "en"
-    fs = [p for p in phrases_of(fragment, english) if p.kind != "none" or p.owner]  # too short to tell its language
+    fs = [_bare_name(p, english) for p in phrases_of(fragment, english) if p.kind != "none" or p.owner]
     ts = list(phrases_of(base))
     if not fs or not ts:
         return None
@@ -134,17 +149,19 @@ def substitute(base: str, fragment: str, idiom: bool = False) -> str | None:
     return out
 
 
-def content_poor(body: str) -> bool:
+def content_poor(body: str, led: bool = False) -> bool:
     """"Und wer wurde Zweiter?", "And how many were injured?": a question that names no name,
     date or noun phrase with a complement of its own, so it asks about the last question's
-    matter."""
+    matter. `led`: it opened with "Und"/"And", which continues the last matter, so a definite
+    noun phrase of its own is allowed ("Und wer bezahlt den Rest?")."""
     words = words_of(body)
     if not words or words[0].tag not in ("WH", "WHDET") or not any(w.tag == "VERB" for w in words):
         return False
     if any(w.tag in ("NAME", "MONTH", "PRON", "DEM") or (w.tag == "NUM") for w in words):
         return False
     phrases = phrases_of(body)
-    return not any(p.prep is not None or p.attr or (p.det is not None and p.det.tag == "DET" and not p.wh)
+    return not any(p.prep is not None or p.attr or (p.det is not None and p.det.tag == "DET" and not p.wh
+                                                   and not (led and p.det.low in ("der", "die", "das", "den", "dem", "the")))
                    for p in phrases)
 
 
@@ -190,6 +207,9 @@ def wh_fragment(base: str, body: str) -> str | None:
     if not m or not rest or any(w.tag == "VERB" for w in words_of(body, english)):
         return None
     wh = m.group(2)
+    first = phrases_of(body, english)[:1]
+    if first and first[0].wh and first[0].head and any(t.wh and t.head for t in phrases_of(base, english)):
+        return substitute(base, body)  # "Und wie viele Gläubiger?": its question phrase for the last one's
     own = QUESTION_PHRASE.match(base)
     asked = base if own and own.group(2).casefold() == wh.casefold() else ask_anew(base, wh, [])
     return substitute(asked, rest)

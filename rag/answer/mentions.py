@@ -173,11 +173,11 @@ def names_in(text: str, default: str = "de") -> list[Mention]:
     """The names `text` mentions, in order, each once (by its name): German text by its tags
     (rag.answer.names), English text by its capitals. `default`: the language when the text's
     own words do not tell ("Keir Starmer became prime minister in July 2024")."""
-    if not (looks_english(text) or detect_language(text, default) == "en"):
-        from rag.answer.names import german_names  # it imports Mention from here
+    from rag.answer.names import german_names  # it imports Mention from here
 
-        return german_names(text)
-    return capital_names(text, True)
+    found = capital_names(text, True) if looks_english(text) or detect_language(text, default) == "en" \
+        else german_names(text)
+    return [m for m in found if len(m.text) > 1]  # an initial ("T. V. Narendran") names no one alone
 
 
 def capital_names(text: str, english: bool | None = None) -> list[Mention]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from rag.answer.mentions import Mention
 from rag.answer.phrases import Word, words_of
 from rag.text.lexicon import NAME_PARTICLES, ORGANISATION_WORDS, PERSON_HEADS, TITLE_WORDS
-from rag.text.tagging import unknown_word
+from rag.text.tagging import compound_head, unknown_word
 
 _PARTICLES = frozenset(w for p in NAME_PARTICLES for w in p)
 _PERSON_ENDINGS = ("erin", "in", "ent", "ist", "eur", "or", "er")
@@ -27,6 +27,26 @@ def _person_noun(word: Word) -> bool:
     return bool(TITLE_WORDS.search(low)) or low in PERSON_HEADS or low.endswith(_PERSON_ENDINGS)
 
 
+def _compound(word: str) -> bool:
+    """"Hackerkollektiv", "Lebensmittelkonzern": a compound on a common noun of five letters or
+    more, so a common noun itself (not "Stargate", whose "gate" is short)."""
+    head = compound_head(word)
+    return len(head) >= 5 and head != word.casefold()
+
+
+def _bare(words: tuple[Word, ...], n: int) -> bool:
+    """"von Tata Steel", "leitet Tata Steel": a noun with no article right after a preposition or
+    verb, before a name, is the name's first word (a common noun there would take an article)."""
+    return n > 0 and words[n - 1].tag in ("PREP", "VERB") and not ORGANISATION_WORDS.search(words[n].low)
+
+
+def _v2_apposition(words: tuple[Word, ...], n: int) -> bool:
+    """"Die Bank Gutmann streicht ...": one phrase stands before a main clause's finite verb, so
+    a second noun right after "Article Noun" opening the sentence is that noun's name."""
+    return (n == 2 and words[0].tag == "DET" and words[0].initial and words[1].tag == "NOUN"
+            and n + 1 < len(words) and "FIN" in words[n + 1].fine and words[n].lemma == words[n].text)
+
+
 def _name_words(words: tuple[Word, ...]) -> list[bool]:
     """Which words belong to a name: tagged as one, or a capitalised noun the tagger does not
     know ("Twitter", "Stargate", not after an article: "das Deutschlandticket"), or one beside
@@ -36,7 +56,9 @@ def _name_words(words: tuple[Word, ...]) -> list[bool]:
         if flags[n] or not w.text[:1].isupper() or not w.text.isalpha() or w.tag != "NOUN":
             continue
         before = words[n - 1] if n > 0 else None
-        if unknown_word(w.text) and (before is None or before.tag not in ("DET", "ADJ", "POSS", "WHDET", "NUM")):
+        if _v2_apposition(words, n):
+            flags[n] = True
+        elif unknown_word(w.text) and (before is None or before.tag not in ("DET", "ADJ", "POSS", "WHDET", "NUM")):
             flags[n] = True
         elif before is not None and flags[n - 1] and before.end + 1 >= w.start and not w.initial \
                 and (w.lemma == w.text or (n + 1 < len(words) and words[n + 1].tag in ("VERB", "PUNCT", "CONJ"))) \
@@ -46,7 +68,8 @@ def _name_words(words: tuple[Word, ...]) -> list[bool]:
     for n in range(len(words) - 2, -1, -1):
         w = words[n]
         if not flags[n] and flags[n + 1] and w.text[:1].isupper() and w.text.isalpha() and words[n + 1].start <= w.end + 1 \
-                and ((w.tag == "NOUN" and unknown_word(w.text, -20.0) and not _person_noun(w))
+                and ((w.tag == "NOUN" and (unknown_word(w.text, -20.0) or _bare(words, n)) and not _person_noun(w)
+                      and not _compound(w.text))
                      or (w.tag == "ADJ" and not w.initial)):
             flags[n] = True
     return flags

@@ -23,7 +23,7 @@ from rag.text.lexicon import (
     QUESTION_WORDS,
 )
 from rag.text.language import detect_language
-from rag.text.tagging import tag_words
+from rag.text.tagging import tag_words, unknown_word
 
 # Words, numbers, "d'Or" kept whole, an English possessive "'s" split off, punctuation.
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W_][\w]*(?:-[^\W_][\w]*)*(?:['’](?!s\b)[^\W_]\w*)*|['’]s\b|[^\w\s]")
@@ -156,7 +156,9 @@ class Phrase:
         if w.fine == "NN2":
             return True
         det = self.det.low if self.det else ""
+        # A lemma the tagger guessed for a word it does not know says nothing ("die Voestalpine").
         return (w.fine in ("NN", "NNA") and w.low != w.lemma.casefold() and det not in ("des", "dem", "eines", "einem")
+                and not unknown_word(w.text)
                 and not (w.low.endswith("s") and det in ("der", "")) or det in ("viele", "mehrere", "beide", "alle"))
 
     @property
@@ -174,6 +176,11 @@ class Phrase:
         if low in ("ein", "kein"):
             return "mn"
         return next((g for end, g in _GENDER_BY_ENDING if low.endswith(end)), "mfn")
+
+
+def _saxon(w: Word) -> bool:
+    """A German name in the genitive: "Österreichs", "Chinas" (the tagger's lemma without the -s)."""
+    return w.tag == "NAME" and w.fine in ("NE", "NN", "FM") and w.text == w.lemma + "s"
 
 
 def phrases_of(text: str, english: bool | None = None) -> tuple[Phrase, ...]:
@@ -197,6 +204,10 @@ def _phrases(words: tuple[Word, ...]) -> tuple[Phrase, ...]:
             w = words[i]
             if w.tag == "POS" and head:
                 owner, head, i = head + [w], [], i + 1
+            elif _saxon(w) and head and head[-1].tag == "NOUN":
+                break  # "die Exporte Österreichs": a genitive attribute of its own
+            elif _saxon(w) and not head and not owner and i + 1 < n and words[i + 1].tag == "NOUN":
+                owner, i = [w], i + 1  # "Chinas Importe": the possessor before the head
             elif w.tag in ("NOUN", "NAME", "MONTH") or (w.tag == "NUM" and head and (len(w.text) <= 3 or head[-1].tag == "MONTH")):
                 head.append(w)
                 i += 1

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from rag.answer.binding import bound_here, expletive
 from rag.answer.mentions import clean_answer, dates_in, generic_head, head_kind, names_in
 from rag.answer.phrases import words_of
-from rag.answer.referents import phrase_referent, pick, referents
+from rag.answer.referents import by_apposition, phrase_referent, pick, referents
 from rag.text.language import detect_language
 from rag.text.lexicon import (
     DEFINITE_ARTICLES,
@@ -116,7 +116,11 @@ def replace_references(body: str, last: PriorTurn, base: str) -> tuple[str | Non
         if date:
             edits.append((span_time.start(), span_time.end(), _at(date, english)))
             why.append(f"{span_time.group(0)} -> {date}")
-    for i, (tok, w) in enumerate(zip(tokens, low)):
+    # Kind nouns first: a pronoun of the same clause means someone else (it pays for the airline).
+    order = sorted(range(len(tokens)), key=lambda n: low[n] not in DEFINITE_ARTICLES and low[n] not in DEMONSTRATIVES)
+    for i in order:
+        tok, w = tokens[i], low[i]
+        others = [c for c in cands if c.mention.text not in used]
         if span_time and span_time.start() <= tok.start() < span_time.end():
             continue
         polite = words[i][:1].isupper() and i > 0 and words[i - 1] not in ".!?"
@@ -128,15 +132,17 @@ def replace_references(body: str, last: PriorTurn, base: str) -> tuple[str | Non
                 kind, plural, need = None, True, "plural"
             if bound_here(body, tok.start(), need):
                 continue
-            target = pick(cands, kind, plural, english) or (phrase_referent(base, True) if plural else None)
+            target = pick(others, kind, plural, english) or (phrase_referent(base, True) if plural else None)
             if not target and not plural:
-                target = pick(cands, None, False, english)
+                target = pick(others, None, False, english)
+            if not target and not plural and not english:  # "Wie viel Umsatz macht sie?": "die Voestalpine"
+                target = phrase_referent(base, False, "f" if w in ("sie", "ihr") else "m" if w in ("er", "ihn") else "-")
             if target:
                 add(tok, target)
         elif w in ("it", "es") and not expletive(body, tok.start()) and not bound_here(body, tok.start(),
                                                                                       "neuter" if w == "es" else "thing"):
-            target = (pick(cands, "thing", False, english) if (cands and (w == "it" or cands[0].from_answer))
-                      else None) or phrase_referent(base, False, neuter=w == "es") or (
+            target = (pick(others, "thing", False, english) if (others and (w == "it" or others[0].from_answer))
+                      else None) or phrase_referent(base, False, "n" if w == "es" else "") or (
                 pick([c for c in cands if _NEUTER_BEFORE.search(c.text[:c.mention.start])], "thing", False, english)
                 if w == "es" else None)  # "das neue iPhone", "das Medikament Leqembi"
             if target:
@@ -180,9 +186,14 @@ def replace_references(body: str, last: PriorTurn, base: str) -> tuple[str | Non
             kind = head_kind(bare[head])
             if bound_here(body, tok.start(), "person" if kind == "person" else "place" if kind == "place" else "thing"):
                 continue
-            target = pick(referents(last, base, own, kind), kind, False, english)
+            found = by_apposition(referents(last, base, own, kind), kind)
+            target = pick(found, kind, False, english)
             if not target:
                 continue
+            same = next((c for c in found if c.mention.text == target and c.apposed), None)
+            if same is not None and generic_head(same.apposed) == generic_head(bare[head]) and w not in ("des", "der"):
+                used.add(target)
+                target = f"{body[tok.start():tokens[head].end()]} {target}"  # "die Bank" -> "die Bank Austria"
             # "Trainer des Vereins", "Vorsitzender der Partei": a genitive becomes "von X".
             genitive = w == "des" or (w == "der" and i > 0 and words[i - 1][:1].isupper()
                                       and not generic_head(words[i - 1]) and low[i - 1] not in QUESTION_WORDS)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from rag.answer.mentions import Mention, clean_answer, coordinated, head_kind, names_in
-from rag.answer.phrases import Phrase, phrases_of
+from rag.answer.phrases import Phrase, phrases_of, words_of
 from rag.text.language import detect_language
 from rag.text.lexicon import ASKS_ENTITY, COPULA_QUESTION
 from rag.text.sentences import split_sentences
@@ -26,8 +26,14 @@ if TYPE_CHECKING:
     from rag.answer.condense import PriorTurn
 
 _WORD = re.compile(r"[^\W_][\w'’-]*")
-_LOCATIVE = re.compile(r"\b(?:in|im|nach|aus|at|to|into)\s+(?:(?:der|dem|den|die|das|the)\s+)?$", re.IGNORECASE)
-_GOAL = re.compile(r"\b(?:nach|to|into)\s+(?:(?:der|dem|den|die|das|the)\s+)?$", re.IGNORECASE)
+# "in Graz", and with a place noun between: "im Bundesstaat Andhra Pradesh", "in the city of Jeddah".
+_LOCATIVE = re.compile(r"\b(?:in|im|nach|aus|at|to|into)\s+(?:(?:der|dem|den|die|das|the)\s+)?"
+                       r"(?:(?P<noun>[\w-]+)\s+(?:of\s+)?)?$", re.IGNORECASE)
+_GOAL = re.compile(r"\b(?:nach|to|into)\s+(?:(?:der|dem|den|die|das|the)\s+)?(?:(?P<noun>[\w-]+)\s+(?:of\s+)?)?$",
+                   re.IGNORECASE)
+# The common noun right before a name: its kind ("das Hackerkollektiv Anonymous", "the media group Schibsted").
+_ROLE_OF = re.compile(r"(?P<noun>[\w-]+)\s+(?:von|vom|of|bei|beim|at|der|des|the)\s+$", re.IGNORECASE)
+_APPOSED = re.compile(r"(?P<noun>[\w-]+)\s+$")
 
 
 @dataclass(frozen=True)
@@ -38,13 +44,37 @@ class Candidate:
     from_answer: bool = False
     asked: bool = False  # an answer's name to a question that asked for the kind wanted ("Welches Land")
 
+    def _after(self, pattern: re.Pattern) -> bool:
+        m = pattern.search(self.text[:self.mention.start])
+        return m is not None and (not m.group("noun") or head_kind(m.group("noun")) == "place")
+
     @property
     def locative(self) -> bool:
-        return bool(_LOCATIVE.search(self.text[:self.mention.start]))
+        return self._after(_LOCATIVE)
 
     @property
     def goal(self) -> bool:
-        return bool(_GOAL.search(self.text[:self.mention.start]))
+        return self._after(_GOAL)
+
+    @property
+    def person_like(self) -> bool:
+        """A person by its form, unless a noun of another kind introduces it ("im Bundesstaat
+        Andhra Pradesh")."""
+        kind = head_kind(self.apposed) if self.apposed else None
+        role = _ROLE_OF.search(self.text[:self.mention.start])
+        if role is not None and head_kind(role.group("noun")) == "person":
+            return False  # "Chef von Tata Steel", "CEO of Bank Austria": where a person works
+        return self.mention.person_like and kind in (None, "person")
+
+    @property
+    def apposed(self) -> str | None:
+        """The common noun that introduces the name ("Hackerkollektiv" for "das Hackerkollektiv
+        Anonymous"), tagged as a noun; None when the name stands alone."""
+        m = _APPOSED.search(self.text[:self.mention.start])
+        if m is None:
+            return None
+        word = next((w for w in words_of(self.text) if w.start == m.start("noun")), None)
+        return word.text if word is not None and word.tag == "NOUN" else None
 
 
 def referents(last: PriorTurn, base: str, exclude: set[str], kind: str | None = None) -> list[Candidate]:
@@ -71,15 +101,17 @@ def referents(last: PriorTurn, base: str, exclude: set[str], kind: str | None = 
            if m.text.casefold() not in exclude]
     about_name = bool(asked) and _only_names(base, asked)
     asks = ASKS_ENTITY.search(base)
-    if not asks or about_name or (kind is not None and kind not in _asked_kinds(asks)):
+    if not asks or about_name or (kind is not None and kind not in _asked_kinds(asks, base)):
         return own + answer  # "Which company ...?" answered, "the car" is what the question named
-    if kind is not None and len(_asked_kinds(asks)) == 1:  # the answer names the kind asked for
+    if kind is not None and len(_asked_kinds(asks, base)) == 1:  # the answer names the kind asked for
         answer = [Candidate(c.mention, c.text, c.names, True, not c.mention.titled) for c in answer]
     return answer + own
 
 
-def _asked_kinds(asks: re.Match) -> set[str]:
+def _asked_kinds(asks: re.Match, base: str = "") -> set[str]:
     word = asks.group(1).casefold()
+    if word in ("wer", "who") and any(head_kind(w) == "person" for w in _WORD.findall(base)[1:4]):
+        return {"person"}  # "Wer ist Chef von ...?", "Who is the coach of ...?": a person
     if word.startswith(("welche", "which", "what ")):
         kind = head_kind(word.split()[-1]) if " " in word else None
         return {kind} if kind else {"person", "organisation", "place", "thing"}
@@ -98,14 +130,24 @@ def _only_names(base: str, asked: list) -> bool:
 
 def _typed(candidates: list[Candidate], kind: str | None) -> list[Candidate]:
     if kind == "person":
-        return [c for c in candidates if c.mention.person_like]
+        return [c for c in candidates if c.person_like]
     if kind == "place":
-        return [c for c in candidates if c.asked or (c.locative and not c.mention.person_like)]
+        return [c for c in candidates if c.asked or (c.locative and not c.person_like)]
     if kind == "goal":
-        return [c for c in candidates if c.goal] or [c for c in candidates if c.locative and not c.mention.person_like]
+        return [c for c in candidates if c.goal] or [c for c in candidates if c.locative and not c.person_like]
     if kind in ("organisation", "thing"):
-        return [c for c in candidates if c.asked or (not c.mention.person_like and not c.locative)]
+        return [c for c in candidates if c.asked or (not c.person_like and not c.locative)]
     return candidates
+
+
+def by_apposition(candidates: list[Candidate], kind: str | None) -> list[Candidate]:
+    """For a kind noun ("der Konzern", "the company"): names introduced by a noun of that kind
+    first ("the media group Schibsted"); names of another known kind are dropped. A noun of no
+    known kind ("its rival Credit Suisse") says nothing."""
+    if kind is None:
+        return candidates
+    kinds = [(c, head_kind(c.apposed) if c.apposed else "") for c in candidates]
+    return [c for c, k in kinds if k == kind] + [c for c, k in kinds if k in ("", None)]
 
 
 def pick(candidates: list[Candidate], kind: str | None, plural: bool, english: bool) -> str | None:
@@ -128,19 +170,22 @@ def pick(candidates: list[Candidate], kind: str | None, plural: bool, english: b
     return ", ".join(group[:-1]) + joiner + group[-1]
 
 
-def phrase_referent(base: str, plural: bool, neuter: bool = False) -> str | None:
-    """A noun phrase of the last question for "they"/"sie" (plural) or "it"/"es": its
+def phrase_referent(base: str, plural: bool, gender: str = "") -> str | None:
+    """A noun phrase of the last question for "they"/"sie" (plural), "it", or a German
+    pronoun of its gender ("es": "das Deutschlandticket", "sie": "die Voestalpine"): its
     subject first, then the question phrase's noun ("How many nurses" -> "nurses")."""
     ordered = sorted(phrases_of(base), key=lambda p: (p.wh, p.prep is not None, p.attr))
     for p in ordered:
-        if p.kind != "noun" or p.plural != plural or (neuter and p.genders != "n"):
+        if p.kind != "noun" or p.plural != plural or (gender and (p.genders != gender or p.attr)):
             continue
-        if _phrase_is_person(p) and not plural:
+        if _phrase_is_person(p) and not plural and gender not in ("m", "f"):
             continue
         start = p.head[0].start if p.wh or p.det is None or p.det.tag != "DET" else p.body_start
         if p.mods and not p.wh:
             start = min(start, p.mods[0].start)
-        return base[start:p.end]
+        after = next((q for q in phrases_of(base) if q.attr and q.start > p.end), None)
+        end = after.end if after is not None and not base[p.end:after.start].strip() else p.end
+        return base[start:end]  # with its genitive: "der Chef der Bank"
     return None
 
 

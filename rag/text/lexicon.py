@@ -173,7 +173,9 @@ FOLLOW_UP_LEAD = re.compile(r"^\W*(und|aber|also|dann|and|but|so|then)\b[\s,]*",
 # "Und was ist mit X?", "Wie sieht es bei X aus?", "What about X?": X takes a place in the last question.
 ABOUT_ELLIPSIS = re.compile(
     r"^\W*(?:(?:und|aber|and|but)\s+)?(?:was\s+ist\s+(?:denn\s+)?(?:eigentlich\s+)?mit|wie\s+(?:ist|steht)\s+es\s+mit"
-    r"|wie\s+sieht\s+es\s+(?:mit|bei)|(?:what|how)\s+about)\s+(?P<x>.+?)(?:\s+aus)?\W*$",
+    r"|wie\s+sieht\s+es\s+(?:mit|bei)|(?:what|how)\s+about)\s+(?P<x>.+?)(?:\s+aus)?\W*$"
+    # "Wie sieht es in Tirol aus?": the preposition is the fragment's own
+    r"|^\W*(?:(?:und|aber)\s+)?wie\s+sieht\s+es\s+(?=(?:in|im|an|am|auf|für|unter|zwischen)\s)(?P<y>.+?)\s+aus\W*$",
     re.IGNORECASE)
 QUESTION_WORDS = frozenset("""wer wen wem wessen was wann wo wohin woher warum wieso weshalb weswegen wie
 welche welcher welches welchen welchem wieviel wieviele who whom whose what when where why how which""".split())
@@ -204,7 +206,7 @@ EXISTENTIAL_THERE = re.compile(r"\b(?:is|are|was|were|will|would|has|have|had)\s
 PLACE_REFERENCES = re.compile(r"\b(dort|dorthin|daher\s+kommend|there)\b", re.IGNORECASE)
 TIME_REFERENCES = re.compile(
     r"\b(damals|seinerzeit|zu\s+(?:dieser|jener|der)\s+zeit|zu\s+(?:diesem|jenem|dem)\s+zeitpunkt|zum\s+damaligen\s+zeitpunkt"
-    r"|at\s+(?:that|the)\s+time|back\s+then|in\s+those\s+days"
+    r"|at\s+(?:that|the)\s+time|back\s+then|in\s+those\s+days|then(?=\W*$)"
     r"|(?P<year>(?:in\s+(?:dem|jenem|demselben|dem\s+gleichen|dem\s+selben)|im\s+(?:selben|gleichen))\s+jahr(?:e)?"
     r"|(?:in\s+)?(?:that|the\s+same|that\s+same)\s+year))\b", re.IGNORECASE)
 # Nouns that, definite and bare ("das Unternehmen", "the company"), point back to a thing the
@@ -222,6 +224,7 @@ summit tournament festival study report film movie book device product model inv
 auto wagen fahrzeug car vehicle phone app software zeitung zeitschrift magazin newspaper paper magazine
 hochschule universität uni schule university college school airline fluglinie fluggesellschaft autobauer
 carmaker maker anbieter betreiber händler versicherer retailer provider operator insurer smartphone handy
+kette chain institute ministry authority
 stürmer striker autor autorin author schauspieler schauspielerin actor actress regisseur ort town village
 gemeinde region""".split())
 # Of those, the ones that mean a person: "der Politiker" is the answer's person, "das Projekt" is not.
@@ -235,11 +238,12 @@ ORGANISATION_HEADS = frozenset("""unternehmen konzern firma hersteller startup s
 team partei regierung behörde ministerium organisation sender bank institut gericht band company firm corporation
 group party government agency organization broadcaster court zeitung zeitschrift magazin newspaper paper
 magazine hochschule universität uni schule university college school airline fluglinie fluggesellschaft autobauer
-carmaker maker anbieter betreiber händler versicherer retailer provider operator insurer""".split())
+carmaker maker anbieter betreiber händler versicherer retailer provider operator insurer kette chain institute
+ministry authority""".split())
 PLACE_HEADS = frozenset("stadt land staat city country state ort town village gemeinde region".split())
 # Of the organisations, the state's: "die Regierung", "the government" mean the country's own (a
 # bridge, not a reference) unless the last turn spoke of one ("Welche Regierung ...?").
-STATE_HEADS = frozenset("regierung behörde ministerium gericht government agency court".split())
+STATE_HEADS = frozenset("regierung behörde ministerium gericht government agency court ministry authority".split())
 # Words of organisations and places, so a two-word name with one is no person ("Real Madrid",
 # "Thrive Capital", "Los Angeles"); two or three plain words otherwise are taken for a person.
 NON_PERSON_NAME_WORDS = frozenset("""ag gmbh se kg inc ltd llc corp corporation co group gruppe holding capital
