@@ -16,8 +16,8 @@ antecedent stands in their own question.
 from __future__ import annotations
 
 from rag.answer.phrases import Phrase, Word, phrases_of, words_of
-from rag.text.lexicon import (
-    CLAUSE_CONJUNCTIONS,
+from rag.text.lexicon import CLAUSE_CONJUNCTIONS
+from rag.text.followup_lexicon import (
     IMPERSONAL_ES_VERBS,
     IMPERSONAL_IT,
     PERSON_HEADS,

@@ -24,12 +24,12 @@ from rag.answer.mentions import Mention, clean_answer, dates_in, names_in
 from rag.answer.phrases import words_of
 from rag.answer.references import replace_references
 from rag.conversations import Turn
-from rag.text.lexicon import (
+from rag.text.lexicon import PREPOSITIONS
+from rag.text.followup_lexicon import (
     ABOUT_ELLIPSIS,
     BARE_WH_FILLERS,
     EVENT_PRONOUNS,
     FOLLOW_UP_LEAD,
-    PREPOSITIONS,
     QUESTION_WORDS,
 )
 from rag.text.sentences import split_sentences

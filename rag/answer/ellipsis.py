@@ -24,7 +24,7 @@ from dataclasses import replace
 
 from rag.answer.phrases import Phrase, Word, phrases_of, subject, words_of
 from rag.text.language import detect_language
-from rag.text.lexicon import ADDITIVE_FILLERS, QUESTION_PHRASE
+from rag.text.followup_lexicon import ADDITIVE_FILLERS, QUESTION_PHRASE
 from rag.text.tagging import compound_head, unknown_word
 
 _AUXILIARIES = frozenset("haben sein werden have be do will".split())

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from rag.answer.mentions import Mention
 from rag.answer.phrases import Word, words_of
-from rag.text.lexicon import NAME_PARTICLES, ORGANISATION_WORDS, PERSON_HEADS, TITLE_WORDS
+from rag.text.followup_lexicon import NAME_PARTICLES, ORGANISATION_WORDS, PERSON_HEADS, TITLE_WORDS
 from rag.text.tagging import compound_head, unknown_word
 
 _PARTICLES = frozenset(w for p in NAME_PARTICLES for w in p)

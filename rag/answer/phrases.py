@@ -16,12 +16,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from rag.text.lexicon import (
-    ARTICLE_COUNTRIES,
-    ENGLISH_FUNCTION_WORDS,
-    MONTHS,
-    QUESTION_WORDS,
-)
+from rag.text.lexicon import ENGLISH_FUNCTION_WORDS, MONTHS
+from rag.text.followup_lexicon import ARTICLE_COUNTRIES, QUESTION_WORDS
 from rag.text.language import detect_language
 from rag.text.tagging import tag_words, unknown_word
 

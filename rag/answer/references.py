@@ -17,7 +17,8 @@ from rag.answer.mentions import clean_answer, dates_in, generic_head, head_kind,
 from rag.answer.phrases import words_of
 from rag.answer.referents import by_apposition, phrase_referent, pick, referents
 from rag.text.language import detect_language
-from rag.text.lexicon import (
+from rag.text.lexicon import TIME_QUESTION
+from rag.text.followup_lexicon import (
     DEFINITE_ARTICLES,
     DEMONSTRATIVES,
     EXISTENTIAL_THERE,
@@ -26,7 +27,6 @@ from rag.text.lexicon import (
     PRONOMINAL_ADVERBS,
     QUESTION_WORDS,
     STATE_HEADS,
-    TIME_QUESTION,
     TIME_REFERENCES,
 )
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from rag.answer.mentions import Mention, clean_answer, coordinated, head_kind, names_in
 from rag.answer.phrases import Phrase, phrases_of, words_of
 from rag.text.language import detect_language
-from rag.text.lexicon import ASKS_ENTITY, COPULA_QUESTION
+from rag.text.followup_lexicon import ASKS_ENTITY, COPULA_QUESTION
 from rag.text.sentences import split_sentences
 
 if TYPE_CHECKING:
