@@ -67,7 +67,11 @@ def ground_answer(text: str, hits: list[Hit] | tuple[Hit, ...], scorer: SupportS
             cursor = end  # with the space before it
             continue
         kept: list[int] = []
-        if cited or len(claim.split()) >= 4:
+        # A claim that is word for word a sentence of every passage it cites needs no survey:
+        # that sentence supports it fully, and nothing another passage says can lower that.
+        verbatim = bool(cited) and all(1 <= n <= len(hits) and scorer.verbatim_span(claim, hits[n - 1].chunk)
+                                       for n in cited)
+        if (cited or len(claim.split()) >= 4) and not verbatim:
             scorer.survey(claim, [h.chunk for h in hits])
         for n in cited:
             # Small models number by habit ("[2]" with one passage shown): a marker outside

@@ -59,6 +59,18 @@ class SupportScorer:
     told: dict[tuple[str, str], float] = field(default_factory=dict)
     _verdicts: dict[tuple[str, str, str], list[tuple[str, bool]]] = field(default_factory=dict)
 
+    def verbatim_span(self, sentence: str, chunk: Chunk) -> tuple[int, int] | None:
+        """The span of a sentence of `chunk` that is the claim word for word (the extractive
+        reader's answers are): it states its own facts with its own roles, so no window needs
+        reading. Profiled on 40 seeds questions, the role checks of the other windows took 63 %
+        of an answer's time."""
+        want = _plain(sentence)
+        spans, _ = self._spans(chunk, with_vectors=False)
+        for s, e in spans:
+            if _plain(chunk.text[s - chunk.start:e - chunk.start]) == want:
+                return s, e
+        return None
+
     def survey(self, sentence: str, chunks: list[Chunk]) -> None:
         """Score the claim against every passage first, so that a passage that tells its event
         with other roles is known before any passage is chosen (the order of hits must not
@@ -96,6 +108,10 @@ class SupportScorer:
     def best_span(self, sentence: str, chunk: Chunk) -> tuple[float, tuple[int, int]]:
         """(support, (start, end) in document offsets) of the window that supports the claim
         best; a window whose facts or roles disagree with the claim supports nothing."""
+        verbatim = self.verbatim_span(sentence, chunk)
+        if verbatim is not None:
+            text = chunk.text[verbatim[0] - chunk.start:verbatim[1] - chunk.start]
+            return self._confirmed(sentence, text, 1.0), verbatim
         spans, texts, windows, window_texts, verdicts = self._window_verdicts(sentence, chunk)
         if not spans:
             return 0.0, (chunk.start, chunk.end)
@@ -183,6 +199,11 @@ class SupportScorer:
             self.reasons[claim] = f"the local model finds it not entailed (p={p:.2f})"
             return 0.0
         return support
+
+
+def _plain(text: str) -> str:
+    """Text compared word for word: one space between words, none before punctuation."""
+    return re.sub(r"\s+([.,;:!?])", r"\1", " ".join(text.split()))
 
 
 def _verbs_elsewhere(claim: str, stated: str, others: list[str]) -> str:
