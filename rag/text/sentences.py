@@ -120,6 +120,13 @@ def _move_opening_quotes(line: str, bounds: list[tuple[int, int]]) -> list[tuple
 
 def sentence_spans(text: str, offset: int = 0, language: str = "de") -> list[tuple[int, int]]:
     """(start, end) of each sentence in `text`, shifted by `offset`; whitespace trimmed."""
+    return [(s + offset, e + offset) for s, e in _spans(text, language)]
+
+
+# Cached: the reader cuts every retrieved chunk on every request, and the chunks a server
+# retrieves recur; cutting was 0.6 s of 6.1 s for 40 seeds questions asked once each.
+@lru_cache(maxsize=8192)
+def _spans(text: str, language: str) -> tuple[tuple[int, int], ...]:
     spans: list[tuple[int, int]] = []
     nlp = _pipeline(language)
     for m in _LINE.finditer(text):
@@ -138,8 +145,8 @@ def sentence_spans(text: str, offset: int = 0, language: str = "de") -> list[tup
             while e > s and line[e - 1].isspace():
                 e -= 1
             if e > s:
-                spans.append((m.start() + s + offset, m.start() + e + offset))
-    return spans
+                spans.append((m.start() + s, m.start() + e))
+    return tuple(spans)
 
 
 def split_sentences(text: str, language: str = "de") -> list[str]:

@@ -21,7 +21,14 @@ def _stemmer():
 
 def tokenize(text: str) -> list[str]:
     """Stemmed content tokens of `text` (digits kept: numbers are often the answer)."""
+    return list(_tokens(text))
+
+
+# Cached: the reader tokenises every candidate sentence on every request (28,805 calls,
+# 0.29 s of 6.1 s for 40 seeds questions), and a served corpus's sentences recur.
+@lru_cache(maxsize=1 << 16)
+def _tokens(text: str) -> tuple[str, ...]:
     stop = german_stopwords()
     words = [w for w in _WORD.findall(text.casefold().replace("ß", "ss")) if w not in stop]
     words = [w for w in words if len(w) > 1 or w.isdigit()]
-    return _stemmer().stemWords(words)
+    return tuple(_stemmer().stemWords(words))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import os
+from functools import lru_cache
 from typing import Callable
 
 import numpy as np
@@ -39,6 +40,9 @@ def term_weights(part: QuestionPart, idf: Callable[[str], float]) -> dict[str, f
     return {t: max(1.0, idf(t)) for t in part.topic_terms}
 
 
+# Cached: the reader asks it for every (question stem, sentence stem) pair, 227k pairs for 40
+# seeds questions, a third of a question's reading time uncached.
+@lru_cache(maxsize=1 << 17)
 def _related(a: str, b: str) -> bool:
     """Stems the Snowball stemmer failed to unite: inflection ("lauft"/"laufend") shares a
     long prefix, a German compound shares its head ("datenzentr"/"rechenzentr")."""
@@ -48,6 +52,16 @@ def _related(a: str, b: str) -> bool:
     prefix = len(os.path.commonprefix([a, b]))
     suffix = len(os.path.commonprefix([a[::-1], b[::-1]]))
     return prefix >= max(4, 0.8 * short) or suffix >= 5
+
+
+@lru_cache(maxsize=1 << 16)  # (question stem, sentence's stems): 115k pair checks for 47 questions
+def _related_to_any(term: str, terms: frozenset[str]) -> bool:
+    return any(_related(term, s) for s in terms)
+
+
+@lru_cache(maxsize=1 << 14)  # a candidate sentence recurs across questions and parts
+def _has_digit(text: str) -> bool:
+    return any(ch.isdigit() for ch in text)
 
 
 def matched(c: Candidate, weights: dict[str, float], related_credit: float) -> dict[str, float]:
@@ -62,7 +76,7 @@ def matched(c: Candidate, weights: dict[str, float], related_credit: float) -> d
             out[t] = 1.0
         elif t in c.context:
             out[t] = context_credit
-        elif any(_related(t, s) for s in c.terms):
+        elif _related_to_any(t, c.terms):
             out[t] = related_credit
     return out
 
@@ -71,9 +85,13 @@ def coverage(c: Candidate, weights: dict[str, float], related_credit: float,
              already: dict[str, float] | None = None) -> float:
     """Share of the question's term weight the sentence covers, beyond what `already`
     (the sentences chosen so far) covers."""
+    return _coverage_of_hits(matched(c, weights, related_credit), weights, already)
+
+
+def _coverage_of_hits(hits: dict[str, float], weights: dict[str, float],
+                      already: dict[str, float] | None = None) -> float:
     total = sum(weights.values()) or 1.0
     already = already or {}
-    hits = matched(c, weights, related_credit)
     return sum(weights[t] * max(0.0, credit - already.get(t, 0.0)) for t, credit in hits.items()) / total
 
 
@@ -94,12 +112,14 @@ def sentence_features(part: QuestionPart, cands: list[Candidate], language: str,
     rarest = max(weights, key=weights.get) if weights else None
     subjects = [t for t in part.subject_terms if t in weights]
     asked_words = set(part.topic_terms)
-    cov = np.array([coverage(c, weights, related_credit) for c in cands]) if weights else np.zeros(n)
+    # Each candidate's matches once: coverage, the row and the terms nowhere all read them.
+    matches = [matched(c, weights, related_credit) if weights else {} for c in cands]
+    cov = np.array([_coverage_of_hits(h, weights) for h in matches]) if weights else np.zeros(n)
     cos = np.asarray(cos, dtype=np.float64)
     en = 1.0 if language != "de" else 0.0
     col = {name: i for i, name in enumerate(FEATURES)}
     for i, c in enumerate(cands):
-        hits = matched(c, weights, related_credit) if weights else {}
+        hits = matches[i]
         typed = offers_answer_type(c.text, part.expected, part.text) or (
             c.points_back and offers_answer_type(c.previous, part.expected, part.text))
         row = out[i]
@@ -119,7 +139,7 @@ def sentence_features(part: QuestionPart, cands: list[Candidate], language: str,
         row[col["dateline"]] = 1.0 if DATELINE.match(c.text) else 0.0
         row[col["log_words"]] = math.log(len(c.text.split()))
         row[col["new_terms"]] = math.log1p(len(c.terms - asked_words))
-        row[col["has_digit"]] = 1.0 if any(ch.isdigit() for ch in c.text) else 0.0
+        row[col["has_digit"]] = 1.0 if _has_digit(c.text) else 0.0
         if part.focus:
             # The question's focus, and a value of the asked kind about it in one clause
             # (rag/answer/focus.py); a sentence that points back is read with its antecedent.
@@ -134,7 +154,7 @@ def sentence_features(part: QuestionPart, cands: list[Candidate], language: str,
     out[:, col["lang_en"]] = en
     out[:, col["en_cos"]] = en * cos
     if language == "de":  # an English question's words never stand in the German passages
-        held = set().union(*(matched(c, weights, related_credit) for c in cands)) if weights else set()
+        held = set().union(*matches)
         nowhere = [w for t, w in weights.items() if t not in held]
         out[:, col["terms_nowhere"]] = sum(nowhere) / total
         out[:, col["terms_nowhere_max"]] = max(nowhere, default=0.0)
