@@ -56,7 +56,9 @@ def _related(a: str, b: str) -> bool:
 
 @lru_cache(maxsize=1 << 16)  # (question stem, sentence's stems): 115k pair checks for 47 questions
 def _related_to_any(term: str, terms: frozenset[str]) -> bool:
-    return any(_related(term, s) for s in terms)
+    # Only a stem with the same first 4 or last 5 letters can be related (`_related`).
+    head, tail = term[:4], term[-5:]
+    return any(_related(term, s) for s in terms if s[:4] == head or s[-5:] == tail)
 
 
 @lru_cache(maxsize=1 << 14)  # a candidate sentence recurs across questions and parts
