@@ -171,3 +171,15 @@ def test_partitives_attributive_von_phrases_and_labels():
 def test_role_conflicts_round_two(claim, span, expected):
     why = role_conflict(claim, span)
     assert (expected in why.casefold() and why) if expected else not why, why
+
+
+def test_warm_up_loads_the_tagger_the_role_checks_need():
+    # `rag serve` warms up with it: a lazily loaded tagger cost the first non-verbatim answer
+    # of every fresh server 0.5 s, holding the other requests (benchmarks/api_load.py).
+    from rag.answer.support import SupportScorer
+    from rag.text import tagging
+
+    tagging._tagger.cache_clear()
+    SupportScorer.warm_up()
+    assert tagging._tagger.cache_info().currsize == 1
+    assert clauses("Microsoft investiert Milliarden in OpenAI.")[0].verb == "investieren"

@@ -59,6 +59,12 @@ class SupportScorer:
     told: dict[tuple[str, str], float] = field(default_factory=dict)
     _verdicts: dict[tuple[str, str, str], list[tuple[str, bool]]] = field(default_factory=dict)
 
+    @staticmethod
+    def warm_up() -> None:
+        """Load what the role checks read German with (HanTa's model, 0.5 s), so that the first
+        answer needing them does not wait for it under load; `rag serve` calls it at startup."""
+        clauses("Der Server lädt das Modell.")
+
     def verbatim_span(self, sentence: str, chunk: Chunk) -> tuple[int, int] | None:
         """The span of a sentence of `chunk` that is the claim word for word (the extractive
         reader's answers are): it states its own facts with its own roles, so no window needs

@@ -22,11 +22,12 @@ sets another login).
 
 
 def _warm_up(assistant: Assistant) -> None:
-    # Load the embedder and index once the server runs, so the first question is fast
-    # without delaying startup. Errors here resurface, readably, on the first question.
+    # Load the embedder, the index and the claim check's tagger once the server runs, so the
+    # first questions are fast without delaying startup. Errors here resurface, readably, on the first question.
     try:
         assistant.index()
         assistant.embedder.encode_queries(["warm-up"])
+        assistant.support_scorer().warm_up()
     except Exception:  # noqa: BLE001 - best effort only
         pass
 
