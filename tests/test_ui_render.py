@@ -126,3 +126,17 @@ def test_library_table_and_conversation_list():
 ])
 def test_merge_ranges(ranges, expected):
     assert render.merge_ranges(ranges, 10) == expected
+
+
+def test_the_theme_serves_only_whole_font_faces():
+    # gradio 6.31's weight-600 files are 4-5 KB subsets (SourceSansPro-SemiBold.woff2 holds "A",
+    # "B" and spaces): with them every bold heading mixed two faces. A whole Latin face is
+    # 36-103 KB, so a face under 20 KB is a subset.
+    from gradio.themes.utils.fonts import font_file_path
+
+    from rag.ui.style import FONTS, theme
+
+    theme()  # builds with these fonts
+    for family, weights in FONTS:
+        for weight in weights:
+            assert font_file_path(family, weight).stat().st_size > 20_000, (family, weight)

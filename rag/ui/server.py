@@ -45,6 +45,7 @@ def mount_ui(app: Any, assistant: Assistant, *, path: str = "/",
     import gradio as gr
 
     from rag.ui.app import CSS, build_app
+    from rag.ui.style import theme
 
     s = assistant.settings
     demo = build_app(assistant)
@@ -63,4 +64,5 @@ def mount_ui(app: Any, assistant: Assistant, *, path: str = "/",
         mcp_server=False,
         footer_links=["api"],
         css=CSS,
+        theme=theme(),
     )

@@ -188,3 +188,22 @@ URL_JS = """
 CONFIRM_DELETE_CHAT_JS = "(cid) => (cid && window.confirm('Gespräch löschen? / Delete this chat?')) ? cid : ''"
 CONFIRM_DELETE_DOC_JS = ("(source) => (source && window.confirm('Dokument löschen? / Delete this document? '"
                          " + source)) ? source : ''")
+
+
+# (family, weights) of the fonts gradio ships that the UI's theme uses: body, then monospace.
+# Weight 600's files in gradio 6.31 are subsets of 4-5 KB (SourceSansPro-SemiBold.woff2 holds
+# only "A", "B" and spaces), so every bold heading mixed two faces ("OpenAI" with another
+# capital A). The full 700 faces (36-103 KB) serve CSS weights 600 and 700 alike.
+FONTS = (("Source Sans Pro", (400, 700)), ("IBM Plex Mono", (400, 700)))
+
+
+def theme():
+    """Gradio's default theme with its own fonts at the weights of `FONTS`."""
+    import gradio as gr
+
+    (body, body_weights), (mono, mono_weights) = FONTS
+    local = gr.themes.LocalFont
+    return gr.themes.Default(
+        font=(local(body, weights=body_weights), "ui-sans-serif", "system-ui", "sans-serif"),
+        font_mono=(local(mono, weights=mono_weights), "ui-monospace", "Consolas", "monospace"),
+    )
