@@ -42,7 +42,7 @@ def term_weights(part: QuestionPart, idf: Callable[[str], float]) -> dict[str, f
 
 # Cached: the reader asks it for every (question stem, sentence stem) pair, 227k pairs for 40
 # seeds questions, a third of a question's reading time uncached.
-@lru_cache(maxsize=1 << 17)
+@lru_cache(maxsize=1 << 16)  # ~110 B an entry
 def _related(a: str, b: str) -> bool:
     """Stems the Snowball stemmer failed to unite: inflection ("lauft"/"laufend") shares a
     long prefix, a German compound shares its head ("datenzentr"/"rechenzentr")."""
@@ -54,14 +54,16 @@ def _related(a: str, b: str) -> bool:
     return prefix >= max(4, 0.8 * short) or suffix >= 5
 
 
-@lru_cache(maxsize=1 << 16)  # (question stem, sentence's stems): 115k pair checks for 47 questions
+# (question stem, a sentence's stems): 115k pair checks for 47 questions. Small: an entry
+# keeps the sentence's stem set alive (~1.5 KB).
+@lru_cache(maxsize=4096)
 def _related_to_any(term: str, terms: frozenset[str]) -> bool:
     # Only a stem with the same first 4 or last 5 letters can be related (`_related`).
     head, tail = term[:4], term[-5:]
     return any(_related(term, s) for s in terms if s[:4] == head or s[-5:] == tail)
 
 
-@lru_cache(maxsize=1 << 14)  # a candidate sentence recurs across questions and parts
+@lru_cache(maxsize=8192)  # a candidate sentence recurs across questions and parts
 def _has_digit(text: str) -> bool:
     return any(ch.isdigit() for ch in text)
 
