@@ -154,3 +154,24 @@ def test_e5_sentence_vectors_equal_query_time_ones_bit_for_bit(real_assistant):
     index = real_assistant.index()
     assert index.manifest.sentences.model_id == real_assistant.embedder.model_id != index.embedder_id
     assert _assert_in_step(real_assistant) == index.size
+
+
+def test_the_extractive_backend_answers_from_the_reading_the_request_made(hashing_assistant):
+    # answer_events reads the passages for the answer's confidence; the extractive backend
+    # used to read them again for its sentences (twice the reader's work per question).
+    reader = hashing_assistant.reader
+    real_read = reader.read
+    calls = []
+
+    def counted(analysis, passages):
+        calls.append(analysis.text)
+        return real_read(analysis, passages)
+
+    reader.read = counted  # the instance's own method, counted: every call still reads
+    answered = 0
+    for question in QUESTIONS:
+        calls.clear()
+        answer = hashing_assistant.ask(question)
+        assert calls == [question], (question, calls)
+        answered += not answer.refused
+    assert answered  # the backend ran (a refusal never reaches it)

@@ -48,7 +48,8 @@ def answer_events(question: str, standalone: str, request: Any, backend: Any, re
     else:
         yield ("status", "writing")
         try:
-            for piece in backend.stream(request):
+            # The backend may answer from the reading just made (the extractive one does).
+            for piece in backend.stream(replace(request, reading=reading)):
                 if isinstance(piece, Waiting):  # the local model's queue: the user's place in it
                     yield ("queue", piece.position)
                     continue

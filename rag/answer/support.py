@@ -29,6 +29,7 @@ from rag.core.config import CitationSettings
 from rag.core.types import Chunk
 from rag.text.lexicon import DATELINE, LIGHT_VERBS
 from rag.text.sentences import refers_back, sentence_spans
+from rag.text.tagging import load_tagger
 from rag.text.terms import tokenize
 
 _HEADING_END = tuple(".!?…\"“”»:;,")
@@ -63,7 +64,7 @@ class SupportScorer:
     def warm_up() -> None:
         """Load what the role checks read German with (HanTa's model, 0.5 s), so that the first
         answer needing them does not wait for it under load; `rag serve` calls it at startup."""
-        clauses("Der Server lädt das Modell.")
+        load_tagger()
 
     def verbatim_span(self, sentence: str, chunk: Chunk) -> tuple[int, int] | None:
         """The span of a sentence of `chunk` that is the claim word for word (the extractive

@@ -20,7 +20,10 @@ class ExtractiveBackend:
         self.reader = reader
 
     def generate(self, request: GenerationRequest) -> str:
-        chosen = self.reader.select(request.analysis, request.passages)
+        reading = request.reading
+        if reading is None:
+            reading = self.reader.read(request.analysis, request.passages)
+        chosen = reading.selected
         return answer_text(chosen, request.language) if chosen else refusal(request.language)
 
     def stream(self, request: GenerationRequest) -> Iterator[str]:
