@@ -20,9 +20,9 @@ The document library: `documents()` (each document's title, date and date_source
 chunks and state), `document(source)` (its whole cleaned text and chunks, for a preview),
 `delete_document(source)`.
 
-Models and the index load on first use. The live index version is re-checked on every
-question, so a rebuild (CLI, UI or API) is picked up without a restart, and answers keep
-coming from the old version until the new one is swapped in.
+Models and the index load on first use (rag/components.py). The live index version is
+re-checked on every question, so a rebuild (CLI, UI or API) is picked up without a restart,
+and answers keep coming from the old version until the new one is swapped in.
 
 One Assistant serves many questions at once (the UI's queue, the HTTP API's threads). Only
 loading shared parts and swapping in a new index version take the lock. A question keeps the
@@ -42,21 +42,21 @@ from typing import Any, Iterator, Sequence
 
 from rag.answer.analysis import analyze_question
 from rag.answer.condense import HistoryItem, prior_turns, resolve_follow_up
-from rag.answer.citations import SupportScorer
 from rag.answer.evidence import evidence_passages
 from rag.answer.generation import answer_events
 from rag.answer.prompting import build_messages
 from rag.answer.reader.extractive import ExtractiveReader
-from rag.backends import BackendContext, GenerationRequest, backend_rows, get_backend, prompt_policy
+from rag.backends import GenerationRequest, backend_rows, prompt_policy
 from rag.core.config import Settings, load_settings
-from rag.core.errors import IndexCorruptError, InputError
+from rag.core.errors import InputError
 from rag.chat import ChatMixin
+from rag.components import ComponentsMixin
 from rag.library import LibraryMixin
 from rag.conversations import FILE_NAME, ConversationStore
 from rag.core.types import Answer, Hit, QuestionAnalysis
-from rag.core.workers import Pools, WorkPool
+from rag.core.workers import Pools
 from rag.index.filters import SearchFilter, date_filter, only_sources
-from rag.index.stores import SearchView, VectorStore, open_store
+from rag.index.stores import SearchView, VectorStore
 from rag.retrieval.retriever import Retriever
 
 # ("status", stage) before each step ("reading", "writing", "checking"; the first comes after
@@ -66,7 +66,7 @@ from rag.retrieval.retriever import Retriever
 StreamEvent = tuple[str, Any]
 
 
-class Assistant(ChatMixin, LibraryMixin):
+class Assistant(ComponentsMixin, ChatMixin, LibraryMixin):
     def __init__(self, settings: Settings, backend_extra: dict[str, Any] | None = None):
         self.settings = settings
         self._backend_extra = backend_extra or {}
@@ -101,129 +101,6 @@ class Assistant(ChatMixin, LibraryMixin):
         other._embedder, other._index_embedder = self.embedder, index_embedder or self.index_embedder
         other.reader.adopt_sentence_vectors(self.reader)
         return other
-
-    # -- shared parts, loaded lazily -------------------------------------------------------
-    @property
-    def embedder(self):
-        """Embeds questions and the reader's sentences, always at fp32 (EmbeddingSettings.precision)."""
-        if self._embedder is not None:  # read on every question: no lock once loaded
-            return self._embedder
-        with self._lock:
-            if self._embedder is None:
-                from rag.models.embedders import QueryCache, build_embedder
-
-                questions = self.settings.embedding.model_copy(update={"precision": "fp32"})
-                self._embedder = QueryCache(build_embedder(questions, self.settings.paths.models_dir),
-                                            self.settings.embedding.query_cache_size)
-            return self._embedder
-
-    @property
-    def judge(self):
-        """The answerability judge of `reader.judge` ("local": the local GGUF model, loaded
-        once and shared with the `local` backend), or None."""
-        if self.settings.reader.judge == "none":
-            return None
-        if self._judge is None:
-            with self._lock:
-                if self._judge is None:
-                    from rag.backends.judge import local_judge
-
-                    self._judge = local_judge(self.settings.llm, self.settings.paths.models_dir)
-        return self._judge
-
-    @property
-    def index_embedder(self):
-        """Embeds the chunks an index build writes, at `settings.embedding.precision`: the
-        question embedder itself when that gives the same model id (fp32, or a backend with
-        one precision)."""
-        with self._lock:
-            if self._index_embedder is None:
-                from rag.models.embedders import build_embedder
-
-                built = build_embedder(self.settings.embedding, self.settings.paths.models_dir)
-                self._index_embedder = self.embedder if built.model_id == self.embedder.model_id else built
-            return self._index_embedder
-
-    def store(self) -> VectorStore:
-        """The configured store (`store.backend`) of the index in `paths.index_dir`."""
-        if self._store is None:
-            with self._lock:
-                if self._store is None:
-                    self._store = open_store(self.settings.store, self.settings.paths.index_dir,
-                                             self.settings.index)
-        return self._store
-
-    def index(self) -> SearchView:
-        """The live index version, reloaded when a rebuild has swapped in a new one.
-
-        The check is one small file read and takes no lock; only loading a new version does,
-        so questions keep being answered from the old one meanwhile."""
-        store = self.store()
-        current = self._index
-        if current is not None and current.version == store.current_version():
-            return current
-        with self._lock:
-            for attempt in range(3):
-                name = store.current_version()
-                if self._index is not None and self._index.version == name:
-                    return self._index
-                try:
-                    index = self._load_index(store)
-                except IndexCorruptError:
-                    # Two quick rebuilds may have published past the version we started to
-                    # read and removed it (two versions are kept); read the newest instead.
-                    if attempt < 2 and store.current_version() != name:
-                        continue
-                    raise
-                self._index = index
-                return index
-        raise AssertionError("unreachable")
-
-    def _load_index(self, store: VectorStore) -> SearchView:
-        import faiss
-
-        faiss.omp_set_num_threads(self.settings.retrieval.faiss_threads)
-        index = store.load()  # the local store loads with `settings.index` (HNSW for large segments)
-        index.check_embedder(self.embedder.model_id, int(self.embedder.dim))
-        return index
-
-    def _idf(self, token: str) -> float:
-        # The reader weighs each question term several times per question: it reads the
-        # version in memory instead of re-checking the pointer file for every term. A question
-        # that straddles a swap may weigh its terms with the newer version's document
-        # frequencies: a corpus statistic, never a row of the version it retrieved from.
-        index = self._index or self.index()
-        return index.idf(token)
-
-    def backend(self, name: str | None = None):
-        name = name or self.settings.llm.backend
-        loaded = self._backends.get(name)
-        if loaded is not None:
-            return loaded
-        with self._lock:
-            if name not in self._backends:
-                ctx = BackendContext(llm=self.settings.llm, models_dir=self.settings.paths.models_dir,
-                                     reader=self.reader, extra=dict(self._backend_extra))
-                self._backends[name] = get_backend(name, ctx)
-            return self._backends[name]
-
-    def pool_for(self, llm: str | None = None) -> WorkPool:
-        """The pool a question for backend `llm` runs in when served: answers computed in
-        this process (`backend.computes`: the extractive reader) share one worker per core;
-        LLM answers, which mostly wait, have their own (`AnswerSettings`)."""
-        return self.pools.get("compute" if getattr(self.backend(llm), "computes", False) else "wait")
-
-    def support_scorer(self, premise: str = "") -> SupportScorer:
-        """The claim verifier answers are checked with (`premise`: the question answered)."""
-        if self.settings.citations.entailment and self._entail is None:
-            with self._lock:
-                if self._entail is None:
-                    from rag.backends.entailment import make_entailment
-
-                    self._entail = make_entailment(self.settings.citations.entailment, self.settings.llm,
-                                                   self.settings.paths.models_dir)
-        return SupportScorer(embed=self.embedder.encode_queries, settings=self.settings.citations,
-                             premise=premise, entail=self._entail)
 
     # -- asking -----------------------------------------------------------------------------
     def _validate(self, question: str) -> tuple[str, list[str]]:

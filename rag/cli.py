@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from rag.core.config import Settings, load_settings
-from rag.cli_output import print_answer, print_report, print_status
+from rag.cli_output import print_answer, print_status
 from rag.core.errors import RagError
 
 
@@ -55,49 +55,15 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_index(args) -> int:
-    from rag.assistant import Assistant
+    from rag.cli_library import run_index
 
-    assistant = Assistant.from_settings(_settings(args))
-    print_report(assistant.rebuild(force=args.rebuild, runner="local" if args.ray is None else "ray"), args.json)
-    return 0
-
-
-def _char(value: str | None) -> str | None:
-    return {"\\t": "\t", "tab": "\t"}.get(value, value) if value is not None else None
+    return run_index(args, lambda: _settings(args))
 
 
 def cmd_add(args) -> int:
-    from rag.assistant import Assistant
+    from rag.cli_library import run_add
 
-    tables = [(fmt, path) for fmt, path in (("csv", args.csv), ("jsonl", args.jsonl)) if path]
-    if not (args.urls or tables):
-        print("error: give one or more URLs, or --csv FILE / --jsonl FILE", file=sys.stderr)
-        return 2
-    assistant = Assistant.from_settings(_settings(args))
-    status = 0
-    for url in args.urls:
-        try:
-            page = assistant.add_url(url)
-        except RagError as exc:  # one bad URL must not stop the others
-            print(f"error: {exc}", file=sys.stderr)
-            status = 2
-            continue
-        print(f"Added {page.source}: {page.title or '(untitled)'}"
-              f"{f' ({page.date})' if page.date else ''}, {page.chars} characters from {page.url}")
-    for fmt, path in tables:
-        if not args.text_col:
-            print(f"error: --{fmt} needs --text-col (a column name or 1-based number)", file=sys.stderr)
-            return 2
-        spec = assistant.add_import(path, fmt, args.text_col, title=args.title_col, date=args.date_col,
-                                    id=args.id_col, delimiter=_char(args.delimiter) or ",",
-                                    quotechar=_char(args.quotechar) or '"', header=not args.no_header)
-        print(f"Import spec written: {spec}. Each `rag index` reads the rows of {Path(path).resolve()} "
-              f"(not copied) as documents named {Path(path).name}#<{'id' if args.id_col else 'row'}>.")
-    if args.then_index and status == 0:
-        print_report(assistant.rebuild(), False)
-    elif status == 0:
-        print("Run `rag index` to make them searchable.")
-    return status
+    return run_add(args, lambda: _settings(args))
 
 
 def cmd_ask(args) -> int:
@@ -201,6 +167,7 @@ def cmd_mcp(args) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     from rag.cli_chat import add_arguments as add_chat_arguments
+    from rag.cli_library import add_options, index_options
     from rag.evaluation.cli import add_arguments as add_eval_arguments
     from rag.evaluation.train_cli import add_arguments as add_train_arguments
 
@@ -210,26 +177,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("index", help="build or update the index from the seeds directory")
     _common(p)
-    p.add_argument("--rebuild", action="store_true", help="force a full rebuild")
-    p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
-    p.add_argument("--ray", nargs="?", const="", metavar="ADDRESS",
-                   help="read, chunk and embed on Ray: a local Ray without ADDRESS, else the cluster "
-                        "at ADDRESS (e.g. auto, ray://head:10001)")
+    index_options(p)
     p.set_defaults(func=cmd_index)
 
     p = sub.add_parser("add", help="add web pages by URL, or a CSV/JSONL file of articles (not copied)")
     _common(p)
-    p.add_argument("urls", nargs="*", metavar="URL", help="http(s) pages; each article is stored as web/<name>.md")
-    p.add_argument("--csv", type=Path, help="a CSV file: one document per row")
-    p.add_argument("--jsonl", type=Path, help="a JSON Lines file: one document per line")
-    p.add_argument("--text-col", "--text-field", dest="text_col", help="column (name or 1-based number) with the text")
-    p.add_argument("--title-col", "--title-field", dest="title_col", help="column with the title")
-    p.add_argument("--date-col", "--date-field", dest="date_col", help="column with the date (ISO or DD.MM.YYYY)")
-    p.add_argument("--id-col", "--id-field", dest="id_col", help="column with a unique id (default: the row number)")
-    p.add_argument("--delimiter", help="CSV field delimiter (default ','; 'tab' for tabs)")
-    p.add_argument("--quotechar", help="CSV quote character (default '\"')")
-    p.add_argument("--no-header", action="store_true", help="the CSV has no header row: give columns by number")
-    p.add_argument("--then-index", action="store_true", help="update the index afterwards (as `rag index`)")
+    add_options(p)
     p.set_defaults(func=cmd_add)
 
     p = sub.add_parser("ask", help="answer a question ('-' reads one per line from stdin)")

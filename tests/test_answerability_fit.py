@@ -15,7 +15,7 @@ from rag.answer.reader.features import FEATURES, relative_features
 from rag.answer.reader.model import ANSWERABILITY_FEATURES, load_model
 from rag.answer.reader.trees import Tree, Trees
 from rag.evaluation.answerability_fit import build_pool, cross_validate, refit_answerability
-from rag.evaluation.reader_training import Example
+from rag.evaluation.reader_examples import Example
 
 COL = {name: i for i, name in enumerate(FEATURES)}
 

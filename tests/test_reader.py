@@ -11,7 +11,8 @@ import pytest
 
 from rag.answer.analysis import analyze_question
 from rag.answer.reader.candidates import candidates
-from rag.answer.reader.extractive import ExtractiveReader, answer_text, unanswered_note
+from rag.answer.reader.extractive import ExtractiveReader
+from rag.answer.reader.wording import answer_text, unanswered_note
 from rag.answer.reader.features import FEATURES, sentence_features
 from rag.answer.reader.model import ANSWERABILITY_FEATURES, Logistic, ReaderModel, load_model
 from rag.core.config import ReaderSettings

@@ -11,15 +11,8 @@ import pytest
 
 from rag.answer.reader.features import FEATURES
 from rag.core.errors import InputError
-from rag.evaluation.reader_training import (
-    Example,
-    cross_validate,
-    fit,
-    load_examples,
-    save_examples,
-    score,
-    without_gold,
-)
+from rag.evaluation.reader_examples import Example, load_examples, save_examples
+from rag.evaluation.reader_training import cross_validate, fit, score, without_gold
 
 COL = {name: i for i, name in enumerate(FEATURES)}
 

@@ -46,7 +46,7 @@ def test_cli_ask_with_real_model(real_assistant):
 def test_eval_floors_extractive_on_the_test_split(real_assistant):
     """Floors on the frozen test split, which the reader was never fitted to. Measured with
     the default parameter file in rag/answer/reader/params/ (`rag eval --split test`,
-    2026-12-02, e5 onnx fp32, after the state pairing of `_state_pair`): answer_match 0.667
+    2026-12-02, e5 onnx fp32, after the state pairing of `state_pair`): answer_match 0.667
     (fact 0.895, temporal 0.571, states the change 0.25), citation precision 0.929, false
     refusals 0.067, correct refusals 3/5, hit@5 1.0, MRR@10 0.963. The floors sit one
     question below that. Raise them as quality improves; never lower them to pass."""

@@ -127,7 +127,7 @@ MLQA = {"version": "tiny", "data": [{"title": "tiny-mlqa", "paragraphs": [
 
 
 def test_mlqa_is_a_document_per_paragraph_split_by_paragraph(tmp_path: Path) -> None:
-    from rag.evaluation.reader_training import xquad_split
+    from rag.evaluation.reader_examples import xquad_split
 
     path = tmp_path / "mlqa.json"
     path.write_text(json.dumps(MLQA, ensure_ascii=False), encoding="utf-8")

@@ -7,7 +7,8 @@ import json
 import numpy as np
 
 from rag.cli import main
-from rag.evaluation.reader_training import base_qid, cross_validate, load_examples
+from rag.evaluation.reader_examples import load_examples
+from rag.evaluation.reader_training import base_qid, cross_validate
 from tests.test_squad_benchmark import MLQA, SQUAD
 
 

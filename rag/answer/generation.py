@@ -12,7 +12,8 @@ from typing import Any, Iterator
 
 from rag.answer.citations import MARKER_GROUP, SupportScorer, ground_answer, verified_answer
 from rag.answer.prompting import is_refusal_text, refusal, states_nothing
-from rag.answer.reader.extractive import ExtractiveReader, answer_text, unanswered_note
+from rag.answer.reader.extractive import ExtractiveReader
+from rag.answer.reader.wording import answer_text, unanswered_note
 from rag.core.errors import BackendError
 from rag.core.workers import Waiting
 from rag.core.types import Answer

@@ -6,7 +6,8 @@ import re
 from typing import Iterator
 
 from rag.answer.prompting import refusal
-from rag.answer.reader.extractive import ExtractiveReader, answer_text
+from rag.answer.reader.extractive import ExtractiveReader
+from rag.answer.reader.wording import answer_text
 from rag.backends import register
 from rag.backends.base import BackendContext, GenerationRequest
 from rag.core.config import ReaderSettings

@@ -83,7 +83,7 @@ class ReaderSettings(BaseModel):
     # the best sentence's probability (older sources state superseded facts in the same words).
     recent_relative_score: float = Field(0.5, ge=0, le=1)
     # A question about now whose newest source reports a change states both states: the
-    # change sentence and the older sentence most like it (`_state_pair`), each at least
+    # change sentence and the older sentence most like it (`state_pair`), each at least
     # this x the best probability, and at least this alike (e5 cosine). The issue's own
     # example needs it (the older statement scores 0.25 of the best). On the seeds dev
     # split every value from 0.1 to 0.3 and from 0.80 to 0.90 changed no answer.

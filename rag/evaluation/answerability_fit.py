@@ -37,7 +37,8 @@ from rag.answer.reader.model import (
 )
 from rag.answer.reader.trees import Trees
 from rag.core.errors import InputError
-from rag.evaluation.reader_training import IN_DOMAIN_PREFIXES, Example, _fit_logistic, without_gold
+from rag.evaluation.reader_examples import Example
+from rag.evaluation.reader_training import IN_DOMAIN_PREFIXES, _fit_logistic, without_gold
 
 KINDS = ("logistic", "trees")
 # The trees' size, chosen by grouped 5-fold CV on the fit data (evals/README.md).

@@ -22,7 +22,8 @@ from rag.answer.analysis import analyze_question
 from rag.answer.reader.model import ReaderModel
 from rag.core.fsio import atomic_write_text
 from rag.evaluation.raw_examples import candidates_of
-from rag.evaluation.reader_training import IN_DOMAIN_PREFIXES, Example, without_gold
+from rag.evaluation.reader_examples import Example
+from rag.evaluation.reader_training import IN_DOMAIN_PREFIXES, without_gold
 
 
 def judged_examples(examples: list[Example], sample: int | None, seed: int = 20261207) -> list[Example]:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Callable
 
 from rag.evaluation.nearmiss import GoldQuestion
-from rag.evaluation.reader_training import TrainQuestion, item_gold, span_gold, xquad_split
+from rag.evaluation.reader_examples import TrainQuestion, item_gold, span_gold, xquad_split
 
 
 def near_miss_questions(base, questions: list[GoldQuestion], work: Path, group: str):

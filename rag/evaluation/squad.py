@@ -191,7 +191,7 @@ def benchmark(squad: SquadSet, settings: Settings, modes: list[str], work: Path,
     retriever = Retriever(index, assistant.embedder, settings.retrieval)
     retriever.search("Aufwärmen", "de", k=K)  # first-call costs (lazy imports, allocations)
 
-    from rag.evaluation.reader_training import xquad_split
+    from rag.evaluation.reader_examples import xquad_split
 
     # The reader is fitted on the "fit" half of the articles (rag train-reader); "test"
     # reports on the other half, "dev" on the fit half itself.

@@ -18,7 +18,8 @@ def run_from_args(args, settings: Settings) -> int:
     from tqdm.auto import tqdm
 
     from rag.answer.reader.model import own_params_path
-    from rag.evaluation.reader_training import collect, cross_validate, fit, load_examples, save_examples
+    from rag.evaluation.reader_examples import collect, load_examples, save_examples
+    from rag.evaluation.reader_training import cross_validate, fit
 
     if not args.from_examples and args.xquad_base and (not args.xquad or not Path(args.xquad).is_file()):
         raise InputError("rag train-reader needs XQuAD-de: --xquad ../shared/benchmarks/xquad/xquad.de.json")
@@ -153,7 +154,7 @@ def near_miss_run(run, base, questions: list, group: str, work: Path, enabled: b
     if not enabled:
         return {}
     from rag.evaluation.nearmiss_eval import exclusion_summary, plan
-    from rag.evaluation.reader_training import TrainQuestion
+    from rag.evaluation.reader_examples import TrainQuestion
 
     rounds, excluded = plan(base, questions, work / f"{group}-train")
     for r, (assistant, members) in enumerate(rounds):
@@ -171,7 +172,7 @@ def collect_all(args, settings: Settings, work: Path, run) -> dict:
     (`--no-near-misses` leaves those out); returns what was used."""
     from rag.evaluation.corpora import news_assistant, seeds_assistant, squad_assistant, xquad_assistant
     from rag.evaluation.nearmiss import GoldQuestion
-    from rag.evaluation.reader_training import TrainQuestion, item_gold, span_gold, xquad_split
+    from rag.evaluation.reader_examples import TrainQuestion, item_gold, span_gold, xquad_split
     from rag.evaluation.runner import load_items, select_split
     from rag.evaluation.squad_data import load_squad
 

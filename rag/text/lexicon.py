@@ -174,7 +174,7 @@ SOURCE_WORDS = re.compile(r"\b(passagen?|passages?|quellen?|sources?)\b", re.IGN
 # A dateline opens a news report's first paragraph: "Wien –", "Berlin/Ankara –", "Brüssel/Wien (APA) –".
 DATELINE = re.compile(r"^[A-ZÄÖÜ][\w.'/ -]{1,40}?(?:\s*\([^)]{1,20}\))?\s+[–—-]\s+")
 
-# -- answer leads (rag.answer.reader.extractive, rag.answer.citations) --------------------------
+# -- answer leads (rag.answer.reader.wording, rag.answer.citations) -----------------------------
 # An English question is answered with the German sentence behind a short English lead, and
 # a change over time with the date each state was reported ("Stand 2023-01: ..."). A lead is
 # framing, not a claim, so claim verification leaves it out.

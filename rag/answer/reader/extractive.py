@@ -4,7 +4,8 @@ No LLM, so nothing is invented: every answer sentence is a verbatim sentence of 
 cited with its passage number. Which sentence answers, and whether any does, is decided by
 a learned model (`model.py`) over FEATURES of each (question part, sentence) pair
 (`features.py`); its parameters come from fit data only (`rag train-reader`). When the
-model finds no answer, the caller refuses in the question's language.
+model finds no answer, the caller refuses in the question's language. Which of the scored
+sentences answer is `selection.py`'s; how they read as an answer, `wording.py`'s.
 
 It serves three callers: the `extractive` backend (its answer), the LLM gate (whether the
 passages answer at all) and evidence selection (which sentences an LLM is shown).
@@ -18,14 +19,12 @@ from typing import Callable, Sequence
 import numpy as np
 
 from rag.answer.reader.candidates import Candidate, candidates
-from rag.answer.reader.features import coverage, matched, sentence_features, term_weights
+from rag.answer.reader.features import sentence_features
 from rag.answer.reader.model import ReaderModel, load_model, params_path
+from rag.answer.reader.selection import Pick, pick
 from rag.core.config import ReaderSettings
 from rag.core.errors import ModelError
 from rag.core.types import Hit, QuestionAnalysis, QuestionPart
-from rag.answer.reader.values import reports_change
-from rag.text.dates import date_key, display_date
-from rag.text.lexicon import ANSWER_LEADS, STATE_LEADS, UNANSWERED_PARTS
 
 
 @dataclass(frozen=True)
@@ -191,7 +190,7 @@ class ExtractiveReader:
 
     # -- selection ----------------------------------------------------------------------------
     def _select_for(self, part: QuestionPart, cands: list[Candidate],
-                    language: str) -> tuple[list[tuple[int, float, str | None]], SentenceScores]:
+                    language: str) -> tuple[list[Pick], SentenceScores]:
         """((candidate index, probability, state) for one simple question, best first;
         empty: no answer), and the part's scores."""
         scored = self.score(part, cands, language)
@@ -199,82 +198,13 @@ class ExtractiveReader:
             return [], scored
         return self._pick(part, cands, scored), scored
 
-    def _pick(self, part: QuestionPart, cands: list[Candidate],
-              scored: SentenceScores) -> list[tuple[int, float, str | None]]:
-        s = self.settings
-        probs = scored.scores
-        order = [int(i) for i in np.argsort(-probs, kind="stable")]
-        if part.about_now:
-            timeline = self._newest_first(order, probs, cands)
-            if timeline:
-                return timeline
-        best = order[0]
-        weights = term_weights(part, self.idf)
-        covered = matched(cands[best], weights, s.related_credit)
-        chosen = [best]
-        for i in order[1:]:
-            if len(chosen) >= s.max_sentences or probs[i] < s.relative_score * probs[best]:
-                break
-            # Citing a further article dilutes the answer's proof: it must come closer.
-            if cands[i].source not in {cands[j].source for j in chosen} and (
-                    probs[i] < s.other_source_relative_score * probs[best]):
-                continue
-            # A further sentence must add some of what the question asks, or it repeats.
-            if coverage(cands[i], weights, s.related_credit, covered) >= s.min_new_coverage:
-                chosen.append(i)
-                for t, c in matched(cands[i], weights, s.related_credit).items():
-                    covered[t] = max(c, covered.get(t, 0.0))
-        return [(i, float(probs[i]), None) for i in chosen]
+    def _pick(self, part: QuestionPart, cands: list[Candidate], scored: SentenceScores) -> list[Pick]:
+        return pick(part, cands, scored.scores, self.settings, self.idf, self._vectors_of)
 
-    def _newest_first(self, order: list[int], probs: np.ndarray,
-                      cands: list[Candidate]) -> list[tuple[int, float, str | None]]:
-        """A question about now is answered from the newest source that answers it nearly as
-        well as the best (`recent_relative_score`). When that source reports a change ("nicht
-        mehr", "künftig") and an older source answers too, the older statement comes first,
-        as the earlier state. Empty when no answering source is dated."""
-        best = order[0]
-        close = [i for i in order if probs[i] >= self.settings.recent_relative_score * probs[best]]
-        dated = [i for i in close if cands[i].date]
-        if not dated:
-            return []
-        newest = max(dated, key=lambda i: (date_key(cands[i].date), probs[i]))
-        paired = self._state_pair(order, probs, cands, newest)
-        if paired:
-            return paired
-        older = [i for i in dated if cands[i].source != cands[newest].source
-                 and date_key(cands[i].date) < date_key(cands[newest].date)]
-        if older and reports_change(cands[newest].text):
-            earlier = max(older, key=lambda i: probs[i])
-            return [(earlier, float(probs[earlier]), "earlier"), (newest, float(probs[newest]), "now")]
-        return [(newest, float(probs[newest]), None)]
-
-    def _state_pair(self, order: list[int], probs: np.ndarray, cands: list[Candidate],
-                    newest: int) -> list[tuple[int, float, str | None]]:
-        """The earlier and the current state as a pair: a sentence of the newest source that
-        reports a change ("nicht mehr", "künftig") and the older sentence it is closest to
-        (cosine of their embeddings), when both answer the question at least
-        `state_relative_score` x the best and the pair is at least `state_pair_min_cosine`
-        alike. A change statement and the statement it overturns share their words, while
-        the older statement alone often scores far below the newest ("weiterhin der
-        exklusive Cloud-Anbieter": 0.25 of the best). Empty without an embedder."""
-        s = self.settings
+    def _vectors_of(self, cands: list[Candidate]) -> np.ndarray | None:
+        """The candidates' vectors (`_candidate_vectors`); None without an embedder."""
         embedder = self._embedder()
-        if embedder is None:
-            return []
-        bar = s.state_relative_score * probs[order[0]]
-        source, date = cands[newest].source, date_key(cands[newest].date)
-        now = [i for i in order if probs[i] >= bar and cands[i].source == source and reports_change(cands[i].text)]
-        before = [i for i in order if probs[i] >= bar and cands[i].date and cands[i].source != source
-                  and date_key(cands[i].date) < date]
-        if not now or not before:
-            return []
-        vectors = self._candidate_vectors(embedder, [cands[i] for i in now + before])
-        similarity = vectors[:len(now)] @ vectors[len(now):].T
-        a, b = np.unravel_index(int(np.argmax(similarity)), similarity.shape)
-        if similarity[a, b] < s.state_pair_min_cosine:
-            return []
-        earlier, current = before[b], now[a]
-        return [(earlier, float(probs[earlier]), "earlier"), (current, float(probs[current]), "now")]
+        return None if embedder is None else self._candidate_vectors(embedder, cands)
 
     def select(self, analysis: QuestionAnalysis, passages: Sequence[Hit]) -> list[Selected]:
         """The chosen sentences, best first; empty means the passages do not answer."""
@@ -324,33 +254,3 @@ class ExtractiveReader:
                 said.add(c.previous)
             out.append(Selected(c.number, text, score, state, c.date, c.date_source))
         return Reading(out, confidence, unanswered)
-
-
-def answer_text(selected: Sequence[Selected], language: str = "de") -> str:
-    """The chosen sentences, each with its passage marker before its final punctuation. An
-    English question gets the German sentences behind a short English lead: nothing is
-    translated, so nothing can be mistranslated. A change over time shows each state with
-    the date it was reported ("Stand 2023-01: ... [1] Stand 2025-01: ... [2]")."""
-    parts = []
-    for chosen in selected:
-        body = chosen.text.strip()
-        tail = body[-1] if body[-1] in ".!?" else "."
-        body = body[:-1] if body[-1] in ".!?" else body
-        sentence = f"{body} [{chosen.number}]{tail}"
-        if chosen.state and chosen.date:
-            lead = STATE_LEADS.get(language, STATE_LEADS["de"])
-            sentence = lead.format(date=display_date(chosen.date, chosen.date_source)) + " " + sentence
-        parts.append(sentence)
-    lead = ANSWER_LEADS.get(language)
-    if lead and parts and not any(c.state for c in selected):
-        return f"{lead} " + " ".join(parts)
-    return " ".join(parts)
-
-
-def unanswered_note(unanswered: Sequence[str], language: str = "de") -> str:
-    """"Keine Antwort in den Dokumenten auf: wer ist beteiligt?" for the parts of a compound
-    question left unanswered; said after the verified answer, since it cites nothing."""
-    if not unanswered:
-        return ""
-    note = UNANSWERED_PARTS.get(language, UNANSWERED_PARTS["de"])
-    return note.format(parts="; ".join(p.strip() for p in unanswered))
