@@ -182,4 +182,7 @@ def test_warm_up_loads_the_tagger_the_role_checks_need():
     tagging._tagger.cache_clear()
     SupportScorer.warm_up()
     assert tagging._tagger.cache_info().currsize == 1
-    assert clauses("Microsoft investiert Milliarden in OpenAI.")[0].verb == "investieren"
+    # ... the very model the checks then use: no second German model is loaded.
+    assert clauses("Microsoft investiert weitere Milliarden in OpenAI.")[0].verb == "investieren"
+    assert tagging.compound_parts("Rechenzentrumskapazitäten")
+    assert tagging._tagger.cache_info().currsize == 1

@@ -34,8 +34,13 @@ class Token:
     tag: str  # STTS, as HanTa writes it: "VV(FIN)", "ADJ(A)", "NE", "$,"
 
 
+GERMAN, ENGLISH = "morphmodel_ger.pgz", "morphmodel_en.pgz"  # HanTa's model files
+
+
+# Always called with the model named: lru_cache keys `_tagger()` and `_tagger(GERMAN)` apart,
+# which loaded the German model twice.
 @lru_cache(maxsize=2)
-def _tagger(model: str = "morphmodel_ger.pgz"):
+def _tagger(model: str):
     try:
         from HanTa import HanoverTagger
     except ImportError as exc:  # a core dependency: only a broken install gets here
@@ -45,7 +50,7 @@ def _tagger(model: str = "morphmodel_ger.pgz"):
 
 def load_tagger() -> None:
     """Load the German model now rather than on the first sentence tagged (0.5 s)."""
-    _tagger()
+    _tagger(GERMAN)
 
 
 @lru_cache(maxsize=8192)
@@ -54,9 +59,9 @@ def tag(text: str) -> tuple[Token, ...]:
     words = _TOKEN.findall(text)
     if not words:
         return ()
-    tags = _tags(tuple(words), "morphmodel_ger.pgz")
+    tags = _tags(tuple(words), GERMAN)
     return tuple(Token(w, lemma, "CARD" if _is_value(w, t) else t)
-                 for w, lemma, t in zip(words, _lemmas(words, tags, "morphmodel_ger.pgz"), tags))
+                 for w, lemma, t in zip(words, _lemmas(words, tags, GERMAN), tags))
 
 
 def _tags(words: tuple[str, ...], model: str) -> list[str]:
@@ -89,7 +94,7 @@ def _is_value(word: str, tag: str) -> bool:
 def compound_parts(word: str) -> tuple[str, ...]:
     """The noun parts of a German compound, by HanTa's morphology: "Einfuhrzölle" ->
     ("einfuhr", "zöll"); a simple noun is one part."""
-    tagger = _tagger()
+    tagger = _tagger(GERMAN)
     with _lock:
         _, parts, _ = tagger.analyze(word, taglevel=3)
     return tuple(m.casefold() for m, t in parts if t.startswith("NN")) or (word.casefold(),)
@@ -101,7 +106,7 @@ def tag_words(words: tuple[str, ...], english: bool = False) -> tuple[tuple[str,
     as above; English ones are HanTa's BNC (C5) tags ("NN1", "NN2", "PNP", "VVD", "AT0")."""
     if not words:
         return ()
-    model = "morphmodel_en.pgz" if english else "morphmodel_ger.pgz"
+    model = ENGLISH if english else GERMAN
     tags = _tags(words, model)
     return tuple(zip(_lemmas(words, tags, model), tags))
 
@@ -122,7 +127,7 @@ _UNKNOWN_BELOW = -23.0
 def unknown_word(word: str, below: float = _UNKNOWN_BELOW) -> bool:
     """A German word the tagger's lexicon does not know (a name it has not seen, mostly);
     a higher `below` also counts rare words ("Annalena" -22.9)."""
-    tagger = _tagger()
+    tagger = _tagger(GERMAN)
     with _lock:
         scores = tagger.tag_word(word)
     return not scores or max(float(s) for _, s in scores) < below
