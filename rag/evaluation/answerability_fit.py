@@ -217,7 +217,7 @@ def refit_answerability(model: ReaderModel, examples: list[Example], kind: str, 
                         domain_weight: float = 1.0, judge: dict[str, float] | None = None) -> tuple[ReaderModel, dict]:
     """`model` with its answerability, threshold and confidence fitted here on the pool of
     `examples` (its sentence model kept), and with `judge` verdicts a judged answerability
-    too; returns it with the held-out report of each."""
+    of the same kind too (`add_judged`); returns it with the held-out report of each."""
     from dataclasses import replace
 
     pool = build_pool(examples, model, domain_weight)
@@ -225,12 +225,26 @@ def refit_answerability(model: ReaderModel, examples: list[Example], kind: str, 
     out = replace(model, answerability=answerability, threshold=threshold, confidence=confidence)
     reports = {"answerability": {"kind": kind, "threshold": threshold, "held_out": report}}
     if judge:
-        judged_pool = build_pool(examples, model, domain_weight, judge)
-        judged, judged_threshold, _, judged_report = fit_answerability(judged_pool, kind, max_false_refusals)
-        out = replace(out, judged=judged, judged_threshold=judged_threshold)
-        reports["answerability_judged"] = {"kind": kind, "threshold": judged_threshold, "examples": len(judged_pool.y),
-                                           "held_out": judged_report}
+        out, reports["answerability_judged"] = add_judged(out, examples, kind, judge, max_false_refusals,
+                                                          domain_weight)
     return out, reports
+
+
+def add_judged(model: ReaderModel, examples: list[Example], kind: str, judge: dict[str, float],
+               max_false_refusals: float = 0.1, domain_weight: float = 1.0) -> tuple[ReaderModel, dict]:
+    """`model` with a judged answerability of `kind` fitted on the examples that have a
+    verdict in `judge` (threshold from held-out folds), and nothing else changed: what
+    `reader.judge = none` reads stays as it was. Returns it with the held-out report."""
+    from dataclasses import replace
+
+    pool = build_pool(examples, model, domain_weight, judge)
+    if not len(pool.y):
+        raise InputError("None of the examples has a verdict in the judge scores: were they collected "
+                         "from the same example files (--collect-judge)?")
+    judged, threshold, _, report = fit_answerability(pool, kind, max_false_refusals)
+    return replace(model, judged=judged, judged_threshold=threshold), {
+        "kind": kind, "threshold": threshold, "max_false_refusals": max_false_refusals, "examples": len(pool.y),
+        "verdicts": len(judge), "held_out": report}
 
 
 def recalibrate(model: ReaderModel, examples: list[Example], domain_weight: float = 1.0) -> tuple[ReaderModel, dict]:

@@ -4,9 +4,10 @@
 For each example, and each answerable one again without its gold sentences (`-nogold`),
 the judge sees the question and the best sentence by the given sentence model (with its
 antecedent), exactly as at answer time (`ExtractiveReader.score`). One verdict costs a
-forward pass of the local model (1-2 s on 2 idle cores), so the file is written after
-every verdict and a second run only adds the missing ones; `sample` limits the XQuAD
-examples (seeded), the seeds and news dev examples are always judged.
+forward pass of the local model (1-2 s on 2 idle cores; 10-15 s on the shared machine),
+so the file is written after every verdict and a second run only adds the missing ones;
+`sample` limits the XQuAD and MLQA questions, `in_domain` the seeds and news dev questions
+(both seeded samples of questions, each taken with all its variants).
 """
 
 from __future__ import annotations
@@ -21,17 +22,24 @@ import numpy as np
 from rag.answer.analysis import analyze_question
 from rag.answer.reader.model import ReaderModel
 from rag.core.fsio import atomic_write_text
+from rag.evaluation.answerability_fit import base_id
 from rag.evaluation.raw_examples import candidates_of
 from rag.evaluation.reader_examples import Example
 from rag.evaluation.reader_training import IN_DOMAIN_PREFIXES, without_gold
 
 
-def judged_examples(examples: list[Example], sample: int | None, seed: int = 20261207) -> list[Example]:
-    """The examples to judge: every in-domain one, a seeded sample of `sample` of the others
-    (by question, with its article-removed twin), each with its gold-less variant."""
-    others = sorted({e.qid.removesuffix("-removed") for e in examples if not e.group.startswith(IN_DOMAIN_PREFIXES)})
-    keep = set(others if sample is None else random.Random(seed).sample(others, min(sample, len(others))))
-    chosen = [e for e in examples if e.group.startswith(IN_DOMAIN_PREFIXES) or e.qid.removesuffix("-removed") in keep]
+def judged_examples(examples: list[Example], sample: int | None, seed: int = 20261207,
+                    in_domain: int | None = None) -> list[Example]:
+    """The examples to judge: a seeded sample of `sample` of the XQuAD and MLQA questions and
+    of `in_domain` of the seeds and news dev questions (None: all of them), each question
+    with its variants (article removed, near miss) and its gold-less variant."""
+    def pick(questions: set[str], n: int | None) -> set[str]:
+        ordered = sorted(questions)
+        return set(ordered if n is None else random.Random(seed).sample(ordered, min(n, len(ordered))))
+
+    ours = {base_id(e.qid) for e in examples if e.group.startswith(IN_DOMAIN_PREFIXES)}
+    keep = pick({base_id(e.qid) for e in examples} - ours, sample) | pick(ours, in_domain)
+    chosen = [e for e in examples if base_id(e.qid) in keep]
     return chosen + [n for e in chosen if (n := without_gold(e))]
 
 

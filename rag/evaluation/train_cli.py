@@ -70,12 +70,19 @@ def run_from_args(args, settings: Settings) -> int:
             from rag.evaluation.answerability_fit import cross_validate as cv_answerability
 
             base, _ = _sentence_model(args, examples, fit_args)
-            report = {"answerability": cv_answerability(build_pool(examples, base, args.domain_weight), args.answerability,
-                                                        args.cv, args.max_false_refusals)}
+            report = {}
+            if args.answerability != "keep":
+                report["answerability"] = cv_answerability(build_pool(examples, base, args.domain_weight),
+                                                           args.answerability, args.cv, args.max_false_refusals)
             if judge:
-                report["answerability_judged"] = cv_answerability(
-                    build_pool(examples, base, args.domain_weight, judge), args.answerability, args.cv,
-                    args.max_false_refusals)
+                from dataclasses import replace
+
+                pool, kind = build_pool(examples, base, args.domain_weight, judge), _judged_kind(args)
+                judged_fr = args.judged_max_false_refusals or args.max_false_refusals
+                report["answerability_judged"] = cv_answerability(pool, kind, args.cv, judged_fr)
+                # The same rows and model without the verdict: what the judge adds, on equal terms.
+                report["same_rows_without_judge"] = cv_answerability(replace(pool, x=pool.x[:, :-1]), kind, args.cv,
+                                                                     judged_fr)
             print(json.dumps({"cross_validation": {"folds": args.cv, **fit_args}, **report}, indent=1))
             return 0
         print(json.dumps({"cross_validation": {"folds": args.cv, **fit_args},
@@ -94,7 +101,7 @@ def run_from_args(args, settings: Settings) -> int:
         from dataclasses import replace
 
         from rag.answer.reader.model import load_model
-        from rag.evaluation.answerability_fit import recalibrate, refit_answerability
+        from rag.evaluation.answerability_fit import add_judged, recalibrate, refit_answerability
 
         if args.answerability == "keep":  # the decision of --sentence-from's file, only the confidence fitted
             kept = load_model(Path(args.sentence_from))
@@ -102,7 +109,12 @@ def run_from_args(args, settings: Settings) -> int:
                                       examples, args.domain_weight)
         else:
             model, held = refit_answerability(model, examples, args.answerability, args.max_false_refusals,
-                                              args.domain_weight, judge)
+                                              args.domain_weight)
+        if judge:  # beside the decision; with keep, reader.judge=none reads nothing new
+            model, held["answerability_judged"] = add_judged(
+                model, examples, _judged_kind(args), judge, args.judged_max_false_refusals or args.max_false_refusals,
+                args.domain_weight)
+            held["answerability_judged"]["judge_scores"] = str(args.judge_scores)
         model = replace(model, meta={**model.meta, "held_out": held, "sentence_from": args.sentence_from and str(
             args.sentence_from)})
         report = {"in_sample": report, "held_out": held}
@@ -114,6 +126,15 @@ def run_from_args(args, settings: Settings) -> int:
     return 0
 
 
+def _judged_kind(args) -> str:
+    """The judged answerability's model: --judged-kind, else --answerability's (not "keep")."""
+    kind = args.judged_kind or (args.answerability if args.answerability != "keep" else None)
+    if kind is None:
+        raise InputError("--answerability keep with --judge-scores needs --judged-kind logistic|trees "
+                         "(the model the judge's verdicts are fitted with).")
+    return kind
+
+
 def _collect_judge(args, settings: Settings, examples) -> int:
     """Write the local judge's verdicts on the examples to --collect-judge (resumable)."""
     from tqdm.auto import tqdm
@@ -123,7 +144,7 @@ def _collect_judge(args, settings: Settings, examples) -> int:
     from rag.evaluation.judge_scores import collect_verdicts, judged_examples
 
     model = load_model(Path(args.sentence_from) if args.sentence_from else params_path(None)[0])
-    chosen = judged_examples(examples, args.judge_sample or None)
+    chosen = judged_examples(examples, args.judge_sample or None, in_domain=args.judge_sample_in_domain or None)
     judge = local_judge(settings.llm, settings.paths.models_dir)
     bar = tqdm(total=len(chosen), desc="Judging", unit="q", file=sys.stderr)
     verdicts = collect_verdicts(chosen, model, judge, Path(args.collect_judge), progress=lambda n: bar.update(1))
@@ -268,10 +289,18 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="keep the sentence model of this parameter file (only the answerability is fitted)")
     p.add_argument("--judge-scores", type=Path,
                    help="JSON {example id: judge verdict} (--collect-judge): also fit the judged answerability")
+    p.add_argument("--judged-kind", choices=["logistic", "trees"],
+                   help="with --judge-scores: the judged answerability's model (default: --answerability's; "
+                        "needed with --answerability keep, which then adds only the judged decision)")
+    p.add_argument("--judged-max-false-refusals", type=float,
+                   help="with --judge-scores: the judged threshold refuses at most this share of the answerable "
+                        "fit questions on held-out folds (default: --max-false-refusals)")
     p.add_argument("--collect-judge", type=Path, metavar="FILE",
                    help="only write the local judge's verdicts on the examples (and their gold-less variants) "
                         "to FILE, resumable; the best sentence by --sentence-from's (or the shipped) model")
     p.add_argument("--judge-sample", type=int, default=0,
-                   help="with --collect-judge: judge a seeded sample of this many XQuAD questions (0 = all)")
+                   help="with --collect-judge: judge a seeded sample of this many XQuAD/MLQA questions (0 = all)")
+    p.add_argument("--judge-sample-in-domain", type=int, default=0,
+                   help="with --collect-judge: judge a seeded sample of this many seeds/news dev questions (0 = all)")
     p.add_argument("--cv", type=int, default=0, metavar="K",
                    help="only print grouped K-fold scores on the fit data (to compare settings), write nothing")

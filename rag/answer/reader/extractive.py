@@ -108,8 +108,8 @@ class ExtractiveReader:
             raise ModelError(
                 f"reader.judge={self.settings.judge!r}, but the parameter file {self.params_file} has no judged "
                 "answerability. Fit one: rag train-reader --from-examples FILE --collect-judge VERDICTS, then "
-                "rag train-reader --from-examples FILE --answerability trees --judge-scores VERDICTS "
-                "(evals/README.md), or set reader.judge=none.")
+                "rag train-reader --from-examples FILE --answerability keep --sentence-from PARAMS "
+                "--judge-scores VERDICTS --judged-kind logistic (evals/README.md), or set reader.judge=none.")
         return True
 
     @property
