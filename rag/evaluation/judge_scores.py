@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import random
+import sys
 from pathlib import Path
 from typing import Callable
 
@@ -56,3 +57,21 @@ def collect_verdicts(examples: list[Example], model: ReaderModel, judge: Callabl
         if progress:
             progress(n)
     return verdicts
+
+
+def collect_from_args(args, settings, examples) -> int:
+    """`rag train-reader --collect-judge FILE`: write the local judge's verdicts on the examples
+    to FILE (resumable)."""
+    from tqdm.auto import tqdm
+
+    from rag.answer.reader.model import load_model, params_path
+    from rag.backends.judge import local_judge
+
+    model = load_model(Path(args.sentence_from) if args.sentence_from else params_path(None)[0])
+    chosen = judged_examples(examples, args.judge_sample or None, in_domain=args.judge_sample_in_domain or None)
+    judge = local_judge(settings.llm, settings.paths.models_dir)
+    bar = tqdm(total=len(chosen), desc="Judging", unit="q", file=sys.stderr)
+    verdicts = collect_verdicts(chosen, model, judge, Path(args.collect_judge), progress=lambda n: bar.update(1))
+    bar.close()
+    print(f"{len(verdicts)} verdicts in {args.collect_judge}; fit with --judge-scores {args.collect_judge}")
+    return 0

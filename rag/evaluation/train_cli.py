@@ -62,7 +62,9 @@ def run_from_args(args, settings: Settings) -> int:
                 "hard_negatives": args.hard_negatives, "domain_weight": args.domain_weight,
                 "objective": args.objective}
     if args.collect_judge:
-        return _collect_judge(args, settings, examples)
+        from rag.evaluation.judge_scores import collect_from_args
+
+        return collect_from_args(args, settings, examples)
     judge = json.loads(Path(args.judge_scores).read_text(encoding="utf-8")) if args.judge_scores else None
     if args.cv:
         if args.answerability:
@@ -133,24 +135,6 @@ def _judged_kind(args) -> str:
         raise InputError("--answerability keep with --judge-scores needs --judged-kind logistic|trees "
                          "(the model the judge's verdicts are fitted with).")
     return kind
-
-
-def _collect_judge(args, settings: Settings, examples) -> int:
-    """Write the local judge's verdicts on the examples to --collect-judge (resumable)."""
-    from tqdm.auto import tqdm
-
-    from rag.answer.reader.model import load_model, params_path
-    from rag.backends.judge import local_judge
-    from rag.evaluation.judge_scores import collect_verdicts, judged_examples
-
-    model = load_model(Path(args.sentence_from) if args.sentence_from else params_path(None)[0])
-    chosen = judged_examples(examples, args.judge_sample or None, in_domain=args.judge_sample_in_domain or None)
-    judge = local_judge(settings.llm, settings.paths.models_dir)
-    bar = tqdm(total=len(chosen), desc="Judging", unit="q", file=sys.stderr)
-    verdicts = collect_verdicts(chosen, model, judge, Path(args.collect_judge), progress=lambda n: bar.update(1))
-    bar.close()
-    print(f"{len(verdicts)} verdicts in {args.collect_judge}; fit with --judge-scores {args.collect_judge}")
-    return 0
 
 
 def _sentence_model(args, examples, fit_args, meta: dict | None = None):
