@@ -185,3 +185,18 @@ def test_remark_about_the_passages_is_dropped():
     # A remark that carries a number may carry the answer: it stays, uncited.
     remark = ground_answer("Dies steht in der Passage, die 49 Prozent nennt.", hits, SupportScorer())
     assert "49 Prozent" in remark.text
+
+
+def test_a_heading_closed_with_a_period_is_its_own_words():
+    """The extractive reader closes a heading line with a period; verification takes it as the
+    heading word for word (no survey of every window), and nothing looser."""
+    from rag.core.types import Chunk
+
+    text = "500 Milliarden für Stargate\nInsgesamt 500 Milliarden US-Dollar sollen in Rechenzentren fließen."
+    chunk = Chunk("a.txt:0", "a.txt", "a.txt", "Titel", None, text, 0, len(text))
+    scorer = SupportScorer()
+    assert scorer.verbatim_span("500 Milliarden für Stargate.", chunk) == (0, 27)
+    assert scorer.verbatim_span("500 Milliarden für Stargate", chunk) == (0, 27)
+    assert scorer.verbatim_span("500 Milliarden sind für Stargate.", chunk) is None
+    # A sentence that has its own final punctuation is not matched with another one added.
+    assert scorer.verbatim_span("Insgesamt 500 Milliarden US-Dollar sollen in Rechenzentren fließen..", chunk) is None

@@ -11,7 +11,7 @@ import pytest
 
 from rag.answer.analysis import analyze_question
 from rag.answer.reader.candidates import candidates
-from rag.answer.reader.extractive import ExtractiveReader
+from rag.answer.reader.extractive import ExtractiveReader, Selected
 from rag.answer.reader.wording import answer_text, unanswered_note
 from rag.answer.reader.features import FEATURES, sentence_features
 from rag.answer.reader.model import ANSWERABILITY_FEATURES, Logistic, ReaderModel, load_model
@@ -279,3 +279,14 @@ def test_the_judges_verdict_decides_with_a_judged_model():
     assert asked == [("Wann wurde der Leuchtturm gebaut?", ["Der Leuchtturm wurde 1872 aus rotem Granit gebaut."])]
     verdict = -4.0
     assert not reader.select(question, passages)
+
+
+def test_every_sentence_of_a_chosen_text_carries_its_marker():
+    """A chosen sentence brought with its antecedent is two claims; each is cited, so that
+    verification finds both word for word in their passage instead of searching every one."""
+    chosen = Selected(number=2, text="Suleyman leitet ein neues Team. Dieses Team soll KI-Produkte entwickeln.",
+                      score=1.0)
+    heading = Selected(number=1, text="500 Milliarden für Stargate", score=0.9)
+    assert answer_text([chosen, heading], "de") == (
+        "Suleyman leitet ein neues Team [2]. Dieses Team soll KI-Produkte entwickeln [2]. "
+        "500 Milliarden für Stargate [1].")

@@ -74,7 +74,10 @@ class SupportScorer:
         want = _plain(sentence)
         spans, _ = self._spans(chunk, with_vectors=False)
         for s, e in spans:
-            if _plain(chunk.text[s - chunk.start:e - chunk.start]) == want:
+            text = _plain(chunk.text[s - chunk.start:e - chunk.start])
+            # The reader closes a sentence that has no final punctuation (a heading line,
+            # "... Benutzer.)") with a period: the same words.
+            if text == want or (text and text[-1] not in ".!?" and text + "." == want):
                 return s, e
         return None
 

@@ -9,6 +9,7 @@ from typing import Sequence
 from rag.answer.reader.extractive import Selected
 from rag.text.dates import display_date
 from rag.text.lexicon import ANSWER_LEADS, STATE_LEADS, UNANSWERED_PARTS
+from rag.text.sentences import split_sentences
 
 
 def answer_text(selected: Sequence[Selected], language: str = "de") -> str:
@@ -18,10 +19,10 @@ def answer_text(selected: Sequence[Selected], language: str = "de") -> str:
     the date it was reported ("Stand 2023-01: ... [1] Stand 2025-01: ... [2]")."""
     parts = []
     for chosen in selected:
-        body = chosen.text.strip()
-        tail = body[-1] if body[-1] in ".!?" else "."
-        body = body[:-1] if body[-1] in ".!?" else body
-        sentence = f"{body} [{chosen.number}]{tail}"
+        # Each sentence carries its marker, the antecedent a chosen sentence brings along too:
+        # a sentence without one is an unmarked claim, which verification must search every
+        # passage for (its survey tagged every window: 7 of 59 seeds questions).
+        sentence = " ".join(_marked(s, chosen.number) for s in split_sentences(chosen.text.strip()))
         if chosen.state and chosen.date:
             lead = STATE_LEADS.get(language, STATE_LEADS["de"])
             sentence = lead.format(date=display_date(chosen.date, chosen.date_source)) + " " + sentence
@@ -30,6 +31,14 @@ def answer_text(selected: Sequence[Selected], language: str = "de") -> str:
     if lead and parts and not any(c.state for c in selected):
         return f"{lead} " + " ".join(parts)
     return " ".join(parts)
+
+
+def _marked(sentence: str, number: int) -> str:
+    """ "... Microsoft [1]." : the marker before the final punctuation, a period closing a
+    sentence that has none (a heading line)."""
+    tail = sentence[-1] if sentence[-1] in ".!?" else "."
+    body = sentence[:-1] if sentence[-1] in ".!?" else sentence
+    return f"{body} [{number}]{tail}"
 
 
 def unanswered_note(unanswered: Sequence[str], language: str = "de") -> str:
