@@ -21,7 +21,7 @@ def answer_text(selected: Sequence[Selected], language: str = "de") -> str:
     for chosen in selected:
         # Each sentence carries its marker, the antecedent a chosen sentence brings along too:
         # a sentence without one is an unmarked claim, which verification must search every
-        # passage for (its survey tagged every window: 7 of 59 seeds questions).
+        # passage for (its survey tagged every window: 13 times over the 94 seeds questions).
         sentence = " ".join(_marked(s, chosen.number) for s in split_sentences(chosen.text.strip()))
         if chosen.state and chosen.date:
             lead = STATE_LEADS.get(language, STATE_LEADS["de"])
