@@ -50,8 +50,10 @@ def expletive(body: str, start: int) -> bool:
     clause = _clause(words, i)
     rest = words[i + 1:]
     if words[i].low == "es":
-        if any(w.tag == "VERB" and w.lemma.casefold() in IMPERSONAL_ES_VERBS for w in clause):
-            return True
+        if any(w.tag == "VERB" and w.lemma.casefold() in IMPERSONAL_ES_VERBS for w in clause) and not (
+                any(w.lemma.casefold() == "kommen" for w in clause)
+                and not any(w.low in ("zu", "zum", "zur", "dazu") for w in clause)):
+            return True  # "kommen" is impersonal with "zu" only: "Wie kam es dazu?", not "Wann kommt es auf den Markt?"
         return any(a.text == "," and b.tag in ("SUB", "WH") for a, b in zip(rest, rest[1:]))  # "Stimmt es, dass"
     if IMPERSONAL_IT.search(body):
         return True
@@ -80,8 +82,10 @@ def _fits(p: Phrase, need: str) -> bool:
         return need == "time"
     if need == "time" or p.wh:
         return False
-    if need == "place":
-        return p.kind == "name" and p.prep is not None and p.prep.low in ("in", "im", "nach", "aus", "at", "to")
+    if need == "place":  # "in Graz"; or a name of one word that no preposition marks ("hat Innsbruck"):
+        # "dort" may mean a town or a company ("Wie viele arbeiten bei Siemens und was verdient man dort?")
+        return p.kind == "name" and ((p.prep is not None and p.prep.low in ("in", "im", "nach", "aus", "at", "to"))
+                                     or (p.prep is None and len(p.head) == 1))
     if need == "plural":
         return p.plural
     head = p.head_word.casefold()

@@ -193,7 +193,7 @@ def capital_names(text: str, english: bool | None = None) -> list[Mention]:
             seen.add(name.casefold())
             out.append(Mention(name, tokens[i].start(), tokens[j].end(), oblique=before in PREPOSITIONS,
                                titled=titled and not ORGANISATION_WORDS.search(before),
-                               articled=before in ARTICLE_LIKE))
+                               articled=before in ARTICLE_LIKE and before != "that"))  # "reports that Kamala Harris"
         i = j + 1
     return out
 

@@ -13,11 +13,12 @@ plural noun phrase); neuter for German "es" ("das Deutschlandticket").
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from rag.answer.mentions import Mention, clean_answer, coordinated, head_kind, names_in
 from rag.answer.phrases import Phrase, phrases_of, words_of
+from rag.answer.salience import place_rank, prominence
 from rag.text.language import detect_language
 from rag.text.followup_lexicon import ASKS_ENTITY, COPULA_QUESTION
 from rag.text.sentences import split_sentences
@@ -31,6 +32,7 @@ _LOCATIVE = re.compile(r"\b(?:in|im|nach|aus|at|to|into)\s+(?:(?:der|dem|den|die
                        r"(?:(?P<noun>[\w-]+)\s+(?:of\s+)?)?$", re.IGNORECASE)
 _GOAL = re.compile(r"\b(?:nach|to|into)\s+(?:(?:der|dem|den|die|das|the)\s+)?(?:(?P<noun>[\w-]+)\s+(?:of\s+)?)?$",
                    re.IGNORECASE)
+_IN_PLACE = re.compile(r"\b(?:in|im|aus|into)\s+(?:(?:der|dem|den|die|das|the)\s+)?$", re.IGNORECASE)
 # The common noun right before a name: its kind ("das Hackerkollektiv Anonymous", "the media group Schibsted").
 _ROLE_OF = re.compile(r"(?P<noun>[\w-]+)\s+(?:von|vom|of|bei|beim|at|der|des|the)\s+$", re.IGNORECASE)
 _APPOSED = re.compile(r"(?P<noun>[\w-]+)\s+$")
@@ -64,6 +66,11 @@ class Candidate:
         role = _ROLE_OF.search(self.text[:self.mention.start])
         if role is not None and head_kind(role.group("noun")) == "person":
             return False  # "Chef von Tata Steel", "CEO of Bank Austria": where a person works
+        if _IN_PLACE.search(self.text[:self.mention.start]):
+            return False  # "in Monte Carlo", "aus Norwegen": no one is in a person
+        if self.apposed and self.mention.articled and kind in (None, "person"):
+            # "Der Grieche Stefanos Tsitsipas": the article is the noun's, the name is judged by its form
+            return replace(self.mention, articled=False).person_like
         return self.mention.person_like and kind in (None, "person")
 
     @property
@@ -97,6 +104,9 @@ def referents(last: PriorTurn, base: str, exclude: set[str], kind: str | None = 
                     break
             if answer:
                 break
+    # Centering: a core argument of the answer before a name in a prepositional phrase, and
+    # both before a source or a relative clause's name (rag.answer.salience).
+    answer.sort(key=lambda c: prominence(c.text, c.mention.start))
     own = [Candidate(m, base, tuple(asked)) for m in sorted(asked, key=lambda m: m.oblique)
            if m.text.casefold() not in exclude]
     about_name = bool(asked) and _only_names(base, asked)
@@ -131,8 +141,9 @@ def _only_names(base: str, asked: list) -> bool:
 def _typed(candidates: list[Candidate], kind: str | None) -> list[Candidate]:
     if kind == "person":
         return [c for c in candidates if c.person_like]
-    if kind == "place":
-        return [c for c in candidates if c.asked or (c.locative and not c.person_like)]
+    if kind == "place":  # where the answer's event happens first (rag.answer.salience)
+        places = [c for c in candidates if c.asked or (c.locative and not c.person_like)]
+        return sorted(places, key=lambda c: (not c.asked, *place_rank(c.text, c.mention.start)))
     if kind == "goal":
         return [c for c in candidates if c.goal] or [c for c in candidates if c.locative and not c.person_like]
     if kind in ("organisation", "thing"):

@@ -1,0 +1,148 @@
+"""How prominent a name of an answer is, for the pronoun that refers back to it.
+
+A pronoun in a follow-up prefers the most prominent entity of the answer (centering): a core
+argument (subject, object) of a main clause over a name inside a prepositional phrase ("At the
+Unpacked event in Seoul, Samsung unveiled the Galaxy Z Fold 6"), and both over a name in the
+backgrounded parts of the sentence, which assert nothing about it:
+- the source of a report: "laut X", "according to X", "nach Angaben von X", "wie X berichtet",
+  and the subject of a reporting verb whose complement follows ("Die Zeitung berichtet, dass
+  ...", "The Times reports that ...": the reported clause is the news);
+- a relative clause (", who lives in Texas,", ", dessen Kampagne X koordiniert").
+"dort"/"there" means where the answer's event happens: a locative "in X"/"at X" before a goal
+"nach X" and an origin "aus X" ("Casper Ruud aus Norwegen"). A German pronoun agrees in gender
+with its antecedent, and a name takes the gender of the article it has ("die Switch 2": sie;
+"das Medikament Keytruda": es), a name without one is neuter (companies, towns, countries).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from rag.answer.facts import looks_english
+from rag.answer.phrases import Word, words_of
+from rag.text.language import detect_language
+from rag.text.lexicon import REPORTING_VERBS
+
+# Where a source phrase starts; it runs to the next verb or comma.
+_SOURCE = re.compile(r"\b(?:laut|according\s+to|nach\s+angaben\s+(?:von|des|der)|zufolge|as\s+reported\s+by)\b",
+                     re.IGNORECASE)
+_ENGLISH_REPORTING = frozenset("report reports reported say says said write writes wrote tell tells told claim "
+                               "claims claimed announce announces announced state states stated".split())
+_RELATIVE = frozenset("who whom whose which where der die das dem den deren dessen denen wo welche welcher "
+                      "welches welchen welchem".split())
+# "wie der ORF berichtet", "as the BBC reported": a parenthetical that names a source.
+_AS_REPORTED = frozenset({"wie", "as"})
+_COMPLEMENT = frozenset({"dass", "ob", "that", "whether"})
+_PREP_RANK = {"in": 0, "im": 0, "at": 0, "bei": 0, "beim": 0, "nach": 1, "to": 1, "into": 1, "aus": 2, "from": 2}
+
+
+def _reporting(w: Word) -> bool:
+    return w.tag == "VERB" and (w.lemma.casefold() in REPORTING_VERBS or w.low in _ENGLISH_REPORTING
+                                or w.lemma.casefold() in _ENGLISH_REPORTING)
+
+
+def _words(text: str) -> tuple[Word, ...]:
+    return words_of(text, english=looks_english(text) or detect_language(text) == "en")
+
+
+def _segments(words: tuple[Word, ...]) -> list[tuple[int, int]]:
+    """Word index ranges between commas, semicolons and sentence ends."""
+    out, start = [], 0
+    for n, w in enumerate(words):
+        if w.text in (",", ";", ".", "!", "?", "–", "(", ")"):
+            if n > start:
+                out.append((start, n))
+            start = n + 1
+    if start < len(words):
+        out.append((start, len(words)))
+    return out
+
+
+@lru_cache(maxsize=1024)
+def background_spans(text: str) -> tuple[tuple[int, int], ...]:
+    """Character spans of `text` that assert nothing about the names in them: sources and
+    relative clauses."""
+    words = _words(text)
+    spans: list[tuple[int, int]] = []
+    for m in _SOURCE.finditer(text):
+        after = [w for w in words if w.start >= m.end()]
+        stop = next((w for w in after if w.tag in ("VERB", "PUNCT")), None)
+        spans.append((m.start(), stop.start if stop is not None else len(text)))
+    segments = _segments(words)
+    for k, (a, b) in enumerate(segments):
+        seg = words[a:b]
+        first = seg[0]
+        opener = seg[1] if first.tag == "PREP" and len(seg) > 1 else first
+        relative = k > 0 and opener.low in _RELATIVE and opener.tag not in ("NOUN", "NAME") and (
+            opener.low in ("who", "whom", "whose", "which", "where", "wo", "dessen", "deren", "denen")
+            or (len(seg) > 1 and seg[-1].tag == "VERB"))  # German: the verb ends a relative clause
+        reported = any(_reporting(w) for w in seg)
+        parenthetical = reported and first.low in _AS_REPORTED
+        after = words[segments[k + 1][0]] if k + 1 < len(segments) else None
+        # "X berichtet, dass ...", "X reports that ...": the reporting clause itself; and one
+        # after what it reports (", sagte Azevedo").
+        frame = reported and not parenthetical and first.tag != "SUB" and (
+            any(w.low == "that" for w in seg) or (after is not None and after.low in _COMPLEMENT)
+            or (k > 0 and _reporting(first)))
+        if relative or parenthetical:
+            spans.append((seg[0].start, seg[-1].end))
+        elif frame:
+            cut = next((w for w in seg if w.low == "that" and w.start > seg[0].start), None)
+            verb = next(w for w in seg if _reporting(w))
+            end = cut.start if cut is not None and cut.start > verb.start else seg[-1].end
+            spans.append((seg[0].start, end))
+    return tuple(spans)
+
+
+def backgrounded(text: str, start: int) -> bool:
+    """The name at character `start` of `text` stands in a source or a relative clause."""
+    return any(a <= start < b for a, b in background_spans(text))
+
+
+def _preposition(text: str, start: int) -> Word | None:
+    """The preposition whose phrase holds the name at `start` ("at the Unpacked event in"), if any."""
+    words = [w for w in _words(text) if w.end <= start]
+    for w in reversed(words):
+        if w.tag == "PREP":  # a passive's agent is a core argument: "built by Tesla"
+            return None if w.low in ("by", "durch") else w  # through a list: "von SPD, Grünen und FDP"
+        if w.tag not in ("DET", "POSS", "ADJ", "NUM", "NOUN", "NAME", "POS", "MONTH", "CONJ") and w.text != ",":
+            return None
+    return None
+
+
+def prominence(text: str, start: int) -> int:
+    """0 for a core argument of a main clause, 1 inside a prepositional phrase, 2 backgrounded."""
+    if backgrounded(text, start):
+        return 2
+    return 1 if _preposition(text, start) is not None else 0
+
+
+def place_rank(text: str, start: int) -> tuple[int, int]:
+    """Lower is likelier the place "dort"/"there" means: not backgrounded, then in/at before
+    nach/to before aus/from."""
+    prep = _preposition(text, start)
+    return (int(backgrounded(text, start)), _PREP_RANK.get(prep.low, 3) if prep is not None else 3)
+
+
+_ARTICLE_GENDER = {"die": "f", "das": "n", "der": "m", "den": "m", "dem": "mn", "des": "mn", "eine": "f",
+                   "einer": "f", "ein": "mn", "eines": "mn", "einem": "mn", "einen": "m"}
+
+
+def gender_of(text: str, start: int) -> str:
+    """German genders the name at `start` may have, from its article (up to two words before:
+    "die neue Switch 2", "das Medikament Keytruda"); a name without one is neuter."""
+    words = [w for w in words_of(text, english=False) if w.end <= start][-3:]
+    for n in range(len(words) - 1, -1, -1):
+        w = words[n]
+        if w.tag == "DET":
+            gender = _ARTICLE_GENDER.get(w.low, "mfn")
+            after_prep = n > 0 and words[n - 1].tag == "PREP"
+            if w.low == "der" and after_prep:
+                return "f"  # dative feminine: "auf der Gamescom"
+            if w.low == "den" and after_prep:
+                return "m"
+            return gender
+        if w.tag not in ("ADJ", "NOUN", "NUM"):
+            break
+    return "n"
