@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING
 from rag.answer.binding import bound_here, expletive
 from rag.answer.mentions import clean_answer, dates_in, generic_head, head_kind, names_in
 from rag.answer.phrases import words_of
-from rag.answer.referents import by_apposition, phrase_referent, pick, referents
+from rag.answer.salience import backgrounded
+from rag.answer.referents import agreeing, by_apposition, focused, phrase_referent, pick, referents
 from rag.text.language import detect_language
-from rag.text.lexicon import TIME_QUESTION
 from rag.text.followup_lexicon import (
     DEFINITE_ARTICLES,
     DEMONSTRATIVES,
@@ -34,6 +34,9 @@ if TYPE_CHECKING:
     from rag.answer.condense import PriorTurn
 
 _TOKEN = re.compile(r"[^\W_][\w'’-]*|[^\w\s]")
+# A range dates no one event ("von 1986 bis 1997"); "damals" then means the question's date.
+_RANGE = re.compile(r"\b(?:von|zwischen|from|between)\s+(?:\w+\s+)?(?:1[89]|20)\d\d\s*(?:bis|und|to|until|and|-|–)\s*"
+                    r"(?:\w+\s+)?(?:1[89]|20)\d\d\b", re.IGNORECASE)
 _POSSESSIVE_S = re.compile(r"['’]s$")
 # A neuter article up to two words before a name: "das neue iPhone", "dem Medikament Leqembi".
 _NEUTER_BEFORE = re.compile(r"\b(?:das|des|dem|ein|eines|einem)\s+(?:[\w-]+\s+){0,2}$", re.IGNORECASE)
@@ -64,8 +67,13 @@ def _plural_sie(body: str, start: int) -> bool:
 
 
 def _when(last: PriorTurn, base: str, year: bool) -> str | None:
-    answer, asked = dates_in(clean_answer(last.answer)), dates_in(base)
-    order = answer + asked if TIME_QUESTION.search(base) else asked + answer
+    """The date "damals"/"then" means: the answer's, where the answer dates its event (not a
+    range's end, not a source's), else the last question's."""
+    told = clean_answer(last.answer)
+    ranges = [m.span() for m in _RANGE.finditer(told)]
+    answer, asked = [d for d in dates_in(told) if not any(a <= d.start < b for a, b in ranges)
+                     and not backgrounded(told, d.start)], dates_in(base)
+    order = answer + asked
     if not order:
         return None
     date = order[0].text
@@ -133,6 +141,8 @@ def replace_references(body: str, last: PriorTurn, base: str) -> tuple[str | Non
             if bound_here(body, tok.start(), need):
                 continue
             target = pick(others, kind, plural, english) or (phrase_referent(base, True) if plural else None)
+            if not target and not plural and not english and kind == "person":  # "sie": "die Switch 2"
+                target = pick(agreeing(focused(others, last, base), "f" if w in ("sie", "ihr") else "m"), None, False, False)
             if not target and not plural:
                 target = pick(others, None, False, english)
             if not target and not plural and not english:  # "Wie viel Umsatz macht sie?": "die Voestalpine"
@@ -141,6 +151,7 @@ def replace_references(body: str, last: PriorTurn, base: str) -> tuple[str | Non
                 add(tok, target)
         elif w in ("it", "es") and not expletive(body, tok.start()) and not bound_here(body, tok.start(),
                                                                                       "neuter" if w == "es" else "thing"):
+            others = focused(others, last, base)  # "What did Sony launch?" - "it": what it launched
             target = (pick(others, "thing", False, english) if (others and (w == "it" or others[0].from_answer))
                       else None) or phrase_referent(base, False, "n" if w == "es" else "") or (
                 pick([c for c in cands if _NEUTER_BEFORE.search(c.text[:c.mention.start])], "thing", False, english)

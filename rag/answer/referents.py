@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from rag.answer.mentions import Mention, clean_answer, coordinated, head_kind, names_in
 from rag.answer.phrases import Phrase, phrases_of, words_of
-from rag.answer.salience import place_rank, prominence
+from rag.answer.salience import gender_of, in_focus, place_rank, prominence
 from rag.text.language import detect_language
 from rag.text.followup_lexicon import ASKS_ENTITY, COPULA_QUESTION
 from rag.text.sentences import split_sentences
@@ -116,6 +116,24 @@ def referents(last: PriorTurn, base: str, exclude: set[str], kind: str | None = 
     if kind is not None and len(_asked_kinds(asks, base)) == 1:  # the answer names the kind asked for
         answer = [Candidate(c.mention, c.text, c.names, True, not c.mention.titled) for c in answer]
     return answer + own
+
+
+def focused(candidates: list[Candidate], last: PriorTurn, base: str) -> list[Candidate]:
+    """The answer's names that answer the last question first (rag.answer.salience.in_focus);
+    they are what was asked for, so of the kind asked, unless it asked for a person."""
+    answer = clean_answer(last.answer)
+    asks = ASKS_ENTITY.search(base)
+    person = asks is not None and _asked_kinds(asks, base) == {"person"}
+    rank = {id(c): in_focus(base, answer, c.mention.start) if c.from_answer and c.text == answer else 0
+            for c in candidates}
+    hit = sorted((c for c in candidates if rank[id(c)]), key=lambda c: -rank[id(c)])
+    return [Candidate(c.mention, c.text, c.names, True, not person) for c in hit] + [c for c in candidates if c not in hit]
+
+
+def agreeing(candidates: list[Candidate], gender: str) -> list[Candidate]:
+    """The candidates no person and no place whose German gender agrees ("sie": "die Switch 2")."""
+    return [c for c in candidates if (c.asked or not (c.person_like or c.locative))
+            and gender in gender_of(c.text, c.mention.start)]
 
 
 def _asked_kinds(asks: re.Match, base: str = "") -> set[str]:

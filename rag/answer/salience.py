@@ -146,3 +146,39 @@ def gender_of(text: str, start: int) -> str:
         if w.tag not in ("ADJ", "NOUN", "NUM"):
             break
     return "n"
+
+
+_LIGHT = frozenset("sein haben werden sollen können müssen wollen dürfen mögen be have do will would can could shall "
+                   "should may might must".split())
+
+
+def _content_verbs(words: tuple[Word, ...]) -> set[str]:
+    """The lemmas of the content verbs, a German separated particle joined back ("stellte ... vor")."""
+    particle = next((w.low for w in words if w.tag == "PART" and w.fine == "PTKVZ"), "")
+    out = set()
+    for w in words:
+        if w.tag == "VERB" and w.lemma.casefold() not in _LIGHT:
+            lemma = w.lemma.casefold()
+            out.add(particle + lemma if particle and "FIN" in w.fine else lemma)
+    return out
+
+
+@lru_cache(maxsize=1024)
+def in_focus(question: str, answer: str, start: int) -> int:
+    """How surely the name at `start` of `answer` answers the wh-question `question`: 2 when
+    the question's noun introduces it ("Welches Medikament ...?" - "das Medikament Keytruda"),
+    1 for a core argument of an answer that repeats the question's verb ("What did Samsung
+    unveil?" - "... Samsung unveiled the Galaxy Z Fold 6"), else 0. What the answer is about,
+    so what a following "it"/"es" means first."""
+    asked = _words(question)
+    wh = next((w for w in asked if w.tag in ("WH", "WHDET")), None)
+    if wh is None or (wh.low not in ("was", "what", "which") and not wh.low.startswith("welch")):
+        return 0
+    if prominence(answer, start) != 0:
+        return 0
+    told = _words(answer)
+    noun = next((w for w in asked if w.start > wh.start and w.tag == "NOUN"), None) if wh.tag == "WHDET" else None
+    before = [w for w in told if w.end <= start][-1:]
+    if noun is not None and before and before[0].lemma.casefold() == noun.lemma.casefold():
+        return 2
+    return int(bool(_content_verbs(asked) & _content_verbs(told)))
