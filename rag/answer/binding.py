@@ -41,6 +41,16 @@ def _clause(words: tuple[Word, ...], i: int) -> tuple[Word, ...]:
     return words[start:end]
 
 
+# Verbs impersonal only with a word of their frame: "Wie kam es dazu?" (not "Wann kommt es auf
+# den Markt?"), "Es handelt sich um ..." (not "Wovon handelt es?").
+_FRAME = {"kommen": ("zu", "zum", "zur", "dazu"), "handeln": ("sich",)}
+
+
+def _impersonal(verb: Word, clause: tuple[Word, ...]) -> bool:
+    frame = _FRAME.get(verb.lemma.casefold())
+    return frame is None or any(w.low in frame for w in clause)
+
+
 def expletive(body: str, start: int) -> bool:
     """The "es"/"it" at character `start` of `body` stands for no thing."""
     words = words_of(body)
@@ -50,10 +60,8 @@ def expletive(body: str, start: int) -> bool:
     clause = _clause(words, i)
     rest = words[i + 1:]
     if words[i].low == "es":
-        if any(w.tag == "VERB" and w.lemma.casefold() in IMPERSONAL_ES_VERBS for w in clause) and not (
-                any(w.lemma.casefold() == "kommen" for w in clause)
-                and not any(w.low in ("zu", "zum", "zur", "dazu") for w in clause)):
-            return True  # "kommen" is impersonal with "zu" only: "Wie kam es dazu?", not "Wann kommt es auf den Markt?"
+        if any(w.tag == "VERB" and w.lemma.casefold() in IMPERSONAL_ES_VERBS and _impersonal(w, clause) for w in clause):
+            return True
         return any(a.text == "," and b.tag in ("SUB", "WH") for a, b in zip(rest, rest[1:]))  # "Stimmt es, dass"
     if IMPERSONAL_IT.search(body):
         return True

@@ -49,6 +49,8 @@ from rag.text.tagging import tag_words
 _TOKEN = re.compile(r"[^\W_][\w'’-]*[^\W_]|[^\W_]")
 _SENTENCE_END = re.compile(r"[.!?:;]\W*$|^\W*$")
 _OPENERS = frozenset(w.casefold() for w in SENTENCE_OPENERS)
+# After these a word is a verb, not a title ("will coach England", "to head Siemens").
+_VERB_BEFORE = frozenset("will would to can could should may might must shall did does do".split())
 
 
 def _excluded(word: str, english: bool = False) -> bool:
@@ -177,7 +179,8 @@ def capital_names(text: str, english: bool | None = None) -> list[Mention]:
                 j = k  # "Model 3", "Windows 11": a short number is part of the name
                 continue
             break
-        titled = i > 0 and not initial[i] and bool(TITLE_WORDS.search(words[i - 1].casefold().split("-")[-1]))
+        titled = i > 0 and not initial[i] and bool(TITLE_WORDS.search(words[i - 1].casefold().split("-")[-1])) \
+            and not (i > 1 and words[i - 2].casefold() in _VERB_BEFORE)  # "will coach England": a verb
         while i < j and TITLE_WORDS.search(words[i].casefold().split("-")[-1]):
             i += 1  # "Konzernchef Satya Nadella": the title is no part of the name
             titled = True

@@ -140,9 +140,11 @@ def replace_references(body: str, last: PriorTurn, base: str) -> tuple[str | Non
                 kind, plural, need = None, True, "plural"
             if bound_here(body, tok.start(), need):
                 continue
-            target = pick(others, kind, plural, english) or (phrase_referent(base, True) if plural else None)
-            if not target and not plural and not english and kind == "person":  # "sie": "die Switch 2"
+            target = None
+            if not plural and not english and kind == "person" and not any(c.person_like for c in others):
+                # no person to mean: a thing of its gender, what answered first ("sie": "die Studie Vision EQXX")
                 target = pick(agreeing(focused(others, last, base), "f" if w in ("sie", "ihr") else "m"), None, False, False)
+            target = target or pick(others, kind, plural, english) or (phrase_referent(base, True) if plural else None)
             if not target and not plural:
                 target = pick(others, None, False, english)
             if not target and not plural and not english:  # "Wie viel Umsatz macht sie?": "die Voestalpine"

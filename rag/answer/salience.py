@@ -102,11 +102,20 @@ def backgrounded(text: str, start: int) -> bool:
 
 def _preposition(text: str, start: int) -> Word | None:
     """The preposition whose phrase holds the name at `start` ("at the Unpacked event in"), if any."""
-    words = [w for w in _words(text) if w.end <= start]
-    for w in reversed(words):
+    words = _words(text)
+    before = [w for w in words if w.end <= start]
+    rest = [w for w in words if w.start >= start]
+    following = next((w for w in rest if w.tag not in ("NAME", "NOUN", "NUM")), None)
+    # A list goes on after the name ("von SPD, Grünen und FDP"): a comma before it joins, not closes.
+    listed = following is not None and (following.tag == "CONJ" or following.text == ",")
+    for w in reversed(before):
         if w.tag == "PREP":  # a passive's agent is a core argument: "built by Tesla"
-            return None if w.low in ("by", "durch") else w  # through a list: "von SPD, Grünen und FDP"
-        if w.tag not in ("DET", "POSS", "ADJ", "NUM", "NOUN", "NAME", "POS", "MONTH", "CONJ") and w.text != ",":
+            return None if w.low in ("by", "durch") else w
+        if w.tag == "CONJ":
+            listed = True
+        elif w.text == "," and not listed:
+            return None  # "Ahead of X and Y, Noah Lyles won": the comma closes the phrase
+        elif w.tag not in ("DET", "POSS", "ADJ", "NUM", "NOUN", "NAME", "POS", "MONTH") and w.text != ",":
             return None
     return None
 
