@@ -185,3 +185,19 @@ def test_salience_parts():
     text = "Auf der Messe zeigte Sony das Modell Xperia und die Kamera Alpha."
     assert gender_of(text, text.index("Xperia")) == "n" and gender_of(text, text.index("Alpha")) == "f"
     assert gender_of(text, text.index("Sony")) == "n"  # no article: neuter
+
+
+@pytest.mark.parametrize("question, answer, follow_up, want, unwanted", [
+    # English "they" for a team the answer names, not for every name "ahead of" it
+    ("Which club won the league?", "Celtic won the league ahead of Rangers and Hearts [1].",
+     "Who is their coach?", "Celtic", "Rangers"),
+    # a version number belongs to the name before it
+    ("What did Meta release?", "Meta released the Llama 3.1 model in July [1].", "How large is it?", "Llama 3.1", None),
+    # a date of an adverbial clause is not when the answer's event happened
+    ("Wer gewann 2022 die Tour?", "Jonas Vingegaard gewann die Tour, nachdem er 2021 Zweiter geworden war [1].",
+     "Wie alt war er damals?", "2022", "2021"),
+])
+def test_groups_names_and_dates_of_the_answer(question, answer, follow_up, want, unwanted):
+    out = _resolve(question, answer, follow_up)
+    assert want.casefold() in out.casefold(), out
+    assert unwanted is None or unwanted.casefold() not in out.casefold(), out

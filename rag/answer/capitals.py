@@ -46,7 +46,8 @@ from rag.text.followup_lexicon import (
 )
 from rag.text.tagging import tag_words
 
-_TOKEN = re.compile(r"[^\W_][\w'’-]*[^\W_]|[^\W_]")
+_VERSION = re.compile(r"\d{1,3}|\d{1,2}\.\d")  # after a name: "Model 3", "Gemini 2.5"
+_TOKEN = re.compile(r"\d+\.\d+(?![\w.])|[^\W_][\w'’-]*[^\W_]|[^\W_]")  # "Gemini 2.5", "iOS 18.2": one token
 _SENTENCE_END = re.compile(r"[.!?:;]\W*$|^\W*$")
 _OPENERS = frozenset(w.casefold() for w in SENTENCE_OPENERS)
 # After these a word is a verb, not a title ("will coach England", "to head Siemens").
@@ -175,7 +176,7 @@ def capital_names(text: str, english: bool | None = None) -> list[Mention]:
             gap = text[tokens[j].end():tokens[k].start()] if k < len(tokens) else ""
             if k < len(tokens) and re.fullmatch(r"[\s\w]*", gap) and "\n" not in gap and not _excluded(words[k], english) \
                     and not TITLE_WORDS.search(words[k].casefold()) and not words[k].casefold().endswith(ABSTRACT_ENDINGS) \
-                    and (words[k][:1].isupper() or (k == j + 1 and words[k].isdigit() and len(words[k]) <= 3)):
+                    and (words[k][:1].isupper() or (k == j + 1 and _VERSION.fullmatch(words[k]) is not None)):
                 j = k  # "Model 3", "Windows 11": a short number is part of the name
                 continue
             break

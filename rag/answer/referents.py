@@ -190,11 +190,14 @@ def pick(candidates: list[Candidate], kind: str | None, plural: bool, english: b
     if not plural:
         return chosen.mention.text
     group = coordinated(chosen.text, list(chosen.names), chosen.mention.text)
-    if len(group) == 1:
-        new = [c.mention.text for c in candidates if c.from_answer and c.text == chosen.text]
+    if len(group) == 1:  # the answer's new names as prominent as the chosen one, not those "ahead of" it
+        level = prominence(chosen.text, chosen.mention.start)
+        new = [c.mention.text for c in candidates if c.from_answer and c.text == chosen.text
+               and prominence(c.text, c.mention.start) == level]
         group = new if chosen.from_answer and len(new) > 1 else group
     if len(group) == 1:
-        return None
+        # English "they" for a team, country or company ("Jamaica won ... they"); a person is no group
+        return chosen.mention.text if english and chosen.from_answer and not chosen.person_like else None
     joiner = " and " if english else " und "
     return ", ".join(group[:-1]) + joiner + group[-1]
 

@@ -7,7 +7,8 @@ backgrounded parts of the sentence, which assert nothing about it:
 - the source of a report: "laut X", "according to X", "nach Angaben von X", "wie X berichtet",
   and the subject of a reporting verb whose complement follows ("Die Zeitung berichtet, dass
   ...", "The Times reports that ...": the reported clause is the news);
-- a relative clause (", who lives in Texas,", ", dessen Kampagne X koordiniert").
+- a relative clause (", who lives in Texas,", ", dessen Kampagne X koordiniert") and an
+  adverbial clause ("nachdem er 2023 pausiert hatte"; a "dass"/"that" complement is the news).
 "dort"/"there" means where the answer's event happens: a locative "in X"/"at X" before a goal
 "nach X" and an origin "aus X" ("Casper Ruud aus Norwegen"). A German pronoun agrees in gender
 with its antecedent, and a name takes the gender of the article it has ("die Switch 2": sie;
@@ -85,7 +86,10 @@ def background_spans(text: str) -> tuple[tuple[int, int], ...]:
         frame = reported and not parenthetical and first.tag != "SUB" and (
             any(w.low == "that" for w in seg) or (after is not None and after.low in _COMPLEMENT)
             or (k > 0 and _reporting(first)))
-        if relative or parenthetical:
+        # An adverbial clause ("nachdem er 2023 pausiert hatte", "after Intel pulled out of
+        # Magdeburg") is the background of the main clause's event; a complement ("dass") is not.
+        adverbial = first.tag == "SUB" and first.low not in _COMPLEMENT
+        if relative or parenthetical or adverbial:
             spans.append((seg[0].start, seg[-1].end))
         elif frame:
             cut = next((w for w in seg if w.low == "that" and w.start > seg[0].start), None)
@@ -108,10 +112,13 @@ def _preposition(text: str, start: int) -> Word | None:
     following = next((w for w in rest if w.tag not in ("NAME", "NOUN", "NUM")), None)
     # A list goes on after the name ("von SPD, Grünen und FDP"): a comma before it joins, not closes.
     listed = following is not None and (following.tag == "CONJ" or following.text == ",")
-    for w in reversed(before):
+    for n in range(len(before) - 1, -1, -1):
+        w = before[n]
         if w.tag == "PREP":  # a passive's agent is a core argument: "built by Tesla"
             return None if w.low in ("by", "durch") else w
         if w.tag == "CONJ":
+            if n == 0 or before[n - 1].tag not in ("NAME", "NOUN"):
+                return None  # "Finland joined NATO in 2023 and Sweden in 2024": a clause of its own
             listed = True
         elif w.text == "," and not listed:
             return None  # "Ahead of X and Y, Noah Lyles won": the comma closes the phrase
