@@ -110,6 +110,9 @@ def test_a_pronoun_means_the_answers_most_prominent_name(question, answer, follo
     # ... or the name the question's noun introduces
     ("Welches Buch wurde ausgezeichnet?", "Bei der Buchmesse in Frankfurt zeichnete die Jury das Buch Kairos aus [1].",
      "Wovon handelt es?", "Kairos", "Frankfurt"),
+    # a German pronoun means a person or a thing of its gender, the more prominent first ("der SK Sturm": er)
+    ("Wer führt die Tabelle an?", "Laut Kurier führt der SK Sturm die Tabelle vor Red Bull Salzburg an [1].",
+     "Wie viele Punkte hat er Vorsprung?", "SK Sturm", "Salzburg"),
     # a German pronoun with no person to mean: a thing of its gender ("die Studie ...": sie)
     ("Was hat Mercedes vorgestellt?", "Auf der IAA in München hat Mercedes die Studie Vision EQXX vorgestellt [1].",
      "Wann kommt sie auf den Markt?", "Vision EQXX", "Mercedes"),
@@ -157,6 +160,9 @@ def test_then_is_the_answers_date(question, answer, follow_up, want, unwanted):
     # "dort" bound by a name of one word in an earlier clause, with no preposition
     ("Wer ist Bürgermeister von Graz?", "Elke Kahr ist Bürgermeisterin von Graz [1].",
      "Wie viele Studierende hat Salzburg und wo wohnen sie dort?"),
+    # ... or by a name after "bei": "dort" may mean an employer
+    ("Welche Firma baut das Werk?", "Infineon baut das Werk in Villach [1].",
+     "Wie viele Menschen arbeiten bei Magna und was verdient man dort?"),
     # "kommen" is impersonal with "zu"
     ("Wie kam es zum Streik?", "Die Gewerkschaft forderte mehr Lohn [1].", "Wie kam es zum Streik bei der Post?"),
 ])

@@ -91,8 +91,9 @@ def _fits(p: Phrase, need: str) -> bool:
     if need == "time" or p.wh:
         return False
     if need == "place":  # "in Graz"; or a name of one word that no preposition marks ("hat Innsbruck"):
-        # "dort" may mean a town or a company ("Wie viele arbeiten bei Siemens und was verdient man dort?")
-        return p.kind == "name" and ((p.prep is not None and p.prep.low in ("in", "im", "nach", "aus", "at", "to"))
+        # "dort" may mean a town or a company ("Wie viele arbeiten bei Siemens und was verdient man dort?",
+        # "Wie viele Mitarbeiter hat Siemens und ...")
+        return p.kind == "name" and ((p.prep is not None and p.prep.low in ("in", "im", "nach", "aus", "at", "to", "bei", "beim"))
                                      or (p.prep is None and len(p.head) == 1))
     if need == "plural":
         return p.plural

@@ -141,9 +141,11 @@ def replace_references(body: str, last: PriorTurn, base: str) -> tuple[str | Non
             if bound_here(body, tok.start(), need):
                 continue
             target = None
-            if not plural and not english and kind == "person" and not any(c.person_like for c in others):
-                # no person to mean: a thing of its gender, what answered first ("sie": "die Studie Vision EQXX")
-                target = pick(agreeing(focused(others, last, base), "f" if w in ("sie", "ihr") else "m"), None, False, False)
+            if not plural and not english and kind == "person":
+                # German er/sie mean a person or a thing of their gender, the more prominent first:
+                # "der FC Bayern ... vor Bayer Leverkusen" (er), "die Studie Vision EQXX" (sie)
+                fits = agreeing(focused(others, last, base), "f" if w in ("sie", "ihr") else "m")
+                target = pick([c for c in focused(others, last, base) if c.person_like or c in fits], None, False, False)
             target = target or pick(others, kind, plural, english) or (phrase_referent(base, True) if plural else None)
             if not target and not plural:
                 target = pick(others, None, False, english)
