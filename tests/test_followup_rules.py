@@ -94,6 +94,8 @@ def test_standalones_still_pass(question, answer, follow_up):
      "What is her novel about?", "Samantha Harvey", "Shaffi"),
     ("Wer hat den Preis bekommen?", "Den Preis bekam Clemens Setz, wie Peter Fässler meldet [1].",
      "Wie alt ist er?", "Clemens Setz", "Fässler"),
+    ("Who painted the mural?", "Jonathan Jones reported that the mural was painted by Shepard Fairey [1].",
+     "How old is he?", "Shepard Fairey", "Jones"),
     # a core argument before the names of a prepositional phrase ("ahead of X and Y")
     ("Who won the sprint?", "Ahead of Zharnel Hughes and Letsile Tebogo, Noah Lyles won the final in Budapest [1].",
      "How old is he?", "Noah Lyles", "Hughes"),
@@ -163,6 +165,9 @@ def test_then_is_the_answers_date(question, answer, follow_up, want, unwanted):
     # ... or by a name after "bei": "dort" may mean an employer
     ("Welche Firma baut das Werk?", "Infineon baut das Werk in Villach [1].",
      "Wie viele Menschen arbeiten bei Magna und was verdient man dort?"),
+    # a pronominal adverb that stands for the clause after it ("dazu ..., dass")
+    ("Wann kommt das neue Galaxy?", "Es kommt im Februar [1].",
+     "Was hat Xiaomi dazu gesagt, dass Samsung die Preise senkt?"),
     # "kommen" is impersonal with "zu"
     ("Wie kam es zum Streik?", "Die Gewerkschaft forderte mehr Lohn [1].", "Wie kam es zum Streik bei der Post?"),
 ])

@@ -128,3 +128,17 @@ def bound_here(body: str, start: int, need: str, possessive: bool = False) -> bo
         if possessive or _boundary(words, a, i):
             return True
     return False
+
+
+def correlate(body: str, start: int) -> bool:
+    """The pronominal adverb at `start` stands for a clause after it: "Was hat Samsung dazu
+    gesagt, dass Apple die Preise erhöht?", "Wie viel zahlt man dafür, ein Auto zu mieten?"."""
+    words = words_of(body)
+    rest = [w for w in words if w.start > start]
+    for a, b in zip(rest, rest[1:]):
+        if a.text in (".", "?", "!"):
+            return False
+        if a.text == "," and (b.low in ("dass", "ob", "wie", "wenn", "wer", "was", "wo")
+                              or any(w.fine == "VV(IZU)" or w.fine == "PTKZU" for w in rest)):
+            return True
+    return False

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from rag.answer.binding import bound_here, expletive
+from rag.answer.binding import bound_here, correlate, expletive
 from rag.answer.mentions import clean_answer, dates_in, generic_head, head_kind, names_in
 from rag.answer.phrases import words_of
 from rag.answer.salience import backgrounded
@@ -177,7 +177,8 @@ def replace_references(body: str, last: PriorTurn, base: str) -> tuple[str | Non
             if target:
                 edits.append((tok.start(), tok.end(), f"\0{target}\0{_genitive(target, english)}"))
                 why.append(f"{words[i]} -> {target}")
-        elif w in PRONOMINAL_ADVERBS and not bound_here(body, tok.start(), "thing") and (target := pick(
+        elif w in PRONOMINAL_ADVERBS and not bound_here(body, tok.start(), "thing") \
+                and not correlate(body, tok.start()) and (target := pick(
                 [c for c in cands if c.mention.text not in used and not c.mention.person_like], None, False, english)):
             # Any thing, a place too: "in" before it need not be locative ("in Stargate fließen").
             # A thing, and another one than a pronoun of the same question means:

@@ -189,9 +189,12 @@ def pick(candidates: list[Candidate], kind: str | None, plural: bool, english: b
         return None
     if not plural:
         return chosen.mention.text
-    group = coordinated(chosen.text, list(chosen.names), chosen.mention.text)
+    level = prominence(chosen.text, chosen.mention.start)
+    starts = {m.text: m.start for m in chosen.names}
+    # joined names of one clause: not "Zaha Hadid Architects, The Times reported"
+    group = [g for g in coordinated(chosen.text, list(chosen.names), chosen.mention.text)
+             if g not in starts or prominence(chosen.text, starts[g]) == level]
     if len(group) == 1:  # the answer's new names as prominent as the chosen one, not those "ahead of" it
-        level = prominence(chosen.text, chosen.mention.start)
         new = [c.mention.text for c in candidates if c.from_answer and c.text == chosen.text
                and prominence(c.text, c.mention.start) == level]
         group = new if chosen.from_answer and len(new) > 1 else group

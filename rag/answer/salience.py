@@ -85,7 +85,7 @@ def background_spans(text: str) -> tuple[tuple[int, int], ...]:
         # after what it reports (", sagte Azevedo").
         frame = reported and not parenthetical and first.tag != "SUB" and (
             any(w.low == "that" for w in seg) or (after is not None and after.low in _COMPLEMENT)
-            or (k > 0 and _reporting(first)))
+            or (k > 0 and (_reporting(first) or _reporting(seg[-1]))))  # ", The Times reported"
         # An adverbial clause ("nachdem er 2023 pausiert hatte", "after Intel pulled out of
         # Magdeburg") is the background of the main clause's event; a complement ("dass") is not.
         adverbial = first.tag == "SUB" and first.low not in _COMPLEMENT
