@@ -103,7 +103,8 @@ def _fits(p: Phrase, need: str) -> bool:
         return person or (p.kind == "name" and len(p.head) >= 2)
     if need.startswith("person-"):  # a German pronoun of a gender: er (m), sie (f)
         return person or (p.kind == "noun" and need[-1] in p.genders and p.genders != "mfn") or (
-            p.kind == "name" and len(p.head) >= 2)
+            p.kind == "name" and len(p.head) >= 2) or (  # a name of the gender its article shows: "die DHL ... sie"
+            p.kind == "name" and p.prep is None and p.det is not None and p.det.low == ("die" if need[-1] == "f" else "der"))
     if need.startswith("poss-"):  # "die Bahn ... ihre Preise", "der Verein ... seinen Trainer": any
         # subject phrase of the gender (ihr: feminine or plural; sein: masculine or neuter), or a name
         return p.prep is None and (p.kind == "name" or person or (p.plural if need == "poss-f" else False)

@@ -127,12 +127,13 @@ def capital_names(text: str, english: bool | None = None) -> list[Mention]:
                 return True  # "Sam Altman ...", "Tesla Motors ..."
             if not nxt or re.search(r"[.!?;:]", text[tokens[i].end():tokens[i + 1].start()]):
                 return True  # a one-word sentence: "Apple."
+            if low_next in ("und", "and", "sowie", "or", "oder") and i + 2 < len(words) and not initial[i + 2] \
+                    and is_name(i + 2):
+                return True  # "Vodafone und Three wollen ...", "Coldplay and Dua Lipa headline": like joins like
             if english:  # "Lufthansa cancelled", not "Experts expect": the tagger's proper nouns (NP0)
                 return tag_words(tuple(words[i:i + 3]), True)[0][1] == "NP0"
             if not nxt[:1].islower():
                 return False
-            if low_next in ("und", "and", "sowie") and i + 2 < len(words) and is_name(i + 2):
-                return True  # "Vodafone und Three wollen ..."
             if w.endswith("s") and not w.endswith("ss") and _adjective_like(nxt):
                 return True  # a genitive: "Microsofts erneutes Engagement"
             if w.casefold().endswith(NOUN_ENDINGS):

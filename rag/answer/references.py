@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from rag.answer.binding import bound_here, correlate, expletive
 from rag.answer.mentions import clean_answer, dates_in, generic_head, head_kind, names_in
 from rag.answer.phrases import words_of
-from rag.answer.salience import backgrounded
+from rag.answer.salience import backgrounded, place_rank, venue
 from rag.answer.referents import agreeing, by_apposition, focused, phrase_referent, pick, referents
 from rag.text.language import detect_language
 from rag.text.followup_lexicon import (
@@ -37,6 +37,7 @@ _TOKEN = re.compile(r"[^\W_][\w'’-]*|[^\w\s]")
 # A range dates no one event ("von 1986 bis 1997"); "damals" then means the question's date.
 _RANGE = re.compile(r"\b(?:von|zwischen|from|between)\s+(?:\w+\s+)?(?:1[89]|20)\d\d\s*(?:bis|und|to|until|and|-|–)\s*"
                     r"(?:\w+\s+)?(?:1[89]|20)\d\d\b", re.IGNORECASE)
+_START = re.compile(r"\b(?:ab|seit|since|from)\s+(?:(?:dem|the|early|late|anfang|ende|mitte)\s+)?$", re.IGNORECASE)
 _POSSESSIVE_S = re.compile(r"['’]s$")
 # A neuter article up to two words before a name: "das neue iPhone", "dem Medikament Leqembi".
 _NEUTER_BEFORE = re.compile(r"\b(?:das|des|dem|ein|eines|einem)\s+(?:[\w-]+\s+){0,2}$", re.IGNORECASE)
@@ -71,8 +72,10 @@ def _when(last: PriorTurn, base: str, year: bool) -> str | None:
     range's end, not a source's), else the last question's."""
     told = clean_answer(last.answer)
     ranges = [m.span() for m in _RANGE.finditer(told)]
-    answer, asked = [d for d in dates_in(told) if not any(a <= d.start < b for a, b in ranges)
-                     and not backgrounded(told, d.start)], dates_in(base)
+    asked = dates_in(base)
+    # "ab Oktober 2009" starts a state: a question's own year is when it is asked about
+    answer = [d for d in dates_in(told) if not any(a <= d.start < b for a, b in ranges)
+              and not backgrounded(told, d.start) and not (asked and _START.search(told[:d.start]))]
     order = answer + asked
     if not order:
         return None
@@ -188,8 +191,16 @@ def replace_references(body: str, last: PriorTurn, base: str) -> tuple[str | Non
             if bound_here(body, tok.start(), "place"):
                 continue
             goal = w in ("dorthin", "dahin")
-            target = pick(cands, "goal" if goal else "place", False, english) or pick(
-                [c for c in cands if not c.mention.person_like], None, False, english)
+            target = pick(cands, "goal" if goal else "place", False, english)
+            chosen = next((c for c in cands if c.mention.text == target), None)
+            where = None if goal or (chosen is not None and place_rank(chosen.text, chosen.mention.start) == (0, 0)) \
+                else venue(clean_answer(last.answer))  # no "in X": "im Münchner Olympiastadion", not "aus London"
+            if where:
+                add(tok, where, where)
+                continue
+            # else a name no preposition marks: the question's own first ("Which bands headline Glastonbury?")
+            target = target or pick(sorted((c for c in cands if not c.mention.person_like), key=lambda c: c.from_answer),
+                                    None, False, english)
             if target:
                 add(tok, target, f"{'nach' if goal and not english else 'in'} {target}")
         elif w in DEFINITE_ARTICLES or w in DEMONSTRATIVES:

@@ -21,8 +21,9 @@ import re
 from functools import lru_cache
 
 from rag.answer.facts import looks_english
-from rag.answer.phrases import Word, words_of
+from rag.answer.phrases import Word, phrases_of, words_of
 from rag.text.language import detect_language
+from rag.text.followup_lexicon import PLACE_HEADS, VENUE_HEADS
 from rag.text.lexicon import REPORTING_VERBS
 
 # Where a source phrase starts; it runs to the next verb or comma.
@@ -139,6 +140,20 @@ def place_rank(text: str, start: int) -> tuple[int, int]:
     nach/to before aus/from."""
     prep = _preposition(text, start)
     return (int(backgrounded(text, start)), _PREP_RANK.get(prep.low, 3) if prep is not None else 3)
+
+
+def venue(answer: str) -> str | None:
+    """The answer's "in"/"at" phrase of a place that is no name ("im Münchner Olympiastadion",
+    "at the new stadium"), outside its background: where its event happens when no name says so."""
+    english = looks_english(answer) or detect_language(answer) == "en"
+    for p in phrases_of(answer, english):
+        head = p.head_word.casefold()
+        if p.prep is None or p.prep.low not in ("in", "im", "at", "bei", "beim") or p.kind != "noun" \
+                or backgrounded(answer, p.start):
+            continue
+        if head in PLACE_HEADS or head.endswith(VENUE_HEADS):
+            return answer[p.start:p.end]
+    return None
 
 
 _ARTICLE_GENDER = {"die": "f", "das": "n", "der": "m", "den": "m", "dem": "mn", "des": "mn", "eine": "f",
