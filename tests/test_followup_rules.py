@@ -204,6 +204,8 @@ def test_salience_parts():
      "Who is their coach?", "Celtic", "Rangers"),
     # a version number belongs to the name before it
     ("What did Meta release?", "Meta released the Llama 3.1 model in July [1].", "How large is it?", "Llama 3.1", None),
+    # a period between letters and a digit ends no sentence ("ID.4")
+    ("Welches Auto baut VW in Emden?", "In Emden baut VW den ID.4 [1].", "Wie viel kostet er?", "ID.4", None),
     # a date of an adverbial clause is not when the answer's event happened
     ("Wer gewann 2022 die Tour?", "Jonas Vingegaard gewann die Tour, nachdem er 2021 Zweiter geworden war [1].",
      "Wie alt war er damals?", "2022", "2021"),

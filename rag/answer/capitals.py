@@ -47,7 +47,7 @@ from rag.text.followup_lexicon import (
 from rag.text.tagging import tag_words
 
 _VERSION = re.compile(r"\d{1,3}|\d{1,2}\.\d")  # after a name: "Model 3", "Gemini 2.5"
-_TOKEN = re.compile(r"\d+\.\d+(?![\w.])|[^\W_][\w'’-]*[^\W_]|[^\W_]")  # "Gemini 2.5", "iOS 18.2": one token
+_TOKEN = re.compile(r"[^\W\d_]+\.\d+(?!\d|[.,]\d)|\d+\.\d+(?![\w.])|[^\W_][\w'’-]*[^\W_]|[^\W_]")  # "Gemini 2.5", "ID.7": one token
 _SENTENCE_END = re.compile(r"[.!?:;]\W*$|^\W*$")
 _OPENERS = frozenset(w.casefold() for w in SENTENCE_OPENERS)
 # After these a word is a verb, not a title ("will coach England", "to head Siemens").

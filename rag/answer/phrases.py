@@ -21,8 +21,8 @@ from rag.text.followup_lexicon import ARTICLE_COUNTRIES, QUESTION_WORDS
 from rag.text.language import detect_language
 from rag.text.tagging import tag_words, unknown_word
 
-# Words, numbers, "d'Or" kept whole, an English possessive "'s" split off, punctuation.
-_TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W_][\w]*(?:-[^\W_][\w]*)*(?:['’](?!s\b)[^\W_]\w*)*|['’]s\b|[^\w\s]")
+# Words, numbers, "d'Or" and "ID.7" kept whole, an English possessive "'s" split off, punctuation.
+_TOKEN = re.compile(r"[^\W\d_]+\.\d+(?!\d|[.,]\d)|\d+(?:[.,]\d+)*|[^\W_][\w]*(?:-[^\W_][\w]*)*(?:['’](?!s\b)[^\W_]\w*)*|['’]s\b|[^\w\s]")
 _YEAR = re.compile(r"(?:1[89]|20)\d\d")
 _GERMAN = {"ART": "DET", "PPOSAT": "POSS", "PDAT": "DET", "PIAT": "DET", "PIDAT": "DET", "PWAT": "WHDET",
            "PWS": "WH", "PWAV": "WH", "APPR": "PREP", "APPRART": "PREP", "APPO": "PREP", "ADJ(A)": "ADJ",
