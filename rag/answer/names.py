@@ -61,6 +61,9 @@ def _name_words(words: tuple[Word, ...]) -> list[bool]:
             flags[n] = True
         elif unknown_word(w.text) and (before is None or before.tag not in ("DET", "ADJ", "POSS", "WHDET", "NUM")):
             flags[n] = True
+        elif unknown_word(w.text) and before is not None and before.tag == "DET" and n >= 3 \
+                and words[n - 2].low in ("und", "oder", "sowie") and flags[n - 3]:
+            flags[n] = True  # like joins like: "Die EU und der Mercosur"
         elif before is not None and flags[n - 1] and before.end + 1 >= w.start and not w.initial \
                 and (w.lemma == w.text or unknown_word(w.text, -20.0)
                      or (n + 1 < len(words) and words[n + 1].tag in ("VERB", "PUNCT", "CONJ"))) \

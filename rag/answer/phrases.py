@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from rag.text.lexicon import ENGLISH_FUNCTION_WORDS, MONTHS
-from rag.text.followup_lexicon import ARTICLE_COUNTRIES, QUESTION_WORDS
+from rag.text.followup_lexicon import ARTICLE_COUNTRIES, QUESTION_WORDS, TITLE_WORDS
 from rag.text.language import detect_language
 from rag.text.tagging import tag_words, unknown_word
 
@@ -71,8 +71,10 @@ def _coarse(word: str, fine: str, initial: bool, english: bool) -> str:
         return "PUNCT"
     if MONTHS.fullmatch(word.casefold()):
         return "MONTH"
-    if _shape_name(word) and tag in ("NOUN", "NAME", "ADJ", "OTHER", "VERB", "ADV"):
-        return "NAME"  # "FC", "AUA", "OpenAI", "S24"
+    if TITLE_WORDS.fullmatch(word.casefold()):
+        return "NOUN"  # a role is a common noun, abbreviated too: "the CEO", "der CEO"
+    if _shape_name(word) and tag in ("NOUN", "NAME", "ADJ", "OTHER", "VERB", "ADV", "NUM"):
+        return "NAME"  # "FC", "AUA", "OpenAI", "S24", "i5"
     if english:
         if upper and not initial and word != "I" and tag not in ("PRON", "WH", "WHDET"):
             return "NAME"  # English capitalises a noun only in a name ("the Fed", "ECB")
@@ -134,7 +136,7 @@ class Phrase:
 
     @property
     def kind(self) -> str:
-        if any(w.tag == "MONTH" or (w.tag == "NUM" and _YEAR.fullmatch(w.text)) for w in self.head + self.mods):
+        if any(w.tag == "MONTH" or (w.tag in ("NUM", "NAME") and _YEAR.fullmatch(w.text)) for w in self.head + self.mods):
             return "date"
         if self.head and self.head[-1].tag == "NAME":
             return "name"

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from rag.answer.binding import bound_here, correlate, expletive
 from rag.answer.mentions import clean_answer, dates_in, generic_head, head_kind, names_in
 from rag.answer.phrases import words_of
-from rag.answer.salience import backgrounded, place_rank, venue
+from rag.answer.salience import backgrounded, gender_of, place_rank, venue
 from rag.answer.referents import agreeing, by_apposition, focused, phrase_referent, pick, referents
 from rag.text.language import detect_language
 from rag.text.followup_lexicon import (
@@ -64,7 +64,7 @@ def _plural_sie(body: str, start: int) -> bool:
     near = min(finite, key=lambda w: abs(w.start - start), default=None)
     if near is None:
         return False
-    return near.low in PLURAL_VERBS or near.low.endswith("en")  # "sind", "haben", "gingen"
+    return near.low in PLURAL_VERBS or near.low.endswith(("en", "eln", "ern"))  # "sind", "gingen", "verhandeln"
 
 
 def _when(last: PriorTurn, base: str, year: bool) -> str | None:
@@ -149,6 +149,9 @@ def replace_references(body: str, last: PriorTurn, base: str) -> tuple[str | Non
                 # "der FC Bayern ... vor Bayer Leverkusen" (er), "die Studie Vision EQXX" (sie)
                 fits = agreeing(focused(others, last, base), "f" if w in ("sie", "ihr") else "m")
                 target = pick([c for c in focused(others, last, base) if c.person_like or c in fits], None, False, False)
+            if not plural and not english and kind == "person":  # never a name its article gives another gender
+                others = [c for c in others if c.person_like or (
+                    "f" if w in ("sie", "ihr") else "m") in gender_of(c.text, c.mention.start, "mfn")]
             target = target or pick(others, kind, plural, english) or (phrase_referent(base, True) if plural else None)
             if not target and not plural:
                 target = pick(others, None, False, english)

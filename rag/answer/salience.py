@@ -27,8 +27,10 @@ from rag.text.followup_lexicon import PLACE_HEADS, VENUE_HEADS
 from rag.text.lexicon import REPORTING_VERBS
 
 # Where a source phrase starts; it runs to the next verb or comma.
-_SOURCE = re.compile(r"\b(?:laut|according\s+to|nach\s+angaben\s+(?:von|des|der)|zufolge|as\s+reported\s+by)\b",
-                     re.IGNORECASE)
+_SOURCE = re.compile(r"\b(?:laut|according\s+to|nach\s+(?:angaben|informationen|berichten|darstellung|einschätzung)"
+                     r"(?:\s+(?:von|des|der|aus))?|as\s+reported\s+by|citing)\b", re.IGNORECASE)
+# "der FAZ zufolge": the source stands before the postposition, from the clause's start.
+_ZUFOLGE = re.compile(r"(?:^|[,;:.]\s*)(?P<source>[^,;:.]*?)\bzufolge\b", re.IGNORECASE)
 _ENGLISH_REPORTING = frozenset("report reports reported say says said write writes wrote tell tells told claim "
                                "claims claimed announce announces announced state states stated".split())
 _RELATIVE = frozenset("who whom whose which where der die das dem den deren dessen denen wo welche welcher "
@@ -71,6 +73,7 @@ def background_spans(text: str) -> tuple[tuple[int, int], ...]:
         after = [w for w in words if w.start >= m.end()]
         stop = next((w for w in after if w.tag in ("VERB", "PUNCT")), None)
         spans.append((m.start(), stop.start if stop is not None else len(text)))
+    spans += [(m.start("source"), m.end()) for m in _ZUFOLGE.finditer(text)]
     segments = _segments(words)
     for k, (a, b) in enumerate(segments):
         seg = words[a:b]
@@ -160,23 +163,24 @@ _ARTICLE_GENDER = {"die": "f", "das": "n", "der": "m", "den": "m", "dem": "mn", 
                    "einer": "f", "ein": "mn", "eines": "mn", "einem": "mn", "einen": "m"}
 
 
-def gender_of(text: str, start: int) -> str:
+def gender_of(text: str, start: int, bare: str = "n") -> str:
     """German genders the name at `start` may have, from its article (up to two words before:
-    "die neue Switch 2", "das Medikament Keytruda"); a name without one is neuter."""
+    "die neue Switch 2", "das Medikament Keytruda"); `bare` for a name without one (neuter:
+    "Siemens ... es")."""
     words = [w for w in words_of(text, english=False) if w.end <= start][-3:]
     for n in range(len(words) - 1, -1, -1):
         w = words[n]
         if w.tag == "DET":
             gender = _ARTICLE_GENDER.get(w.low, "mfn")
-            after_prep = n > 0 and words[n - 1].tag == "PREP"
-            if w.low == "der" and after_prep:
-                return "f"  # dative feminine: "auf der Gamescom"
-            if w.low == "den" and after_prep:
+            before = words[n - 1].tag if n > 0 else ""
+            if w.low == "der" and before in ("PREP", "NOUN", "NAME"):
+                return "f"  # dative or genitive feminine: "auf der Gamescom", "Informationen der FAZ"
+            if w.low == "den" and before == "PREP":
                 return "m"
             return gender
         if w.tag not in ("ADJ", "NOUN", "NUM"):
             break
-    return "n"
+    return bare
 
 
 _LIGHT = frozenset("sein haben werden sollen können müssen wollen dürfen mögen be have do will would can could shall "
