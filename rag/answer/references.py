@@ -37,6 +37,8 @@ _TOKEN = re.compile(r"[^\W_][\w'’-]*|[^\w\s]")
 # A range dates no one event ("von 1986 bis 1997"); "damals" then means the question's date.
 _RANGE = re.compile(r"\b(?:von|zwischen|from|between)\s+(?:\w+\s+)?(?:1[89]|20)\d\d\s*(?:bis|und|to|until|and|-|–)\s*"
                     r"(?:\w+\s+)?(?:1[89]|20)\d\d\b", re.IGNORECASE)
+_AT_TIME = re.compile(r"\b(?:in|im|am|on|at|ab|seit|since|bis|until|jahr|year)\s+(?:(?:dem|the|early|late)\s+)?$",
+                      re.IGNORECASE)
 _START = re.compile(r"\b(?:ab|seit|since|from)\s+(?:(?:dem|the|early|late|anfang|ende|mitte)\s+)?$", re.IGNORECASE)
 _POSSESSIVE_S = re.compile(r"['’]s$")
 # A neuter article up to two words before a name: "das neue iPhone", "dem Medikament Leqembi".
@@ -74,8 +76,12 @@ def _when(last: PriorTurn, base: str, year: bool) -> str | None:
     ranges = [m.span() for m in _RANGE.finditer(told)]
     asked = dates_in(base)
     # "ab Oktober 2009" starts a state: a question's own year is when it is asked about
+    lang = detect_language(base)
     answer = [d for d in dates_in(told) if not any(a <= d.start < b for a, b in ranges)
-              and not backgrounded(told, d.start) and not (asked and _START.search(told[:d.start]))]
+              and not backgrounded(told, d.start, lang) and not (asked and _START.search(told[:d.start]))]
+    # a date in a time phrase ("in October 2019", "im Mai") dates the event; one before a noun
+    # names a thing ("the delayed 2018 prize")
+    answer.sort(key=lambda d: _AT_TIME.search(told[:d.start]) is None)
     order = answer + asked
     if not order:
         return None
@@ -196,8 +202,9 @@ def replace_references(body: str, last: PriorTurn, base: str) -> tuple[str | Non
             goal = w in ("dorthin", "dahin")
             target = pick(cands, "goal" if goal else "place", False, english)
             chosen = next((c for c in cands if c.mention.text == target), None)
-            where = None if goal or (chosen is not None and place_rank(chosen.text, chosen.mention.start) == (0, 0)) \
-                else venue(clean_answer(last.answer))  # no "in X": "im Münchner Olympiastadion", not "aus London"
+            where = None if goal or (chosen is not None and place_rank(chosen.text, chosen.mention.start,
+                                                                      chosen.lang) == (0, 0)) \
+                else venue(clean_answer(last.answer), "en" if english else "de")  # no "in X": "im Münchner Olympiastadion", not "aus London"
             if where:
                 add(tok, where, where)
                 continue

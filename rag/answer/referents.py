@@ -45,6 +45,7 @@ class Candidate:
     names: tuple[Mention, ...]  # every name of that text
     from_answer: bool = False
     asked: bool = False  # an answer's name to a question that asked for the kind wanted ("Welches Land")
+    lang: str = "de"  # the conversation's language, for a text whose own words do not tell
 
     def _after(self, pattern: re.Pattern) -> bool:
         m = pattern.search(self.text[:self.mention.start])
@@ -93,28 +94,29 @@ def referents(last: PriorTurn, base: str, exclude: set[str], kind: str | None = 
     answer_text = clean_answer(last.answer)
     lang = detect_language(base)  # an answer in the question's language unless its words say otherwise
     found = names_in(answer_text, lang)
-    answer = [Candidate(m, answer_text, tuple(found), True) for m in found if m.text.casefold() not in known]
+    answer = [Candidate(m, answer_text, tuple(found), True, lang=lang) for m in found if m.text.casefold() not in known]
     if not answer:
         for context in last.contexts:
             sentences = split_sentences(context)
             for sentence in reversed(sentences[:-1] if len(sentences) > 1 else sentences):
                 found = names_in(sentence, lang)
-                answer = [Candidate(m, sentence, tuple(found), True) for m in found if m.text.casefold() not in known]
+                answer = [Candidate(m, sentence, tuple(found), True, lang=lang) for m in found
+                          if m.text.casefold() not in known]
                 if answer:
                     break
             if answer:
                 break
     # Centering: a core argument of the answer before a name in a prepositional phrase, and
     # both before a source or a relative clause's name (rag.answer.salience).
-    answer.sort(key=lambda c: prominence(c.text, c.mention.start))
-    own = [Candidate(m, base, tuple(asked)) for m in sorted(asked, key=lambda m: m.oblique)
+    answer.sort(key=lambda c: prominence(c.text, c.mention.start, lang))
+    own = [Candidate(m, base, tuple(asked), lang=lang) for m in sorted(asked, key=lambda m: m.oblique)
            if m.text.casefold() not in exclude]
     about_name = bool(asked) and _only_names(base, asked)
     asks = ASKS_ENTITY.search(base)
     if not asks or about_name or (kind is not None and kind not in _asked_kinds(asks, base)):
         return own + answer  # "Which company ...?" answered, "the car" is what the question named
     if kind is not None and len(_asked_kinds(asks, base)) == 1:  # the answer names the kind asked for
-        answer = [Candidate(c.mention, c.text, c.names, True, not c.mention.titled) for c in answer]
+        answer = [replace(c, asked=not c.mention.titled) for c in answer]
     return answer + own
 
 
@@ -124,10 +126,10 @@ def focused(candidates: list[Candidate], last: PriorTurn, base: str) -> list[Can
     answer = clean_answer(last.answer)
     asks = ASKS_ENTITY.search(base)
     person = asks is not None and _asked_kinds(asks, base) == {"person"}
-    rank = {id(c): in_focus(base, answer, c.mention.start) if c.from_answer and c.text == answer else 0
+    rank = {id(c): in_focus(base, answer, c.mention.start, c.lang) if c.from_answer and c.text == answer else 0
             for c in candidates}
     hit = sorted((c for c in candidates if rank[id(c)]), key=lambda c: -rank[id(c)])
-    return [Candidate(c.mention, c.text, c.names, True, not person) for c in hit] + [c for c in candidates if c not in hit]
+    return [replace(c, asked=not person) for c in hit] + [c for c in candidates if c not in hit]
 
 
 def agreeing(candidates: list[Candidate], gender: str) -> list[Candidate]:
@@ -161,7 +163,7 @@ def _typed(candidates: list[Candidate], kind: str | None) -> list[Candidate]:
         return [c for c in candidates if c.person_like]
     if kind == "place":  # where the answer's event happens first (rag.answer.salience)
         places = [c for c in candidates if c.asked or (c.locative and not c.person_like)]
-        return sorted(places, key=lambda c: (not c.asked, *place_rank(c.text, c.mention.start)))
+        return sorted(places, key=lambda c: (not c.asked, *place_rank(c.text, c.mention.start, c.lang)))
     if kind == "goal":
         return [c for c in candidates if c.goal] or [c for c in candidates if c.locative and not c.person_like]
     if kind in ("organisation", "thing"):
@@ -189,14 +191,14 @@ def pick(candidates: list[Candidate], kind: str | None, plural: bool, english: b
         return None
     if not plural:
         return chosen.mention.text
-    level = prominence(chosen.text, chosen.mention.start)
+    level = prominence(chosen.text, chosen.mention.start, chosen.lang)
     starts = {m.text: m.start for m in chosen.names}
     # joined names of one clause: not "Zaha Hadid Architects, The Times reported"
     group = [g for g in coordinated(chosen.text, list(chosen.names), chosen.mention.text)
-             if g not in starts or prominence(chosen.text, starts[g]) == level]
+             if g not in starts or prominence(chosen.text, starts[g], chosen.lang) == level]
     if len(group) == 1:  # the answer's new names as prominent as the chosen one, not those "ahead of" it
         new = [c.mention.text for c in candidates if c.from_answer and c.text == chosen.text
-               and prominence(c.text, c.mention.start) == level]
+               and prominence(c.text, c.mention.start, c.lang) == level]
         group = new if chosen.from_answer and len(new) > 1 else group
     if len(group) == 1:
         # English "they" for a team, country or company ("Jamaica won ... they"); a person is no group

@@ -46,8 +46,9 @@ def _reporting(w: Word) -> bool:
                                 or w.lemma.casefold() in _ENGLISH_REPORTING)
 
 
-def _words(text: str) -> tuple[Word, ...]:
-    return words_of(text, english=looks_english(text) or detect_language(text) == "en")
+def _words(text: str, lang: str = "de") -> tuple[Word, ...]:
+    """Tagged in its language; `lang` when its own words do not tell (the conversation's)."""
+    return words_of(text, english=looks_english(text) or detect_language(text, lang) == "en")
 
 
 def _segments(words: tuple[Word, ...]) -> list[tuple[int, int]]:
@@ -64,10 +65,10 @@ def _segments(words: tuple[Word, ...]) -> list[tuple[int, int]]:
 
 
 @lru_cache(maxsize=1024)
-def background_spans(text: str) -> tuple[tuple[int, int], ...]:
+def background_spans(text: str, lang: str = "de") -> tuple[tuple[int, int], ...]:
     """Character spans of `text` that assert nothing about the names in them: sources and
     relative clauses."""
-    words = _words(text)
+    words = _words(text, lang)
     spans: list[tuple[int, int]] = []
     for m in _SOURCE.finditer(text):
         after = [w for w in words if w.start >= m.end()]
@@ -103,14 +104,14 @@ def background_spans(text: str) -> tuple[tuple[int, int], ...]:
     return tuple(spans)
 
 
-def backgrounded(text: str, start: int) -> bool:
+def backgrounded(text: str, start: int, lang: str = "de") -> bool:
     """The name at character `start` of `text` stands in a source or a relative clause."""
-    return any(a <= start < b for a, b in background_spans(text))
+    return any(a <= start < b for a, b in background_spans(text, lang))
 
 
-def _preposition(text: str, start: int) -> Word | None:
+def _preposition(text: str, start: int, lang: str = "de") -> Word | None:
     """The preposition whose phrase holds the name at `start` ("at the Unpacked event in"), if any."""
-    words = _words(text)
+    words = _words(text, lang)
     before = [w for w in words if w.end <= start]
     rest = [w for w in words if w.start >= start]
     following = next((w for w in rest if w.tag not in ("NAME", "NOUN", "NUM")), None)
@@ -131,28 +132,28 @@ def _preposition(text: str, start: int) -> Word | None:
     return None
 
 
-def prominence(text: str, start: int) -> int:
+def prominence(text: str, start: int, lang: str = "de") -> int:
     """0 for a core argument of a main clause, 1 inside a prepositional phrase, 2 backgrounded."""
-    if backgrounded(text, start):
+    if backgrounded(text, start, lang):
         return 2
-    return 1 if _preposition(text, start) is not None else 0
+    return 1 if _preposition(text, start, lang) is not None else 0
 
 
-def place_rank(text: str, start: int) -> tuple[int, int]:
+def place_rank(text: str, start: int, lang: str = "de") -> tuple[int, int]:
     """Lower is likelier the place "dort"/"there" means: not backgrounded, then in/at before
     nach/to before aus/from."""
-    prep = _preposition(text, start)
-    return (int(backgrounded(text, start)), _PREP_RANK.get(prep.low, 3) if prep is not None else 3)
+    prep = _preposition(text, start, lang)
+    return (int(backgrounded(text, start, lang)), _PREP_RANK.get(prep.low, 3) if prep is not None else 3)
 
 
-def venue(answer: str) -> str | None:
+def venue(answer: str, lang: str = "de") -> str | None:
     """The answer's "in"/"at" phrase of a place that is no name ("im Münchner Olympiastadion",
     "at the new stadium"), outside its background: where its event happens when no name says so."""
-    english = looks_english(answer) or detect_language(answer) == "en"
+    english = looks_english(answer) or detect_language(answer, lang) == "en"
     for p in phrases_of(answer, english):
         head = p.head_word.casefold()
         if p.prep is None or p.prep.low not in ("in", "im", "at", "bei", "beim") or p.kind != "noun" \
-                or backgrounded(answer, p.start):
+                or backgrounded(answer, p.start, lang):
             continue
         if head in PLACE_HEADS or head.endswith(VENUE_HEADS):
             return answer[p.start:p.end]
@@ -199,19 +200,19 @@ def _content_verbs(words: tuple[Word, ...]) -> set[str]:
 
 
 @lru_cache(maxsize=1024)
-def in_focus(question: str, answer: str, start: int) -> int:
+def in_focus(question: str, answer: str, start: int, lang: str = "de") -> int:
     """How surely the name at `start` of `answer` answers the wh-question `question`: 2 when
     the question's noun introduces it ("Welches Medikament ...?" - "das Medikament Keytruda"),
     1 for a core argument of an answer that repeats the question's verb ("What did Samsung
     unveil?" - "... Samsung unveiled the Galaxy Z Fold 6"), else 0. What the answer is about,
     so what a following "it"/"es" means first."""
-    asked = _words(question)
+    asked = _words(question, lang)
     wh = next((w for w in asked if w.tag in ("WH", "WHDET")), None)
     if wh is None or (wh.low not in ("was", "what", "which") and not wh.low.startswith("welch")):
         return 0
-    if prominence(answer, start) != 0:
+    if prominence(answer, start, lang) != 0:
         return 0
-    told = _words(answer)
+    told = _words(answer, lang)
     noun = next((w for w in asked if w.start > wh.start and w.tag == "NOUN"), None) if wh.tag == "WHDET" else None
     before = [w for w in told if w.end <= start][-1:]
     if noun is not None and before and before[0].lemma.casefold() == noun.lemma.casefold():
