@@ -12,6 +12,12 @@ def _resolve(question: str, answer: str, follow_up: str) -> str:
     return resolve_follow_up(follow_up, [PriorTurn(question, answer)]).text
 
 
+def _assert_resolved(question: str, answer: str, follow_up: str, want: str, unwanted: str | None) -> None:
+    out = _resolve(question, answer, follow_up)
+    assert want.casefold() in out.casefold(), out
+    assert unwanted is None or unwanted.casefold() not in out.casefold(), out
+
+
 @pytest.mark.parametrize("question, answer, follow_up, want, unwanted", [
     # a question phrase replaces the question phrase
     ("Wie viele Mitarbeiter hat die Firma Zumtobel?", "Zumtobel beschäftigt 5.800 Menschen [1].",
@@ -101,8 +107,7 @@ def test_standalones_still_pass(question, answer, follow_up):
      "How old is he?", "Noah Lyles", "Hughes"),
 ])
 def test_a_pronoun_means_the_answers_most_prominent_name(question, answer, follow_up, want, unwanted):
-    out = _resolve(question, answer, follow_up)
-    assert want.casefold() in out.casefold() and unwanted.casefold() not in out.casefold(), out
+    _assert_resolved(question, answer, follow_up, want, unwanted)
 
 
 @pytest.mark.parametrize("question, answer, follow_up, want, unwanted", [
@@ -120,8 +125,7 @@ def test_a_pronoun_means_the_answers_most_prominent_name(question, answer, follo
      "Wann kommt sie auf den Markt?", "Vision EQXX", "Mercedes"),
 ])
 def test_it_means_what_answered_the_question(question, answer, follow_up, want, unwanted):
-    out = _resolve(question, answer, follow_up)
-    assert want.casefold() in out.casefold() and unwanted.casefold() not in out.casefold(), out
+    _assert_resolved(question, answer, follow_up, want, unwanted)
 
 
 @pytest.mark.parametrize("question, answer, follow_up, want, unwanted", [
@@ -136,8 +140,7 @@ def test_it_means_what_answered_the_question(question, answer, follow_up, want, 
      "Wie oft hat er dort schon gewonnen?", "in Kitzbühel", "Drammen"),
 ])
 def test_there_is_where_the_answers_event_happens(question, answer, follow_up, want, unwanted):
-    out = _resolve(question, answer, follow_up)
-    assert want.casefold() in out.casefold() and unwanted.casefold() not in out.casefold(), out
+    _assert_resolved(question, answer, follow_up, want, unwanted)
 
 
 @pytest.mark.parametrize("question, answer, follow_up, want, unwanted", [
@@ -151,8 +154,7 @@ def test_there_is_where_the_answers_event_happens(question, answer, follow_up, w
      "Wer war damals Präsident des Vereins?", "2005", "2002"),
 ])
 def test_then_is_the_answers_date(question, answer, follow_up, want, unwanted):
-    out = _resolve(question, answer, follow_up)
-    assert want.casefold() in out.casefold() and unwanted.casefold() not in out.casefold(), out
+    _assert_resolved(question, answer, follow_up, want, unwanted)
 
 
 @pytest.mark.parametrize("question, answer, follow_up", [
@@ -211,9 +213,7 @@ def test_salience_parts():
      "Wie alt war er damals?", "2022", "2021"),
 ])
 def test_groups_names_and_dates_of_the_answer(question, answer, follow_up, want, unwanted):
-    out = _resolve(question, answer, follow_up)
-    assert want.casefold() in out.casefold(), out
-    assert unwanted is None or unwanted.casefold() not in out.casefold(), out
+    _assert_resolved(question, answer, follow_up, want, unwanted)
 
 
 @pytest.mark.parametrize("question, answer, follow_up, want, unwanted", [
@@ -231,9 +231,7 @@ def test_groups_names_and_dates_of_the_answer(question, answer, follow_up, want,
      "When did they last tour together?", "Muse", None),
 ])
 def test_place_time_and_names_round5b(question, answer, follow_up, want, unwanted):
-    out = _resolve(question, answer, follow_up)
-    assert want.casefold() in out.casefold(), out
-    assert unwanted is None or unwanted.casefold() not in out.casefold(), out
+    _assert_resolved(question, answer, follow_up, want, unwanted)
 
 
 def test_sie_is_bound_by_a_feminine_name_of_its_question():
@@ -257,9 +255,7 @@ def test_sie_is_bound_by_a_feminine_name_of_its_question():
     ("Wie viele Touristen kamen 2023 nach Tirol?", "2023 kamen 12 Millionen Gäste nach Tirol [1].", "Und 2019?", "2019", "2023"),
 ])
 def test_sources_plurals_roles_and_names(question, answer, follow_up, want, unwanted):
-    out = _resolve(question, answer, follow_up)
-    assert want.casefold() in out.casefold(), out
-    assert unwanted is None or unwanted.casefold() not in out.casefold(), out
+    _assert_resolved(question, answer, follow_up, want, unwanted)
 
 
 def test_a_german_pronoun_never_takes_a_name_of_another_gender():
@@ -283,6 +279,4 @@ def test_a_german_pronoun_never_takes_a_name_of_another_gender():
      "Seit wann ist sie Stadträtin?", "Gaál-Berger", "Huber"),
 ])
 def test_language_time_phrases_and_double_names(question, answer, follow_up, want, unwanted):
-    out = _resolve(question, answer, follow_up)
-    assert want.casefold() in out.casefold(), out
-    assert unwanted is None or unwanted.casefold() not in out.casefold(), out
+    _assert_resolved(question, answer, follow_up, want, unwanted)
