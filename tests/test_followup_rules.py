@@ -280,3 +280,23 @@ def test_a_german_pronoun_never_takes_a_name_of_another_gender():
 ])
 def test_language_time_phrases_and_double_names(question, answer, follow_up, want, unwanted):
     _assert_resolved(question, answer, follow_up, want, unwanted)
+
+
+@pytest.mark.parametrize("question, answer, follow_up, want, unwanted", [
+    # the first clause answers the question: its name before a later clause's subject
+    ("Wer hat den Riesentorlauf gewonnen?", "Der Sieg ging an Marco Odermatt, Zweiter wurde Loïc Meillard [1].",
+     "Wie alt ist er?", "Marco Odermatt", "Meillard"),
+    # a German first name and a double surname are one name
+    ("Wer führt die Grünen in Tirol?", "Die Grünen schicken Petra Wohlfahrtstätter-Müller ins Rennen [1].",
+     "Seit wann ist sie Landessprecherin?", "Wohlfahrtstätter-Müller", None),
+    # dort: an opera house is a venue
+    ("Wo fand die Gala statt?", "Die Gala fand in der Grazer Oper statt, Gäste kamen aus Mailand [1].",
+     "Wie viele Plätze gibt es dort?", "Oper", "Mailand"),
+])
+def test_clause_order_double_names_and_venues(question, answer, follow_up, want, unwanted):
+    _assert_resolved(question, answer, follow_up, want, unwanted)
+
+
+def test_a_plural_is_bound_by_the_question_phrase_of_an_earlier_clause():
+    follow_up = "How many people live in Ohio and how many of them voted?"
+    assert _resolve("Who won the Super Bowl?", "The Philadelphia Eagles won [1].", follow_up) == follow_up

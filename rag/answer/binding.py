@@ -75,12 +75,15 @@ def expletive(body: str, start: int) -> bool:
     return any(w.low in WEATHER_WORDS for w in clause)
 
 
-def _boundary(words: tuple[Word, ...], a: int, i: int) -> bool:
-    """A clause boundary lies between word a and word i."""
+def _boundary(words: tuple[Word, ...], a: int, i: int, explicit: bool = False) -> bool:
+    """A clause boundary lies between word a and word i (`explicit`: a comma, conjunction or
+    question word marks it)."""
     between = words[a + 1:i]
     if any(w.text == "," or w.low in CLAUSE_CONJUNCTIONS or w.low in ("and", "or", "but", "that")
            or w.tag in _BOUNDARY_TAGS for w in between):
         return True
+    if explicit:
+        return False
     # "... CEO say he would step down": a subject pronoun right after a verb opens a clause.
     return bool(between) and between[-1].tag == "VERB" and i + 1 < len(words) and words[i + 1].tag == "VERB"
 
@@ -88,8 +91,8 @@ def _boundary(words: tuple[Word, ...], a: int, i: int) -> bool:
 def _fits(p: Phrase, need: str) -> bool:
     if p.kind == "date":
         return need == "time"
-    if need == "time" or p.wh:
-        return False
+    if need == "time" or (p.wh and need != "plural"):
+        return False  # a question phrase binds a plural: "How many people live in X and how many of them ...?"
     if need == "place":  # "in Graz"; or a name of one word that no preposition marks ("hat Innsbruck"):
         # "dort" may mean a town or a company ("Wie viele arbeiten bei Siemens und was verdient man dort?",
         # "Wie viele Mitarbeiter hat Siemens und ...")
@@ -126,7 +129,7 @@ def bound_here(body: str, start: int, need: str, possessive: bool = False) -> bo
         if p.end > start or not _fits(p, need):
             continue
         a = next(n for n, w in enumerate(words) if w.start == p.words[-1].start)
-        if possessive or _boundary(words, a, i):
+        if possessive or _boundary(words, a, i, explicit=p.wh):
             return True
     return False
 

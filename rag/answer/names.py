@@ -54,7 +54,7 @@ def _name_words(words: tuple[Word, ...]) -> list[bool]:
     tagger reads a rare surname as an inflected noun ("Sandra Hüller" as "Hülle")."""
     flags = [w.tag == "NAME" and not TITLE_WORDS.fullmatch(w.low) for w in words]
     for n, w in enumerate(words):
-        if flags[n] or not w.text[:1].isupper() or not w.text.isalpha() or w.tag != "NOUN":
+        if flags[n] or not w.text[:1].isupper() or not w.text.replace("-", "").isalpha() or w.tag != "NOUN":
             continue
         before = words[n - 1] if n > 0 else None
         if _v2_apposition(words, n):

@@ -157,7 +157,8 @@ class Phrase:
         # A lemma the tagger guessed for a word it does not know says nothing ("die Voestalpine").
         return (w.fine in ("NN", "NNA") and w.low != w.lemma.casefold() and det not in ("des", "dem", "eines", "einem")
                 and not unknown_word(w.text)
-                and not (w.low.endswith("s") and det in ("der", "")) or det in ("viele", "mehrere", "beide", "alle"))
+                and not (w.low.endswith("s") and det in ("der", ""))
+                or det in ("viele", "mehrere", "beide", "alle", "many", "several", "both", "all", "few"))
 
     @property
     def genders(self) -> str:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from rag.answer.mentions import Mention, clean_answer, coordinated, head_kind, names_in
 from rag.answer.phrases import Phrase, phrases_of, words_of
-from rag.answer.salience import gender_of, in_focus, place_rank, prominence
+from rag.answer.salience import BACKGROUND, gender_of, in_focus, place_rank, prominence
 from rag.text.language import detect_language
 from rag.text.followup_lexicon import ASKS_ENTITY, COPULA_QUESTION
 from rag.text.sentences import split_sentences
@@ -191,20 +191,26 @@ def pick(candidates: list[Candidate], kind: str | None, plural: bool, english: b
         return None
     if not plural:
         return chosen.mention.text
-    level = prominence(chosen.text, chosen.mention.start, chosen.lang)
+    level = _role(prominence(chosen.text, chosen.mention.start, chosen.lang))
     starts = {m.text: m.start for m in chosen.names}
     # joined names of one clause: not "Zaha Hadid Architects, The Times reported"
     group = [g for g in coordinated(chosen.text, list(chosen.names), chosen.mention.text)
-             if g not in starts or prominence(chosen.text, starts[g], chosen.lang) == level]
+             if g not in starts or _role(prominence(chosen.text, starts[g], chosen.lang)) == level]
     if len(group) == 1:  # the answer's new names as prominent as the chosen one, not those "ahead of" it
         new = [c.mention.text for c in candidates if c.from_answer and c.text == chosen.text
-               and prominence(c.text, c.mention.start, c.lang) == level]
+               and _role(prominence(c.text, c.mention.start, c.lang)) == level]
         group = new if chosen.from_answer and len(new) > 1 else group
     if len(group) == 1:
         # English "they" for a team, country or company ("Jamaica won ... they"); a person is no group
         return chosen.mention.text if english and chosen.from_answer and not chosen.person_like else None
     joiner = " and " if english else " und "
     return ", ".join(group[:-1]) + joiner + group[-1]
+
+
+def _role(level: int) -> tuple[bool, int]:
+    """A prominence without its clause: backgrounded, or in a prepositional phrase or not (the
+    names of a plural may stand in two clauses: "Finnland trat 2023 bei, Schweden folgte 2024")."""
+    return level >= BACKGROUND, level % 10
 
 
 def phrase_referent(base: str, plural: bool, gender: str = "") -> str | None:

@@ -38,6 +38,7 @@ _RELATIVE = frozenset("who whom whose which where der die das dem den deren dess
 # "wie der ORF berichtet", "as the BBC reported": a parenthetical that names a source.
 _AS_REPORTED = frozenset({"wie", "as"})
 _COMPLEMENT = frozenset({"dass", "ob", "that", "whether"})
+BACKGROUND = 1000
 _PREP_RANK = {"in": 0, "im": 0, "at": 0, "bei": 0, "beim": 0, "nach": 1, "to": 1, "into": 1, "aus": 2, "from": 2}
 
 
@@ -132,11 +133,27 @@ def _preposition(text: str, start: int, lang: str = "de") -> Word | None:
     return None
 
 
+def _clause_index(text: str, start: int, lang: str) -> int:
+    """How many clauses of `text` come before the one holding `start`. A stretch between commas
+    with no verb belongs to the clause before it ("by Jensen Huang, Chris Malachowsky and Curtis
+    Priem"), or to the one after it when none is before ("Ahead of X and Y, Noah Lyles won")."""
+    words = _words(text, lang)
+    clauses = -1
+    for a, b in _segments(words):
+        if any(w.tag == "VERB" for w in words[a:b]):
+            clauses += 1
+        if words[b - 1].end >= start:
+            break
+    return max(clauses, 0)
+
+
 def prominence(text: str, start: int, lang: str = "de") -> int:
-    """0 for a core argument of a main clause, 1 inside a prepositional phrase, 2 backgrounded."""
+    """Lower is more prominent: the first clause before a later one (it answers the question:
+    "Gold ging an X, Silber holte Y"), within a clause a core argument (0) before a name inside a
+    prepositional phrase (1); a backgrounded name last (BACKGROUND)."""
     if backgrounded(text, start, lang):
-        return 2
-    return 1 if _preposition(text, start, lang) is not None else 0
+        return BACKGROUND
+    return 10 * _clause_index(text, start, lang) + (1 if _preposition(text, start, lang) is not None else 0)
 
 
 def place_rank(text: str, start: int, lang: str = "de") -> tuple[int, int]:
@@ -210,8 +227,9 @@ def in_focus(question: str, answer: str, start: int, lang: str = "de") -> int:
     wh = next((w for w in asked if w.tag in ("WH", "WHDET")), None)
     if wh is None or (wh.low not in ("was", "what", "which") and not wh.low.startswith("welch")):
         return 0
-    if prominence(answer, start, lang) != 0:
-        return 0
+    level = prominence(answer, start, lang)
+    if level >= BACKGROUND or level % 10:
+        return 0  # not a core argument
     told = _words(answer, lang)
     noun = next((w for w in asked if w.start > wh.start and w.tag == "NOUN"), None) if wh.tag == "WHDET" else None
     before = [w for w in told if w.end <= start][-1:]

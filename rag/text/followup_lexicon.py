@@ -83,7 +83,7 @@ carmaker maker anbieter betreiber händler versicherer retailer provider operato
 ministry authority""".split())
 PLACE_HEADS = frozenset("stadt land staat city country state ort town village gemeinde region".split())
 # Nouns of venues, the last part of a compound too ("Olympiastadion"): "dort" may mean "im Stadion".
-VENUE_HEADS = ("stadion", "halle", "arena", "saal", "theater", "museum", "rathaus", "krankenhaus", "fabrik", "werk",
+VENUE_HEADS = ("stadion", "halle", "arena", "saal", "theater", "oper", "opera", "museum", "rathaus", "krankenhaus", "fabrik", "werk",
                "flughafen", "bahnhof", "hafen", "park", "platz", "zentrum", "schloss", "kirche", "dom", "kathedrale",
                "stadium", "hall", "theatre", "theater", "airport", "station", "factory", "plant", "square", "centre",
                "center", "cathedral", "palace", "castle")
