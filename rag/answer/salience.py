@@ -1,8 +1,9 @@
 """How prominent a name of an answer is, for the pronoun that refers back to it.
 
-A pronoun in a follow-up prefers the most prominent entity of the answer (centering): a core
-argument (subject, object) of a main clause over a name inside a prepositional phrase ("At the
-Unpacked event in Seoul, Samsung unveiled the Galaxy Z Fold 6"), and both over a name in the
+A pronoun in a follow-up prefers the most prominent entity of the answer (centering): one of
+the answer's first clause (it answers the question: "Gold ging an X, Silber holte Y"), and in a
+clause a core argument (subject, object) over a name inside a prepositional phrase ("At the
+Unpacked event in Seoul, Samsung unveiled the Galaxy Z Fold 6"), and all over a name in the
 backgrounded parts of the sentence, which assert nothing about it:
 - the source of a report: "laut X", "according to X", "nach Angaben von X", "wie X berichtet",
   and the subject of a reporting verb whose complement follows ("Die Zeitung berichtet, dass
