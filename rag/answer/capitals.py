@@ -46,9 +46,12 @@ from rag.text.followup_lexicon import (
 )
 from rag.text.tagging import tag_words
 
-_TOKEN = re.compile(r"[^\W_][\w'’-]*[^\W_]|[^\W_]")
+_VERSION = re.compile(r"\d{1,3}|\d{1,2}\.\d")  # after a name: "Model 3", "Gemini 2.5"
+_TOKEN = re.compile(r"[^\W\d_]+\.\d+(?!\d|[.,]\d)|\d+\.\d+(?![\w.])|[^\W_][\w'’-]*[^\W_]|[^\W_]")  # "Gemini 2.5", "ID.7": one token
 _SENTENCE_END = re.compile(r"[.!?:;]\W*$|^\W*$")
 _OPENERS = frozenset(w.casefold() for w in SENTENCE_OPENERS)
+# After these a word is a verb, not a title ("will coach England", "to head Siemens").
+_VERB_BEFORE = frozenset("will would to can could should may might must shall did does do".split())
 
 
 def _excluded(word: str, english: bool = False) -> bool:
@@ -124,12 +127,13 @@ def capital_names(text: str, english: bool | None = None) -> list[Mention]:
                 return True  # "Sam Altman ...", "Tesla Motors ..."
             if not nxt or re.search(r"[.!?;:]", text[tokens[i].end():tokens[i + 1].start()]):
                 return True  # a one-word sentence: "Apple."
+            if low_next in ("und", "and", "sowie", "or", "oder") and i + 2 < len(words) and not initial[i + 2] \
+                    and is_name(i + 2):
+                return True  # "Vodafone und Three wollen ...", "Coldplay and Dua Lipa headline": like joins like
             if english:  # "Lufthansa cancelled", not "Experts expect": the tagger's proper nouns (NP0)
                 return tag_words(tuple(words[i:i + 3]), True)[0][1] == "NP0"
             if not nxt[:1].islower():
                 return False
-            if low_next in ("und", "and", "sowie") and i + 2 < len(words) and is_name(i + 2):
-                return True  # "Vodafone und Three wollen ..."
             if w.endswith("s") and not w.endswith("ss") and _adjective_like(nxt):
                 return True  # a genitive: "Microsofts erneutes Engagement"
             if w.casefold().endswith(NOUN_ENDINGS):
@@ -173,11 +177,12 @@ def capital_names(text: str, english: bool | None = None) -> list[Mention]:
             gap = text[tokens[j].end():tokens[k].start()] if k < len(tokens) else ""
             if k < len(tokens) and re.fullmatch(r"[\s\w]*", gap) and "\n" not in gap and not _excluded(words[k], english) \
                     and not TITLE_WORDS.search(words[k].casefold()) and not words[k].casefold().endswith(ABSTRACT_ENDINGS) \
-                    and (words[k][:1].isupper() or (k == j + 1 and words[k].isdigit() and len(words[k]) <= 3)):
+                    and (words[k][:1].isupper() or (k == j + 1 and _VERSION.fullmatch(words[k]) is not None)):
                 j = k  # "Model 3", "Windows 11": a short number is part of the name
                 continue
             break
-        titled = i > 0 and not initial[i] and bool(TITLE_WORDS.search(words[i - 1].casefold().split("-")[-1]))
+        titled = i > 0 and not initial[i] and bool(TITLE_WORDS.search(words[i - 1].casefold().split("-")[-1])) \
+            and not (i > 1 and words[i - 2].casefold() in _VERB_BEFORE)  # "will coach England": a verb
         while i < j and TITLE_WORDS.search(words[i].casefold().split("-")[-1]):
             i += 1  # "Konzernchef Satya Nadella": the title is no part of the name
             titled = True
@@ -193,7 +198,7 @@ def capital_names(text: str, english: bool | None = None) -> list[Mention]:
             seen.add(name.casefold())
             out.append(Mention(name, tokens[i].start(), tokens[j].end(), oblique=before in PREPOSITIONS,
                                titled=titled and not ORGANISATION_WORDS.search(before),
-                               articled=before in ARTICLE_LIKE))
+                               articled=before in ARTICLE_LIKE and before != "that"))  # "reports that Kamala Harris"
         i = j + 1
     return out
 

@@ -59,8 +59,8 @@ def _score(f: Phrase, t: Phrase, subj: Phrase | None, english: bool) -> float:
     fp, tp = _prep(f), _prep(t)
     if fp and tp:
         s += 6 if fp == tp else -3
-    elif fp or tp:
-        s -= 4 if fp else 3
+    elif fp or tp:  # a bare name for a name after "of"/"von": "What about Bosch?" for "the CEO of Siemens"
+        s -= 4 if fp else 1 if f.kind == t.kind == "name" else 3
     if shares:
         s += 5
     elif {m.low for m in f.mods if m.tag == "ADJ"} & {m.low for m in t.mods if m.tag == "ADJ"}:

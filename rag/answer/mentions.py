@@ -54,7 +54,8 @@ class Mention:
             return False
         words = self.text.split()
         plain = [w for w in words if w.casefold() not in _PARTICLE_WORDS]
-        return (2 <= len(plain) <= 4 and all(w[:1].isupper() and w.isalpha() and not shape_name(w) for w in plain)
+        return (2 <= len(plain) <= 4 and all(w[:1].isupper() and w.replace("-", "").isalpha() and not shape_name(w)
+                                             for w in plain)  # a double surname: "Johanna Mikl-Leitner"
                 and not any(w.casefold() in NON_PERSON_NAME_WORDS for w in plain))
 
 

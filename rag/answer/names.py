@@ -50,19 +50,25 @@ def _v2_apposition(words: tuple[Word, ...], n: int) -> bool:
 def _name_words(words: tuple[Word, ...]) -> list[bool]:
     """Which words belong to a name: tagged as one, or a capitalised noun the tagger does not
     know ("Twitter", "Stargate", not after an article: "das Deutschlandticket"), or one beside
-    a name ("Christine Lagarde", "Larry Page", "Annalena Baerbock", "Erste Group")."""
+    a name ("Christine Lagarde", "Larry Page", "Annalena Baerbock", "Erste Group"), also when the
+    tagger reads a rare surname as an inflected noun ("Sandra Hüller" as "Hülle")."""
     flags = [w.tag == "NAME" and not TITLE_WORDS.fullmatch(w.low) for w in words]
     for n, w in enumerate(words):
-        if flags[n] or not w.text[:1].isupper() or not w.text.isalpha() or w.tag != "NOUN":
+        if flags[n] or not w.text[:1].isupper() or not w.text.replace("-", "").isalpha() or w.tag != "NOUN":
             continue
         before = words[n - 1] if n > 0 else None
         if _v2_apposition(words, n):
             flags[n] = True
         elif unknown_word(w.text) and (before is None or before.tag not in ("DET", "ADJ", "POSS", "WHDET", "NUM")):
             flags[n] = True
+        elif unknown_word(w.text) and before is not None and before.tag == "DET" and n >= 3 \
+                and words[n - 2].low in ("und", "oder", "sowie") and flags[n - 3]:
+            flags[n] = True  # like joins like: "Die EU und der Mercosur"
         elif before is not None and flags[n - 1] and before.end + 1 >= w.start and not w.initial \
-                and (w.lemma == w.text or (n + 1 < len(words) and words[n + 1].tag in ("VERB", "PUNCT", "CONJ"))) \
-                and not (before.text.endswith("s") and before.lemma != before.text) and not _person_noun(w) \
+                and (w.lemma == w.text or unknown_word(w.text, -20.0)
+                     or (n + 1 < len(words) and words[n + 1].tag in ("VERB", "PUNCT", "CONJ"))) \
+                and not (before.text.endswith("s") and before.lemma != before.text) \
+                and (not _person_noun(w) or unknown_word(w.text, -20.0)) \
                 and not ORGANISATION_WORDS.search(w.low):
             flags[n] = True  # "Larry Page", "Jannik Sinner"; not "Österreichs Straßen"
     for n in range(len(words) - 2, -1, -1):

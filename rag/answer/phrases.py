@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from rag.text.lexicon import ENGLISH_FUNCTION_WORDS, MONTHS
-from rag.text.followup_lexicon import ARTICLE_COUNTRIES, QUESTION_WORDS
+from rag.text.followup_lexicon import ARTICLE_COUNTRIES, QUESTION_WORDS, TITLE_WORDS
 from rag.text.language import detect_language
 from rag.text.tagging import tag_words, unknown_word
 
-# Words, numbers, "d'Or" kept whole, an English possessive "'s" split off, punctuation.
-_TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W_][\w]*(?:-[^\W_][\w]*)*(?:['’](?!s\b)[^\W_]\w*)*|['’]s\b|[^\w\s]")
+# Words, numbers, "d'Or" and "ID.7" kept whole, an English possessive "'s" split off, punctuation.
+_TOKEN = re.compile(r"[^\W\d_]+\.\d+(?!\d|[.,]\d)|\d+(?:[.,]\d+)*|[^\W_][\w]*(?:-[^\W_][\w]*)*(?:['’](?!s\b)[^\W_]\w*)*|['’]s\b|[^\w\s]")
 _YEAR = re.compile(r"(?:1[89]|20)\d\d")
 _GERMAN = {"ART": "DET", "PPOSAT": "POSS", "PDAT": "DET", "PIAT": "DET", "PIDAT": "DET", "PWAT": "WHDET",
            "PWS": "WH", "PWAV": "WH", "APPR": "PREP", "APPRART": "PREP", "APPO": "PREP", "ADJ(A)": "ADJ",
@@ -71,8 +71,10 @@ def _coarse(word: str, fine: str, initial: bool, english: bool) -> str:
         return "PUNCT"
     if MONTHS.fullmatch(word.casefold()):
         return "MONTH"
-    if _shape_name(word) and tag in ("NOUN", "NAME", "ADJ", "OTHER", "VERB", "ADV"):
-        return "NAME"  # "FC", "AUA", "OpenAI", "S24"
+    if TITLE_WORDS.fullmatch(word.casefold()):
+        return "NOUN"  # a role is a common noun, abbreviated too: "the CEO", "der CEO"
+    if _shape_name(word) and tag in ("NOUN", "NAME", "ADJ", "OTHER", "VERB", "ADV", "NUM"):
+        return "NAME"  # "FC", "AUA", "OpenAI", "S24", "i5"
     if english:
         if upper and not initial and word != "I" and tag not in ("PRON", "WH", "WHDET"):
             return "NAME"  # English capitalises a noun only in a name ("the Fed", "ECB")
@@ -134,7 +136,7 @@ class Phrase:
 
     @property
     def kind(self) -> str:
-        if any(w.tag == "MONTH" or (w.tag == "NUM" and _YEAR.fullmatch(w.text)) for w in self.head + self.mods):
+        if any(w.tag == "MONTH" or (w.tag in ("NUM", "NAME") and _YEAR.fullmatch(w.text)) for w in self.head + self.mods):
             return "date"
         if self.head and self.head[-1].tag == "NAME":
             return "name"
@@ -155,7 +157,8 @@ class Phrase:
         # A lemma the tagger guessed for a word it does not know says nothing ("die Voestalpine").
         return (w.fine in ("NN", "NNA") and w.low != w.lemma.casefold() and det not in ("des", "dem", "eines", "einem")
                 and not unknown_word(w.text)
-                and not (w.low.endswith("s") and det in ("der", "")) or det in ("viele", "mehrere", "beide", "alle"))
+                and not (w.low.endswith("s") and det in ("der", ""))
+                or det in ("viele", "mehrere", "beide", "alle", "many", "several", "both", "all", "few"))
 
     @property
     def genders(self) -> str:

@@ -12,12 +12,12 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from rag.answer.binding import bound_here, expletive
+from rag.answer.binding import bound_here, correlate, expletive
 from rag.answer.mentions import clean_answer, dates_in, generic_head, head_kind, names_in
 from rag.answer.phrases import words_of
-from rag.answer.referents import by_apposition, phrase_referent, pick, referents
+from rag.answer.salience import backgrounded, gender_of, place_rank, venue
+from rag.answer.referents import agreeing, by_apposition, focused, phrase_referent, pick, referents
 from rag.text.language import detect_language
-from rag.text.lexicon import TIME_QUESTION
 from rag.text.followup_lexicon import (
     DEFINITE_ARTICLES,
     DEMONSTRATIVES,
@@ -34,6 +34,12 @@ if TYPE_CHECKING:
     from rag.answer.condense import PriorTurn
 
 _TOKEN = re.compile(r"[^\W_][\w'’-]*|[^\w\s]")
+# A range dates no one event ("von 1986 bis 1997"); "damals" then means the question's date.
+_RANGE = re.compile(r"\b(?:von|zwischen|from|between)\s+(?:\w+\s+)?(?:1[89]|20)\d\d\s*(?:bis|und|to|until|and|-|–)\s*"
+                    r"(?:\w+\s+)?(?:1[89]|20)\d\d\b", re.IGNORECASE)
+_AT_TIME = re.compile(r"\b(?:in|im|am|on|at|ab|seit|since|bis|until|jahr|year)\s+(?:(?:dem|the|early|late)\s+)?$",
+                      re.IGNORECASE)
+_START = re.compile(r"\b(?:ab|seit|since|from)\s+(?:(?:dem|the|early|late|anfang|ende|mitte)\s+)?$", re.IGNORECASE)
 _POSSESSIVE_S = re.compile(r"['’]s$")
 # A neuter article up to two words before a name: "das neue iPhone", "dem Medikament Leqembi".
 _NEUTER_BEFORE = re.compile(r"\b(?:das|des|dem|ein|eines|einem)\s+(?:[\w-]+\s+){0,2}$", re.IGNORECASE)
@@ -60,12 +66,23 @@ def _plural_sie(body: str, start: int) -> bool:
     near = min(finite, key=lambda w: abs(w.start - start), default=None)
     if near is None:
         return False
-    return near.low in PLURAL_VERBS or near.low.endswith("en")  # "sind", "haben", "gingen"
+    return near.low in PLURAL_VERBS or near.low.endswith(("en", "eln", "ern"))  # "sind", "gingen", "verhandeln"
 
 
 def _when(last: PriorTurn, base: str, year: bool) -> str | None:
-    answer, asked = dates_in(clean_answer(last.answer)), dates_in(base)
-    order = answer + asked if TIME_QUESTION.search(base) else asked + answer
+    """The date "damals"/"then" means: the answer's, where the answer dates its event (not a
+    range's end, not a source's), else the last question's."""
+    told = clean_answer(last.answer)
+    ranges = [m.span() for m in _RANGE.finditer(told)]
+    asked = dates_in(base)
+    # "ab Oktober 2009" starts a state: a question's own year is when it is asked about
+    lang = detect_language(base)
+    answer = [d for d in dates_in(told) if not any(a <= d.start < b for a, b in ranges)
+              and not backgrounded(told, d.start, lang) and not (asked and _START.search(told[:d.start]))]
+    # a date in a time phrase ("in October 2019", "im Mai") dates the event; one before a noun
+    # names a thing ("the delayed 2018 prize")
+    answer.sort(key=lambda d: _AT_TIME.search(told[:d.start]) is None)
+    order = answer + asked
     if not order:
         return None
     date = order[0].text
@@ -132,7 +149,16 @@ def replace_references(body: str, last: PriorTurn, base: str) -> tuple[str | Non
                 kind, plural, need = None, True, "plural"
             if bound_here(body, tok.start(), need):
                 continue
-            target = pick(others, kind, plural, english) or (phrase_referent(base, True) if plural else None)
+            target = None
+            if not plural and not english and kind == "person":
+                # German er/sie mean a person or a thing of their gender, the more prominent first:
+                # "der FC Bayern ... vor Bayer Leverkusen" (er), "die Studie Vision EQXX" (sie)
+                fits = agreeing(focused(others, last, base), "f" if w in ("sie", "ihr") else "m")
+                target = pick([c for c in focused(others, last, base) if c.person_like or c in fits], None, False, False)
+            if not plural and not english and kind == "person":  # never a name its article gives another gender
+                others = [c for c in others if c.person_like or (
+                    "f" if w in ("sie", "ihr") else "m") in gender_of(c.text, c.mention.start, "mfn")]
+            target = target or pick(others, kind, plural, english) or (phrase_referent(base, True) if plural else None)
             if not target and not plural:
                 target = pick(others, None, False, english)
             if not target and not plural and not english:  # "Wie viel Umsatz macht sie?": "die Voestalpine"
@@ -141,6 +167,7 @@ def replace_references(body: str, last: PriorTurn, base: str) -> tuple[str | Non
                 add(tok, target)
         elif w in ("it", "es") and not expletive(body, tok.start()) and not bound_here(body, tok.start(),
                                                                                       "neuter" if w == "es" else "thing"):
+            others = focused(others, last, base)  # "What did Sony launch?" - "it": what it launched
             target = (pick(others, "thing", False, english) if (others and (w == "it" or others[0].from_answer))
                       else None) or phrase_referent(base, False, "n" if w == "es" else "") or (
                 pick([c for c in cands if _NEUTER_BEFORE.search(c.text[:c.mention.start])], "thing", False, english)
@@ -162,7 +189,8 @@ def replace_references(body: str, last: PriorTurn, base: str) -> tuple[str | Non
             if target:
                 edits.append((tok.start(), tok.end(), f"\0{target}\0{_genitive(target, english)}"))
                 why.append(f"{words[i]} -> {target}")
-        elif w in PRONOMINAL_ADVERBS and (target := pick(
+        elif w in PRONOMINAL_ADVERBS and not bound_here(body, tok.start(), "thing") \
+                and not correlate(body, tok.start()) and (target := pick(
                 [c for c in cands if c.mention.text not in used and not c.mention.person_like], None, False, english)):
             # Any thing, a place too: "in" before it need not be locative ("in Stargate fließen").
             # A thing, and another one than a pronoun of the same question means:
@@ -172,8 +200,17 @@ def replace_references(body: str, last: PriorTurn, base: str) -> tuple[str | Non
             if bound_here(body, tok.start(), "place"):
                 continue
             goal = w in ("dorthin", "dahin")
-            target = pick(cands, "goal" if goal else "place", False, english) or pick(
-                [c for c in cands if not c.mention.person_like], None, False, english)
+            target = pick(cands, "goal" if goal else "place", False, english)
+            chosen = next((c for c in cands if c.mention.text == target), None)
+            where = None if goal or (chosen is not None and place_rank(chosen.text, chosen.mention.start,
+                                                                      chosen.lang) == (0, 0)) \
+                else venue(clean_answer(last.answer), "en" if english else "de")  # no "in X": "im Münchner Olympiastadion", not "aus London"
+            if where:
+                add(tok, where, where)
+                continue
+            # else a name no preposition marks: the question's own first ("Which bands headline Glastonbury?")
+            target = target or pick(sorted((c for c in cands if not c.mention.person_like), key=lambda c: c.from_answer),
+                                    None, False, english)
             if target:
                 add(tok, target, f"{'nach' if goal and not english else 'in'} {target}")
         elif w in DEFINITE_ARTICLES or w in DEMONSTRATIVES:

@@ -13,11 +13,12 @@ plural noun phrase); neuter for German "es" ("das Deutschlandticket").
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from rag.answer.mentions import Mention, clean_answer, coordinated, head_kind, names_in
 from rag.answer.phrases import Phrase, phrases_of, words_of
+from rag.answer.salience import BACKGROUND, gender_of, in_focus, place_rank, prominence
 from rag.text.language import detect_language
 from rag.text.followup_lexicon import ASKS_ENTITY, COPULA_QUESTION
 from rag.text.sentences import split_sentences
@@ -31,6 +32,7 @@ _LOCATIVE = re.compile(r"\b(?:in|im|nach|aus|at|to|into)\s+(?:(?:der|dem|den|die
                        r"(?:(?P<noun>[\w-]+)\s+(?:of\s+)?)?$", re.IGNORECASE)
 _GOAL = re.compile(r"\b(?:nach|to|into)\s+(?:(?:der|dem|den|die|das|the)\s+)?(?:(?P<noun>[\w-]+)\s+(?:of\s+)?)?$",
                    re.IGNORECASE)
+_IN_PLACE = re.compile(r"\b(?:in|im|aus|into)\s+(?:(?:der|dem|den|die|das|the)\s+)?$", re.IGNORECASE)
 # The common noun right before a name: its kind ("das Hackerkollektiv Anonymous", "the media group Schibsted").
 _ROLE_OF = re.compile(r"(?P<noun>[\w-]+)\s+(?:von|vom|of|bei|beim|at|der|des|the)\s+$", re.IGNORECASE)
 _APPOSED = re.compile(r"(?P<noun>[\w-]+)\s+$")
@@ -43,6 +45,7 @@ class Candidate:
     names: tuple[Mention, ...]  # every name of that text
     from_answer: bool = False
     asked: bool = False  # an answer's name to a question that asked for the kind wanted ("Welches Land")
+    lang: str = "de"  # the conversation's language, for a text whose own words do not tell
 
     def _after(self, pattern: re.Pattern) -> bool:
         m = pattern.search(self.text[:self.mention.start])
@@ -64,6 +67,11 @@ class Candidate:
         role = _ROLE_OF.search(self.text[:self.mention.start])
         if role is not None and head_kind(role.group("noun")) == "person":
             return False  # "Chef von Tata Steel", "CEO of Bank Austria": where a person works
+        if _IN_PLACE.search(self.text[:self.mention.start]):
+            return False  # "in Monte Carlo", "aus Norwegen": no one is in a person
+        if self.apposed and self.mention.articled and kind in (None, "person"):
+            # "Der Grieche Stefanos Tsitsipas": the article is the noun's, the name is judged by its form
+            return replace(self.mention, articled=False).person_like
         return self.mention.person_like and kind in (None, "person")
 
     @property
@@ -86,26 +94,48 @@ def referents(last: PriorTurn, base: str, exclude: set[str], kind: str | None = 
     answer_text = clean_answer(last.answer)
     lang = detect_language(base)  # an answer in the question's language unless its words say otherwise
     found = names_in(answer_text, lang)
-    answer = [Candidate(m, answer_text, tuple(found), True) for m in found if m.text.casefold() not in known]
+    answer = [Candidate(m, answer_text, tuple(found), True, lang=lang) for m in found if m.text.casefold() not in known]
     if not answer:
         for context in last.contexts:
             sentences = split_sentences(context)
             for sentence in reversed(sentences[:-1] if len(sentences) > 1 else sentences):
                 found = names_in(sentence, lang)
-                answer = [Candidate(m, sentence, tuple(found), True) for m in found if m.text.casefold() not in known]
+                answer = [Candidate(m, sentence, tuple(found), True, lang=lang) for m in found
+                          if m.text.casefold() not in known]
                 if answer:
                     break
             if answer:
                 break
-    own = [Candidate(m, base, tuple(asked)) for m in sorted(asked, key=lambda m: m.oblique)
+    # Centering: a core argument of the answer before a name in a prepositional phrase, and
+    # both before a source or a relative clause's name (rag.answer.salience).
+    answer.sort(key=lambda c: prominence(c.text, c.mention.start, lang))
+    own = [Candidate(m, base, tuple(asked), lang=lang) for m in sorted(asked, key=lambda m: m.oblique)
            if m.text.casefold() not in exclude]
     about_name = bool(asked) and _only_names(base, asked)
     asks = ASKS_ENTITY.search(base)
     if not asks or about_name or (kind is not None and kind not in _asked_kinds(asks, base)):
         return own + answer  # "Which company ...?" answered, "the car" is what the question named
     if kind is not None and len(_asked_kinds(asks, base)) == 1:  # the answer names the kind asked for
-        answer = [Candidate(c.mention, c.text, c.names, True, not c.mention.titled) for c in answer]
+        answer = [replace(c, asked=not c.mention.titled) for c in answer]
     return answer + own
+
+
+def focused(candidates: list[Candidate], last: PriorTurn, base: str) -> list[Candidate]:
+    """The answer's names that answer the last question first (rag.answer.salience.in_focus);
+    they are what was asked for, so of the kind asked, unless it asked for a person."""
+    answer = clean_answer(last.answer)
+    asks = ASKS_ENTITY.search(base)
+    person = asks is not None and _asked_kinds(asks, base) == {"person"}
+    rank = {id(c): in_focus(base, answer, c.mention.start, c.lang) if c.from_answer and c.text == answer else 0
+            for c in candidates}
+    hit = sorted((c for c in candidates if rank[id(c)]), key=lambda c: -rank[id(c)])
+    return [replace(c, asked=not person) for c in hit] + [c for c in candidates if c not in hit]
+
+
+def agreeing(candidates: list[Candidate], gender: str) -> list[Candidate]:
+    """The candidates no person and no place whose German gender agrees ("sie": "die Switch 2")."""
+    return [c for c in candidates if (c.asked or not (c.person_like or c.locative))
+            and gender in gender_of(c.text, c.mention.start)]
 
 
 def _asked_kinds(asks: re.Match, base: str = "") -> set[str]:
@@ -131,8 +161,9 @@ def _only_names(base: str, asked: list) -> bool:
 def _typed(candidates: list[Candidate], kind: str | None) -> list[Candidate]:
     if kind == "person":
         return [c for c in candidates if c.person_like]
-    if kind == "place":
-        return [c for c in candidates if c.asked or (c.locative and not c.person_like)]
+    if kind == "place":  # where the answer's event happens first (rag.answer.salience)
+        places = [c for c in candidates if c.asked or (c.locative and not c.person_like)]
+        return sorted(places, key=lambda c: (not c.asked, *place_rank(c.text, c.mention.start, c.lang)))
     if kind == "goal":
         return [c for c in candidates if c.goal] or [c for c in candidates if c.locative and not c.person_like]
     if kind in ("organisation", "thing"):
@@ -160,14 +191,26 @@ def pick(candidates: list[Candidate], kind: str | None, plural: bool, english: b
         return None
     if not plural:
         return chosen.mention.text
-    group = coordinated(chosen.text, list(chosen.names), chosen.mention.text)
-    if len(group) == 1:
-        new = [c.mention.text for c in candidates if c.from_answer and c.text == chosen.text]
+    level = _role(prominence(chosen.text, chosen.mention.start, chosen.lang))
+    starts = {m.text: m.start for m in chosen.names}
+    # joined names of one clause: not "Zaha Hadid Architects, The Times reported"
+    group = [g for g in coordinated(chosen.text, list(chosen.names), chosen.mention.text)
+             if g not in starts or _role(prominence(chosen.text, starts[g], chosen.lang)) == level]
+    if len(group) == 1:  # the answer's new names as prominent as the chosen one, not those "ahead of" it
+        new = [c.mention.text for c in candidates if c.from_answer and c.text == chosen.text
+               and _role(prominence(c.text, c.mention.start, c.lang)) == level]
         group = new if chosen.from_answer and len(new) > 1 else group
     if len(group) == 1:
-        return None
+        # English "they" for a team, country or company ("Jamaica won ... they"); a person is no group
+        return chosen.mention.text if english and chosen.from_answer and not chosen.person_like else None
     joiner = " and " if english else " und "
     return ", ".join(group[:-1]) + joiner + group[-1]
+
+
+def _role(level: int) -> tuple[bool, int]:
+    """A prominence without its clause: backgrounded, or in a prepositional phrase or not (the
+    names of a plural may stand in two clauses: "Finnland trat 2023 bei, Schweden folgte 2024")."""
+    return level >= BACKGROUND, level % 10
 
 
 def phrase_referent(base: str, plural: bool, gender: str = "") -> str | None:

@@ -82,6 +82,11 @@ magazine hochschule universität uni schule university college school airline fl
 carmaker maker anbieter betreiber händler versicherer retailer provider operator insurer kette chain institute
 ministry authority""".split())
 PLACE_HEADS = frozenset("stadt land staat city country state ort town village gemeinde region".split())
+# Nouns of venues, the last part of a compound too ("Olympiastadion"): "dort" may mean "im Stadion".
+VENUE_HEADS = ("stadion", "halle", "arena", "saal", "theater", "oper", "opera", "museum", "rathaus", "krankenhaus", "fabrik", "werk",
+               "flughafen", "bahnhof", "hafen", "park", "platz", "zentrum", "schloss", "kirche", "dom", "kathedrale",
+               "stadium", "hall", "theatre", "theater", "airport", "station", "factory", "plant", "square", "centre",
+               "center", "cathedral", "palace", "castle")
 # Of the organisations, the state's: "die Regierung", "the government" mean the country's own (a
 # bridge, not a reference) unless the last turn spoke of one ("Welche Regierung ...?").
 STATE_HEADS = frozenset("regierung behörde ministerium gericht government agency court ministry authority".split())
