@@ -31,8 +31,8 @@ def test_the_set_is_large_enough_and_split(conversations):
 # strict: the day the test split reaches the goal, this test fails until the mark is removed.
 @pytest.mark.xfail(strict=True, reason=(
     "issue 31's goal (>= 0.9 right on the test split, every pass-through kept) is not met: "
-    "118/142 = 0.831, pass-throughs 44/45, measured 2026-12-07 at the round-4 resolver; the three "
-    "blind batches' first runs were 16/24, 24/30 and 20/30 (evals/README.md, Follow-ups)"))
+    "141/172 = 0.820, pass-throughs 53/55, measured 2026-12-07 at the round-5 resolver; the four "
+    "blind batches' first runs were 16/24, 24/30, 20/30 and 22/30 (evals/README.md, Follow-ups)"))
 def test_the_held_out_split_meets_the_goal(conversations):
     result = score([c for c in conversations if c["split"] == "test"])
     assert result["overall"]["score"] >= 0.9, [r for r in result["rows"] if not r["right"]]
