@@ -19,7 +19,7 @@ from functools import lru_cache
 from rag.answer.participants import AGENT, OF, PATIENT, PREDICATE, TARGET, THEME, Mention, roles, subject_role
 from rag.answer.pieces import AND, SUBORDINATE, is_finite, is_name, is_noun, pieces, without_brackets
 from rag.answer.quantities import Quantity, quantities
-from rag.answer.verbs import AUXILIARIES, bracketed, main_verb, reports, voice
+from rag.answer.verbs import AUXILIARIES, Voice, bracketed, main_verb, reports, voice
 from rag.text.tagging import tag
 from rag.text.terms import tokenize
 
@@ -45,7 +45,7 @@ def clauses(sentence: str) -> tuple[Clause, ...]:
     main_before = False  # the piece before is a main clause (its subject may go on)
     noun_before = False  # the piece before ends with a noun, which an infinitive may belong to
     aux_before = False  # the piece before has a finite auxiliary (sein, haben, werden)
-    for raw in cut:
+    for n, raw in enumerate(cut):
         relative = relatives.get(id(raw[0]))
         opened = raw[0] is AND
         piece = bracketed([t for t in raw if t is not AND])
@@ -72,6 +72,12 @@ def clauses(sentence: str) -> tuple[Clause, ...]:
         aux_before = any(t.tag == "VA(FIN)" and t.lemma.casefold() in AUXILIARIES for t in piece)
         noun_before = is_noun(piece[-1])
         mood = voice(piece, inherited)
+        # "ist eine Frau festgenommen und in die Justizanstalt eingeliefert worden": the
+        # "worden" closing the second participle closes the first too.
+        after = cut[n + 1] if n + 1 < len(cut) else []
+        if (mood.theme and not mood.copula and after and after[0] is AND and any(t.tag == "VV(PP)" for t in piece)
+                and after[-1].word.casefold() == "worden"):
+            mood = Voice(True, False, False)
         # The relative pronoun (with its preposition) is its antecedent, not a determiner.
         own = piece[(2 if relative.preposition else 1):] if relative is not None else piece
         # An infinitive with "zu" names no subject of its own ("die Geiseln zu befreien").

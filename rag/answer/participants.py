@@ -51,6 +51,8 @@ def _phrases(clause: list[Token]):
             continue
         j = i
         while j < n and is_noun(clause[j]):
+            if j > i and is_name(clause[j]) and not is_name(clause[j - 1]) and i > 0 and clause[i - 1].tag == "PDAT":
+                break  # "in diesem Text Niessl ... vorwerfen": a demonstrative's noun is complete
             j += 1
         k = i
         while k > 0 and clause[k - 1].tag in DETERMINERS:
@@ -128,7 +130,13 @@ def roles(clause: list[Token], voice: Voice, shared: bool, relative: Relative | 
         head = last_key if after_noun else frozenset()
         last_key = key
         attributed = _attributed(clause, j) if prep in ("von", "durch") else None
-        if prep == "von" and k > 1 and (is_noun(clause[k - 2]) or clause[k - 2].tag == "CARD"):
+        # "Die Stadt war im März von den Rebellen erobert worden", "... wurde dem Minister von
+        # der Kommission übergeben": in a passive, the von-phrase right before the participle
+        # is its agent, whatever noun stands before it.
+        before_participle = j < len(clause) and clause[j].tag in ("VV(PP)", "VA(PP)")
+        if prep in ("von", "durch") and voice.passive and before_participle:
+            role = AGENT
+        elif prep == "von" and k > 1 and (is_noun(clause[k - 2]) or clause[k - 2].tag == "CARD"):
             role = OF  # "die Gewinne von OpenAI", "eine Beteiligung von 49 %"
             head = phrase_key([clause[k - 2]])[0] if is_noun(clause[k - 2]) else frozenset()
             if len(log) > 2 and log[-3][1] + 1 == log[-2][0] and clause[log[-3][1]].tag in ("$,", "KON"):
@@ -155,12 +163,19 @@ def roles(clause: list[Token], voice: Voice, shared: bool, relative: Relative | 
     groups = list(dict.fromkeys(b[0] for b in bare))
     nominative = [g for g in groups if g != subject and all(b[2] not in OBLIQUE_DETERMINERS for b in bare if b[0] == g)]
     predicate = nominative[0] if voice.copula and nominative else None
+    # Two objects without a preposition: German puts the dative before the accusative ("Die JG
+    # wirft Niessl parteischädigendes Verhalten vor", "gab Müller das Dokument"), so an
+    # unmarked first one ("Niessl", "der JG") is the target.
+    objects = [g for g in groups if g not in (subject, predicate)]
+    dative = objects[0] if len(objects) >= 2 and all(
+        b[2] in ("", "der") or b[2] in DATIVE_DETERMINERS for b in bare if b[0] == objects[0]) and not any(
+        b[2] in DATIVE_DETERMINERS for b in bare if b[0] == objects[1]) else None
     for g, m, det, _ in bare:
         if g == subject:
             role = subject_role(voice)
         elif g == predicate:
             role = PREDICATE
-        elif det in DATIVE_DETERMINERS:
+        elif det in DATIVE_DETERMINERS or g == dative:
             role = TARGET
         else:
             role = PATIENT

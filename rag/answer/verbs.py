@@ -32,6 +32,10 @@ def main_verb(clause: list[Token]) -> str:
     return lemma if not particle or lemma.startswith(particle) else particle + lemma
 
 
+# A verb-final clause these open has a finite verb, however tagged ("dass OpenAI ... erwartet").
+_OPENS_SUBORDINATE = frozenset({"KOUS", "KOUI", "PRELS", "PRELAT", "PWAV", "PWS", "PWAT"})
+
+
 def voice(piece: list[Token], inherited: bool = False) -> Voice:
     finite = any(is_finite(t) for t in piece)
     # "würde ... erhalten": a participle spelled like its infinitive is read as the infinitive;
@@ -41,8 +45,12 @@ def voice(piece: list[Token], inherited: bool = False) -> Voice:
     if inherited and participle and not finite:
         return Voice(True, False, False)  # "..., nach kurzer Zeit aber wieder eingesetzt"
     # werden + participle, or a participle phrase ("angeführt von Thrive Capital").
+    # A headline's participle clause drops its "wurden" ("18 Menschen verschleppt").
+    words = [t for t in piece if not t.tag.startswith("$")]
     passive = participle and (any(t.lemma == "werden" and t.tag.startswith("VA") for t in piece)
-                              or (not finite and piece[0].tag == "VV(PP)"))
+                              or (not finite and (piece[0].tag == "VV(PP)" or (
+                                  words[-1].tag == "VV(PP)" and not any(t.tag.startswith("VA") for t in piece)
+                                  and not any(t.tag in _OPENS_SUBORDINATE for t in piece[:2])))))
     content = [t.lemma.casefold() for t in piece if t.tag.startswith("VV")]
     copula = not passive and all(v in COPULA_LEMMAS for v in content) and any(
         t.tag.startswith("V") and t.lemma.casefold() in COPULA_LEMMAS for t in piece)
@@ -66,5 +74,8 @@ def bracketed(piece: list[Token]) -> list[Token]:
 def reports(piece: list[Token]) -> bool:
     """"..., sagte WTO-Chef Roberto Azevedo", "..., schreibt er": speech reported after it,
     with its own subject after the verb."""
-    return piece[0].lemma.casefold() in REPORTING_VERBS or (
+    # "..., teilte das Ministerium mit": the verb with its separated particle.
+    particle = next((t.word.casefold() for t in piece if t.tag == "PTKVZ"), "")
+    lemma = piece[0].lemma.casefold()
+    return lemma in REPORTING_VERBS or particle + lemma in REPORTING_VERBS or (
         len(piece) > 1 and piece[1].tag == "PPER" and piece[1].word.casefold() in SUBJECT_PRONOUNS)

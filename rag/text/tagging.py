@@ -53,13 +53,17 @@ def load_tagger() -> None:
     _tagger(GERMAN)
 
 
+_ABBREVIATION = re.compile(r"[A-ZÄÖÜ][A-ZÄÖÜ0-9]+s?")
+
+
 @lru_cache(maxsize=8192)
 def tag(text: str) -> tuple[Token, ...]:
     """The tokens of one German sentence with their tags and lemmas."""
     words = _TOKEN.findall(text)
     if not words:
         return ()
-    tags = _tags(tuple(words), GERMAN)
+    # HanTa tags an abbreviation it does not know "XY" (a non-word: "JG", "ICC"); it is a name.
+    tags = ["NE" if t == "XY" and _ABBREVIATION.fullmatch(w) else t for w, t in zip(words, _tags(tuple(words), GERMAN))]
     return tuple(Token(w, lemma, "CARD" if _is_value(w, t) else t)
                  for w, lemma, t in zip(words, _lemmas(words, tags, GERMAN), tags))
 
