@@ -71,9 +71,13 @@ def test_a_relative_clause_whose_verb_looks_like_a_participle_has_its_antecedent
     assert roles["hub"] == AGENT
 
 
-def test_a_demonstratives_noun_does_not_run_on_into_a_name():
+def test_a_demonstratives_noun_or_an_acronym_does_not_run_on_into_a_name():
     roles = _verb_roles("Laut Bericht wirft die KPV in diesem Schreiben Huber schwere Untreue vor.", "vorwerfen")
     assert roles["hub"] == TARGET and roles["kpv"] == AGENT
+    roles = _verb_roles("Laut Bericht wirft die KPV Huber schwere Untreue vor.", "vorwerfen")
+    assert roles["hub"] == TARGET and roles["kpv"] == AGENT
+    assert role_conflict("Laut Bericht wirft die KPV Berger schwere Untreue vor.",
+                         "Laut Bericht wirft die KPV in diesem Schreiben Huber schwere Untreue vor.")
 
 
 def test_a_headlines_participle_clause_is_a_passive():

@@ -27,6 +27,10 @@ __all__ = ["AGENT", "OF", "PATIENT", "PREDICATE", "TARGET", "THEME", "Clause", "
            "is_name"]
 
 
+# A verb-final clause these open has a finite verb, however tagged ("dass OpenAI ... erwartet").
+_OPENS_SUBORDINATE = frozenset({"KOUS", "KOUI", "PRELS", "PRELAT", "PWAV", "PWS", "PWAT"})
+
+
 @dataclass(frozen=True)
 class Clause:
     verb: str  # the content verb's lemma, particle included ("anführen"); "sein:<predicate>"; "" if none
@@ -71,7 +75,10 @@ def clauses(sentence: str) -> tuple[Clause, ...]:
         main_before = relative is None and piece[0].tag not in SUBORDINATE and (not verb_first or shared)
         aux_before = any(t.tag == "VA(FIN)" and t.lemma.casefold() in AUXILIARIES for t in piece)
         noun_before = is_noun(piece[-1])
-        mood = voice(piece, inherited)
+        words = [t for t in piece if not t.tag.startswith("$")]
+        headline = (len(cut) == 1 and bool(words) and words[-1].tag == "VV(PP)"
+                    and not any(t.tag.startswith("VA") or t.tag in _OPENS_SUBORDINATE for t in piece))
+        mood = voice(piece, inherited, headline)
         # "ist eine Frau festgenommen und in die Justizanstalt eingeliefert worden": the
         # "worden" closing the second participle closes the first too.
         after = cut[n + 1] if n + 1 < len(cut) else []

@@ -18,6 +18,7 @@ word order and case, not of any one sentence:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from rag.answer.pieces import DETERMINERS, Relative, is_name, is_noun, phrase_key, phrase_words
@@ -29,6 +30,7 @@ from rag.text.tagging import Token
 AGENT, PATIENT, TARGET, OF, THEME, PREDICATE = "agent", "patient", "target", "of", "theme", "predicate"
 _ARTICLES = ("ART", "PPOSAT", "PDAT", "PIAT", "PIDAT")
 _PRONOUNS = ("PPER", "PRELS", "PDS", "PIS")
+_ACRONYM = re.compile(r"[A-ZÄÖÜ]{2,}")
 _FEMININE = frozenset({"die", "eine", "keine", "diese", "jene", "ihre", "seine", "unsere", "jede", "welche"})
 
 
@@ -53,6 +55,8 @@ def _phrases(clause: list[Token]):
         while j < n and is_noun(clause[j]):
             if j > i and is_name(clause[j]) and not is_name(clause[j - 1]) and i > 0 and clause[i - 1].tag == "PDAT":
                 break  # "in diesem Text Niessl ... vorwerfen": a demonstrative's noun is complete
+            if j > i and _ACRONYM.fullmatch(clause[j - 1].word) and clause[j].word[1:2].islower():
+                break  # "wirft die JG Kucharowits ... vor": an acronym is a whole name
             j += 1
         k = i
         while k > 0 and clause[k - 1].tag in DETERMINERS:

@@ -32,11 +32,9 @@ def main_verb(clause: list[Token]) -> str:
     return lemma if not particle or lemma.startswith(particle) else particle + lemma
 
 
-# A verb-final clause these open has a finite verb, however tagged ("dass OpenAI ... erwartet").
-_OPENS_SUBORDINATE = frozenset({"KOUS", "KOUI", "PRELS", "PRELAT", "PWAV", "PWS", "PWAT"})
-
-
-def voice(piece: list[Token], inherited: bool = False) -> Voice:
+def voice(piece: list[Token], inherited: bool = False, headline: bool = False) -> Voice:
+    """`headline`: the piece is a sentence of its own that ends in a participle without an
+    auxiliary ("18 Menschen verschleppt."): a headline drops its "wurden"."""
     finite = any(is_finite(t) for t in piece)
     # "würde ... erhalten": a participle spelled like its infinitive is read as the infinitive;
     # after "wurde" or "worden" it is a participle ("wurde ... entlassen").
@@ -45,12 +43,8 @@ def voice(piece: list[Token], inherited: bool = False) -> Voice:
     if inherited and participle and not finite:
         return Voice(True, False, False)  # "..., nach kurzer Zeit aber wieder eingesetzt"
     # werden + participle, or a participle phrase ("angeführt von Thrive Capital").
-    # A headline's participle clause drops its "wurden" ("18 Menschen verschleppt").
-    words = [t for t in piece if not t.tag.startswith("$")]
     passive = participle and (any(t.lemma == "werden" and t.tag.startswith("VA") for t in piece)
-                              or (not finite and (piece[0].tag == "VV(PP)" or (
-                                  words[-1].tag == "VV(PP)" and not any(t.tag.startswith("VA") for t in piece)
-                                  and not any(t.tag in _OPENS_SUBORDINATE for t in piece[:2])))))
+                              or (not finite and piece[0].tag == "VV(PP)") or (headline and not finite))
     content = [t.lemma.casefold() for t in piece if t.tag.startswith("VV")]
     copula = not passive and all(v in COPULA_LEMMAS for v in content) and any(
         t.tag.startswith("V") and t.lemma.casefold() in COPULA_LEMMAS for t in piece)
