@@ -87,6 +87,13 @@ def test_a_headlines_participle_clause_is_a_passive():
     assert roles["mann"] == PATIENT
 
 
+def test_an_ordinal_point_ends_no_clause_and_a_genitive_name_belongs_to_its_noun():
+    roles = _verb_roles("Der Sender zeigte Huber, der das Lied am 31. März in Graz gesungen hatte.", "singen")
+    assert roles["hub"] == AGENT and roles["lied"] == PATIENT
+    roles = _verb_roles("Das sei falsch, sagte Hubers nach Wien gezogene Ehefrau Anna Berger der Zeitung.", "sagen")
+    assert roles["anna berg"] == AGENT and roles["hub"] == OF
+
+
 def test_reported_speech_with_a_separated_particle_has_its_own_subject():
     roles = _verb_roles("Die Brücke sei gesperrt worden, teilte die Polizei mit.", "mitteilen")
     assert roles == {"polizei": AGENT}

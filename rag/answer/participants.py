@@ -107,6 +107,7 @@ def roles(clause: list[Token], voice: Voice, shared: bool, relative: Relative | 
     bare: list[tuple[int, Mention, str, int]] = []  # (group, mention, determiner, first token)
     group, last_end = -1, -10
     last_role, last_phrase_end, last_key = "", -10, frozenset()
+    last_prep: str | None = None  # the preposition of the phrase before
     log: list[tuple[int, int, frozenset[str]]] = []  # (start, end, key) of the phrases so far
     for k, i, j, prep, det in _phrases(clause):
         nouns = clause[i:j]
@@ -119,6 +120,14 @@ def roles(clause: list[Token], voice: Voice, shared: bool, relative: Relative | 
             key, name = phrase_key(nouns[:1])
             mentions.append(Mention(key, OF, name, nouns[0].word, phrase_words(nouns[:1]), phrase_key(nouns[1:])[0]))
             nouns = nouns[1:]
+        # "Badawis nach Kanada geflüchtete Ehefrau", "Microsofts erneutes Engagement": a genitive
+        # name before the words of the noun it belongs to.
+        if (len(nouns) == 1 and is_name(nouns[0]) and nouns[0].lemma.casefold() + "s" == nouns[0].word.casefold()
+                and j < len(clause) and clause[j].tag in ("ADJ(A)", "APPR")):
+            key, name = phrase_key(nouns)
+            mentions.append(Mention(key, OF, name, nouns[0].word, phrase_words(nouns)))
+            last_phrase_end, last_role = j, OF
+            continue
         key, name = phrase_key(nouns)
         words = phrase_words(nouns)
         text = " ".join(t.word for t in clause[k:j])
@@ -132,13 +141,15 @@ def roles(clause: list[Token], voice: Voice, shared: bool, relative: Relative | 
         after_noun = k > 0 and (is_noun(clause[k - 1]) or clause[k - 1].tag == "CARD"
                                 or clause[k - 1].word.casefold() in UNIT_NOUNS)
         head = last_key if after_noun else frozenset()
-        last_key = key
+        last_key, prev_prep, last_prep = key, last_prep, prep
         attributed = _attributed(clause, j) if prep in ("von", "durch") else None
         # "Die Stadt war im März von den Rebellen erobert worden", "... wurde dem Minister von
         # der Kommission übergeben": in a passive, the von-phrase right before the participle
         # is its agent, whatever noun stands before it.
         before_participle = j < len(clause) and clause[j].tag in ("VV(PP)", "VA(PP)")
-        if prep in ("von", "durch") and voice.passive and before_participle:
+        # ... unless the noun before it is a capacity's ("als CEO von OpenAI entlassen").
+        of_capacity = k > 1 and is_noun(clause[k - 2]) and prev_prep in ("als", "wie")
+        if prep in ("von", "durch") and voice.passive and before_participle and not of_capacity:
             role = AGENT
         elif prep == "von" and k > 1 and (is_noun(clause[k - 2]) or clause[k - 2].tag == "CARD"):
             role = OF  # "die Gewinne von OpenAI", "eine Beteiligung von 49 %"

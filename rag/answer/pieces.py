@@ -73,6 +73,9 @@ def pieces(tokens: tuple[Token, ...]) -> tuple[list[list[Token]], dict[int, Rela
     aside_starts = {paired[k] + 1 for k in range(0, len(paired) - 1, 2)}
     asides: set[int] = set()
     for n, t in enumerate(tokens):
+        if (t.word == "." and 0 < n < len(tokens) - 1 and tokens[n - 1].word.isdigit() and len(tokens[n - 1].word) <= 2
+                and tokens[n + 1].word[:1].isalpha() and not tokens[n + 1].tag.startswith("$")):
+            continue  # "am 31. März", "der 2. Stock": an ordinal's point ends no clause (a year's does)
         if t.word in _DASHES:
             if dateline and n == dashes[0]:
                 labels.update(id(p[0]) for p in raw if p)

@@ -92,7 +92,9 @@ def _linked(texts: list[str], before: tuple[int, ...], i: int) -> bool:
     or noun?"""
     if i - 1 in before:
         return True
-    mine = _entities(texts[i])
+    # Through the sentences between them: each follows the one before it.
+    between = set().union(*(_entities(texts[k]) for k in range(before[-1] + 1, i)))
+    mine = _entities(texts[i]) | between
     return any(mine & _entities(texts[j]) for j in before)
 
 
