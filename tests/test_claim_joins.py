@@ -23,11 +23,11 @@ def _verb_roles(sentence: str, verb: str) -> dict[str, str]:
 
 
 def test_an_abbreviation_the_tagger_does_not_know_is_a_name():
-    # HanTa tags "KPV" XY (a non-word), which used to cut the clause in two: the clause after
+    # HanTa tags "JG" XY (a non-word), which used to cut the clause in two: the clause after
     # it had no subject, and the accusative object stood alone.
-    roles = _verb_roles("Laut Bericht kritisiert die KPV den Bürgermeister.", "kritisieren")
-    assert roles["kpv"] == AGENT and roles["burgermeist"] == PATIENT
-    assert role_conflict("Der Bürgermeister kritisiert die KPV.", "Laut Bericht kritisiert die KPV den Bürgermeister.")
+    roles = _verb_roles("Die JG kritisiert den Bürgermeister scharf.", "kritisieren")
+    assert roles["jg"] == AGENT and roles["burgermeist"] == PATIENT
+    assert role_conflict("Der Bürgermeister kritisiert die JG scharf.", "Die JG kritisiert den Bürgermeister scharf.")
 
 
 def test_two_objects_without_a_case_mark_put_the_dative_first():
