@@ -94,6 +94,13 @@ def test_an_ordinal_point_ends_no_clause_and_a_genitive_name_belongs_to_its_noun
     assert roles["anna berg"] == AGENT and roles["hub"] == OF
 
 
+def test_als_opening_a_verb_final_clause_is_a_conjunction():
+    roles = _verb_roles("Als Huber als Direktor entlassen wurde, hatte die Firma bereits 5 Millionen Euro investiert.",
+                        "investieren")
+    assert roles["firma"] == AGENT
+    assert _verb_roles("Als Huber als Direktor entlassen wurde, hatte die Firma schon gezahlt.", "entlassen")["hub"] == PATIENT
+
+
 def test_reported_speech_with_a_separated_particle_has_its_own_subject():
     roles = _verb_roles("Die Brücke sei gesperrt worden, teilte die Polizei mit.", "mitteilen")
     assert roles == {"polizei": AGENT}
