@@ -7,11 +7,12 @@ The sentences are made up for these tests; they are in no split of any eval set.
 
 from __future__ import annotations
 
+from rag.answer.citations import ground_answer
 from rag.answer.clauses import AGENT, OF, PATIENT, TARGET, clauses
 from rag.answer.roles import role_conflict
 from rag.answer.support import SupportScorer
 from rag.core.config import CitationSettings
-from rag.core.types import Chunk
+from rag.core.types import Chunk, Hit
 
 
 def _roles(sentence: str) -> dict[str, str]:
@@ -128,6 +129,12 @@ def test_a_claim_two_linked_sentences_state_together_is_supported_by_both():
     quoted = [ARTICLE[s:e] for s, e in parts]
     assert quoted == ["Die Stadt Graz hat am Montag eine neue Brücke über die Mur eröffnet.",
                       "Die Brücke kostete 12 Millionen Euro."]
+    # The answer's citation points at both sentences, one span each.
+    chunk = Chunk(chunk_id="brücke:0", doc_id="brücke", source="brücke.txt", title="Neue Brücke in Graz",
+                  date=None, text=ARTICLE, start=0, end=len(ARTICLE))
+    grounded = ground_answer("Die Brücke, die die Stadt Graz am Montag eröffnet hat, kostete 12 Millionen Euro. [1]",
+                             (Hit(chunk, 1.0, 1),), SupportScorer(settings=CitationSettings()))
+    assert [ARTICLE[s:e] for s, e in grounded.citations[0].spans] == quoted
 
 
 def test_facts_of_two_sentences_joined_wrongly_stay_unsupported():
