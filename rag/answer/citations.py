@@ -85,12 +85,12 @@ def ground_answer(text: str, hits: list[Hit] | tuple[Hit, ...], scorer: SupportS
                 alt = _best_passage(claim, hits, scorer)
                 if alt and alt[0] != n - 1 and alt[1] >= max(min_support, support + margin):
                     kept.append(alt[0])
-                    _remember(found, supporting, alt[0], hits, alt[2], claim, alt[1])
+                    _remember(found, supporting, alt[0], hits, alt[2], claim, alt[1], scorer)
                     notices.append(f"Citation [{n}] fit “{claim[:60]}” poorly; pointed it to the passage that supports it.")
                     continue
             if exists and support >= min_support:
                 kept.append(n - 1)
-                _remember(found, supporting, n - 1, hits, span, claim, support)
+                _remember(found, supporting, n - 1, hits, span, claim, support, scorer)
                 continue
             alt = alt or _best_passage(claim, hits, scorer)
             # The notice names why, never the claim itself: a small model's sentence may echo
@@ -100,7 +100,7 @@ def ground_answer(text: str, hits: list[Hit] | tuple[Hit, ...], scorer: SupportS
                 why += f" ({scorer.reasons[claim]})"
             if alt and alt[1] >= min_support:
                 kept.append(alt[0])
-                _remember(found, supporting, alt[0], hits, alt[2], claim, alt[1])
+                _remember(found, supporting, alt[0], hits, alt[2], claim, alt[1], scorer)
                 notices.append(f"Citation [{n}]: {why}; pointed it to the passage that does.")
             else:
                 notices.append(f"Removed citation [{n}]: {why}.")
@@ -113,7 +113,7 @@ def ground_answer(text: str, hits: list[Hit] | tuple[Hit, ...], scorer: SupportS
             alt = _best_passage(claim, hits, scorer)
             if alt and alt[1] >= attach_support:
                 kept.append(alt[0])
-                _remember(found, supporting, alt[0], hits, alt[2], claim, alt[1])
+                _remember(found, supporting, alt[0], hits, alt[2], claim, alt[1], scorer)
             elif not alt or alt[1] < min_support:
                 # An unmarked claim no passage supports is the model's own: Qwen 1.5B added
                 # "Diese Verlängerung wurde am 2026-12-03 bekannt." (the prompt's date). One
@@ -178,8 +178,11 @@ def _best_passage(claim: str, hits, scorer: SupportScorer):
 
 
 def _remember(found: dict, supporting: dict, idx: int, hits, span: tuple[int, int], claim: str,
-              support: float) -> None:
-    supporting.setdefault(idx, set()).add(tuple(span))
+              support: float, scorer: SupportScorer) -> None:
+    # Linked sentences that support the claim together are each a span of the citation.
+    parts = scorer.parts.get((claim, hits[idx].chunk.chunk_id), ())
+    inside = [tuple(p) for p in parts if span[0] <= p[0] and p[1] <= span[1]]
+    supporting.setdefault(idx, set()).update(inside or [tuple(span)])
     if idx in found and found[idx].support >= support:
         return
     chunk = hits[idx].chunk

@@ -19,12 +19,16 @@ from functools import lru_cache
 from rag.answer.participants import AGENT, OF, PATIENT, PREDICATE, TARGET, THEME, Mention, roles, subject_role
 from rag.answer.pieces import AND, SUBORDINATE, is_finite, is_name, is_noun, pieces, without_brackets
 from rag.answer.quantities import Quantity, quantities
-from rag.answer.verbs import AUXILIARIES, bracketed, main_verb, reports, voice
+from rag.answer.verbs import AUXILIARIES, Voice, bracketed, main_verb, reports, voice
 from rag.text.tagging import tag
 from rag.text.terms import tokenize
 
 __all__ = ["AGENT", "OF", "PATIENT", "PREDICATE", "TARGET", "THEME", "Clause", "Mention", "Quantity", "clauses",
            "is_name"]
+
+
+# A verb-final clause these open has a finite verb, however tagged ("dass OpenAI ... erwartet").
+_OPENS_SUBORDINATE = frozenset({"KOUS", "KOUI", "PRELS", "PRELAT", "PWAV", "PWS", "PWAT"})
 
 
 @dataclass(frozen=True)
@@ -45,7 +49,7 @@ def clauses(sentence: str) -> tuple[Clause, ...]:
     main_before = False  # the piece before is a main clause (its subject may go on)
     noun_before = False  # the piece before ends with a noun, which an infinitive may belong to
     aux_before = False  # the piece before has a finite auxiliary (sein, haben, werden)
-    for raw in cut:
+    for n, raw in enumerate(cut):
         relative = relatives.get(id(raw[0]))
         opened = raw[0] is AND
         piece = bracketed([t for t in raw if t is not AND])
@@ -71,7 +75,16 @@ def clauses(sentence: str) -> tuple[Clause, ...]:
         main_before = relative is None and piece[0].tag not in SUBORDINATE and (not verb_first or shared)
         aux_before = any(t.tag == "VA(FIN)" and t.lemma.casefold() in AUXILIARIES for t in piece)
         noun_before = is_noun(piece[-1])
-        mood = voice(piece, inherited)
+        words = [t for t in piece if not t.tag.startswith("$")]
+        headline = (len(cut) == 1 and bool(words) and words[-1].tag == "VV(PP)"
+                    and not any(t.tag.startswith("VA") or t.tag in _OPENS_SUBORDINATE for t in piece))
+        mood = voice(piece, inherited, headline)
+        # "ist eine Frau festgenommen und in die Justizanstalt eingeliefert worden": the
+        # "worden" closing the second participle closes the first too.
+        after = cut[n + 1] if n + 1 < len(cut) else []
+        if (mood.theme and not mood.copula and after and after[0] is AND and any(t.tag == "VV(PP)" for t in piece)
+                and after[-1].word.casefold() == "worden"):
+            mood = Voice(True, False, False)
         # The relative pronoun (with its preposition) is its antecedent, not a determiner.
         own = piece[(2 if relative.preposition else 1):] if relative is not None else piece
         # An infinitive with "zu" names no subject of its own ("die Geiseln zu befreien").

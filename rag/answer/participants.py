@@ -18,6 +18,7 @@ word order and case, not of any one sentence:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from rag.answer.pieces import DETERMINERS, Relative, is_name, is_noun, phrase_key, phrase_words
@@ -29,6 +30,7 @@ from rag.text.tagging import Token
 AGENT, PATIENT, TARGET, OF, THEME, PREDICATE = "agent", "patient", "target", "of", "theme", "predicate"
 _ARTICLES = ("ART", "PPOSAT", "PDAT", "PIAT", "PIDAT")
 _PRONOUNS = ("PPER", "PRELS", "PDS", "PIS")
+_ACRONYM = re.compile(r"[A-ZÄÖÜ]{2,}")
 _FEMININE = frozenset({"die", "eine", "keine", "diese", "jene", "ihre", "seine", "unsere", "jede", "welche"})
 
 
@@ -51,6 +53,10 @@ def _phrases(clause: list[Token]):
             continue
         j = i
         while j < n and is_noun(clause[j]):
+            if j > i and is_name(clause[j]) and not is_name(clause[j - 1]) and i > 0 and clause[i - 1].tag == "PDAT":
+                break  # "in diesem Text Niessl ... vorwerfen": a demonstrative's noun is complete
+            if j > i and _ACRONYM.fullmatch(clause[j - 1].word) and clause[j].word[1:2].islower():
+                break  # "wirft die JG Kucharowits ... vor": an acronym is a whole name
             j += 1
         k = i
         while k > 0 and clause[k - 1].tag in DETERMINERS:
@@ -101,6 +107,7 @@ def roles(clause: list[Token], voice: Voice, shared: bool, relative: Relative | 
     bare: list[tuple[int, Mention, str, int]] = []  # (group, mention, determiner, first token)
     group, last_end = -1, -10
     last_role, last_phrase_end, last_key = "", -10, frozenset()
+    last_prep: str | None = None  # the preposition of the phrase before
     log: list[tuple[int, int, frozenset[str]]] = []  # (start, end, key) of the phrases so far
     for k, i, j, prep, det in _phrases(clause):
         nouns = clause[i:j]
@@ -113,6 +120,14 @@ def roles(clause: list[Token], voice: Voice, shared: bool, relative: Relative | 
             key, name = phrase_key(nouns[:1])
             mentions.append(Mention(key, OF, name, nouns[0].word, phrase_words(nouns[:1]), phrase_key(nouns[1:])[0]))
             nouns = nouns[1:]
+        # "Badawis nach Kanada geflüchtete Ehefrau", "Microsofts erneutes Engagement": a genitive
+        # name before the words of the noun it belongs to.
+        if (len(nouns) == 1 and is_name(nouns[0]) and nouns[0].lemma.casefold() + "s" == nouns[0].word.casefold()
+                and j < len(clause) and clause[j].tag in ("ADJ(A)", "APPR")):
+            key, name = phrase_key(nouns)
+            mentions.append(Mention(key, OF, name, nouns[0].word, phrase_words(nouns)))
+            last_phrase_end, last_role = j, OF
+            continue
         key, name = phrase_key(nouns)
         words = phrase_words(nouns)
         text = " ".join(t.word for t in clause[k:j])
@@ -126,9 +141,17 @@ def roles(clause: list[Token], voice: Voice, shared: bool, relative: Relative | 
         after_noun = k > 0 and (is_noun(clause[k - 1]) or clause[k - 1].tag == "CARD"
                                 or clause[k - 1].word.casefold() in UNIT_NOUNS)
         head = last_key if after_noun else frozenset()
-        last_key = key
+        last_key, prev_prep, last_prep = key, last_prep, prep
         attributed = _attributed(clause, j) if prep in ("von", "durch") else None
-        if prep == "von" and k > 1 and (is_noun(clause[k - 2]) or clause[k - 2].tag == "CARD"):
+        # "Die Stadt war im März von den Rebellen erobert worden", "... wurde dem Minister von
+        # der Kommission übergeben": in a passive, the von-phrase right before the participle
+        # is its agent, whatever noun stands before it.
+        before_participle = j < len(clause) and clause[j].tag in ("VV(PP)", "VA(PP)")
+        # ... unless the noun before it is a capacity's ("als CEO von OpenAI entlassen").
+        of_capacity = k > 1 and is_noun(clause[k - 2]) and prev_prep in ("als", "wie")
+        if prep in ("von", "durch") and voice.passive and before_participle and not of_capacity:
+            role = AGENT
+        elif prep == "von" and k > 1 and (is_noun(clause[k - 2]) or clause[k - 2].tag == "CARD"):
             role = OF  # "die Gewinne von OpenAI", "eine Beteiligung von 49 %"
             head = phrase_key([clause[k - 2]])[0] if is_noun(clause[k - 2]) else frozenset()
             if len(log) > 2 and log[-3][1] + 1 == log[-2][0] and clause[log[-3][1]].tag in ("$,", "KON"):
@@ -155,12 +178,19 @@ def roles(clause: list[Token], voice: Voice, shared: bool, relative: Relative | 
     groups = list(dict.fromkeys(b[0] for b in bare))
     nominative = [g for g in groups if g != subject and all(b[2] not in OBLIQUE_DETERMINERS for b in bare if b[0] == g)]
     predicate = nominative[0] if voice.copula and nominative else None
+    # Two objects without a preposition: German puts the dative before the accusative ("Die JG
+    # wirft Niessl parteischädigendes Verhalten vor", "gab Müller das Dokument"), so an
+    # unmarked first one ("Niessl", "der JG") is the target.
+    objects = [g for g in groups if g not in (subject, predicate)]
+    dative = objects[0] if len(objects) >= 2 and all(
+        b[2] in ("", "der") or b[2] in DATIVE_DETERMINERS for b in bare if b[0] == objects[0]) and not any(
+        b[2] in DATIVE_DETERMINERS for b in bare if b[0] == objects[1]) else None
     for g, m, det, _ in bare:
         if g == subject:
             role = subject_role(voice)
         elif g == predicate:
             role = PREDICATE
-        elif det in DATIVE_DETERMINERS:
+        elif det in DATIVE_DETERMINERS or g == dative:
             role = TARGET
         else:
             role = PATIENT

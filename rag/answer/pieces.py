@@ -54,12 +54,35 @@ def is_finite(token: Token) -> bool:
     return token.tag.endswith("(FIN)")
 
 
+_DASHES = frozenset({"–", "—", "-"})
+
+
 def pieces(tokens: tuple[Token, ...]) -> tuple[list[list[Token]], dict[int, Relative]]:
     """The clause pieces of a tagged sentence, in order, and the relative clauses among them
     (keyed by id() of the piece's first token)."""
     raw: list[list[Token]] = [[]]
     labels: set[int] = set()  # verbless pieces before a colon: a label, no part of the clause after it
-    for t in tokens:
+    # "Die Landesrätin musste – nicht unbedingt freiwillig – weichen": what stands between two
+    # dashes is an aside with its own clause; the sentence around it goes on across it.
+    dashes = [i for i, t in enumerate(tokens) if t.word in _DASHES]
+    # "Berlin/Ankara – Die türkische Regierung ...": a dateline's places before the first dash
+    # are a label, and that dash opens no aside.
+    dateline = bool(dashes) and 0 < dashes[0] <= 4 and all(
+        is_name(t) or t.word == "/" or t.tag == "XY" for t in tokens[:dashes[0]])
+    paired = dashes[1:] if dateline else dashes
+    aside_starts = {paired[k] + 1 for k in range(0, len(paired) - 1, 2)}
+    asides: set[int] = set()
+    for n, t in enumerate(tokens):
+        if (t.word == "." and 0 < n < len(tokens) - 1 and tokens[n - 1].word.isdigit() and len(tokens[n - 1].word) <= 2
+                and tokens[n + 1].word[:1].isalpha() and not tokens[n + 1].tag.startswith("$")):
+            continue  # "am 31. März", "der 2. Stock": an ordinal's point ends no clause (a year's does)
+        if t.word in _DASHES:
+            if dateline and n == dashes[0]:
+                labels.update(id(p[0]) for p in raw if p)
+            raw.append([])
+            continue
+        if n in aside_starts and not raw[-1]:
+            asides.add(id(t))
         if t.tag == "$," and raw[-1] and raw[-1][-1].tag == "ADJ(A)":
             continue  # "einen von Azure gehosteten, von OpenAI mitentwickelten Supercomputer"
         boundary = t.tag.startswith("$") or t.tag == "XY" or (t.tag == "KON" and t.word.casefold() in CLAUSE_CONJUNCTIONS)
@@ -78,7 +101,7 @@ def pieces(tokens: tuple[Token, ...]) -> tuple[list[list[Token]], dict[int, Rela
     for before, piece in zip(raw, raw[1:]):
         if (rel := _relative(piece, before)) is not None:
             relatives[id(piece[0])] = rel
-    return _merged(raw, relatives, labels), relatives
+    return _merged(raw, relatives, labels | asides, asides), relatives
 
 
 def _relative(piece: list[Token], before: list[Token]) -> Relative | None:
@@ -102,7 +125,10 @@ def _relative(piece: list[Token], before: list[Token]) -> Relative | None:
 def _verb_final(piece: list[Token]) -> bool:
     """Does the finite verb close the piece ("... angekündigt hatte", not "... hat angekündigt")?"""
     last = max((i for i, t in enumerate(piece) if t.tag.startswith("V")), default=-1)
-    return last > 0 and is_finite(piece[last]) and all(t.tag.startswith("PTK") for t in piece[last + 1:])
+    # "..., das einen Verlust erwartet": a lone verb HanTa reads as a participle is the present
+    # tense spelled alike; a relative clause has a finite verb.
+    alone = last > 0 and piece[last].tag == "VV(PP)" and sum(t.tag.startswith("V") for t in piece) == 1
+    return last > 0 and (is_finite(piece[last]) or alone) and all(t.tag.startswith("PTK") for t in piece[last + 1:])
 
 
 def _last_phrase(piece: list[Token]) -> tuple[Token, ...]:
@@ -116,11 +142,14 @@ def _last_phrase(piece: list[Token]) -> tuple[Token, ...]:
     return tuple(piece[start:end + 1])
 
 
-def _merged(raw: list[list[Token]], relatives: dict[int, Relative], labels: set[int]) -> list[list[Token]]:
+def _merged(raw: list[list[Token]], relatives: dict[int, Relative], labels: set[int],
+            asides: set[int] = frozenset()) -> list[list[Token]]:
     # A verbal bracket across a conjunction ("hat einen Streitfall zwischen A und B an den
     # EuGH weitergeleitet"): an auxiliary without its verb takes the next piece's participle.
     merged: list[list[Token]] = []
-    for piece in raw:
+    # Asides take no part in the clauses around them: they are read after them, on their own.
+    aside = [p for p in raw if id(p[0]) in asides]
+    for piece in (p for p in raw if id(p[0]) not in asides):
         verbless = not any(t.tag.startswith("V") for t in piece)
         if merged and _open_bracket(merged[-1]) and (_bracket_end(piece) or verbless) and id(piece[0]) not in relatives:
             merged[-1] = merged[-1] + [_COMMA] + piece  # an apposition may stand in between
@@ -149,7 +178,7 @@ def _merged(raw: list[list[Token]], relatives: dict[int, Relative], labels: set[
             out[-1] = out[-1] + [_COMMA] + pending
         else:
             out.append(pending)
-    return out
+    return out + aside
 
 
 def _open_bracket(piece: list[Token]) -> bool:

@@ -50,7 +50,8 @@ def _match(c: Clause, span: tuple[Clause, ...]) -> tuple[list[Clause], bool]:
 def _same(x: Mention, m: Mention) -> bool:
     """Is span mention x the claim's m? By name, or a description by any noun of x's phrase
     ("der Landeshauptmann" in "Burgenlands Landeshauptmann Hans Niessl")."""
-    return bool(x.key & m.key) or (not m.name and bool(m.key & x.words))
+    # "Der Betriebswirt" is "der Betriebswirt Schickhofer" of the claim: its own word for him.
+    return bool(x.key & m.key) or (not m.name and bool(m.key & x.words)) or (not x.name and x.key <= m.words)
 
 
 def _has(s: Clause, m: Mention, role: str) -> bool:
@@ -245,8 +246,9 @@ def role_conflict(claim: str, span: str, context: str = "", previous: str = "", 
             s.verb == c.verb for s in span_clauses)
         if not headline_only and (why := _role_elsewhere(c, own)):
             return why
-        # The span's own clauses; the headline's only when the span has none about it.
-        matched, same_verb = _match(c, own)
+        # The span's own clauses; the headline's when only it has the verb ("Der Betriebswirt
+        # folgt ... Franz Voves nach" over the body), or when the span has none about it.
+        matched, same_verb = _match(c, tuple(s for s in span_clauses if s not in own) if headline_only else own)
         if not matched:
             matched, same_verb = _match(c, span_clauses)
         reasons = [_clause_conflict(c, s, antecedents, nearby, same_verb, own) for s in matched]

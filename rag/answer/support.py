@@ -23,23 +23,16 @@ import numpy as np
 
 from rag.answer.clauses import clauses
 from rag.answer.facts import facts_held, looks_english, roles_swapped
+from rag.answer.joins import apposition_conflict, spread_conflict
 from rag.answer.headlines import headline_roles, unstated_names
 from rag.answer.roles import agent_names, role_conflict
 from rag.core.config import CitationSettings
 from rag.core.types import Chunk
-from rag.text.lexicon import DATELINE, LIGHT_VERBS
-from rag.text.sentences import refers_back, sentence_spans
+from rag.answer.windows import Window, headlines, joined_windows, windows
+from rag.text.lexicon import LIGHT_VERBS
+from rag.text.sentences import sentence_spans
 from rag.text.tagging import load_tagger
 from rag.text.terms import tokenize
-
-_HEADING_END = tuple(".!?…\"“”»:;,")
-
-
-@dataclass(frozen=True)
-class Window:
-    first: int  # sentence indexes, inclusive
-    last: int
-    headline: str  # the context it is read under ("" for a plain window)
 
 
 @dataclass
@@ -59,6 +52,9 @@ class SupportScorer:
     # every passage scored for it so far (see best_span and survey).
     told: dict[tuple[str, str], float] = field(default_factory=dict)
     _verdicts: dict[tuple[str, str, str], list[tuple[str, bool]]] = field(default_factory=dict)
+    # (claim, chunk id) -> the sentence spans of the window best_span chose last (several when
+    # linked sentences support the claim together).
+    parts: dict[tuple[str, str], tuple[tuple[int, int], ...]] = field(default_factory=dict)
 
     @staticmethod
     def warm_up() -> None:
@@ -91,20 +87,21 @@ class SupportScorer:
     def _window_verdicts(self, sentence: str, chunk: Chunk):
         spans, _ = self._spans(chunk, with_vectors=False)
         texts = [chunk.text[s - chunk.start:e - chunk.start] for s, e in spans]
-        windows = _windows(chunk, spans, texts)
-        window_texts = [" ".join(texts[w.first:w.last + 1]) for w in windows]
+        wins = windows(chunk, spans, texts)
+        window_texts = [_joined(texts, w) for w in wins]
         key = (self.premise, sentence, chunk.chunk_id)
         if key not in self._verdicts:
             context = f"{chunk.title} {chunk.text}"
-            self._verdicts[key] = [self._fails(sentence, w, t, texts, context, chunk)
-                                   for w, t in zip(windows, window_texts)]
-            claim = set(tokenize(sentence))
-            for (_, roles), w, t in zip(self._verdicts[key], windows, window_texts):
-                if roles and claim:
-                    cover = len(claim & set(tokenize(f"{w.headline} {t}"))) / len(claim)
+            if appo := apposition_conflict(sentence, context) if not looks_english(sentence) else "":
+                self._verdicts[key] = [(appo, False)] * len(wins)  # no window of this passage states it
+            else:
+                self._verdicts[key] = [self._fails(sentence, w, t, texts, context, chunk)
+                                       for w, t in zip(wins, window_texts)]
+            for (_, roles), w, t in zip(self._verdicts[key], wins, window_texts):
+                if roles:
                     told = self.told.get((self.premise, sentence), 0.0)
-                    self.told[(self.premise, sentence)] = max(told, cover)
-        return spans, texts, windows, window_texts, self._verdicts[key]
+                    self.told[(self.premise, sentence)] = max(told, _coverage(sentence, w, t))
+        return spans, texts, wins, window_texts, self._verdicts[key]
 
     def _spans(self, chunk: Chunk, with_vectors: bool):
         spans, vecs = self._cache.get(chunk.chunk_id, (None, None))
@@ -121,17 +118,41 @@ class SupportScorer:
         verbatim = self.verbatim_span(sentence, chunk)
         if verbatim is not None:
             text = chunk.text[verbatim[0] - chunk.start:verbatim[1] - chunk.start]
+            self.parts[(sentence, chunk.chunk_id)] = (verbatim,)
             return self._confirmed(sentence, text, 1.0), verbatim
-        spans, texts, windows, window_texts, verdicts = self._window_verdicts(sentence, chunk)
+        spans, texts, wins, window_texts, verdicts = self._window_verdicts(sentence, chunk)
         if not spans:
             return 0.0, (chunk.start, chunk.end)
+        support, w, text = self._best_window(sentence, chunk, spans, wins, window_texts, verdicts)
+        told = self.told.get((self.premise, sentence), 0.0)
+        appositions = {reason for reason, _ in verdicts if reason.startswith("the passage calls")}
+        if support < self.settings.min_support and told < 1.0 and not looks_english(sentence) and not appositions:
+            # No one sentence states the claim: several linked ones may, each one of its facts
+            # with the claim's roles. Read by their words, as headline windows are (an
+            # embedding of one of them would credit it with the others' facts).
+            joined = joined_windows(sentence, texts, headlines(chunk, spans, texts),
+                                    self.settings.max_joined_sentences, self.settings.joined_reach)
+            context = f"{chunk.title} {chunk.text}"
+            scored = sorted(((_coverage(sentence, jw, _joined(texts, jw)), -len(jw.parts), bool(jw.headline), jw)
+                             for jw in joined), key=lambda x: x[:3], reverse=True)
+            for cover, _, _, jw in scored:  # the most words with the fewest sentences first
+                if cover < self.settings.min_support:
+                    break
+                jt = _joined(texts, jw)
+                why = self._fails(sentence, jw, jt, texts, context, chunk)[0] or spread_conflict(
+                    sentence, [texts[i] for i in jw.parts], jw.headline)
+                if not why:
+                    support, w, text = cover, jw, f"{jw.headline} {jt}".strip()
+                    break
+        self.parts[(sentence, chunk.chunk_id)] = tuple(spans[i] for i in w.parts)
+        return self._confirmed(sentence, text, support), (spans[w.first][0], spans[w.last][1])
+
+    def _best_window(self, sentence: str, chunk: Chunk, spans, wins: list[Window], window_texts: list[str],
+                     verdicts) -> tuple[float, Window, str]:
+        """(support, window, its text with its headline) of the best of the plain windows."""
         why = [reason for reason, _ in verdicts]
         held = np.array([not reason for reason in why])
-        claim = set(tokenize(sentence))
-        lexical = np.zeros(len(windows))
-        if claim:
-            for i, (w, t) in enumerate(zip(windows, window_texts)):
-                lexical[i] = len(claim & set(tokenize(f"{w.headline} {t}"))) / len(claim)
+        lexical = np.array([_coverage(sentence, w, t) for w, t in zip(wins, window_texts)])
         lexical_all = lexical.copy()
         # A window with every word of the claim that gives its participants other roles tells
         # the claim's event, the other way round: a looser window elsewhere does not rescue the
@@ -140,21 +161,21 @@ class SupportScorer:
         if told >= 1.0:
             held &= lexical_all >= told
         lexical = np.where(held, lexical, 0.0)
-        single = np.array([w.first == w.last and not w.headline for w in windows])
+        single = np.array([w.single for w in wins])
         if (lexical[single] >= 1.0).any():
             # Full word coverage by one sentence (e.g. a quoted sentence) is maximal
             # support: skip embedding.
             best = int(np.argmax(np.where(single, lexical, 0.0)))
-            return self._confirmed(sentence, window_texts[best], 1.0), spans[windows[best].first]
+            return 1.0, wins[best], window_texts[best]
         _, vecs = self._spans(chunk, with_vectors=True)
-        dense = np.zeros(len(windows))
+        dense = np.zeros(len(wins))
         if vecs is not None:
             cos = vecs @ self.embed([sentence])[0]
             # Map cosine onto 0..1 so that min_cosine lands at 0.5, the acceptance line.
             per_sentence = np.clip(0.5 + (cos - self.settings.min_cosine) * 5.0, 0.0, 1.0)
             # A headline window is read by its words: the embedding is of the sentence alone,
             # and would credit it with the headline's facts.
-            dense = np.array([0.0 if w.headline else per_sentence[w.first:w.last + 1].max() for w in windows])
+            dense = np.array([0.0 if w.headline else per_sentence[list(w.parts)].max() for w in wins])
             if not looks_english(sentence):
                 # A German claim shares words with the German sentence it rests on: e5 put
                 # "Ein OpenAI-Mitarbeiter soll Suleyman angeschrien haben" above the line for
@@ -163,16 +184,13 @@ class SupportScorer:
         combined = np.where(held, np.maximum(lexical, dense), 0.0)
         if combined.max() < self.settings.min_support:
             # Say why the window that looked most like the claim does not support it.
-            raw = np.maximum(dense, [len(claim & set(tokenize(f"{w.headline} {t}"))) / max(len(claim), 1)
-                                     for w, t in zip(windows, window_texts)])
+            raw = np.maximum(dense, lexical_all)
             closest = int(np.argmax(raw))
             if why[closest] and raw[closest] >= self.settings.min_support:
                 self.reasons[sentence] = why[closest]
         # A plain sentence before a pair or a headline window when they support it equally.
-        best = max(range(len(windows)), key=lambda i: (round(float(combined[i]), 6), single[i]))
-        w = windows[best]
-        text = f"{w.headline} {window_texts[best]}".strip()
-        return self._confirmed(sentence, text, float(combined[best])), (spans[w.first][0], spans[w.last][1])
+        best = max(range(len(wins)), key=lambda i: (round(float(combined[i]), 6), single[i]))
+        return float(combined[best]), wins[best], f"{wins[best].headline} {window_texts[best]}".strip()
 
     def _fails(self, claim: str, w: Window, text: str, texts: list[str], context: str,
                chunk: Chunk) -> tuple[str, bool]:
@@ -186,7 +204,7 @@ class SupportScorer:
         if looks_english(claim):
             return "", False  # the clause rules read German; an English claim keeps the fact checks above
         previous = texts[w.first - 1] if w.first > 0 else ""
-        elsewhere = _verbs_elsewhere(claim, stated, texts[:w.first] + texts[w.last + 1:])
+        elsewhere = _verbs_elsewhere(claim, stated, [t for i, t in enumerate(texts) if i not in w.parts])
         if elsewhere:
             return f"the passage says “{elsewhere}” in another sentence", False
         missing = unstated_names(claim, stated, context)
@@ -209,6 +227,16 @@ class SupportScorer:
             self.reasons[claim] = f"the local model finds it not entailed (p={p:.2f})"
             return 0.0
         return support
+
+
+def _joined(texts: list[str], w: Window) -> str:
+    return " ".join(texts[i] for i in w.parts)
+
+
+def _coverage(claim: str, w: Window, text: str) -> float:
+    """The share of the claim's words the window (with its headline) has."""
+    words = set(tokenize(claim))
+    return len(words & set(tokenize(f"{w.headline} {text}"))) / len(words) if words else 0.0
 
 
 def _plain(text: str) -> str:
@@ -244,47 +272,3 @@ def _given(names: list[str], premise: str, context: str) -> bool:
         return False
     asked = premise.casefold()
     return all(n.casefold() in asked and n.casefold() in context.casefold() for n in names)
-
-
-def _windows(chunk: Chunk, spans: list[tuple[int, int]], texts: list[str]) -> list[Window]:
-    out = [Window(i, i, "") for i in range(len(spans))]
-    out += [Window(i, i + 1, "") for i in range(len(spans) - 1)
-            if refers_back(texts[i + 1]) or _continues(texts[i], texts[i + 1])]
-    for i, headline in enumerate(_headlines(chunk, spans, texts)):
-        if headline:
-            out.append(Window(i, i, headline))
-    return out
-
-
-_DEFINITE = re.compile(r"^(?:Der|Die|Das|Den|Dem|Des)\s+(?:[a-zäöüß]\w*\s+){0,2}([A-ZÄÖÜ][\w-]+)")
-
-
-def _continues(before: str, sentence: str) -> bool:
-    """Does the sentence open with a definite description of something the sentence before
-    introduced ("... Autor eines neuen Gesetzesentwurfs. Der Gesetzesentwurf ist ...")?"""
-    m = _DEFINITE.match(sentence)
-    stems = tokenize(m.group(1)) if m else []
-    return bool(stems) and any(w.startswith(stems[-1]) for w in tokenize(before))
-
-
-def _headlines(chunk: Chunk, spans: list[tuple[int, int]], texts: list[str]) -> list[str]:
-    """For each sentence, what it is read under: the article's title, the teaser (the first
-    chunk's sentences before the dateline) and the nearest heading line above it."""
-    title = chunk.title.rstrip(" …") if chunk.title else ""
-    lead_end = 0
-    if chunk.start == 0:
-        lead_end = next((i for i, t in enumerate(texts) if DATELINE.match(t)), 0)
-    teaser = " ".join(texts[:lead_end])
-    out, heading = [], ""
-    for i, t in enumerate(texts):
-        parts = [p for p in (title, teaser if i >= lead_end else "", heading) if p and p not in t]
-        out.append("\n".join(dict.fromkeys(parts)))  # one part a line: each is read alone
-        if _is_heading(chunk.text, spans[i][0] - chunk.start, spans[i][1] - chunk.start, t):
-            heading = t
-    return out
-
-
-def _is_heading(text: str, start: int, end: int, sentence: str) -> bool:
-    """A line of its own, short, without closing punctuation: "500 Milliarden für Stargate"."""
-    alone = (start == 0 or text[start - 1] == "\n") and (end == len(text) or text[end] == "\n")
-    return alone and not sentence.rstrip().endswith(_HEADING_END) and len(sentence.split()) <= 12

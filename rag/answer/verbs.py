@@ -32,7 +32,9 @@ def main_verb(clause: list[Token]) -> str:
     return lemma if not particle or lemma.startswith(particle) else particle + lemma
 
 
-def voice(piece: list[Token], inherited: bool = False) -> Voice:
+def voice(piece: list[Token], inherited: bool = False, headline: bool = False) -> Voice:
+    """`headline`: the piece is a sentence of its own that ends in a participle without an
+    auxiliary ("18 Menschen verschleppt."): a headline drops its "wurden"."""
     finite = any(is_finite(t) for t in piece)
     # "würde ... erhalten": a participle spelled like its infinitive is read as the infinitive;
     # after "wurde" or "worden" it is a participle ("wurde ... entlassen").
@@ -42,7 +44,7 @@ def voice(piece: list[Token], inherited: bool = False) -> Voice:
         return Voice(True, False, False)  # "..., nach kurzer Zeit aber wieder eingesetzt"
     # werden + participle, or a participle phrase ("angeführt von Thrive Capital").
     passive = participle and (any(t.lemma == "werden" and t.tag.startswith("VA") for t in piece)
-                              or (not finite and piece[0].tag == "VV(PP)"))
+                              or (not finite and piece[0].tag == "VV(PP)") or (headline and not finite))
     content = [t.lemma.casefold() for t in piece if t.tag.startswith("VV")]
     copula = not passive and all(v in COPULA_LEMMAS for v in content) and any(
         t.tag.startswith("V") and t.lemma.casefold() in COPULA_LEMMAS for t in piece)
@@ -66,5 +68,8 @@ def bracketed(piece: list[Token]) -> list[Token]:
 def reports(piece: list[Token]) -> bool:
     """"..., sagte WTO-Chef Roberto Azevedo", "..., schreibt er": speech reported after it,
     with its own subject after the verb."""
-    return piece[0].lemma.casefold() in REPORTING_VERBS or (
+    # "..., teilte das Ministerium mit": the verb with its separated particle.
+    particle = next((t.word.casefold() for t in piece if t.tag == "PTKVZ"), "")
+    lemma = piece[0].lemma.casefold()
+    return lemma in REPORTING_VERBS or particle + lemma in REPORTING_VERBS or (
         len(piece) > 1 and piece[1].tag == "PPER" and piece[1].word.casefold() in SUBJECT_PRONOUNS)

@@ -119,6 +119,10 @@ class CitationSettings(BaseModel):
     # 8-44 % of their words (a passage's other sentences on the same topic); every faithful
     # claim's window held at least 50 %.
     min_lexical_for_dense: float = Field(0.5, ge=0, le=1)
+    # A claim no single window supports may rest on up to this many linked sentences of one
+    # passage together, at most `joined_reach` sentences apart (rag/answer/windows.py).
+    max_joined_sentences: int = Field(3, ge=1)
+    joined_reach: int = Field(4, ge=1)
     # A remark about the passages ("Dies wird in der Passage beschrieben.") is at most this long.
     max_remark_words: int = Field(15, ge=1)
     # A second opinion on claims that pass the rules: an LLM backend asked whether the span

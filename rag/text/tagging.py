@@ -53,13 +53,25 @@ def load_tagger() -> None:
     _tagger(GERMAN)
 
 
+_ABBREVIATION = re.compile(r"[A-ZÄÖÜ][A-ZÄÖÜ0-9]+s?")
+_FINITE = frozenset({"VA(FIN)", "VV(FIN)", "VM(FIN)"})
+
+
 @lru_cache(maxsize=8192)
 def tag(text: str) -> tuple[Token, ...]:
     """The tokens of one German sentence with their tags and lemmas."""
     words = _TOKEN.findall(text)
     if not words:
         return ()
-    tags = _tags(tuple(words), GERMAN)
+    # HanTa tags an abbreviation it does not know "XY" (a non-word: "JG", "ICC"); it is a name.
+    tags = ["NE" if t == "XY" and _ABBREVIATION.fullmatch(w) else t for w, t in zip(words, _tags(tuple(words), GERMAN))]
+    for i, w in enumerate(words):
+        # "Als Altman entlassen wurde, hatte ...": "als" opening a clause whose finite verb closes
+        # it is the conjunction (HanTa: a preposition).
+        if w.casefold() == "als" and (i == 0 or tags[i - 1] == "$,"):
+            end = next((j for j in range(i + 1, len(words)) if tags[j].startswith("$")), len(words))
+            if end - i > 2 and tags[end - 1] in _FINITE:
+                tags[i] = "KOUS"
     return tuple(Token(w, lemma, "CARD" if _is_value(w, t) else t)
                  for w, lemma, t in zip(words, _lemmas(words, tags, GERMAN), tags))
 
