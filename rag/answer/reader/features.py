@@ -63,11 +63,6 @@ def _related_to_any(term: str, terms: frozenset[str]) -> bool:
     return any(_related(term, s) for s in terms if s[:4] == head or s[-5:] == tail)
 
 
-@lru_cache(maxsize=8192)  # a candidate sentence recurs across questions and parts
-def _has_digit(text: str) -> bool:
-    return any(ch.isdigit() for ch in text)
-
-
 def matched(c: Candidate, weights: dict[str, float], related_credit: float) -> dict[str, float]:
     """Question term -> 1 for an exact stem match in the sentence, `related_credit` for a
     related stem or a match in the previous sentence only. A sentence that points back
@@ -143,7 +138,7 @@ def sentence_features(part: QuestionPart, cands: list[Candidate], language: str,
         row[col["dateline"]] = 1.0 if DATELINE.match(c.text) else 0.0
         row[col["log_words"]] = math.log(len(c.text.split()))
         row[col["new_terms"]] = math.log1p(len(c.terms - asked_words))
-        row[col["has_digit"]] = 1.0 if _has_digit(c.text) else 0.0
+        row[col["has_digit"]] = 1.0 if any(ch.isdigit() for ch in c.text) else 0.0
         if part.focus:
             # The question's focus, and a value of the asked kind about it in one clause
             # (rag/answer/focus.py); a sentence that points back is read with its antecedent.
