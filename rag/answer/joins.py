@@ -97,6 +97,9 @@ def _stands_for(m: Mention, c: Clause, member: tuple[Clause, ...], before: list[
     return bool(first & m.key)
 
 
+APPOSITION_REASON = "the passage calls"  # how apposition_conflict's reasons begin
+
+
 def apposition_conflict(claim: str, passage: str) -> str:
     """A description the claim puts beside a name ("Heiko Maas, der Vorsitzende ...") that the
     passage gives to another name and never to this one."""
@@ -109,7 +112,7 @@ def apposition_conflict(claim: str, passage: str) -> str:
                 others = [x for x in theirs if d.key <= x.words and not x.key & n.key]
                 own = [x for x in theirs if d.key <= x.words and x.key & n.key]
                 if others and not own:
-                    return f"the passage calls “{others[0].text}”, not “{n.text}”, {d.text}"
+                    return f"{APPOSITION_REASON} “{others[0].text}”, not “{n.text}”, {d.text}"
     return ""
 
 

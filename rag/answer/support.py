@@ -23,7 +23,7 @@ import numpy as np
 
 from rag.answer.clauses import clauses
 from rag.answer.facts import facts_held, looks_english, roles_swapped
-from rag.answer.joins import apposition_conflict, spread_conflict
+from rag.answer.joins import APPOSITION_REASON, apposition_conflict, spread_conflict
 from rag.answer.headlines import headline_roles, unstated_names
 from rag.answer.roles import agent_names, role_conflict
 from rag.core.config import CitationSettings
@@ -125,8 +125,8 @@ class SupportScorer:
             return 0.0, (chunk.start, chunk.end)
         support, w, text = self._best_window(sentence, chunk, spans, wins, window_texts, verdicts)
         told = self.told.get((self.premise, sentence), 0.0)
-        appositions = {reason for reason, _ in verdicts if reason.startswith("the passage calls")}
-        if support < self.settings.min_support and told < 1.0 and not looks_english(sentence) and not appositions:
+        apposition = any(reason.startswith(APPOSITION_REASON) for reason, _ in verdicts)
+        if support < self.settings.min_support and told < 1.0 and not looks_english(sentence) and not apposition:
             # No one sentence states the claim: several linked ones may, each one of its facts
             # with the claim's roles. Read by their words, as headline windows are (an
             # embedding of one of them would credit it with the others' facts).
